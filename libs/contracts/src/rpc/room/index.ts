@@ -1,0 +1,2 @@
+export * from './room.schemas';
+export * as RoomRpc from './room.rpc';

@@ -1,0 +1,2 @@
+export * from './user.schemas';
+export * as UserRpc from './user.rpc';

@@ -1,0 +1,148 @@
+import { Command, isCommand, PROTOCOL_VERSION, ReplyStatus } from './command';
+
+/**
+ * Binary layouts of the small frames every RPC hop reads. Bodies are never parsed on the way
+ * through: the broker reads only these metas. All integers little-endian.
+ */
+
+export class FrameError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FrameError';
+  }
+}
+
+const HEADERS: Buffer[] = [];
+/** The 2-byte header frame [version, command]; cached, never mutate it. */
+export function header(command: Command): Buffer {
+  let h = HEADERS[command];
+  if (!h) {
+    h = Buffer.from([PROTOCOL_VERSION, command]);
+    HEADERS[command] = h;
+  }
+  return h;
+}
+
+export function readHeader(frame: Buffer | undefined): Command {
+  if (!frame || frame.length !== 2) throw new FrameError('header frame must be 2 bytes');
+  if (frame[0] !== PROTOCOL_VERSION) throw new FrameError(`unsupported protocol version ${frame[0]}`);
+  const command = frame[1] as number;
+  if (!isCommand(command)) throw new FrameError(`unknown command ${command}`);
+  return command;
+}
+
+export interface RequestMeta {
+  id: number;
+  /** Milliseconds left before the deadline; 0 means already expired. */
+  timeoutMs: number;
+  flags: number;
+  codec: number;
+  pattern: string;
+  /** Request id for logs, carried across every hop; may be empty. */
+  traceId: string;
+}
+
+const REQUEST_FIXED = 12; // id(4) timeout(4) flags(1) codec(1) patternLen(1) traceLen(1)
+const MAX_U32 = 0xffffffff;
+
+export function encodeRequestMeta(meta: RequestMeta): Buffer {
+  const patternLen = Buffer.byteLength(meta.pattern);
+  const traceLen = Buffer.byteLength(meta.traceId);
+  if (patternLen === 0 || patternLen > 255) throw new FrameError('pattern must be 1..255 bytes');
+  if (traceLen > 255) throw new FrameError('trace id must be at most 255 bytes');
+  const buf = Buffer.allocUnsafe(REQUEST_FIXED + patternLen + traceLen);
+  buf.writeUInt32LE(meta.id >>> 0, 0);
+  buf.writeUInt32LE(Math.max(0, Math.min(MAX_U32, Math.floor(meta.timeoutMs))), 4);
+  buf[8] = meta.flags;
+  buf[9] = meta.codec;
+  buf[10] = patternLen;
+  buf.write(meta.pattern, 11, 'utf8');
+  buf[11 + patternLen] = traceLen;
+  if (traceLen > 0) buf.write(meta.traceId, 12 + patternLen, 'utf8');
+  return buf;
+}
+
+export function decodeRequestMeta(buf: Buffer): RequestMeta {
+  if (buf.length < REQUEST_FIXED + 1) throw new FrameError('request meta too short');
+  const patternLen = buf[10] as number;
+  if (patternLen === 0) throw new FrameError('empty pattern');
+  const traceAt = 11 + patternLen;
+  if (buf.length < traceAt + 1) throw new FrameError('request meta truncated');
+  const traceLen = buf[traceAt] as number;
+  if (buf.length !== REQUEST_FIXED + patternLen + traceLen) throw new FrameError('request meta length mismatch');
+  return {
+    id: buf.readUInt32LE(0),
+    timeoutMs: buf.readUInt32LE(4),
+    flags: buf[8] as number,
+    codec: buf[9] as number,
+    pattern: buf.toString('utf8', 11, traceAt),
+    traceId: traceLen === 0 ? '' : buf.toString('utf8', traceAt + 1, traceAt + 1 + traceLen),
+  };
+}
+
+/**
+ * What the broker needs of a request meta without decoding the pattern into a string every time:
+ * the id and timeout it rewrites in place, the flags, and the raw pattern bytes for the route.
+ */
+export function peekRequestMeta(buf: Buffer): { id: number; timeoutMs: number; flags: number; patternLen: number } {
+  if (buf.length < REQUEST_FIXED + 1) throw new FrameError('request meta too short');
+  const patternLen = buf[10] as number;
+  if (patternLen === 0) throw new FrameError('empty pattern');
+  const traceAt = 11 + patternLen;
+  if (buf.length < traceAt + 1) throw new FrameError('request meta truncated');
+  if (buf.length !== REQUEST_FIXED + patternLen + (buf[traceAt] as number)) {
+    throw new FrameError('request meta length mismatch');
+  }
+  return { id: buf.readUInt32LE(0), timeoutMs: buf.readUInt32LE(4), flags: buf[8] as number, patternLen };
+}
+
+/** The pattern's service part (before the first dot), read straight from a request meta. */
+export function serviceOfRequestMeta(buf: Buffer, patternLen: number): string {
+  const end = 11 + patternLen;
+  const dot = buf.indexOf(0x2e, 11);
+  return buf.toString('latin1', 11, dot === -1 || dot > end ? end : dot);
+}
+
+/** Rewrites id and remaining timeout of a request meta in place (the broker's hop). */
+export function rewriteRequestMeta(buf: Buffer, id: number, timeoutMs: number): void {
+  buf.writeUInt32LE(id >>> 0, 0);
+  buf.writeUInt32LE(Math.max(0, Math.min(MAX_U32, Math.floor(timeoutMs))), 4);
+}
+
+export interface ReplyMeta {
+  id: number;
+  status: ReplyStatus;
+  codec: number;
+}
+
+export const REPLY_META_LENGTH = 6;
+
+export function encodeReplyMeta(id: number, status: ReplyStatus, codec: number): Buffer {
+  const buf = Buffer.allocUnsafe(REPLY_META_LENGTH);
+  buf.writeUInt32LE(id >>> 0, 0);
+  buf[4] = status;
+  buf[5] = codec;
+  return buf;
+}
+
+export function decodeReplyMeta(buf: Buffer): ReplyMeta {
+  if (buf.length !== REPLY_META_LENGTH) throw new FrameError('reply meta must be 6 bytes');
+  const status = buf[4] as number;
+  if (status > ReplyStatus.END) throw new FrameError(`unknown reply status ${status}`);
+  return { id: buf.readUInt32LE(0), status: status as ReplyStatus, codec: buf[5] as number };
+}
+
+export function isFinalStatus(status: ReplyStatus): boolean {
+  return status !== ReplyStatus.NEXT;
+}
+
+/** Rewrites the id of a reply meta in place (the broker maps its own id back to the caller's). */
+export function rewriteReplyId(buf: Buffer, id: number): void {
+  buf.writeUInt32LE(id >>> 0, 0);
+}
+
+/** Frames after the header of a REQUEST or REPLY come in (meta, body) pairs. */
+export function assertPairs(frames: readonly Buffer[], from: number): void {
+  const n = frames.length - from;
+  if (n < 2 || n % 2 !== 0) throw new FrameError('expected (meta, body) pairs after the header');
+}

@@ -1,0 +1,3 @@
+export * from './command';
+export * from './frames';
+export * from './codec';

@@ -1,0 +1,144 @@
+import { Command } from '../protocol/command';
+import { header } from '../protocol/frames';
+
+/** What the queue writes to: a zeromq.js socket's `send`, which allows one pending call at a time. */
+export interface FrameSink {
+  send(frames: Buffer[]): Promise<void>;
+}
+
+export interface OutboundQueueOptions {
+  /** Pairs coalesced into one message at most. */
+  maxPairsPerMessage?: number;
+  /** Bytes of pair frames coalesced into one message at most (a single larger pair still goes). */
+  maxBytesPerMessage?: number;
+  /** Called when the socket refuses a message (peer gone, high-water mark); the message is dropped. */
+  onSendError?: (dest: Buffer | null, command: Command, frames: Buffer[], error: unknown) => void;
+}
+
+interface Outgoing {
+  dest: Buffer | null;
+  key: string;
+  command: Command;
+  /** Frames after the header. */
+  frames: Buffer[];
+  pairs: number;
+  bytes: number;
+  /** Only REQUEST and REPLY messages take more pairs. */
+  open: boolean;
+}
+
+const COALESCING = new Set<Command>([Command.REQUEST, Command.REPLY]);
+
+/**
+ * The single writer of one socket. Sends are serialised (zeromq.js allows one pending send), and
+ * REQUEST/REPLY pairs bound for the same peer while earlier sends are in progress coalesce into one
+ * multipart message: one syscall and one wake-up for many calls. Per-destination order is kept:
+ * a control message closes the open batch of its destination.
+ */
+export class OutboundQueue {
+  private readonly queue: Outgoing[] = [];
+  private readonly openByDest = new Map<string, Outgoing>();
+  private readonly maxPairs: number;
+  private readonly maxBytes: number;
+  private flushing = false;
+  private scheduled = false;
+  private closed = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly sink: FrameSink,
+    private readonly options: OutboundQueueOptions = {},
+  ) {
+    this.maxPairs = options.maxPairsPerMessage ?? 512;
+    this.maxBytes = options.maxBytesPerMessage ?? 1 << 20;
+  }
+
+  /** Messages waiting to be written. */
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  pushPair(dest: Buffer | null, command: Command, meta: Buffer, body: Buffer): void {
+    if (this.closed) return;
+    const key = dest === null ? '' : dest.toString('latin1');
+    const size = meta.length + body.length;
+    let out = this.openByDest.get(key);
+    if (
+      !out ||
+      !out.open ||
+      out.command !== command ||
+      out.pairs >= this.maxPairs ||
+      out.bytes + size > this.maxBytes
+    ) {
+      out = { dest, key, command, frames: [], pairs: 0, bytes: 0, open: COALESCING.has(command) };
+      this.queue.push(out);
+      this.openByDest.set(key, out);
+    }
+    out.frames.push(meta, body);
+    out.pairs += 1;
+    out.bytes += size;
+    this.schedule();
+  }
+
+  pushMessage(dest: Buffer | null, command: Command, frames: Buffer[] = []): void {
+    if (this.closed) return;
+    const key = dest === null ? '' : dest.toString('latin1');
+    const out: Outgoing = { dest, key, command, frames, pairs: 0, bytes: 0, open: false };
+    this.queue.push(out);
+    this.openByDest.set(key, out);
+    this.schedule();
+  }
+
+  /** Resolves once everything queued so far has been handed to the socket. */
+  whenIdle(): Promise<void> {
+    if (this.queue.length === 0 && !this.flushing) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Drops whatever is queued and refuses more. */
+  close(): void {
+    this.closed = true;
+    this.queue.length = 0;
+    this.openByDest.clear();
+    this.wakeIdle();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.flushing) return;
+    this.scheduled = true;
+    // Wait for the rest of this event-loop turn, so that a burst of calls leaves as one message.
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      let out: Outgoing | undefined;
+      while ((out = this.queue.shift()) !== undefined) {
+        if (this.openByDest.get(out.key) === out) this.openByDest.delete(out.key);
+        const frames =
+          out.dest === null ? [header(out.command), ...out.frames] : [out.dest, header(out.command), ...out.frames];
+        try {
+          await this.sink.send(frames);
+        } catch (error) {
+          if (this.closed) return;
+          this.options.onSendError?.(out.dest, out.command, out.frames, error);
+        }
+      }
+    } finally {
+      this.flushing = false;
+      if (this.queue.length > 0 && !this.closed) this.schedule();
+      else this.wakeIdle();
+    }
+  }
+
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}
