@@ -1,0 +1,51 @@
+import { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { CustomStrategy } from '@nestjs/microservices';
+import { Logger } from 'nestjs-pino';
+import { createLogger } from '@live-im/logging';
+
+export interface RunAppOptions {
+  /** For log lines written before Nest's logger exists. */
+  name: string;
+  module: Type | DynamicModule;
+  host: string;
+  port: number;
+  /** A transport strategy served beside HTTP (a hybrid app), e.g. a ZmqServer. */
+  microservice?: CustomStrategy;
+  /** Milliseconds SIGTERM may take before the process exits anyway. */
+  shutdownTimeoutMs?: number;
+}
+
+/**
+ * The hybrid bootstrap every app shares: JSON logs from the first line, the HTTP side for probes
+ * and metrics, an optional ZeroMQ strategy, and a graceful stop on SIGTERM/SIGINT.
+ */
+export async function runApp(options: RunAppOptions): Promise<INestApplication> {
+  const app = await NestFactory.create(options.module, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  if (options.microservice) {
+    app.connectMicroservice(options.microservice, { inheritAppConfig: true });
+    await app.startAllMicroservices();
+  }
+  await app.listen(options.port, options.host);
+  const timeoutMs = options.shutdownTimeoutMs ?? 30_000;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      // If a drain hangs, leave anyway before the orchestrator's own kill.
+      setTimeout(() => process.exit(0), timeoutMs).unref();
+    });
+  }
+  return app;
+}
+
+/** `runApp(...).catch(exitOnBootFailure(name))`: one JSON line and exit 1. */
+export function exitOnBootFailure(name: string): (error: unknown) => never {
+  return (error: unknown) => {
+    createLogger({ app: name, level: 'error' }).fatal(
+      { err: error instanceof Error ? { message: error.message, stack: error.stack } : String(error) },
+      'failed to start',
+    );
+    process.exit(1);
+  };
+}

@@ -1,0 +1,32 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { IncomingMessage } from 'node:http';
+import { LoggerModule } from 'nestjs-pino';
+import { LoggerSettings, loggerOptions } from './create-logger';
+import { newRequestId } from './request-context';
+
+const REQUEST_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** nestjs-pino with the project's JSON format; HTTP requests keep a caller's x-request-id. */
+@Module({})
+export class LoggingModule {
+  static forRoot(settings: LoggerSettings): DynamicModule {
+    return {
+      module: LoggingModule,
+      global: true,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            ...loggerOptions(settings),
+            genReqId: (req: IncomingMessage) => {
+              const given = req.headers['x-request-id'];
+              return typeof given === 'string' && REQUEST_ID.test(given) ? given : newRequestId();
+            },
+            // Probes and scrapes every few seconds would drown the useful lines.
+            autoLogging: { ignore: (req: IncomingMessage) => /^\/(health|metrics)/.test(req.url ?? '') },
+          },
+        }),
+      ],
+      exports: [LoggerModule],
+    };
+  }
+}

@@ -1,0 +1,4 @@
+export * from './redis.tokens';
+export * from './redis-keys';
+export * from './redis.module';
+export * from './redis.health';

@@ -1,0 +1,40 @@
+import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import Redis from 'ioredis';
+import { RedisHealthIndicator } from './redis.health';
+import { RedisKeys } from './redis-keys';
+import { REDIS, REDIS_OPTIONS, RedisModuleOptions } from './redis.tokens';
+
+export function createRedisClient(url: string): Redis {
+  return new Redis(url, {
+    // Fail commands fast while disconnected instead of queueing them without bound.
+    maxRetriesPerRequest: 2,
+    enableOfflineQueue: true,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+    lazyConnect: false,
+  });
+}
+
+@Global()
+@Module({})
+export class RedisModule implements OnApplicationShutdown {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
+  static forRoot(options: RedisModuleOptions): DynamicModule {
+    return {
+      module: RedisModule,
+      providers: [
+        { provide: REDIS_OPTIONS, useValue: options },
+        { provide: REDIS, useFactory: () => createRedisClient(options.url) },
+        { provide: RedisKeys, useValue: new RedisKeys(options.keyPrefix) },
+        HealthIndicatorService,
+        RedisHealthIndicator,
+      ],
+      exports: [REDIS, RedisKeys, RedisHealthIndicator],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}
