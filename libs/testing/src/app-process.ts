@@ -1,0 +1,123 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, createWriteStream, WriteStream } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { waitFor } from './wait-for';
+
+/** The workspace root, found from this file (libs/testing/src). */
+export const WORKSPACE_ROOT = resolve(__dirname, '../../..');
+
+/** Where `nx build <app>` leaves an app's entry point. */
+export function builtEntry(app: string): string {
+  return join(WORKSPACE_ROOT, 'dist/apps', app, 'apps', app, 'src/main.js');
+}
+
+export interface SpawnAppOptions {
+  env: Record<string, string>;
+  /** Port of the app's HTTP side; readiness is awaited on it unless `waitReady` is false. */
+  httpPort: number;
+  waitReady?: boolean;
+  readyTimeoutMs?: number;
+  /** Label for the log file under tmp/test-logs. */
+  label?: string;
+}
+
+/**
+ * A built app running as a real child process. Its output goes to tmp/test-logs/<label>.log so a
+ * failing test can be read afterwards.
+ */
+export class AppProcess {
+  private exitPromise: Promise<number | null>;
+  private exited = false;
+  readonly logFile: string;
+
+  private constructor(
+    readonly app: string,
+    readonly child: ChildProcess,
+    readonly httpPort: number,
+    logFile: string,
+    log: WriteStream,
+  ) {
+    this.logFile = logFile;
+    child.stdout?.pipe(log, { end: false });
+    child.stderr?.pipe(log, { end: false });
+    this.exitPromise = new Promise((resolveExit) => {
+      child.once('exit', (code) => {
+        this.exited = true;
+        log.end();
+        resolveExit(code);
+      });
+    });
+  }
+
+  static async start(app: string, options: SpawnAppOptions): Promise<AppProcess> {
+    const entry = builtEntry(app);
+    if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
+    const dir = join(WORKSPACE_ROOT, 'tmp/test-logs');
+    mkdirSync(dir, { recursive: true });
+    const label = options.label ?? `${app}-${options.httpPort}`;
+    const logFile = join(dir, `${label}.log`);
+    const log = createWriteStream(logFile, { flags: 'a' });
+    const child = spawn(process.execPath, [entry], {
+      cwd: WORKSPACE_ROOT,
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        LOG_LEVEL: 'info',
+        HTTP_HOST: '127.0.0.1',
+        HTTP_PORT: String(options.httpPort),
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const proc = new AppProcess(app, child, options.httpPort, logFile, log);
+    if (options.waitReady !== false) {
+      await proc.waitReady(options.readyTimeoutMs ?? 15_000);
+    }
+    return proc;
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  get running(): boolean {
+    return !this.exited;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.httpPort}`;
+  }
+
+  async waitReady(timeoutMs = 15_000): Promise<void> {
+    await waitFor(
+      async () => {
+        if (this.exited) throw new Error(`${this.app} exited during start; see ${this.logFile}`);
+        const res = await fetch(`${this.url}/health/ready`).catch(() => undefined);
+        return res?.status === 200;
+      },
+      { timeoutMs, intervalMs: 100, what: `${this.app} ready on :${this.httpPort} (log: ${this.logFile})` },
+    );
+  }
+
+  /** kill -9: no goodbye, no drain. */
+  async kill(): Promise<void> {
+    if (this.exited) return;
+    this.child.kill('SIGKILL');
+    await this.exitPromise;
+  }
+
+  /** SIGTERM and wait for a graceful exit; returns the exit code. */
+  async stop(timeoutMs = 20_000): Promise<number | null> {
+    if (this.exited) return this.exitPromise;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+    try {
+      return await this.exitPromise;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  waitExit(): Promise<number | null> {
+    return this.exitPromise;
+  }
+}

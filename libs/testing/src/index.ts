@@ -1,0 +1,4 @@
+export * from './ports';
+export * from './wait-for';
+export * from './redis-target';
+export * from './app-process';
