@@ -1,0 +1,29 @@
+/** One worker as a broker's STATS_REPLY describes it. */
+export interface BrokerWorkerStats {
+  instance: string;
+  version: string;
+  capacity: number;
+  inFlight: number;
+  draining: boolean;
+  lastSeenMsAgo: number;
+}
+
+/** The JSON body of STATS_REPLY (docs/rpc-protocol.md). */
+export interface BrokerStats {
+  brokerId: string;
+  uptimeMs: number;
+  services: Record<string, { workers: BrokerWorkerStats[]; queued: number }>;
+  clients: number;
+  counters: {
+    requests: number;
+    replies: number;
+    dispatched: number;
+    redispatched: number;
+    malformed: number;
+    overloaded: number;
+    expired: number;
+    workerLost: number;
+    serviceUnavailable: number;
+    tooLarge: number;
+  };
+}

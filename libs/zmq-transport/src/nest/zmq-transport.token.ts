@@ -1,0 +1,2 @@
+/** The transport id of ZmqServer (what Nest hooks and `@Transport`-aware code compare against). */
+export const ZMQ_TRANSPORT = Symbol('ZMQ_TRANSPORT');

@@ -1,0 +1,115 @@
+import { codecById, JsonCodec, MsgpackCodec } from './codec';
+import { CodecId, Command, ReplyStatus, RequestFlag } from './command';
+import {
+  assertPairs,
+  decodeReplyMeta,
+  decodeRequestMeta,
+  encodeReplyMeta,
+  encodeRequestMeta,
+  FrameError,
+  header,
+  readHeader,
+  RequestMeta,
+} from './frames';
+
+describe('LRPC/1 frames', () => {
+  describe('header', () => {
+    it('round-trips every command', () => {
+      for (const command of Object.values(Command)) expect(readHeader(header(command))).toBe(command);
+    });
+
+    it.each([
+      ['missing', undefined],
+      ['too short', Buffer.from([1])],
+      ['too long', Buffer.from([1, 1, 0])],
+      ['wrong version', Buffer.from([2, 1])],
+      ['unknown command', Buffer.from([1, 0x7f])],
+    ])('rejects a %s header', (_name, frame) => {
+      expect(() => readHeader(frame)).toThrow(FrameError);
+    });
+  });
+
+  describe('request meta', () => {
+    const meta: RequestMeta = {
+      id: 0xfffffffe,
+      timeoutMs: 2000,
+      flags: RequestFlag.IDEMPOTENT | RequestFlag.EVENT,
+      codec: CodecId.MSGPACK,
+      pattern: 'user.login',
+      traceId: 'req-é-1',
+    };
+
+    it('round-trips', () => {
+      expect(decodeRequestMeta(encodeRequestMeta(meta))).toEqual(meta);
+      expect(decodeRequestMeta(encodeRequestMeta({ ...meta, traceId: '' }))).toEqual({ ...meta, traceId: '' });
+    });
+
+    it('matches the example of docs/rpc-protocol.md byte for byte', () => {
+      const bytes = encodeRequestMeta({ id: 7, timeoutMs: 2000, flags: 1, codec: 0, pattern: 'user.login', traceId: '' });
+      const pattern = Buffer.from('user.login').toString('hex');
+      expect(bytes.toString('hex')).toBe(['07000000', 'd0070000', '01', '00', '0a', pattern, '00'].join(''));
+    });
+
+    it('rejects every truncation and any trailing byte', () => {
+      const full = encodeRequestMeta(meta);
+      for (let length = 0; length < full.length; length += 1) {
+        expect(() => decodeRequestMeta(full.subarray(0, length))).toThrow(FrameError);
+      }
+      expect(() => decodeRequestMeta(Buffer.concat([full, Buffer.from([0])]))).toThrow(FrameError);
+    });
+
+    it('rejects an empty pattern and garbage', () => {
+      const empty = Buffer.from([1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+      expect(() => decodeRequestMeta(empty)).toThrow(FrameError);
+      expect(() => decodeRequestMeta(Buffer.from('not a meta at all, just text'))).toThrow(FrameError);
+      expect(() => encodeRequestMeta({ ...meta, pattern: '' })).toThrow(FrameError);
+      expect(() => encodeRequestMeta({ ...meta, traceId: 'x'.repeat(256) })).toThrow(FrameError);
+    });
+  });
+
+  describe('reply meta', () => {
+    it('round-trips every status', () => {
+      for (const status of Object.values(ReplyStatus)) {
+        expect(decodeReplyMeta(encodeReplyMeta(123456, status, CodecId.JSON))).toEqual({
+          id: 123456,
+          status,
+          codec: CodecId.JSON,
+        });
+      }
+    });
+
+    it('rejects a wrong length and an unknown status', () => {
+      expect(() => decodeReplyMeta(Buffer.alloc(5))).toThrow(FrameError);
+      expect(() => decodeReplyMeta(Buffer.alloc(7))).toThrow(FrameError);
+      expect(() => decodeReplyMeta(Buffer.from([1, 0, 0, 0, 9, 0]))).toThrow(FrameError);
+    });
+  });
+
+  it('accepts only whole (meta, body) pairs', () => {
+    const b = Buffer.alloc(0);
+    expect(() => assertPairs([b, b, b], 1)).not.toThrow();
+    expect(() => assertPairs([b, b, b, b, b], 1)).not.toThrow();
+    expect(() => assertPairs([b], 1)).toThrow(FrameError);
+    expect(() => assertPairs([b, b], 1)).toThrow(FrameError);
+    expect(() => assertPairs([b, b, b, b], 1)).toThrow(FrameError);
+  });
+
+  describe.each([
+    ['JSON', JsonCodec],
+    ['MessagePack', MsgpackCodec],
+  ])('%s codec', (_name, codec) => {
+    it('round-trips values, and undefined as an empty body', () => {
+      const value = { username: 'alice', n: 42, nested: { list: [1, 'two', null, true] }, ok: false };
+      expect(codec.decode(codec.encode(value))).toEqual(value);
+      expect(codec.encode(undefined)).toHaveLength(0);
+      expect(codec.decode(Buffer.alloc(0))).toBeUndefined();
+      expect(codecById(codec.id)).toBe(codec);
+    });
+  });
+
+  it('raises on garbage bodies and unknown codecs', () => {
+    expect(() => JsonCodec.decode(Buffer.from('{"open":'))).toThrow();
+    expect(() => MsgpackCodec.decode(Buffer.from([0x92, 0x01]))).toThrow();
+    expect(() => codecById(9)).toThrow(FrameError);
+  });
+});

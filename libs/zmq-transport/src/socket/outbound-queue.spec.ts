@@ -1,0 +1,103 @@
+import { Command } from '../protocol/command';
+import { header } from '../protocol/frames';
+import { FrameSink, OutboundQueue } from './outbound-queue';
+
+/** A sink whose sends complete only when the test says so, like a busy zeromq socket. */
+class GatedSink implements FrameSink {
+  readonly sent: Buffer[][] = [];
+  private gates: Array<() => void> = [];
+  gated = false;
+
+  send(frames: Buffer[]): Promise<void> {
+    this.sent.push(frames);
+    if (!this.gated) return Promise.resolve();
+    return new Promise((resolve) => this.gates.push(resolve));
+  }
+
+  open(): void {
+    this.gated = false;
+    for (const release of this.gates.splice(0)) release();
+  }
+}
+
+const b = (s: string): Buffer => Buffer.from(s);
+const text = (frames: Buffer[]): string[] => frames.map((f) => f.toString('latin1'));
+
+describe('OutboundQueue', () => {
+  it('coalesces pairs for the same peer within one turn into one message', async () => {
+    const sink = new GatedSink();
+    const queue = new OutboundQueue(sink);
+    queue.pushPair(null, Command.REQUEST, b('m1'), b('b1'));
+    queue.pushPair(null, Command.REQUEST, b('m2'), b('b2'));
+    queue.pushPair(null, Command.REQUEST, b('m3'), b('b3'));
+    await queue.whenIdle();
+    expect(sink.sent).toHaveLength(1);
+    expect(sink.sent[0]).toEqual([header(Command.REQUEST), b('m1'), b('b1'), b('m2'), b('b2'), b('m3'), b('b3')]);
+  });
+
+  it('keeps per-peer order: a control message closes the open batch', async () => {
+    const sink = new GatedSink();
+    const queue = new OutboundQueue(sink);
+    const peer = b('peer-A');
+    queue.pushPair(peer, Command.REPLY, b('m1'), b('b1'));
+    queue.pushMessage(peer, Command.PONG);
+    queue.pushPair(peer, Command.REPLY, b('m2'), b('b2'));
+    await queue.whenIdle();
+    expect(sink.sent.map(text)).toEqual([
+      ['peer-A', '\x01\x02', 'm1', 'b1'],
+      ['peer-A', '\x01\x04'],
+      ['peer-A', '\x01\x02', 'm2', 'b2'],
+    ]);
+  });
+
+  it('batches per destination and while a send is pending', async () => {
+    const sink = new GatedSink();
+    sink.gated = true;
+    const queue = new OutboundQueue(sink);
+    queue.pushPair(b('A'), Command.REPLY, b('a1'), b('x'));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sink.sent).toHaveLength(1);
+    // The socket is busy: these wait and coalesce by destination.
+    queue.pushPair(b('A'), Command.REPLY, b('a2'), b('x'));
+    queue.pushPair(b('B'), Command.REPLY, b('b1'), b('x'));
+    queue.pushPair(b('A'), Command.REPLY, b('a3'), b('x'));
+    sink.open();
+    await queue.whenIdle();
+    expect(sink.sent.map(text)).toEqual([
+      ['A', '\x01\x02', 'a1', 'x'],
+      ['A', '\x01\x02', 'a2', 'x', 'a3', 'x'],
+      ['B', '\x01\x02', 'b1', 'x'],
+    ]);
+  });
+
+  it('caps a message by pairs and by bytes', async () => {
+    const sink = new GatedSink();
+    const queue = new OutboundQueue(sink, { maxPairsPerMessage: 2, maxBytesPerMessage: 1 << 20 });
+    for (let i = 0; i < 5; i += 1) queue.pushPair(null, Command.REQUEST, b(`m${i}`), b('x'));
+    await queue.whenIdle();
+    expect(sink.sent.map((frames) => (frames.length - 1) / 2)).toEqual([2, 2, 1]);
+
+    const bySize = new GatedSink();
+    const small = new OutboundQueue(bySize, { maxBytesPerMessage: 10 });
+    small.pushPair(null, Command.REQUEST, b('meta'), b('body1'));
+    small.pushPair(null, Command.REQUEST, b('meta'), b('body2'));
+    await small.whenIdle();
+    expect(bySize.sent).toHaveLength(2);
+  });
+
+  it('reports refused sends and carries on', async () => {
+    const refused: Command[] = [];
+    let calls = 0;
+    const queue = new OutboundQueue(
+      {
+        send: () => (++calls === 1 ? Promise.reject(new Error('EAGAIN')) : Promise.resolve()),
+      },
+      { onSendError: (_dest, command) => refused.push(command) },
+    );
+    queue.pushMessage(null, Command.PING);
+    queue.pushMessage(null, Command.READY, [b('{}')]);
+    await queue.whenIdle();
+    expect(refused).toEqual([Command.PING]);
+    expect(calls).toBe(2);
+  });
+});
