@@ -1,0 +1,24 @@
+import { BaseAppEnv, envEndpoint, envInt, envPort } from '@live-im/config';
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+/** The broker's environment, validated once at boot. */
+export const BrokerEnv = BaseAppEnv.extend({
+  HTTP_PORT: envPort(3010),
+  RPC_FRONTEND_BIND: envEndpoint('tcp://127.0.0.1:5555'),
+  RPC_BACKEND_BIND: envEndpoint('tcp://127.0.0.1:5556'),
+  HEARTBEAT_MS: envInt(1000, { min: 10, max: 60_000 }),
+  SERVICE_GRACE_MS: envInt(1000, { min: 0, max: 600_000 }),
+  MAX_QUEUE: envInt(10_000, { min: 1, max: 10_000_000 }),
+  MAX_QUEUED_BYTES: envInt(64 * 1024 * 1024, { min: 1024 }),
+  MAX_BODY_BYTES: envInt(1024 * 1024, { min: 1, max: 256 * 1024 * 1024 }),
+  BROKER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, dot, dash and underscore, at most 64')
+    .default(`${hostname().slice(0, 40)}-${process.pid}`),
+});
+
+export type BrokerConfig = z.output<typeof BrokerEnv>;
+
+/** Injection token of the validated BrokerConfig. */
+export const BROKER_CONFIG = Symbol('BROKER_CONFIG');

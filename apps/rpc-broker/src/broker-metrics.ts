@@ -1,0 +1,135 @@
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, register } from 'prom-client';
+import type { Broker } from './broker';
+import type { BrokerCounters } from './broker/broker-stats';
+
+const PREFIX = 'rpc_broker_';
+
+/** The broker's counters that become Prometheus counters, with their help text. */
+const COUNTERS: Array<[keyof BrokerCounters, string, string]> = [
+  ['requests', 'requests_total', 'Request pairs received from clients'],
+  ['replies', 'replies_total', 'Reply pairs received from workers'],
+  ['dispatched', 'dispatched_total', 'Requests handed to a worker, re-dispatches included'],
+  ['redispatched', 'redispatched_total', 'Requests re-dispatched after their worker died'],
+  ['overloaded', 'overloaded_total', 'Requests refused with OVERLOADED'],
+  ['expired', 'expired_total', 'Requests answered DEADLINE_EXCEEDED by the broker'],
+  ['workerLost', 'worker_lost_total', 'Requests answered WORKER_LOST'],
+  ['serviceUnavailable', 'service_unavailable_total', 'Requests answered SERVICE_UNAVAILABLE'],
+  ['tooLarge', 'too_large_total', 'Requests answered PAYLOAD_TOO_LARGE'],
+  ['eventsLost', 'events_lost_total', 'Non-idempotent events dropped with their dead worker'],
+  ['staleReplies', 'stale_replies_total', 'Replies for requests the worker no longer held'],
+  [
+    'droppedForDeadClient',
+    'dropped_for_dead_client_total',
+    'Queued requests dropped with their silent client',
+  ],
+  ['undeliverable', 'undeliverable_replies_total', 'Replies the frontend could not hand to their client'],
+];
+
+/**
+ * Prometheus view of the broker on the default registry. Counts are read from the broker when
+ * scraped, so the hot path pays nothing for them; only the residence histogram is fed per dispatch.
+ */
+@Injectable()
+export class BrokerMetrics {
+  private readonly residence: Histogram;
+
+  constructor() {
+    this.residence = new Histogram({
+      name: fresh(`${PREFIX}residence_seconds`),
+      help: 'Time from a request arriving at the broker to its dispatch to a worker',
+      buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    });
+  }
+
+  /** Broker hook: a request was dispatched `residenceMs` after it arrived. */
+  observeDispatch(residenceMs: number): void {
+    this.residence.observe(residenceMs / 1000);
+  }
+
+  /** Registers the scrape-time metrics that read `broker`. */
+  track(broker: Broker): void {
+    for (const [field, name, help] of COUNTERS) {
+      monotonic(name, help, [], () => [[{}, broker.counters[field]]]);
+    }
+    monotonic('malformed_total', 'Malformed messages counted and dropped, per socket', ['socket'], () => [
+      [{ socket: 'frontend' }, broker.counters.malformedFrontend],
+      [{ socket: 'backend' }, broker.counters.malformedBackend],
+    ]);
+
+    new Gauge({
+      name: fresh(`${PREFIX}queue_depth`),
+      help: 'Requests waiting for credit, per service',
+      labelNames: ['service'],
+      collect() {
+        this.reset();
+        for (const [service, stats] of Object.entries(broker.services())) this.set({ service }, stats.queued);
+      },
+    });
+    new Gauge({
+      name: fresh(`${PREFIX}workers`),
+      help: 'Workers per service and state',
+      labelNames: ['service', 'state'],
+      collect() {
+        this.reset();
+        for (const [service, stats] of Object.entries(broker.services())) {
+          const draining = stats.workers.filter((w) => w.draining).length;
+          this.set({ service, state: 'ready' }, stats.workers.length - draining);
+          this.set({ service, state: 'draining' }, draining);
+        }
+      },
+    });
+    new Gauge({
+      name: fresh(`${PREFIX}in_flight`),
+      help: 'Requests held by workers',
+      collect() {
+        this.set(broker.dispatcher.inFlightCount);
+      },
+    });
+    new Gauge({
+      name: fresh(`${PREFIX}queued_bytes`),
+      help: 'Bytes of request bodies waiting in queues',
+      collect() {
+        this.set(broker.dispatcher.queuedBytes);
+      },
+    });
+    new Gauge({
+      name: fresh(`${PREFIX}clients`),
+      help: 'Live clients',
+      collect() {
+        this.set(broker.dispatcher.clients.size);
+      },
+    });
+  }
+}
+
+type LabelValues = Record<string, string>;
+
+/** A Prometheus counter that follows one of the broker's own monotonic counts. */
+function monotonic(
+  name: string,
+  help: string,
+  labelNames: string[],
+  read: () => Array<[LabelValues, number]>,
+): void {
+  const reported = new Map<string, number>();
+  new Counter({
+    name: fresh(`${PREFIX}${name}`),
+    help,
+    labelNames,
+    collect() {
+      for (const [labels, value] of read()) {
+        const key = JSON.stringify(labels);
+        const delta = value - (reported.get(key) ?? 0);
+        if (delta > 0) this.inc(labels, delta);
+        reported.set(key, value);
+      }
+    },
+  });
+}
+
+/** A metric name freed on the default registry, so a second instance in one process replaces the first. */
+function fresh(name: string): string {
+  register.removeSingleMetric(name);
+  return name;
+}

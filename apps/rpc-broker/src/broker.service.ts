@@ -1,0 +1,44 @@
+import { createLogger } from '@live-im/logging';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Broker, type BrokerStats } from './broker';
+import { BROKER_CONFIG, type BrokerConfig } from './broker-config';
+import { BrokerMetrics } from './broker-metrics';
+
+/** Runs the Broker for the Nest app: binds on bootstrap (a failed bind fails the boot), closes on shutdown. */
+@Injectable()
+export class BrokerService implements OnApplicationBootstrap, OnApplicationShutdown {
+  readonly broker: Broker;
+
+  constructor(@Inject(BROKER_CONFIG) config: BrokerConfig, metrics: BrokerMetrics) {
+    this.broker = new Broker({
+      frontendBind: config.RPC_FRONTEND_BIND,
+      backendBind: config.RPC_BACKEND_BIND,
+      brokerId: config.BROKER_ID,
+      heartbeatMs: config.HEARTBEAT_MS,
+      serviceGraceMs: config.SERVICE_GRACE_MS,
+      maxQueue: config.MAX_QUEUE,
+      maxQueuedBytes: config.MAX_QUEUED_BYTES,
+      maxBodyBytes: config.MAX_BODY_BYTES,
+      // The core logs outside Nest's DI, in the same JSON format.
+      logger: createLogger({ app: 'rpc-broker', level: config.LOG_LEVEL, instance: config.BROKER_ID }),
+      hooks: { onDispatch: (residenceMs) => metrics.observeDispatch(residenceMs) },
+    });
+    metrics.track(this.broker);
+  }
+
+  onApplicationBootstrap(): Promise<void> {
+    return this.broker.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.broker.close();
+  }
+
+  get isRunning(): boolean {
+    return this.broker.isRunning;
+  }
+
+  stats(): BrokerStats {
+    return this.broker.stats();
+  }
+}

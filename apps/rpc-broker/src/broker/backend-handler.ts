@@ -1,0 +1,101 @@
+import {
+  assertPairs,
+  Command,
+  decodeReplyMeta,
+  FrameError,
+  readHeader,
+  type ReplyMeta,
+} from '@live-im/zmq-transport';
+import type { Dispatcher, PeerOutbox } from './dispatcher';
+import { expectFrames } from './frame-checks';
+import { parseWorkerAnnouncement } from './worker-announcement';
+
+/**
+ * Reads messages from the backend ROUTER (workers): REPLY, PING, READY, DRAIN and DISCONNECT. A
+ * message of any other shape is counted as malformed and dropped whole; nothing here throws.
+ */
+export class BackendHandler {
+  constructor(
+    private readonly dispatcher: Dispatcher,
+    private readonly out: PeerOutbox,
+  ) {}
+
+  /** `frames[0]` is the routing id the ROUTER prepended. */
+  handle(frames: Buffer[], now: number): void {
+    try {
+      this.route(frames, now);
+    } catch (error) {
+      if (!(error instanceof FrameError)) throw error;
+      this.dispatcher.counters.malformedBackend += 1;
+    }
+  }
+
+  private route(frames: Buffer[], now: number): void {
+    const command = readHeader(frames[1]);
+    const routingId = frames[0] as Buffer;
+    const key = routingId.toString('latin1');
+    switch (command) {
+      case Command.REPLY: {
+        assertPairs(frames, 2);
+        const replies: ReplyMeta[] = [];
+        for (let i = 2; i < frames.length; i += 2) replies.push(decodeReplyMeta(frames[i] as Buffer));
+        const worker = this.dispatcher.workers.get(key);
+        if (!worker) {
+          // A worker we declared dead: what it held has been re-dispatched or failed already.
+          this.dispatcher.counters.staleReplies += replies.length;
+          return;
+        }
+        worker.lastSeen = now;
+        for (let p = 0, i = 2; p < replies.length; p += 1, i += 2) {
+          this.dispatcher.acceptReply(
+            worker,
+            replies[p] as ReplyMeta,
+            frames[i] as Buffer,
+            frames[i + 1] as Buffer,
+          );
+        }
+        // Once per message, not per reply: the freed credit is spread over the whole batch.
+        const service = this.dispatcher.workers.service(worker.service);
+        if (service) this.dispatcher.dispatchWaiting(service, now);
+        return;
+      }
+      case Command.PING: {
+        expectFrames(frames, 2);
+        const worker = this.dispatcher.workers.get(key);
+        if (worker) {
+          worker.lastSeen = now;
+          this.out.pushMessage(routingId, Command.PONG);
+        } else {
+          this.out.pushMessage(routingId, Command.UNKNOWN_PEER);
+        }
+        return;
+      }
+      case Command.READY: {
+        expectFrames(frames, 3);
+        const announcement = parseWorkerAnnouncement(frames[2] as Buffer);
+        this.dispatcher.registerWorker(routingId, key, announcement, now);
+        return;
+      }
+      case Command.DRAIN: {
+        expectFrames(frames, 2);
+        const worker = this.dispatcher.workers.get(key);
+        if (worker) {
+          worker.lastSeen = now;
+          this.dispatcher.drainWorker(worker);
+        }
+        // Acknowledged even when unknown: the worker waits for every broker's DRAIN_ACK, and an
+        // unknown worker gets nothing from us anyway.
+        this.out.pushMessage(routingId, Command.DRAIN_ACK);
+        return;
+      }
+      case Command.DISCONNECT: {
+        expectFrames(frames, 2);
+        const worker = this.dispatcher.workers.get(key);
+        if (worker) this.dispatcher.removeWorker(worker, 'disconnect', now);
+        return;
+      }
+      default:
+        throw new FrameError(`command ${command} is not accepted from a worker`);
+    }
+  }
+}

@@ -1,0 +1,43 @@
+/** Structured logger the broker writes to; a pino logger fits. */
+export interface BrokerLogger {
+  debug(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+export const silentLogger: BrokerLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+/** Optional observers for metrics; called on the hot path, so keep them cheap. */
+export interface BrokerHooks {
+  /** A request left the broker for a worker after waiting `residenceMs` since it arrived. */
+  onDispatch?(residenceMs: number): void;
+}
+
+/** The limits that shape dispatch, with the protocol's defaults. */
+export interface DispatchLimits {
+  heartbeatMs: number;
+  serviceGraceMs: number;
+  maxQueue: number;
+  maxQueuedBytes: number;
+  maxBodyBytes: number;
+}
+
+export const DEFAULT_LIMITS: DispatchLimits = {
+  heartbeatMs: 1000,
+  serviceGraceMs: 1000,
+  maxQueue: 10_000,
+  maxQueuedBytes: 64 * 1024 * 1024,
+  maxBodyBytes: 1024 * 1024,
+};
+
+/** A peer silent for this many heartbeat intervals is dead. */
+export const LIVENESS_INTERVALS = 3;
+
+/** How often queued requests are checked for passed deadlines and grace periods. */
+export const DEADLINE_SWEEP_MS = 50;

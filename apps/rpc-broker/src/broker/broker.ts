@@ -1,0 +1,244 @@
+import { Command, OutboundQueue } from '@live-im/zmq-transport';
+import { Router } from 'zeromq';
+import { BackendHandler } from './backend-handler';
+import {
+  DEADLINE_SWEEP_MS,
+  DEFAULT_LIMITS,
+  silentLogger,
+  type BrokerHooks,
+  type BrokerLogger,
+  type DispatchLimits,
+} from './broker-options';
+import type { BrokerCounters, BrokerStats, ServiceStats } from './broker-stats';
+import { Dispatcher } from './dispatcher';
+import { FrontendHandler } from './frontend-handler';
+
+export interface BrokerOptions extends Partial<DispatchLimits> {
+  /** Where clients connect, e.g. `tcp://0.0.0.0:5555` (`tcp://127.0.0.1:0` picks a free port). */
+  frontendBind: string;
+  /** Where workers connect, e.g. `tcp://0.0.0.0:5556`. */
+  backendBind: string;
+  /** Names this broker in STATS_REPLY and logs. */
+  brokerId: string;
+  /**
+   * Messages ZeroMQ holds for one client that does not read before further replies to it are
+   * dropped (and counted). Default 10 000 (each up to 512 coalesced replies).
+   */
+  frontendSendHighWaterMark?: number;
+  logger?: BrokerLogger;
+  hooks?: BrokerHooks;
+  /** Monotonic milliseconds; tests may pass their own. */
+  clock?: () => number;
+}
+
+type BrokerState = 'new' | 'running' | 'closing' | 'closed';
+
+/** How long close() waits for replies already queued to reach ZeroMQ. */
+const CLOSE_FLUSH_MS = 200;
+
+/**
+ * The RPC broker: owns the frontend ROUTER (clients) and the backend ROUTER (workers), one reader
+ * loop and one coalescing send queue per socket, and the two sweep timers. The request lifecycle
+ * itself lives in Dispatcher.
+ */
+export class Broker {
+  readonly dispatcher: Dispatcher;
+  private readonly limits: DispatchLimits;
+  private readonly frontend: Router;
+  private readonly backend: Router;
+  private readonly frontendOut: OutboundQueue;
+  private readonly backendOut: OutboundQueue;
+  private readonly frontendHandler: FrontendHandler;
+  private readonly backendHandler: BackendHandler;
+  private readonly log: BrokerLogger;
+  private readonly clock: () => number;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readers: Promise<void>[] = [];
+  private state: BrokerState = 'new';
+  private startedAt = 0;
+
+  constructor(private readonly options: BrokerOptions) {
+    this.limits = {
+      heartbeatMs: options.heartbeatMs ?? DEFAULT_LIMITS.heartbeatMs,
+      serviceGraceMs: options.serviceGraceMs ?? DEFAULT_LIMITS.serviceGraceMs,
+      maxQueue: options.maxQueue ?? DEFAULT_LIMITS.maxQueue,
+      maxQueuedBytes: options.maxQueuedBytes ?? DEFAULT_LIMITS.maxQueuedBytes,
+      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes,
+    };
+    this.log = options.logger ?? silentLogger;
+    this.clock = options.clock ?? (() => performance.now());
+
+    // mandatory + sendTimeout 0: a send to a vanished peer fails at once (EHOSTUNREACH) instead of
+    // vanishing silently, so a dead worker is noticed on the first request it cannot take.
+    this.frontend = new Router({
+      mandatory: true,
+      sendTimeout: 0,
+      linger: 0,
+      sendHighWaterMark: options.frontendSendHighWaterMark ?? 10_000,
+    });
+    // No high-water mark towards workers: credit already bounds what a worker is sent.
+    this.backend = new Router({ mandatory: true, sendTimeout: 0, linger: 0, sendHighWaterMark: 0 });
+
+    this.frontendOut = new OutboundQueue(this.frontend, {
+      onSendError: (dest, command, frames, error) => this.onFrontendSendError(dest, command, frames, error),
+    });
+    this.backendOut = new OutboundQueue(this.backend, {
+      onSendError: (dest, command, frames, error) => this.onBackendSendError(dest, command, frames, error),
+    });
+    this.dispatcher = new Dispatcher(this.limits, this.frontendOut, this.backendOut, options.hooks, this.log);
+    this.frontendHandler = new FrontendHandler(this.dispatcher, this.frontendOut, () => this.stats());
+    this.backendHandler = new BackendHandler(this.dispatcher, this.backendOut);
+  }
+
+  /** Binds both sockets and starts reading and sweeping. Rejects if a bind fails. */
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error(`broker cannot start from state ${this.state}`);
+    this.state = 'running';
+    try {
+      await this.frontend.bind(this.options.frontendBind);
+      await this.backend.bind(this.options.backendBind);
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+    this.startedAt = this.clock();
+    this.readers = [
+      this.readLoop(this.frontend, 'frontend', (frames, now) => this.frontendHandler.handle(frames, now)),
+      this.readLoop(this.backend, 'backend', (frames, now) => this.backendHandler.handle(frames, now)),
+    ];
+    this.every(DEADLINE_SWEEP_MS, 'queue sweep', (now) => this.dispatcher.sweepQueues(now));
+    this.every(this.limits.heartbeatMs, 'liveness sweep', (now) => this.dispatcher.sweepPeers(now));
+    this.log.info(
+      {
+        brokerId: this.options.brokerId,
+        frontend: this.frontendEndpoint,
+        backend: this.backendEndpoint,
+        ...this.limits,
+      },
+      'broker listening',
+    );
+  }
+
+  /** True while both sockets are bound and being read. */
+  get isRunning(): boolean {
+    return (
+      this.state === 'running' && this.frontend.lastEndpoint !== null && this.backend.lastEndpoint !== null
+    );
+  }
+
+  /** The bound frontend address, with the real port when bound to port 0. */
+  get frontendEndpoint(): string | null {
+    return this.frontend.lastEndpoint;
+  }
+
+  get backendEndpoint(): string | null {
+    return this.backend.lastEndpoint;
+  }
+
+  get counters(): Readonly<BrokerCounters> {
+    return this.dispatcher.counters;
+  }
+
+  /** The STATS_REPLY body. */
+  stats(): BrokerStats {
+    const now = this.clock();
+    return this.dispatcher.stats(this.options.brokerId, this.state === 'new' ? 0 : now - this.startedAt, now);
+  }
+
+  /** Per-service workers and queue depth, for metrics. */
+  services(): Record<string, ServiceStats> {
+    return this.dispatcher.services(this.clock());
+  }
+
+  /** Stops the timers, gives queued replies a moment to leave, closes both sockets. Idempotent. */
+  async close(): Promise<void> {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    const wasRunning = this.state === 'running';
+    this.state = 'closing';
+    for (const timer of this.timers) clearInterval(timer);
+    if (wasRunning) {
+      let flushTimer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all([this.frontendOut.whenIdle(), this.backendOut.whenIdle()]),
+        new Promise<void>((resolve) => (flushTimer = setTimeout(resolve, CLOSE_FLUSH_MS))),
+      ]);
+      clearTimeout(flushTimer);
+    }
+    this.frontendOut.close();
+    this.backendOut.close();
+    this.frontend.close();
+    this.backend.close();
+    await Promise.all(this.readers);
+    this.state = 'closed';
+    this.log.info({ brokerId: this.options.brokerId }, 'broker closed');
+  }
+
+  /** The one reader of a socket. It never throws: a bad message is counted by the handler, a bug is logged. */
+  private async readLoop(
+    socket: Router,
+    name: string,
+    handle: (frames: Buffer[], now: number) => void,
+  ): Promise<void> {
+    while (this.state === 'running') {
+      try {
+        for await (const frames of socket) {
+          try {
+            handle(frames, this.clock());
+          } catch (error) {
+            this.log.error({ socket: name, err: error }, 'failed to handle a message');
+          }
+        }
+        return;
+      } catch (error) {
+        if (this.state !== 'running' || socket.closed) return;
+        this.log.error({ socket: name, err: error }, 'socket receive failed; reading on');
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+  }
+
+  private every(intervalMs: number, name: string, sweep: (now: number) => void): void {
+    const timer = setInterval(() => {
+      try {
+        sweep(this.clock());
+      } catch (error) {
+        this.log.error({ sweep: name, err: error }, 'sweep failed');
+      }
+    }, intervalMs);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  private onBackendSendError(dest: Buffer | null, command: Command, frames: Buffer[], error: unknown): void {
+    if (dest === null || this.state !== 'running') return;
+    const worker = this.dispatcher.workers.get(dest.toString('latin1'));
+    if (!worker) return;
+    const code = errorCode(error);
+    // A REQUEST the worker could not take would wait forever for a reply: treat any failure as fatal.
+    if (code !== 'EHOSTUNREACH' && command !== Command.REQUEST) {
+      this.log.warn({ instance: worker.announcement.instance, command, code }, 'send to worker failed');
+      return;
+    }
+    if (command === Command.REQUEST) this.dispatcher.markUndelivered(worker, frames);
+    this.dispatcher.removeWorker(worker, `send failed: ${code}`, this.clock());
+  }
+
+  private onFrontendSendError(dest: Buffer | null, command: Command, frames: Buffer[], error: unknown): void {
+    if (dest === null || this.state !== 'running') return;
+    if (command === Command.REPLY) this.dispatcher.counters.undeliverable += frames.length / 2;
+    const code = errorCode(error);
+    if (code === 'EHOSTUNREACH') {
+      const client = this.dispatcher.clients.get(dest.toString('latin1'));
+      if (client) this.dispatcher.removeClient(client, 'unreachable');
+    } else {
+      this.log.warn({ command, code }, 'send to client failed');
+    }
+  }
+}
+
+function errorCode(error: unknown): string {
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') {
+    return error.code;
+  }
+  return 'UNKNOWN';
+}

@@ -1,0 +1,70 @@
+import { assertPairs, Command, FrameError, peekRequestMeta, readHeader } from '@live-im/zmq-transport';
+import type { BrokerStats } from './broker-stats';
+import type { Dispatcher, PeerOutbox, RequestHead } from './dispatcher';
+import { expectFrames } from './frame-checks';
+
+const STATS_ID_LENGTH = 4;
+
+/**
+ * Reads messages from the frontend ROUTER (clients): REQUEST, PING and STATS. A message of any other
+ * shape is counted as malformed and dropped whole; nothing here throws.
+ */
+export class FrontendHandler {
+  constructor(
+    private readonly dispatcher: Dispatcher,
+    private readonly out: PeerOutbox,
+    private readonly stats: () => BrokerStats,
+  ) {}
+
+  /** `frames[0]` is the routing id the ROUTER prepended. */
+  handle(frames: Buffer[], now: number): void {
+    try {
+      this.route(frames, now);
+    } catch (error) {
+      if (!(error instanceof FrameError)) throw error;
+      this.dispatcher.counters.malformedFrontend += 1;
+    }
+  }
+
+  private route(frames: Buffer[], now: number): void {
+    const command = readHeader(frames[1]);
+    const routingId = frames[0] as Buffer;
+    switch (command) {
+      case Command.REQUEST: {
+        assertPairs(frames, 2);
+        // Check every pair before acting on any: one bad pair drops the whole message.
+        const heads: RequestHead[] = [];
+        for (let i = 2; i < frames.length; i += 2) heads.push(peekRequestMeta(frames[i] as Buffer));
+        const client = this.dispatcher.clients.touch(routingId, routingId.toString('latin1'), now);
+        for (let p = 0, i = 2; p < heads.length; p += 1, i += 2) {
+          this.dispatcher.acceptRequest(
+            client,
+            heads[p] as RequestHead,
+            frames[i] as Buffer,
+            frames[i + 1] as Buffer,
+            now,
+          );
+        }
+        return;
+      }
+      case Command.PING:
+        expectFrames(frames, 2);
+        this.dispatcher.clients.touch(routingId, routingId.toString('latin1'), now);
+        this.out.pushMessage(routingId, Command.PONG);
+        return;
+      case Command.STATS: {
+        expectFrames(frames, 3);
+        const requestId = frames[2] as Buffer;
+        if (requestId.length !== STATS_ID_LENGTH) throw new FrameError('STATS request id must be 4 bytes');
+        this.dispatcher.clients.touch(routingId, routingId.toString('latin1'), now);
+        this.out.pushMessage(routingId, Command.STATS_REPLY, [
+          requestId,
+          Buffer.from(JSON.stringify(this.stats())),
+        ]);
+        return;
+      }
+      default:
+        throw new FrameError(`command ${command} is not accepted from a client`);
+    }
+  }
+}
