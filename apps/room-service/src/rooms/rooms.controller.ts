@@ -1,0 +1,25 @@
+import { Controller } from '@nestjs/common';
+import { RoomInfo, RoomRpc, RpcRequest } from '@live-im/contracts';
+import { RpcHandler } from '@live-im/zmq-transport';
+import { RoomStore } from './room.store';
+
+/** RoomRpc over the broker. The transport has validated each request against its contract. */
+@Controller()
+export class RoomsController {
+  constructor(private readonly rooms: RoomStore) {}
+
+  @RpcHandler(RoomRpc.create)
+  create(req: RpcRequest<typeof RoomRpc.create>): Promise<RoomInfo> {
+    return this.rooms.create(req);
+  }
+
+  @RpcHandler(RoomRpc.get)
+  get(req: RpcRequest<typeof RoomRpc.get>): Promise<RoomInfo> {
+    return this.rooms.get(req);
+  }
+
+  @RpcHandler(RoomRpc.close)
+  close(req: RpcRequest<typeof RoomRpc.close>): Promise<RoomInfo> {
+    return this.rooms.close(req);
+  }
+}
