@@ -23,20 +23,34 @@ export interface RunAppOptions {
 export async function runApp(options: RunAppOptions): Promise<INestApplication> {
   const app = await NestFactory.create(options.module, { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   if (options.microservice) {
     app.connectMicroservice(options.microservice, { inheritAppConfig: true });
     await app.startAllMicroservices();
   }
   await app.listen(options.port, options.host);
-  const timeoutMs = options.shutdownTimeoutMs ?? 30_000;
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      // If a drain hangs, leave anyway before the orchestrator's own kill.
-      setTimeout(() => process.exit(0), timeoutMs).unref();
-    });
-  }
+  stopOnSignals(app, options.shutdownTimeoutMs ?? 30_000);
   return app;
+}
+
+/**
+ * SIGTERM/SIGINT close the app (every shutdown hook runs: drains, socket and Redis closes) and exit 0.
+ * Nest's own enableShutdownHooks re-raises the signal, which makes a clean stop look like a crash
+ * (exit 143) to pm2 and to tests.
+ */
+function stopOnSignals(app: INestApplication, timeoutMs: number): void {
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    // If a drain hangs, leave anyway before the orchestrator's own kill.
+    setTimeout(() => process.exit(1), timeoutMs).unref();
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
 }
 
 /** `runApp(...).catch(exitOnBootFailure(name))`: one JSON line and exit 1. */
