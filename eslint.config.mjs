@@ -40,7 +40,20 @@ export default [
     },
   },
   {
-    files: ['**/*.spec.ts', '**/*.e2e-spec.ts', '**/__tests__/**/*.ts'],
-    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+    // Specs of any project may use the shared test helpers (real processes, real Redis).
+    files: ['**/*.spec.ts', '**/__tests__/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          depConstraints: [
+            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
+            { sourceTag: '*', onlyDependOnLibsWithTags: ['type:testing', 'type:transport', 'type:util', 'type:contracts'] },
+          ],
+        },
+      ],
+    },
   },
 ];

@@ -2,3 +2,4 @@ export * from './redis.tokens';
 export * from './redis-keys';
 export * from './redis.module';
 export * from './redis.health';
+export * from './lua-script';

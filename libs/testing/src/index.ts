@@ -2,3 +2,4 @@ export * from './ports';
 export * from './wait-for';
 export * from './redis-target';
 export * from './app-process';
+export * from './test-redis';

@@ -1,6 +1,6 @@
 import { ErrorCode, RpcError } from '@live-im/contracts';
-import { Clock } from '../clock';
-import { TestRedis } from '../__tests__/test-redis';
+import { Clock } from '@live-im/bootstrap';
+import { TestRedis } from '@live-im/testing';
 import { RoomStore } from './room.store';
 
 async function rejection(work: Promise<unknown>): Promise<RpcError> {
@@ -14,7 +14,7 @@ async function rejection(work: Promise<unknown>): Promise<RpcError> {
 }
 
 describe('RoomStore (real Redis)', () => {
-  const testRedis = new TestRedis();
+  const testRedis = new TestRedis('room-service');
   const rooms = new RoomStore(testRedis.redis, testRedis.keys, new Clock());
   let serial = 0;
   const freshRoomId = () => `room-${process.pid}-${++serial}`;

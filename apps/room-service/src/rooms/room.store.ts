@@ -3,8 +3,8 @@ import { ErrorCode, RoomInfo, RpcError, RpcRequest, RoomRpc } from '@live-im/con
 import { REDIS, RedisKeys } from '@live-im/redis';
 import Redis from 'ioredis';
 import { z } from 'zod';
-import { Clock } from '../clock';
-import { LuaScript } from '../redis/lua-script';
+import { Clock } from '@live-im/bootstrap';
+import { LuaScript } from '@live-im/redis';
 
 const RoomHash = z.object({
   roomId: z.string(),

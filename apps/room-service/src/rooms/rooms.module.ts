@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { Clock } from '../clock';
+import { Clock } from '@live-im/bootstrap';
 import { RoomStore } from './room.store';
 import { RoomsController } from './rooms.controller';
 

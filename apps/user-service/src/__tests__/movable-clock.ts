@@ -1,4 +1,4 @@
-import { Clock } from '../clock';
+import { Clock } from '@live-im/bootstrap';
 
 /** Real time plus an offset that a test moves forward instead of sleeping. */
 export class MovableClock extends Clock {

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ErrorCode, RpcError, TokenClaims, UserId, UserRole } from '@live-im/contracts';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
-import { Clock } from '../clock';
+import { Clock } from '@live-im/bootstrap';
 
 export interface TokenSettings {
   /** HMAC key of HS256; at least 32 characters (checked by the config schema). */

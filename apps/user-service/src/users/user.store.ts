@@ -3,7 +3,7 @@ import { UserRole } from '@live-im/contracts';
 import { REDIS, RedisKeys } from '@live-im/redis';
 import Redis from 'ioredis';
 import { z } from 'zod';
-import { LuaScript } from '../redis/lua-script';
+import { LuaScript } from '@live-im/redis';
 
 /** A registered account as stored in its hash. */
 export interface StoredAccount {

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { Clock } from '../clock';
+import { Clock } from '@live-im/bootstrap';
 import { PasswordHasher } from './password-hasher';
 import { TOKEN_SETTINGS, TokenService, TokenSettings } from './token.service';
 import { UserStore } from './user.store';

@@ -1,6 +1,6 @@
 import { ErrorCode, RpcError } from '@live-im/contracts';
 import { MovableClock } from '../__tests__/movable-clock';
-import { TestRedis } from '../__tests__/test-redis';
+import { TestRedis } from '@live-im/testing';
 import { PasswordHasher } from './password-hasher';
 import { TokenService } from './token.service';
 import { UserStore } from './user.store';
@@ -19,7 +19,7 @@ async function rejection(work: Promise<unknown>): Promise<RpcError> {
 }
 
 describe('UsersService (real Redis)', () => {
-  const testRedis = new TestRedis();
+  const testRedis = new TestRedis('user-service');
   const clock = new MovableClock();
   const tokens = new TokenService({ secret: SECRET, ttlSec: 3600 }, clock);
   const users = new UsersService(

@@ -8,7 +8,7 @@ import {
   UserProfile,
   UserRpc,
 } from '@live-im/contracts';
-import { Clock } from '../clock';
+import { Clock } from '@live-im/bootstrap';
 import { PasswordHasher } from './password-hasher';
 import { TokenService } from './token.service';
 import { isGuestId, newGuestId, registeredUserId } from './user-ids';

@@ -4,6 +4,8 @@ export interface BrokerWorkerStats {
   version: string;
   capacity: number;
   inFlight: number;
+  /** Requests it answered since it announced READY. */
+  served: number;
   draining: boolean;
   lastSeenMsAgo: number;
 }

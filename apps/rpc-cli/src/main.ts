@@ -1,0 +1,128 @@
+import { parseArgs } from 'node:util';
+import { RPC_CONTRACTS, RpcError, findContract } from '@live-im/contracts';
+import { parseConfig, envEndpointList } from '@live-im/config';
+import { RpcClient, TransportLogger } from '@live-im/zmq-transport';
+import { z } from 'zod';
+import { renderBrokerStats } from './render';
+
+const USAGE = `usage: npm run rpc -- <command> [options]
+
+commands:
+  services                       services, workers, in-flight and queue depth on every broker
+  contracts                      every RPC operation: pattern, idempotent, deadline, description
+  call <pattern> '<json>'        call an operation and print its reply (exit 1 on an error reply)
+
+options:
+  --brokers <list>               broker frontends, comma separated (env RPC_BROKER_FRONTENDS,
+                                 default tcp://127.0.0.1:5555)
+  --timeout <ms>                 deadline of a call (default: the contract's)
+  --json                         machine-readable output`;
+
+/** Connection chatter stays out of the command's output; problems still reach stderr. */
+const quietLogger: TransportLogger = {
+  log: () => undefined,
+  warn: (message) => process.stderr.write(`warn: ${message}\n`),
+  error: (message) => process.stderr.write(`error: ${message}\n`),
+};
+
+const Env = z.object({ RPC_BROKER_FRONTENDS: envEndpointList('tcp://127.0.0.1:5555') });
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+async function main(): Promise<number> {
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: {
+      brokers: { type: 'string' },
+      timeout: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || command === undefined) {
+    process.stdout.write(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  const brokers = parseConfig(Env, {
+    RPC_BROKER_FRONTENDS: values.brokers ?? process.env['RPC_BROKER_FRONTENDS'],
+  }).RPC_BROKER_FRONTENDS;
+
+  if (command === 'contracts') {
+    for (const contract of RPC_CONTRACTS.values()) {
+      const flags = `${contract.idempotent ? 'idempotent' : 'once'} ${contract.timeoutMs}ms`;
+      process.stdout.write(`${contract.pattern.padEnd(22)} ${flags.padEnd(18)} ${contract.description}\n`);
+    }
+    return 0;
+  }
+
+  const client = new RpcClient({ brokers, heartbeatMs: 500, logger: quietLogger });
+  client.start();
+  try {
+    if (command === 'services') return await services(client, brokers, values.json);
+    if (command === 'call') return await call(client, rest, values.timeout, values.json);
+    fail(`unknown command "${command}"\n\n${USAGE}`);
+  } finally {
+    await client.close();
+  }
+}
+
+async function services(client: RpcClient, brokers: string[], json: boolean): Promise<number> {
+  let failures = 0;
+  const all = await Promise.all(
+    brokers.map((endpoint, index) =>
+      client.stats(index, 3000).then(
+        (stats) => ({ endpoint, stats }),
+        (error: unknown) => {
+          failures += 1;
+          return { endpoint, error: RpcError.from(error).toBody() };
+        },
+      ),
+    ),
+  );
+  if (json) {
+    process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
+  } else {
+    for (const entry of all) {
+      const text =
+        'stats' in entry
+          ? renderBrokerStats(entry.endpoint, entry.stats)
+          : `broker at ${entry.endpoint}: ${entry.error.code} ${entry.error.message}`;
+      process.stdout.write(`${text}\n\n`);
+    }
+  }
+  return failures === brokers.length ? 1 : 0;
+}
+
+async function call(client: RpcClient, args: string[], timeout: string | undefined, json: boolean): Promise<number> {
+  const [pattern, body = '{}'] = args;
+  if (pattern === undefined) fail(`call needs a pattern\n\n${USAGE}`);
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body);
+  } catch {
+    fail(`the payload is not JSON: ${body}`);
+  }
+  const contract = findContract(pattern);
+  const timeoutMs = timeout === undefined ? (contract?.timeoutMs ?? 5000) : Number(timeout);
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) fail('--timeout must be a positive number of milliseconds');
+  try {
+    // Unknown patterns are sent too: the broker and the worker say what is wrong with them.
+    const reply = await client.call(pattern, payload, { timeoutMs, idempotent: contract?.idempotent ?? false });
+    process.stdout.write(`${JSON.stringify(reply, null, json ? 0 : 2)}\n`);
+    return 0;
+  } catch (error) {
+    const body = RpcError.from(error).toBody();
+    process.stderr.write(json ? `${JSON.stringify(body)}\n` : `${body.code}: ${body.message}\n`);
+    if (!json && body.details) process.stderr.write(`${JSON.stringify(body.details, null, 2)}\n`);
+    return 1;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => fail(`rpc: ${error instanceof Error ? error.message : String(error)}`, 1),
+);
