@@ -20,7 +20,13 @@ export const RequestContext = {
   },
 };
 
-/** 16 hex characters: unique enough to follow one request, short enough for every log line. */
+// A random per-process prefix plus a counter: unique across processes without paying for 8 random
+// bytes per call, which showed up at 10% of an RPC caller's CPU.
+const PROCESS_PREFIX = randomBytes(5).toString('hex');
+let sequence = 0;
+
+/** Short, unique ids: 10 hex characters of process plus a base-36 counter. */
 export function newRequestId(): string {
-  return randomBytes(8).toString('hex');
+  sequence = (sequence + 1) % Number.MAX_SAFE_INTEGER;
+  return PROCESS_PREFIX + sequence.toString(36);
 }

@@ -1,10 +1,20 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, createWriteStream, WriteStream } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { waitFor } from './wait-for';
 
-/** The workspace root, found from this file (libs/testing/src). */
-export const WORKSPACE_ROOT = resolve(__dirname, '../../..');
+/** The nearest folder above `from` holding nx.json: right from sources and from dist/ alike. */
+function findWorkspaceRoot(from: string): string {
+  let dir = from;
+  while (!existsSync(join(dir, 'nx.json'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no nx.json above ${from}`);
+    dir = parent;
+  }
+  return dir;
+}
+
+export const WORKSPACE_ROOT = findWorkspaceRoot(__dirname);
 
 /** Where `nx build <app>` leaves an app's entry point. */
 export function builtEntry(app: string): string {
@@ -19,6 +29,8 @@ export interface SpawnAppOptions {
   readyTimeoutMs?: number;
   /** Label for the log file under tmp/test-logs. */
   label?: string;
+  /** Extra node flags, e.g. ['--cpu-prof'] to profile the app. */
+  nodeArgs?: string[];
 }
 
 /**
@@ -57,7 +69,7 @@ export class AppProcess {
     const label = options.label ?? `${app}-${options.httpPort}`;
     const logFile = join(dir, `${label}.log`);
     const log = createWriteStream(logFile, { flags: 'a' });
-    const child = spawn(process.execPath, [entry], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), entry], {
       cwd: WORKSPACE_ROOT,
       env: {
         PATH: process.env['PATH'] ?? '',

@@ -2,6 +2,7 @@ import {
   assertPairs,
   Command,
   decodeReplyMeta,
+  expandPairs,
   FrameError,
   readHeader,
   type ReplyMeta,
@@ -30,12 +31,14 @@ export class BackendHandler {
     }
   }
 
-  private route(frames: Buffer[], now: number): void {
-    const command = readHeader(frames[1]);
-    const routingId = frames[0] as Buffer;
+  private route(message: Buffer[], now: number): void {
+    const command = readHeader(message[1]);
+    const routingId = message[0] as Buffer;
     const key = routingId.toString('latin1');
+    let frames = message;
     switch (command) {
       case Command.REPLY: {
+        frames = expandPairs(message, 1);
         assertPairs(frames, 2);
         const replies: ReplyMeta[] = [];
         for (let i = 2; i < frames.length; i += 2) replies.push(decodeReplyMeta(frames[i] as Buffer));

@@ -1,4 +1,4 @@
-import { assertPairs, Command, FrameError, peekRequestMeta, readHeader } from '@live-im/zmq-transport';
+import { assertPairs, Command, expandPairs, FrameError, peekRequestMeta, readHeader } from '@live-im/zmq-transport';
 import type { BrokerStats } from './broker-stats';
 import type { Dispatcher, PeerOutbox, RequestHead } from './dispatcher';
 import { expectFrames } from './frame-checks';
@@ -26,11 +26,13 @@ export class FrontendHandler {
     }
   }
 
-  private route(frames: Buffer[], now: number): void {
-    const command = readHeader(frames[1]);
-    const routingId = frames[0] as Buffer;
+  private route(message: Buffer[], now: number): void {
+    const command = readHeader(message[1]);
+    const routingId = message[0] as Buffer;
+    let frames = message;
     switch (command) {
       case Command.REQUEST: {
+        frames = expandPairs(message, 1);
         assertPairs(frames, 2);
         // Check every pair before acting on any: one bad pair drops the whole message.
         const heads: RequestHead[] = [];

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Router } from 'zeromq';
 import { Command } from '../protocol/command';
-import { header, readHeader } from '../protocol/frames';
+import { header, packPairs, readHeader, unpackPairs } from '../protocol/frames';
 
 export type TestTransport = 'tcp' | 'ipc';
 
@@ -47,8 +47,10 @@ export class ScriptedRouter {
     return router;
   }
 
+  /** REQUEST and REPLY pairs are packed into the batch frame, as on the wire. */
   send(peer: Buffer, command: Command, ...frames: Buffer[]): Promise<void> {
-    return this.socket.send([peer, header(command), ...frames]);
+    const body = isBatched(command) ? [packPairs(frames)] : frames;
+    return this.socket.send([peer, header(command), ...body]);
   }
 
   /** The next message with this command (earlier ones of other commands stay queued). */
@@ -92,7 +94,7 @@ export class ScriptedRouter {
           if (this.autoPong) await this.send(peer, Command.PONG);
           continue;
         }
-        this.inbox.push({ peer, command, frames });
+        this.inbox.push({ peer, command, frames: isBatched(command) && frames[0] ? unpackPairs(frames[0]) : frames });
         const wake = this.waiter;
         this.waiter = undefined;
         wake?.();
@@ -114,4 +116,8 @@ export async function eventually(condition: () => boolean, timeoutMs = 3000): Pr
     if (Date.now() > until) throw new Error('condition not met in time');
     await delay(5);
   }
+}
+
+function isBatched(command: Command): boolean {
+  return command === Command.REQUEST || command === Command.REPLY;
 }

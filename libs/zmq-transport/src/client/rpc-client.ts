@@ -2,7 +2,7 @@ import { DEFAULT_RPC_TIMEOUT_MS, ErrorCode, RpcError } from '@live-im/contracts'
 import { newRequestId, RequestContext } from '@live-im/logging';
 import { BodyCodec, codecById, JsonCodec } from '../protocol/codec';
 import { Command, ReplyStatus, RequestFlag } from '../protocol/command';
-import { assertPairs, decodeReplyMeta, encodeRequestMeta, readHeader, ReplyMeta } from '../protocol/frames';
+import { assertPairs, decodeReplyMeta, encodeRequestMeta, expandPairs, readHeader, ReplyMeta } from '../protocol/frames';
 import { BrokerLink, describe } from '../socket/broker-link';
 import { BrokerStateListener, BrokerStateListeners } from '../socket/broker-state';
 import { monotonicMs } from '../socket/clock';
@@ -314,10 +314,12 @@ export class RpcClient {
     else if (command !== Command.PONG || frames.length !== 1) this.malformed += 1;
   }
 
-  private onReply(frames: Buffer[]): void {
+  private onReply(message: Buffer[]): void {
     const metas: ReplyMeta[] = [];
+    let frames: Buffer[];
     try {
       // Validate every pair first: a message with one bad pair is dropped whole.
+      frames = expandPairs(message, 0);
       assertPairs(frames, 1);
       for (let i = 1; i < frames.length; i += 2) metas.push(decodeReplyMeta(frames[i] as Buffer));
     } catch {

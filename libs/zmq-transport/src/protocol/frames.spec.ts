@@ -6,10 +6,13 @@ import {
   decodeRequestMeta,
   encodeReplyMeta,
   encodeRequestMeta,
+  expandPairs,
   FrameError,
   header,
+  packPairs,
   readHeader,
   RequestMeta,
+  unpackPairs,
 } from './frames';
 
 describe('LRPC/1 frames', () => {
@@ -111,5 +114,36 @@ describe('LRPC/1 frames', () => {
     expect(() => JsonCodec.decode(Buffer.from('{"open":'))).toThrow();
     expect(() => MsgpackCodec.decode(Buffer.from([0x92, 0x01]))).toThrow();
     expect(() => codecById(9)).toThrow(FrameError);
+  });
+});
+
+describe('batch frame', () => {
+  const pairs = [Buffer.from('meta-1'), Buffer.from('{"a":1}'), Buffer.from('m2'), Buffer.alloc(0)];
+
+  it('round trips pairs, including empty bodies, as views into one frame', () => {
+    const batch = packPairs(pairs);
+    expect(batch.length).toBe(pairs.reduce((n, p) => n + 4 + p.length, 0));
+    const parts = unpackPairs(batch);
+    expect(parts).toEqual(pairs);
+    expect(parts[0]!.buffer).toBe(batch.buffer);
+  });
+
+  it('expands [routing id, header, batch] into [routing id, header, meta, body, ...]', () => {
+    const peer = Buffer.from('peer');
+    const expanded = expandPairs([peer, header(Command.REQUEST), packPairs(pairs)], 1);
+    expect(expanded).toEqual([peer, header(Command.REQUEST), ...pairs]);
+  });
+
+  it('rejects truncated, odd, empty and over-long batches', () => {
+    const batch = packPairs(pairs);
+    expect(() => unpackPairs(batch.subarray(0, batch.length - 1))).toThrow(FrameError);
+    expect(() => unpackPairs(batch.subarray(0, 2))).toThrow(FrameError);
+    expect(() => unpackPairs(packPairs([Buffer.from('lonely')]))).toThrow(FrameError);
+    expect(() => unpackPairs(Buffer.alloc(0))).toThrow(FrameError);
+    const lying = Buffer.from(batch);
+    lying.writeUInt32LE(0xffffffff, 0);
+    expect(() => unpackPairs(lying)).toThrow(FrameError);
+    expect(() => expandPairs([header(Command.REPLY)], 0)).toThrow(FrameError);
+    expect(() => expandPairs([header(Command.REPLY), batch, batch], 0)).toThrow(FrameError);
   });
 });

@@ -1,15 +1,19 @@
 import { Command } from '../protocol/command';
-import { header } from '../protocol/frames';
+import { expandPairs, header, unpackPairs } from '../protocol/frames';
 import { FrameSink, OutboundQueue } from './outbound-queue';
 
 /** A sink whose sends complete only when the test says so, like a busy zeromq socket. */
 class GatedSink implements FrameSink {
+  /** Messages as the receiver sees them once it has expanded a batch frame. */
   readonly sent: Buffer[][] = [];
+  /** Messages exactly as written to the socket. */
+  readonly wire: Buffer[][] = [];
   private gates: Array<() => void> = [];
   gated = false;
 
   send(frames: Buffer[]): Promise<void> {
-    this.sent.push(frames);
+    this.wire.push(frames);
+    this.sent.push(expandBatch(frames));
     if (!this.gated) return Promise.resolve();
     return new Promise((resolve) => this.gates.push(resolve));
   }
@@ -18,6 +22,11 @@ class GatedSink implements FrameSink {
     this.gated = false;
     for (const release of this.gates.splice(0)) release();
   }
+}
+
+function expandBatch(frames: Buffer[]): Buffer[] {
+  const at = frames.findIndex((f) => f.equals(header(Command.REQUEST)) || f.equals(header(Command.REPLY)));
+  return at === -1 ? frames : expandPairs(frames, at);
 }
 
 const b = (s: string): Buffer => Buffer.from(s);
@@ -33,6 +42,17 @@ describe('OutboundQueue', () => {
     await queue.whenIdle();
     expect(sink.sent).toHaveLength(1);
     expect(sink.sent[0]).toEqual([header(Command.REQUEST), b('m1'), b('b1'), b('m2'), b('b2'), b('m3'), b('b3')]);
+  });
+
+  it('writes a REQUEST as the header and one batch frame of length-prefixed records', async () => {
+    const sink = new GatedSink();
+    const queue = new OutboundQueue(sink);
+    queue.pushPair(b('peer'), Command.REQUEST, b('meta'), b(''));
+    await queue.whenIdle();
+    const [peer, head, batch, ...rest] = sink.wire[0]!;
+    expect([peer, head, rest]).toEqual([b('peer'), header(Command.REQUEST), []]);
+    expect(batch).toEqual(Buffer.from([4, 0, 0, 0, ...b('meta'), 0, 0, 0, 0]));
+    expect(unpackPairs(batch!)).toEqual([b('meta'), b('')]);
   });
 
   it('keeps per-peer order: a control message closes the open batch', async () => {

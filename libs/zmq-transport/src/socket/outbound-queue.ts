@@ -1,5 +1,5 @@
 import { Command } from '../protocol/command';
-import { header } from '../protocol/frames';
+import { header, packPairs } from '../protocol/frames';
 
 /** What the queue writes to: a zeromq.js socket's `send`, which allows one pending call at a time. */
 export interface FrameSink {
@@ -32,7 +32,7 @@ const COALESCING = new Set<Command>([Command.REQUEST, Command.REPLY]);
 /**
  * The single writer of one socket. Sends are serialised (zeromq.js allows one pending send), and
  * REQUEST/REPLY pairs bound for the same peer while earlier sends are in progress coalesce into one
- * multipart message: one syscall and one wake-up for many calls. Per-destination order is kept:
+ * message, its pairs packed in one batch frame (see packPairs): one syscall and one wake-up for many calls. Per-destination order is kept:
  * a control message closes the open batch of its destination.
  */
 export class OutboundQueue {
@@ -106,8 +106,10 @@ export class OutboundQueue {
   private schedule(): void {
     if (this.scheduled || this.flushing) return;
     this.scheduled = true;
-    // Wait for the rest of this event-loop turn, so that a burst of calls leaves as one message.
-    setImmediate(() => {
+    // Flush once the current burst of work (this message's handlers and their promise
+    // continuations) is done: a burst leaves as one message, yet each received message's follow-ups
+    // leave before the next one is read, so the hops of a call chain work in parallel.
+    queueMicrotask(() => {
       this.scheduled = false;
       void this.flush();
     });
@@ -120,8 +122,8 @@ export class OutboundQueue {
       let out: Outgoing | undefined;
       while ((out = this.queue.shift()) !== undefined) {
         if (this.openByDest.get(out.key) === out) this.openByDest.delete(out.key);
-        const frames =
-          out.dest === null ? [header(out.command), ...out.frames] : [out.dest, header(out.command), ...out.frames];
+        const body = COALESCING.has(out.command) ? [packPairs(out.frames)] : out.frames;
+        const frames = out.dest === null ? [header(out.command), ...body] : [out.dest, header(out.command), ...body];
         try {
           await this.sink.send(frames);
         } catch (error) {

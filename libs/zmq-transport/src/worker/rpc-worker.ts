@@ -1,7 +1,7 @@
 import { ErrorCode, RpcError } from '@live-im/contracts';
 import { BodyCodec, codecById } from '../protocol/codec';
 import { Command } from '../protocol/command';
-import { assertPairs, decodeRequestMeta, readHeader, RequestMeta } from '../protocol/frames';
+import { assertPairs, decodeRequestMeta, expandPairs, readHeader, RequestMeta } from '../protocol/frames';
 import { BrokerLink, describe } from '../socket/broker-link';
 import { BrokerStateListener, BrokerStateListeners } from '../socket/broker-state';
 import { monotonicMs } from '../socket/clock';
@@ -225,11 +225,13 @@ export class RpcWorker implements RequestOwner {
     }
   }
 
-  private onRequest(session: BrokerSession, frames: Buffer[]): void {
+  private onRequest(session: BrokerSession, message: Buffer[]): void {
     const now = monotonicMs();
     const metas: RequestMeta[] = [];
+    let frames: Buffer[];
     try {
       // Validate every pair first: a message with one bad pair is dropped whole.
+      frames = expandPairs(message, 0);
       assertPairs(frames, 1);
       for (let i = 1; i < frames.length; i += 2) metas.push(decodeRequestMeta(frames[i] as Buffer));
     } catch {

@@ -1,4 +1,4 @@
-import { Command, encodeReplyMeta, header, readHeader, ReplyStatus } from '@live-im/zmq-transport';
+import { Command, encodeReplyMeta, header, packPairs, readHeader, ReplyStatus, unpackPairs } from '@live-im/zmq-transport';
 import { Dealer } from 'zeromq';
 import { Broker, type BrokerOptions } from '../broker';
 
@@ -22,8 +22,10 @@ export class ScriptedPeer {
     this.socket.connect(endpoint);
   }
 
+  /** REQUEST and REPLY pairs are packed into the batch frame, as on the wire. */
   send(command: Command, ...frames: Buffer[]): Promise<void> {
-    return this.socket.send([header(command), ...frames]);
+    const body = isBatched(command) ? [packPairs(frames)] : frames;
+    return this.socket.send([header(command), ...body]);
   }
 
   sendRaw(frames: Buffer[]): Promise<void> {
@@ -33,7 +35,8 @@ export class ScriptedPeer {
   /** The next message: its command and the frames after the header. */
   async receive(): Promise<{ command: Command; frames: Buffer[] }> {
     const [head, ...frames] = await this.socket.receive();
-    return { command: readHeader(head), frames };
+    const command = readHeader(head);
+    return { command, frames: isBatched(command) && frames[0] ? unpackPairs(frames[0]) : frames };
   }
 
   /** Skips messages until one with this command arrives. */
@@ -74,4 +77,8 @@ export function pairs(frames: Buffer[]): Array<[Buffer, Buffer]> {
   const out: Array<[Buffer, Buffer]> = [];
   for (let i = 0; i + 1 < frames.length; i += 2) out.push([frames[i]!, frames[i + 1]!]);
   return out;
+}
+
+function isBatched(command: Command): boolean {
+  return command === Command.REQUEST || command === Command.REPLY;
 }
