@@ -1,0 +1,127 @@
+import { ChildProcess, fork } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
+import { firstValueFrom } from 'rxjs';
+import { AppProcess, WORKSPACE_ROOT, freePorts } from '@live-im/testing';
+import { RpcClient, SILENT_LOGGER } from '@live-im/zmq-transport';
+import { CpuMeter } from './cpu-time';
+import { RunResult, runClosedLoop } from './latency';
+import { BenchEcho, benchPayload } from './echo-contract';
+
+/**
+ * bench/rpc: one trivial handler called through the broker (client → broker → worker, three
+ * processes) against the same handler behind NestJS's TCP transport called directly (two
+ * processes), in the same run, with the same concurrency and call count.
+ */
+const CALLS = Number(process.env['BENCH_CALLS'] ?? 100_000);
+const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 64);
+const WARMUP = Math.min(10_000, Math.ceil(CALLS / 10));
+
+function forkReady(script: string, env: Record<string, string>): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = fork(join(__dirname, script), [], { env: { ...process.env, ...env }, stdio: 'inherit' });
+    child.once('message', () => resolve(child));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+async function benchOurs(): Promise<RunResult> {
+  const [front, back, http] = await freePorts(3);
+  const broker = await AppProcess.start('rpc-broker', {
+    httpPort: http!,
+    label: 'bench-broker',
+    nodeArgs: process.execArgv,
+    env: {
+      LOG_LEVEL: 'warn',
+      RPC_FRONTEND_BIND: `tcp://127.0.0.1:${front}`,
+      RPC_BACKEND_BIND: `tcp://127.0.0.1:${back}`,
+    },
+  });
+  const worker = await forkReady('zmq-echo-worker.js', { BENCH_BROKER_BACKEND: `tcp://127.0.0.1:${back}` });
+  const client = new RpcClient({ brokers: [`tcp://127.0.0.1:${front}`], logger: SILENT_LOGGER });
+  client.start();
+  const call = (i: number) =>
+    client.call(BenchEcho.pattern, benchPayload(i), { timeoutMs: BenchEcho.timeoutMs, idempotent: true });
+  const cpu = new CpuMeter({ client: process.pid, broker: broker.pid, worker: worker.pid ?? -1 });
+  try {
+    await runClosedLoop('warm-up', WARMUP, CONCURRENCY, call);
+    cpu.start();
+    const result = await runClosedLoop('live-im RPC via broker', CALLS, CONCURRENCY, call);
+    return { ...result, cpuUsPerCall: cpu.perCallUs(CALLS) };
+  } finally {
+    await client.close();
+    await stopChild(worker);
+    await broker.stop();
+  }
+}
+
+async function benchNestTcp(): Promise<RunResult> {
+  const [port] = await freePorts(1);
+  const server = await forkReady('tcp-echo-server.js', { BENCH_TCP_PORT: String(port) });
+  const client: ClientProxy = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port: port! } });
+  await client.connect();
+  const call = (i: number) => firstValueFrom(client.send(BenchEcho.pattern, benchPayload(i)));
+  const cpu = new CpuMeter({ client: process.pid, server: server.pid ?? -1 });
+  try {
+    await runClosedLoop('warm-up', WARMUP, CONCURRENCY, call);
+    cpu.start();
+    const result = await runClosedLoop('NestJS TCP transport, direct', CALLS, CONCURRENCY, call);
+    return { ...result, cpuUsPerCall: cpu.perCallUs(CALLS) };
+  } finally {
+    await client.close();
+    await stopChild(server);
+  }
+}
+
+function show(result: RunResult): void {
+  process.stdout.write(
+    `${result.name.padEnd(32)} ${String(result.reqPerSec).padStart(8)} req/s  ` +
+      `p50 ${result.p50Ms.toFixed(3)} ms  p99 ${result.p99Ms.toFixed(3)} ms  ` +
+      `(${result.calls} calls, ${result.failures} failed, ${result.seconds.toFixed(2)} s)\n` +
+      `${''.padEnd(32)} CPU per call: ${Object.entries(result.cpuUsPerCall ?? {})
+        .map(([name, us]) => `${name} ${us} µs`)
+        .join(', ')}\n`,
+  );
+}
+
+async function main(): Promise<void> {
+  process.stdout.write(`bench/rpc: ${CALLS} calls, concurrency ${CONCURRENCY}, 1 client process\n`);
+  const baseline = await benchNestTcp();
+  show(baseline);
+  const ours = await benchOurs();
+  show(ours);
+  const ratio = Math.round((ours.reqPerSec / baseline.reqPerSec) * 100) / 100;
+  process.stdout.write(`ratio ours/baseline: ${ratio}x (goal >= 2x)\n`);
+  const dir = join(WORKSPACE_ROOT, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  const result = {
+    ours: ours.reqPerSec,
+    baseline: baseline.reqPerSec,
+    ratio,
+    p99_ms: ours.p99Ms,
+    p50_ms: ours.p50Ms,
+    baseline_p50_ms: baseline.p50Ms,
+    baseline_p99_ms: baseline.p99Ms,
+    cpu_us_per_call: { ours: ours.cpuUsPerCall, baseline: baseline.cpuUsPerCall },
+    calls: CALLS,
+    concurrency: CONCURRENCY,
+    failures: { ours: ours.failures, baseline: baseline.failures },
+    measured_at: new Date().toISOString(),
+    machine: `${process.platform} ${process.arch}, node ${process.version}`,
+  };
+  writeFileSync(join(dir, 'rpc.json'), `${JSON.stringify(result, null, 2)}\n`);
+  if (ours.failures > 0 || baseline.failures > 0) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench/rpc failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
