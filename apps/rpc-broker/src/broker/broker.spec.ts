@@ -173,6 +173,22 @@ describe('Broker over real sockets', () => {
     }
   });
 
+  it('does not take its own stall for silent workers', async () => {
+    const steady = peer(broker.backendEndpoint);
+    await steady.send(Command.READY, ready('echo', 'steady', 1));
+    const heartbeat = setInterval(() => void steady.send(Command.PING), 20);
+    try {
+      await steady.receiveCommand(Command.PONG);
+      // This process (broker and worker alike) is blocked for 5 heartbeats, then runs on.
+      const until = Date.now() + 500;
+      while (Date.now() < until);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(broker.stats().services['echo']?.workers.map((w) => w.instance)).toEqual(['steady']);
+    } finally {
+      clearInterval(heartbeat);
+    }
+  });
+
   it('drops a worker at once when a send to it fails, and gives its undelivered request to another', async () => {
     await broker.close();
     // Heartbeats far apart: only the failed send can reveal the dead worker within this test.

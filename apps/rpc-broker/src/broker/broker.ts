@@ -56,6 +56,7 @@ export class Broker {
   private readers: Promise<void>[] = [];
   private state: BrokerState = 'new';
   private startedAt = 0;
+  private lastLivenessSweep = 0;
 
   constructor(private readonly options: BrokerOptions) {
     this.limits = {
@@ -107,7 +108,8 @@ export class Broker {
       this.readLoop(this.backend, 'backend', (frames, now) => this.backendHandler.handle(frames, now)),
     ];
     this.every(DEADLINE_SWEEP_MS, 'queue sweep', (now) => this.dispatcher.sweepQueues(now));
-    this.every(this.limits.heartbeatMs, 'liveness sweep', (now) => this.dispatcher.sweepPeers(now));
+    this.lastLivenessSweep = this.clock();
+    this.every(this.limits.heartbeatMs, 'liveness sweep', (now) => this.sweepPeers(now));
     this.log.info(
       {
         brokerId: this.options.brokerId,
@@ -195,6 +197,16 @@ export class Broker {
         await new Promise((resolve) => setImmediate(resolve));
       }
     }
+  }
+
+  /**
+   * A sweep this late means the broker itself was blocked: the peers' messages may be sitting
+   * unread (timers run before socket reads), so their silence says nothing until the next sweep.
+   */
+  private sweepPeers(now: number): void {
+    const stalled = now - this.lastLivenessSweep > 2 * this.limits.heartbeatMs;
+    this.lastLivenessSweep = now;
+    if (!stalled) this.dispatcher.sweepPeers(now);
   }
 
   private every(intervalMs: number, name: string, sweep: (now: number) => void): void {

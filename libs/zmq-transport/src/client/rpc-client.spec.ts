@@ -223,6 +223,21 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcClient over %s', (transport) =>
     await expect(idempotent).resolves.toEqual({ userId: 'u1' });
   });
 
+  it('does not take its own stall for a silent broker', async () => {
+    const broker = await router();
+    const rpc = client([broker.endpoint]);
+    await eventually(() => rpc.liveBrokers === 1);
+    const once = rpc.call('user.register', { username: 'bob' }, { timeoutMs: 3000 });
+    const [pair] = await receivePairs(broker, 1);
+    // This process (client and broker alike) is blocked for 5 heartbeats, then runs on.
+    const until = Date.now() + 250;
+    while (Date.now() < until);
+    await delay(200);
+    expect(rpc.liveBrokers).toBe(1);
+    await broker.send(pair!.peer, Command.REPLY, ...ok(pair!.meta.id, 'registered'));
+    await expect(once).resolves.toBe('registered');
+  });
+
   it('treats a dropped connection as a dead broker without waiting for heartbeats', async () => {
     const broker = await router();
     const rpc = client([broker.endpoint], { heartbeatMs: 5000 });

@@ -68,6 +68,8 @@ export class RpcClient {
   private readonly codec: BodyCodec;
   private readonly logger: TransportLogger;
   private nextBroker = 0;
+  /** Monotonic time of the last heartbeat tick, to tell a silent broker from a stalled process. */
+  private lastHeartbeatAt = 0;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private started = false;
@@ -98,6 +100,7 @@ export class RpcClient {
     if (this.started || this.closed) return;
     this.started = true;
     for (const link of this.links) link.start();
+    this.lastHeartbeatAt = monotonicMs();
     this.heartbeatTimer = setInterval(() => this.heartbeat(), this.heartbeatMs);
     this.sweepTimer = setInterval(() => this.sweep(), this.sweepMs);
     // The sockets keep the process up while calls are pending; the timers need not.
@@ -393,10 +396,16 @@ export class RpcClient {
 
   private heartbeat(): void {
     const now = monotonicMs();
+    // A tick this late means this process was blocked: the brokers' answers may be sitting unread
+    // (timers run before socket reads), so their silence says nothing until the next tick.
+    const stalled = now - this.lastHeartbeatAt > 2 * this.heartbeatMs;
+    this.lastHeartbeatAt = now;
     const deadAfter = DEAD_AFTER_HEARTBEATS * this.heartbeatMs;
     for (const link of this.links) {
       link.send(Command.PING);
-      if (this.live[link.index] && link.silentForMs(now) > deadAfter) this.markDead(link, 'silent for 3 heartbeats');
+      if (!stalled && this.live[link.index] && link.silentForMs(now) > deadAfter) {
+        this.markDead(link, 'silent for 3 heartbeats');
+      }
     }
   }
 

@@ -202,6 +202,19 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcWorker over %s', (transport) =>
     await broker.next(Command.READY);
   });
 
+  it('does not take its own stall for a silent broker', async () => {
+    const { w } = await worker(() => undefined);
+    await eventually(() => w.liveBrokers === 1);
+    const states: boolean[] = [];
+    w.onBrokerState((state) => states.push(state.up));
+    // This process (worker and broker alike) is blocked for 5 heartbeats, then runs on.
+    const until = Date.now() + 250;
+    while (Date.now() < until);
+    await delay(200);
+    expect(states).toEqual([]);
+    expect(broker.take(Command.READY)).toEqual([]);
+  });
+
   it('drains: DRAIN, serves what was dispatched before DRAIN_ACK, then DISCONNECT and close', async () => {
     const served: number[] = [];
     const { w, peer } = await worker((_p, payload, req) => {

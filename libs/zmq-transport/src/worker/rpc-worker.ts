@@ -79,6 +79,8 @@ export class RpcWorker implements RequestOwner {
   private readonly dispatch: RpcDispatch;
   private readonly stateListeners = new BrokerStateListeners();
   private heartbeatTimer: NodeJS.Timeout | undefined;
+  /** Monotonic time of the last heartbeat tick, to tell a silent broker from a stalled process. */
+  private lastHeartbeatAt = 0;
   private started = false;
   private closed = false;
   private draining = false;
@@ -121,6 +123,7 @@ export class RpcWorker implements RequestOwner {
     if (this.started || this.closed) return;
     this.started = true;
     for (const session of this.sessions) session.link.start();
+    this.lastHeartbeatAt = monotonicMs();
     this.heartbeatTimer = setInterval(() => this.heartbeat(), this.heartbeatMs);
   }
 
@@ -310,11 +313,17 @@ export class RpcWorker implements RequestOwner {
 
   private heartbeat(): void {
     const now = monotonicMs();
+    // A tick this late means this process was blocked: the brokers' messages may be sitting unread
+    // (timers run before socket reads), so their silence says nothing until the next tick.
+    const stalled = now - this.lastHeartbeatAt > 2 * this.heartbeatMs;
+    this.lastHeartbeatAt = now;
     const deadAfter = DEAD_AFTER_HEARTBEATS * this.heartbeatMs;
     for (const session of this.sessions) {
       // Draining workers keep pinging: the broker must not take them for dead while they finish.
       session.link.send(Command.PING);
-      if (session.up && session.link.silentForMs(now) > deadAfter) this.markDown(session, 'silent for 3 heartbeats');
+      if (!stalled && session.up && session.link.silentForMs(now) > deadAfter) {
+        this.markDown(session, 'silent for 3 heartbeats');
+      }
     }
   }
 
