@@ -4,4 +4,6 @@ module.exports = {
   displayName: 'rpc-e2e',
   rootDir: __dirname,
   testTimeout: 60000,
+  // testTimeout is a global option, ignored when the root config runs this as one of its projects.
+  setupFilesAfterEnv: ['<rootDir>/src/support/test-timeout.ts'],
 };

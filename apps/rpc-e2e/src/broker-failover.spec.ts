@@ -1,0 +1,72 @@
+import { UserRpc } from '@live-im/contracts';
+import { waitFor } from '@live-im/testing';
+import { LoadRun, summarize } from './support/load';
+import { BrokerNode, RpcCluster } from './support/rpc-cluster';
+import { seedUsers, userCallPlan, type SeededUser } from './support/user-calls';
+
+describe('broker failures', () => {
+  const cluster = new RpcCluster('broker-failover');
+  let first: BrokerNode;
+  let second: BrokerNode;
+  let users: SeededUser[];
+  const instances: string[] = [];
+
+  beforeAll(async () => {
+    first = await cluster.startBroker();
+    second = await cluster.startBroker();
+    // Both workers serve both brokers.
+    const workers = await Promise.all([cluster.startUserService(), cluster.startUserService()]);
+    instances.push(...workers.map((w) => cluster.instanceOf(w)));
+    users = await seedUsers(cluster.client(), 4);
+  });
+
+  afterAll(() => cluster.close());
+
+  it('a broker killed with -9 and started again on the same ports serves calls within 5 s, peers reconnecting by themselves', async () => {
+    const client = cluster.client([first]);
+    await expect(client.call(UserRpc.guest.pattern, {}, { idempotent: true, timeoutMs: 5000 })).resolves.toBeDefined();
+
+    await cluster.killBroker(first);
+    await waitFor(() => client.liveBrokers === 0, { what: 'the client to see its broker dead' });
+    const restartedAt = Date.now();
+    await cluster.launch(first);
+
+    // Short deadlines, one after another: the first success says when calls work again.
+    let succeededAt = 0;
+    for (let attempt = 0; attempt < 100 && succeededAt === 0; attempt += 1) {
+      try {
+        await client.call(UserRpc.guest.pattern, {}, { idempotent: true, timeoutMs: 250 });
+        succeededAt = Date.now();
+      } catch {
+        // not yet
+      }
+    }
+    expect(succeededAt).toBeGreaterThan(0);
+    expect(succeededAt - restartedAt).toBeLessThan(5000);
+    // Both workers announced themselves again, without being restarted.
+    await cluster.waitForWorkers(first, 'user', instances, 5000);
+  });
+
+  it('with two brokers, killing one under load fails no idempotent call', async () => {
+    const client = cluster.client([first, second]);
+    await waitFor(() => client.liveBrokers === 2, { what: 'the client to see both brokers' });
+    await cluster.waitForWorkers(first, 'user', instances);
+    await cluster.waitForWorkers(second, 'user', instances);
+    const secondBefore = (await cluster.stats(second)).counters.requests;
+
+    const load = new LoadRun(client, userCallPlan(users, { registerEvery: 0, loginEvery: 20, timeoutMs: 10_000 }), {
+      concurrency: 64,
+      maxCalls: 50_000,
+    });
+    await load.progress(500);
+    await cluster.killBroker(first);
+    await waitFor(() => client.liveBrokers === 1, { what: 'the client to see the broker dead' });
+    await load.progress(1000);
+    const outcomes = await load.stop();
+
+    expect(summarize(outcomes)).toEqual({});
+    expect(outcomes.length).toBeGreaterThanOrEqual(1500);
+    // Everything after the kill went through the survivor.
+    expect((await cluster.stats(second)).counters.requests - secondBefore).toBeGreaterThanOrEqual(1000);
+  });
+});
