@@ -34,9 +34,9 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 async function benchOurs(): Promise<RunResult> {
-  const [front, back, http] = await freePorts(3);
+  const [front, back, http] = (await freePorts(3)) as [number, number, number];
   const broker = await AppProcess.start('rpc-broker', {
-    httpPort: http!,
+    httpPort: http,
     label: 'bench-broker',
     nodeArgs: process.execArgv,
     env: {
@@ -64,9 +64,9 @@ async function benchOurs(): Promise<RunResult> {
 }
 
 async function benchNestTcp(): Promise<RunResult> {
-  const [port] = await freePorts(1);
+  const [port] = (await freePorts(1)) as [number];
   const server = await forkReady('tcp-echo-server.js', { BENCH_TCP_PORT: String(port) });
-  const client: ClientProxy = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port: port! } });
+  const client: ClientProxy = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
   await client.connect();
   const call = (i: number) => firstValueFrom(client.send(BenchEcho.pattern, benchPayload(i)));
   const cpu = new CpuMeter({ client: process.pid, server: server.pid ?? -1 });

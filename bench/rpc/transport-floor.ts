@@ -65,11 +65,11 @@ function netRoundTrips(port: number, size: number): Promise<void> {
 }
 
 async function measure(kind: 'zmq' | 'net', size: number): Promise<void> {
-  const [port] = await freePorts(1);
-  const server = await startServer(kind, port!);
+  const [port] = (await freePorts(1)) as [number];
+  const server = await startServer(kind, port);
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  await (kind === 'zmq' ? zmqRoundTrips(port!, size) : netRoundTrips(port!, size));
+  await (kind === 'zmq' ? zmqRoundTrips(port, size) : netRoundTrips(port, size));
   const wallUs = Number(process.hrtime.bigint() - t0) / 1e3 / ROUND_TRIPS;
   const cpu = process.cpuUsage(cpu0);
   const cpuUs = (cpu.user + cpu.system) / ROUND_TRIPS;
