@@ -1,3 +1,4 @@
 export * from './errors';
 export * from './rpc';
 export * from './messages';
+export * from './broadcast';

@@ -1,0 +1,59 @@
+import { BroadcastCommand, LaneCode } from './commands';
+import {
+  bcastHeader,
+  decodeBatchMeta,
+  decodeMessageMeta,
+  encodeBatchMeta,
+  encodeMessageMeta,
+  FrameError,
+  joinJsonBodies,
+  readBcastHeader,
+  roomOfTopic,
+  roomTopic,
+} from './frames';
+
+describe('BCAST/1 frames', () => {
+  it('round trips a message meta and rejects bad ones', () => {
+    const meta = { roomId: 'room_42-a', lane: LaneCode.important, seq: 2 ** 40 + 7 };
+    const buf = encodeMessageMeta(meta);
+    expect(buf.length).toBe(10 + meta.roomId.length);
+    expect(decodeMessageMeta(buf)).toEqual(meta);
+    expect(() => encodeMessageMeta({ ...meta, roomId: 'no spaces' })).toThrow(FrameError);
+    expect(() => decodeMessageMeta(buf.subarray(0, buf.length - 1))).toThrow(FrameError);
+    const badLane = Buffer.from(buf);
+    badLane[0] = 7;
+    expect(() => decodeMessageMeta(badLane)).toThrow(FrameError);
+    const badSeq = Buffer.from(buf);
+    badSeq.writeDoubleLE(1.5, 1);
+    expect(() => decodeMessageMeta(badSeq)).toThrow(FrameError);
+    const badChar = Buffer.from(buf);
+    badChar[10] = 0x20;
+    expect(() => decodeMessageMeta(badChar)).toThrow(FrameError);
+  });
+
+  it('round trips a batch meta and checks its seq range', () => {
+    const meta = { lane: LaneCode.normal, count: 3, firstSeq: 10, lastSeq: 14 };
+    expect(decodeBatchMeta(encodeBatchMeta(meta))).toEqual(meta);
+    expect(() => decodeBatchMeta(encodeBatchMeta({ ...meta, count: 6 }))).toThrow(FrameError);
+    expect(() => decodeBatchMeta(Buffer.alloc(20))).toThrow(FrameError);
+  });
+
+  it('uses topics that do not prefix-match other rooms', () => {
+    expect(roomTopic('room1').toString()).toBe('r:room1:');
+    expect(roomTopic('room12').subarray(0, roomTopic('room1').length).equals(roomTopic('room1'))).toBe(false);
+    expect(roomOfTopic(roomTopic('room1'))).toBe('room1');
+    expect(roomOfTopic(Buffer.from('topology'))).toBeUndefined();
+  });
+
+  it('joins pre-encoded bodies into one JSON array', () => {
+    const joined = joinJsonBodies([Buffer.from('{"a":1}'), Buffer.from('{"b":2}')]);
+    expect(JSON.parse(joined.toString())).toEqual([{ a: 1 }, { b: 2 }]);
+    expect(joinJsonBodies([]).toString()).toBe('[]');
+  });
+
+  it('reads headers and refuses unknown commands', () => {
+    expect(readBcastHeader(bcastHeader(BroadcastCommand.PUBLISH))).toBe(BroadcastCommand.PUBLISH);
+    expect(() => readBcastHeader(Buffer.from([1, 0x99]))).toThrow(FrameError);
+    expect(() => readBcastHeader(Buffer.from([2, 0x21]))).toThrow(FrameError);
+  });
+});

@@ -1,0 +1,3 @@
+export * from './commands';
+export * from './frames';
+export * from './rendezvous';
