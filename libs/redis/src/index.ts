@@ -3,3 +3,4 @@ export * from './redis-keys';
 export * from './redis.module';
 export * from './redis.health';
 export * from './lua-script';
+export * from './redis.env';

@@ -26,38 +26,9 @@ export class BrokerCounters {
   undeliverable = 0;
 }
 
-export interface WorkerStats {
-  instance: string;
-  version: string;
-  capacity: number;
-  inFlight: number;
-  /** Requests it answered since it announced READY. */
-  served: number;
-  draining: boolean;
-  lastSeenMsAgo: number;
-}
-
-export interface ServiceStats {
-  workers: WorkerStats[];
-  queued: number;
-}
-
-/** The STATS_REPLY body, exactly as docs/rpc-protocol.md lists it. */
-export interface BrokerStats {
-  brokerId: string;
-  uptimeMs: number;
-  services: Record<string, ServiceStats>;
-  clients: number;
-  counters: {
-    requests: number;
-    replies: number;
-    dispatched: number;
-    redispatched: number;
-    malformed: number;
-    overloaded: number;
-    expired: number;
-    workerLost: number;
-    serviceUnavailable: number;
-    tooLarge: number;
-  };
-}
+/** The STATS_REPLY shapes live with the protocol, shared by the broker and its callers. */
+export type {
+  BrokerServiceStats as ServiceStats,
+  BrokerStats,
+  BrokerWorkerStats as WorkerStats,
+} from '@live-im/zmq-transport';

@@ -7,7 +7,7 @@ import { BrokerLink, describe } from '../socket/broker-link';
 import { BrokerStateListener, BrokerStateListeners } from '../socket/broker-state';
 import { monotonicMs } from '../socket/clock';
 import { TransportLogger } from '../socket/transport-logger';
-import { BrokerStats } from './broker-stats';
+import { BrokerStats } from '../protocol/stats-reply';
 import { CallKind, PendingCall, StreamObserver } from './pending-call';
 import { PendingCalls } from './pending-calls';
 

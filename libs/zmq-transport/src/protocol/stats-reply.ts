@@ -10,11 +10,17 @@ export interface BrokerWorkerStats {
   lastSeenMsAgo: number;
 }
 
-/** The JSON body of STATS_REPLY (docs/rpc-protocol.md). */
+/** One service as a broker's STATS_REPLY describes it. */
+export interface BrokerServiceStats {
+  workers: BrokerWorkerStats[];
+  queued: number;
+}
+
+/** The JSON body of STATS_REPLY (docs/rpc-protocol.md): written by the broker, read by callers. */
 export interface BrokerStats {
   brokerId: string;
   uptimeMs: number;
-  services: Record<string, { workers: BrokerWorkerStats[]; queued: number }>;
+  services: Record<string, BrokerServiceStats>;
   clients: number;
   counters: {
     requests: number;
