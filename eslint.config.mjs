@@ -1,7 +1,7 @@
 import nx from '@nx/eslint-plugin';
 
 // Module boundaries: contracts depend on nothing; utilities on contracts; the transport on
-// contracts and utilities; apps on libraries only; e2e projects on testing helpers and libraries.
+// contracts and utilities; broadcast on the transport too; apps on libraries only; e2e projects on testing helpers and libraries.
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -18,18 +18,23 @@ export default [
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:contracts'] },
             { sourceTag: 'type:transport', onlyDependOnLibsWithTags: ['type:util', 'type:contracts'] },
+            // The broadcast cluster reuses the RPC transport's frame layout (one batch format).
+            {
+              sourceTag: 'type:broadcast',
+              onlyDependOnLibsWithTags: ['type:transport', 'type:util', 'type:contracts'],
+            },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:util', 'type:contracts'] },
             {
               sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: ['type:transport', 'type:util', 'type:contracts'],
+              onlyDependOnLibsWithTags: ['type:broadcast', 'type:transport', 'type:util', 'type:contracts'],
             },
             {
               sourceTag: 'type:e2e',
-              onlyDependOnLibsWithTags: ['type:testing', 'type:transport', 'type:util', 'type:contracts'],
+              onlyDependOnLibsWithTags: ['type:testing', 'type:broadcast', 'type:transport', 'type:util', 'type:contracts'],
             },
             {
               sourceTag: 'type:bench',
-              onlyDependOnLibsWithTags: ['type:testing', 'type:transport', 'type:util', 'type:contracts'],
+              onlyDependOnLibsWithTags: ['type:testing', 'type:broadcast', 'type:transport', 'type:util', 'type:contracts'],
             },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
           ],
@@ -50,7 +55,10 @@ export default [
           enforceBuildableLibDependency: false,
           depConstraints: [
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
-            { sourceTag: '*', onlyDependOnLibsWithTags: ['type:testing', 'type:transport', 'type:util', 'type:contracts'] },
+            {
+              sourceTag: '*',
+              onlyDependOnLibsWithTags: ['type:testing', 'type:broadcast', 'type:transport', 'type:util', 'type:contracts'],
+            },
           ],
         },
       ],

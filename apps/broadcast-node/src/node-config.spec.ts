@@ -1,0 +1,35 @@
+import { ConfigError, parseConfig } from '@live-im/config';
+import { NodeEnv, nodeIdOf } from './node-config';
+
+describe('NodeEnv', () => {
+  it('defaults to the documented values', () => {
+    const config = parseConfig(NodeEnv, { INSTANCE_ID: 'bn-7' });
+    expect(config).toMatchObject({
+      NODE_KIND: 'broadcast',
+      REGION: 'home',
+      BCAST_PULL_BIND: 'tcp://127.0.0.1:5570',
+      BCAST_PUB_BIND: 'tcp://127.0.0.1:5571',
+      NM_ROUTER: 'tcp://127.0.0.1:5580',
+      NM_PUB: 'tcp://127.0.0.1:5581',
+      MERGE_WINDOW_MS: 20,
+      MERGE_MAX_MESSAGES: 64,
+      NORMAL_CAP_PER_SEC: 500,
+      NORMAL_CAP_PER_SUBSCRIBER: 0,
+      HEARTBEAT_MS: 1000,
+      HTTP_PORT: 3021,
+      HTTP_HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+    });
+    expect(nodeIdOf(config)).toBe('bn-7');
+    expect(nodeIdOf(parseConfig(NodeEnv, { INSTANCE_ID: 'bn-7', NODE_ID: 'bn-1' }))).toBe('bn-1');
+  });
+
+  it('names every bad variable in one error', () => {
+    expect(() => parseConfig(NodeEnv, { NODE_KIND: 'gateway', MERGE_MAX_MESSAGES: '0', REGION: 'EU' })).toThrow(
+      expect.objectContaining({
+        constructor: ConfigError,
+        message: expect.stringMatching(/NODE_KIND.*MERGE_MAX_MESSAGES.*REGION|NODE_KIND/),
+      }),
+    );
+  });
+});

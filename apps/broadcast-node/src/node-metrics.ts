@@ -1,0 +1,125 @@
+import { LaneCode } from '@live-im/broadcast';
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, register } from 'prom-client';
+import type { BroadcastNode } from './node';
+import type { RelayNode } from './relay';
+
+const PREFIX = 'broadcast_node_';
+/** Every BATCH_SAMPLE-th frame feeds the batch-size histogram: the distribution of a sample is the distribution. */
+const BATCH_SAMPLE = 16;
+
+type LabelValues = Record<string, string>;
+
+/**
+ * Prometheus view of the node on the default registry. Counts are read from the core when scraped,
+ * so the hot path pays nothing for them; only the batch-size histogram is fed, by a sample of frames.
+ */
+@Injectable()
+export class NodeMetrics {
+  private readonly batchSize: Histogram;
+  private batches = 0;
+
+  constructor() {
+    this.batchSize = new Histogram({
+      name: fresh(`${PREFIX}batch_messages`),
+      help: 'Messages per published frame (sampled), per lane',
+      labelNames: ['lane'],
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
+    });
+  }
+
+  /** RoomMerger hook: one frame of `count` messages left on `lane`. */
+  observeBatch(lane: LaneCode, count: number): void {
+    this.batches = (this.batches + 1) % BATCH_SAMPLE;
+    if (this.batches === 0) this.batchSize.observe({ lane: lane === LaneCode.important ? 'important' : 'normal' }, count);
+  }
+
+  trackBroadcast(node: BroadcastNode): void {
+    const c = node.counters;
+    monotonic('msgs_in_total', 'Well-formed messages read from PULL, per lane', ['lane'], () => [
+      [{ lane: 'important' }, c.importantIn],
+      [{ lane: 'normal' }, c.normalIn],
+    ]);
+    monotonic('msgs_out_total', 'Messages published in frames, per lane', ['lane'], () => [
+      [{ lane: 'important' }, c.importantOut],
+      [{ lane: 'normal' }, c.normalOut],
+    ]);
+    monotonic('batches_out_total', 'Frames published, per lane', ['lane'], () => [
+      [{ lane: 'important' }, c.importantBatches],
+      [{ lane: 'normal' }, c.normalBatches],
+    ]);
+    monotonic('dropped_total', 'Messages dropped, per reason', ['reason'], () => [
+      [{ reason: 'cap' }, c.droppedCap],
+      [{ reason: 'noSubscriber' }, c.noSubscriber],
+      [{ reason: 'sendFailure' }, c.sendFailures],
+    ]);
+    monotonic('malformed_total', 'PULL messages or message metas that broke BCAST/1; dropped', [], () => [[{}, c.malformed]]);
+    this.trackSubscriptions(() => node.load());
+  }
+
+  trackRelay(relay: RelayNode): void {
+    const c = relay.counters;
+    monotonic('relay_msgs_total', 'Messages relayed, per direction', ['direction'], () => [
+      [{ direction: 'in' }, c.msgsIn],
+      [{ direction: 'out' }, c.msgsOut],
+    ]);
+    monotonic('relay_batches_total', 'Frames relayed, per direction', ['direction'], () => [
+      [{ direction: 'in' }, c.batchesIn],
+      [{ direction: 'out' }, c.batchesOut],
+    ]);
+    monotonic('malformed_total', 'Upstream messages that were not a batch; dropped', [], () => [[{}, c.malformed]]);
+    monotonic('upstream_subscription_changes_total', 'Subscriptions forwarded upstream', ['change'], () => [
+      [{ change: 'subscribe' }, c.upstreamSubscribes],
+      [{ change: 'unsubscribe' }, c.upstreamUnsubscribes],
+    ]);
+    new Gauge({
+      name: fresh(`${PREFIX}upstream_connected`),
+      help: 'Broadcast nodes the relay is connected to',
+      collect() {
+        this.set(relay.connected().length);
+      },
+    });
+    this.trackSubscriptions(() => relay.load());
+  }
+
+  private trackSubscriptions(load: () => { rooms: number; subscriptions: number }): void {
+    new Gauge({
+      name: fresh(`${PREFIX}rooms`),
+      help: 'Rooms with at least one subscriber',
+      collect() {
+        this.set(load().rooms);
+      },
+    });
+    new Gauge({
+      name: fresh(`${PREFIX}subscriptions`),
+      help: 'Room subscriptions held by subscribers, summed over rooms',
+      collect() {
+        this.set(load().subscriptions);
+      },
+    });
+  }
+}
+
+/** A Prometheus counter that follows one of the core's own monotonic counts. */
+function monotonic(name: string, help: string, labelNames: string[], read: () => Array<[LabelValues, number]>): void {
+  const reported = new Map<string, number>();
+  new Counter({
+    name: fresh(`${PREFIX}${name}`),
+    help,
+    labelNames,
+    collect() {
+      for (const [labels, value] of read()) {
+        const key = JSON.stringify(labels);
+        const delta = value - (reported.get(key) ?? 0);
+        if (delta > 0) this.inc(labels, delta);
+        reported.set(key, value);
+      }
+    },
+  });
+}
+
+/** A metric name freed on the default registry, so a second instance in one process replaces the first. */
+function fresh(name: string): string {
+  register.removeSingleMetric(name);
+  return name;
+}

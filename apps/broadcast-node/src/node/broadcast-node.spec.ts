@@ -1,0 +1,107 @@
+import { bcastHeader, BroadcastCommand, decodeBatchMeta, LaneCode, roomOfTopic, roomTopic } from '@live-im/broadcast';
+import { Push, Subscriber } from 'zeromq';
+import { collect, waitFor } from '../__tests__/wait-for';
+import { important, normal, pushFrames } from './__tests__/push-frames';
+import { BroadcastNode } from './broadcast-node';
+
+describe('BroadcastNode over loopback tcp', () => {
+  let node: BroadcastNode;
+  let push: Push;
+  let sub: Subscriber;
+  const received: Buffer[][] = [];
+
+  beforeEach(async () => {
+    received.length = 0;
+    node = new BroadcastNode({ nodeId: 'bn-test', pullBind: 'tcp://127.0.0.1:0', pubBind: 'tcp://127.0.0.1:0', windowMs: 10 });
+    await node.start();
+    push = new Push({ linger: 0 });
+    push.connect(node.pullEndpoint!);
+    sub = new Subscriber({ linger: 0 });
+    sub.connect(node.pubEndpoint!);
+    void collect(sub, received);
+  });
+
+  afterEach(async () => {
+    push.close();
+    sub.close();
+    await node.close();
+  });
+
+  it('publishes batches for subscribed rooms and nothing for the others', async () => {
+    sub.subscribe(roomTopic('live'));
+    await waitFor(() => node.subscriptions.subscribersOf('live') === 1, 'the subscription to reach the node');
+
+    await push.send(pushFrames([normal('live', 1), normal('live', 2), important('live', 1), normal('quiet', 1)]));
+    await waitFor(() => received.length === 2, 'an important and a normal batch');
+
+    const [first, second] = received as [Buffer[], Buffer[]];
+    expect(roomOfTopic(first[0]!)).toBe('live');
+    expect(decodeBatchMeta(first[1]!)).toEqual({ lane: LaneCode.important, count: 1, firstSeq: 1, lastSeq: 1 });
+    expect(decodeBatchMeta(second[1]!)).toEqual({ lane: LaneCode.normal, count: 2, firstSeq: 1, lastSeq: 2 });
+    expect(JSON.parse(second[2]!.toString())).toEqual([
+      { seq: 1, lane: 'normal' },
+      { seq: 2, lane: 'normal' },
+    ]);
+    expect(node.counters).toMatchObject({ msgsIn: 4, noSubscriber: 1, msgsOut: 3, batchesOut: 2 });
+    expect(node.load()).toMatchObject({ rooms: 1, subscriptions: 1 });
+
+    sub.unsubscribe(roomTopic('live'));
+    await waitFor(() => node.subscriptions.rooms === 0, 'the unsubscription to reach the node');
+    await push.send(pushFrames([important('live', 2)]));
+    await waitFor(() => node.counters.noSubscriber === 2, 'the message to be counted as noSubscriber');
+  });
+
+  it('counts 5,000 garbage messages on PULL and keeps working', async () => {
+    sub.subscribe(roomTopic('live'));
+    await waitFor(() => node.subscriptions.rooms === 1, 'the subscription');
+    const header = bcastHeader(BroadcastCommand.PUBLISH);
+    for (let i = 0; i < 5000; i += 1) {
+      const garbage = Buffer.alloc(1 + (i % 40), i & 0xff);
+      switch (i % 5) {
+        case 0:
+          await push.send(garbage);
+          break;
+        case 1:
+          await push.send([header, garbage]);
+          break;
+        case 2:
+          await push.send([garbage, garbage]);
+          break;
+        case 3:
+          await push.send([header, Buffer.from([4, 0, 0, 0, 1, 2, 3, 4, 0, 0, 0, 0])]);
+          break;
+        default:
+          await push.send([header, garbage, garbage]);
+      }
+    }
+    await push.send(pushFrames([important('live', 1)]));
+    await waitFor(() => received.length === 1, 'the good message after the garbage');
+    expect(node.counters.malformed).toBe(5000);
+    expect(node.isRunning).toBe(true);
+  });
+
+  it('flushes held windows on close', async () => {
+    const held = new BroadcastNode({
+      nodeId: 'bn-held',
+      pullBind: 'tcp://127.0.0.1:0',
+      pubBind: 'tcp://127.0.0.1:0',
+      windowMs: 60_000,
+    });
+    await held.start();
+    const heldPush = new Push({ linger: 0 });
+    heldPush.connect(held.pullEndpoint!);
+    const heldSub = new Subscriber({ linger: 0 });
+    heldSub.connect(held.pubEndpoint!);
+    const got: Buffer[][] = [];
+    void collect(heldSub, got);
+    heldSub.subscribe(roomTopic('live'));
+    await waitFor(() => held.subscriptions.rooms === 1, 'the subscription');
+    await heldPush.send(pushFrames([normal('live', 1)]));
+    await waitFor(() => held.counters.msgsIn === 1, 'the message to be read');
+    expect(got).toHaveLength(0);
+    await held.close();
+    await waitFor(() => got.length === 1, 'the flushed window');
+    heldPush.close();
+    heldSub.close();
+  });
+});

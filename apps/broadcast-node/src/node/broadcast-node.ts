@@ -1,0 +1,173 @@
+import { rendezvousOwner } from '@live-im/broadcast';
+import type { NodeLoad, Topology } from '@live-im/contracts';
+import { performance } from 'node:perf_hooks';
+import { Pull, XPublisher } from 'zeromq';
+import type { ClusterNode } from '../shared/cluster-node';
+import { FrameQueue } from '../shared/frame-queue';
+import { silentLogger, type NodeLogger } from '../shared/node-logger';
+import { readLoop } from '../shared/read-loop';
+import { SubscriptionBook } from '../shared/subscription-book';
+import { DEFAULT_MERGE_LIMITS, type MergeLimits } from './merge-limits';
+import type { NodeCounters } from './node-counters';
+import { RoomMerger, type BatchObserver } from './room-merger';
+
+export interface BroadcastNodeOptions extends Partial<MergeLimits> {
+  nodeId: string;
+  /** Where publishers PUSH, e.g. `tcp://0.0.0.0:5570` (`tcp://127.0.0.1:0` picks a free port). */
+  pullBind: string;
+  /** Where subscribers and relays SUB, e.g. `tcp://0.0.0.0:5571`. */
+  pubBind: string;
+  /** Frames ZeroMQ holds for one slow subscriber before it drops further ones to it. */
+  pubHighWaterMark?: number;
+  logger?: NodeLogger;
+  onBatch?: BatchObserver;
+  /** Monotonic milliseconds; tests may pass their own. */
+  clock?: () => number;
+}
+
+type NodeState = 'new' | 'running' | 'closing' | 'closed';
+
+/** How long close() lets the last frames reach ZeroMQ. */
+const CLOSE_FLUSH_MS = 500;
+/** How long ZeroMQ keeps trying to deliver frames still queued when the socket closes. */
+const PUB_LINGER_MS = 1000;
+
+/**
+ * A broadcast node: PULL bound for publishers, XPUB bound for subscribers. The XPUB is verbose
+ * both ways, so every subscriber's subscribe and unsubscribe is seen and counted per room; the
+ * merge logic itself lives in RoomMerger, driven by the PULL reader and one merge-window interval.
+ */
+export class BroadcastNode implements ClusterNode {
+  readonly kind = 'broadcast';
+  readonly merger: RoomMerger;
+  readonly subscriptions = new SubscriptionBook();
+  private readonly pull: Pull;
+  private readonly pub: XPublisher;
+  private readonly out: FrameQueue;
+  private readonly log: NodeLogger;
+  private readonly clock: () => number;
+  private readonly limits: MergeLimits;
+  private readers: Promise<void>[] = [];
+  private ticker: NodeJS.Timeout | undefined;
+  private state: NodeState = 'new';
+
+  constructor(private readonly options: BroadcastNodeOptions) {
+    this.limits = {
+      windowMs: options.windowMs ?? DEFAULT_MERGE_LIMITS.windowMs,
+      maxMessages: options.maxMessages ?? DEFAULT_MERGE_LIMITS.maxMessages,
+      capPerSec: options.capPerSec ?? DEFAULT_MERGE_LIMITS.capPerSec,
+      capPerSubscriber: options.capPerSubscriber ?? DEFAULT_MERGE_LIMITS.capPerSubscriber,
+    };
+    this.log = options.logger ?? silentLogger;
+    this.clock = options.clock ?? (() => performance.now());
+    // linger 0: what publishers sent and we have not read is theirs to lose; the log has it.
+    this.pull = new Pull({ linger: 0, receiveHighWaterMark: 10_000 });
+    this.pub = new XPublisher({ linger: PUB_LINGER_MS, sendHighWaterMark: options.pubHighWaterMark ?? 100_000 });
+    this.pub.verbosity = 'allSubsUnsubs';
+    this.out = new FrameQueue(this.pub, (_frames, error) => {
+      this.merger.counters.sendFailures += 1;
+      this.log.warn({ err: error }, 'XPUB refused a frame');
+    });
+    this.merger = new RoomMerger(this.limits, (frames) => this.out.push(frames), options.onBatch);
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error(`broadcast node cannot start from state ${this.state}`);
+    this.state = 'running';
+    try {
+      await this.pull.bind(this.options.pullBind);
+      await this.pub.bind(this.options.pubBind);
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+    const running = () => this.state === 'running';
+    this.readers = [
+      readLoop(this.pull, 'pull', running, (frames) => this.merger.acceptPush(frames, this.clock()), this.log),
+      readLoop(this.pub, 'xpub', running, (frames) => this.onSubscription(frames), this.log),
+    ];
+    // One interval closes every due window; a fifth of the window keeps the lateness small.
+    const tickMs = Math.max(1, Math.floor(this.limits.windowMs / 5));
+    this.ticker = setInterval(() => this.merger.expire(this.clock()), tickMs);
+    this.log.info(
+      { nodeId: this.options.nodeId, pull: this.pullEndpoint, pub: this.pubEndpoint, ...this.limits },
+      'broadcast node listening',
+    );
+  }
+
+  get isRunning(): boolean {
+    return this.state === 'running' && this.pull.lastEndpoint !== null && this.pub.lastEndpoint !== null;
+  }
+
+  get pullEndpoint(): string | null {
+    return this.pull.lastEndpoint;
+  }
+
+  get pubEndpoint(): string | null {
+    return this.pub.lastEndpoint;
+  }
+
+  get counters(): Readonly<NodeCounters> {
+    return this.merger.counters;
+  }
+
+  /** Rooms another active node now owns leave their merge window at once (docs "Rendezvous"). */
+  applyTopology(topology: Topology): void {
+    const active = topology.nodes.filter((n) => n.kind === 'broadcast' && n.state === 'active').map((n) => n.id);
+    const self = this.options.nodeId;
+    const flushed = this.merger.flushWhere((room) => {
+      const owner = rendezvousOwner(room.roomId, active);
+      return owner !== undefined && owner !== self;
+    });
+    if (flushed > 0) this.log.debug({ version: topology.version, flushed }, 'flushed rooms now owned elsewhere');
+  }
+
+  load(): NodeLoad {
+    const c = this.merger.counters;
+    return {
+      msgsIn: c.msgsIn,
+      msgsOut: c.msgsOut,
+      batchesOut: c.batchesOut,
+      importantIn: c.importantIn,
+      normalIn: c.normalIn,
+      droppedCap: c.droppedCap,
+      noSubscriber: c.noSubscriber,
+      malformed: c.malformed,
+      rooms: this.subscriptions.rooms,
+      subscriptions: this.subscriptions.subscriptions,
+    };
+  }
+
+  connected(): string[] {
+    return [];
+  }
+
+  /** Stops reading, publishes every open window, lets the frames reach ZeroMQ, closes. */
+  async close(): Promise<void> {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    const wasRunning = this.state === 'running';
+    this.state = 'closing';
+    clearInterval(this.ticker);
+    this.pull.close();
+    if (wasRunning) {
+      const flushed = this.merger.flushAll();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.out.whenIdle(),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_FLUSH_MS))),
+      ]);
+      clearTimeout(timer);
+      this.log.info({ flushed }, 'flushed every merge window');
+    }
+    this.out.close();
+    this.pub.close();
+    await Promise.all(this.readers);
+    this.state = 'closed';
+    this.log.info({ nodeId: this.options.nodeId }, 'broadcast node closed');
+  }
+
+  private onSubscription(frames: Buffer[]): void {
+    const change = this.subscriptions.apply(frames[0]);
+    if (change) this.merger.setSubscribers(change.roomId, change.subscribers);
+  }
+}

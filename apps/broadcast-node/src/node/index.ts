@@ -1,0 +1,4 @@
+export * from './broadcast-node';
+export * from './merge-limits';
+export * from './node-counters';
+export * from './room-merger';

@@ -1,0 +1,40 @@
+/** The broadcast node's monotonic counts; metrics and heartbeats read them, the hot path only adds. */
+export interface NodeCounters {
+  /** Well-formed messages read from PULL, whatever became of them. */
+  msgsIn: number;
+  importantIn: number;
+  normalIn: number;
+  /** Messages published in frames, per lane and in all. */
+  msgsOut: number;
+  importantOut: number;
+  normalOut: number;
+  batchesOut: number;
+  importantBatches: number;
+  normalBatches: number;
+  /** Normal messages over the room's per-second cap. */
+  droppedCap: number;
+  /** Messages for rooms without subscribers on this node. */
+  noSubscriber: number;
+  /** PULL messages with bad frames or batch, and messages with a bad meta or an empty body. */
+  malformed: number;
+  /** Frames the XPUB socket refused. */
+  sendFailures: number;
+}
+
+export function emptyNodeCounters(): NodeCounters {
+  return {
+    msgsIn: 0,
+    importantIn: 0,
+    normalIn: 0,
+    msgsOut: 0,
+    importantOut: 0,
+    normalOut: 0,
+    batchesOut: 0,
+    importantBatches: 0,
+    normalBatches: 0,
+    droppedCap: 0,
+    noSubscriber: 0,
+    malformed: 0,
+    sendFailures: 0,
+  };
+}

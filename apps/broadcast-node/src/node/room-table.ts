@@ -1,0 +1,63 @@
+import { ROOM_ID_OFFSET, roomIdHash } from './message-meta-scan';
+import { RoomLanes } from './room-lanes';
+
+/**
+ * The node's subscribed rooms, found from a message meta's bytes by hash (chained on collision),
+ * so looking up a room per message makes no string.
+ */
+export class RoomTable {
+  private readonly buckets = new Map<number, RoomLanes>();
+  private readonly byId = new Map<string, RoomLanes>();
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  get(roomId: string): RoomLanes | undefined {
+    return this.byId.get(roomId);
+  }
+
+  /** The room a meta names, given the hash scanMessageMeta returned for it. */
+  findByMeta(meta: Buffer, hash: number): RoomLanes | undefined {
+    let room = this.buckets.get(hash);
+    const idLength = meta.length - ROOM_ID_OFFSET;
+    while (room !== undefined) {
+      const id = room.idBytes;
+      if (id.length === idLength) {
+        let i = 0;
+        while (i < idLength && id[i] === meta[ROOM_ID_OFFSET + i]) i += 1;
+        if (i === idLength) return room;
+      }
+      room = room.nextInBucket;
+    }
+    return undefined;
+  }
+
+  add(roomId: string): RoomLanes {
+    const existing = this.byId.get(roomId);
+    if (existing) return existing;
+    const room = new RoomLanes(roomId, roomIdHash(roomId));
+    room.nextInBucket = this.buckets.get(room.hash);
+    this.buckets.set(room.hash, room);
+    this.byId.set(roomId, room);
+    return room;
+  }
+
+  remove(room: RoomLanes): void {
+    if (this.byId.get(room.roomId) !== room) return;
+    this.byId.delete(room.roomId);
+    let head = this.buckets.get(room.hash);
+    if (head === room) {
+      if (room.nextInBucket) this.buckets.set(room.hash, room.nextInBucket);
+      else this.buckets.delete(room.hash);
+    } else {
+      while (head && head.nextInBucket !== room) head = head.nextInBucket;
+      if (head) head.nextInBucket = room.nextInBucket;
+    }
+    room.nextInBucket = undefined;
+  }
+
+  values(): IterableIterator<RoomLanes> {
+    return this.byId.values();
+  }
+}

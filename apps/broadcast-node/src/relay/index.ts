@@ -1,0 +1,3 @@
+export * from './relay-counters';
+export * from './relay-node';
+export * from './upstream-links';

@@ -1,0 +1,165 @@
+import { BroadcastLogger } from '../socket/broadcast-logger';
+import { Push } from 'zeromq';
+import { BroadcastCommand, LaneCode } from '../protocol/commands';
+import { bcastHeader } from '../protocol/frames';
+import { describeError } from '../socket/describe-error';
+import { PublishBatch } from './publish-batch';
+
+export interface NodePushLinkOptions {
+  /** A batch closes at this many bytes (a single larger message still goes alone). */
+  maxBatchBytes: number;
+  /** Bytes waiting in this link (not yet taken by the socket) beyond which messages are dropped. */
+  maxQueuedBytes: number;
+  /** How long a send may wait for the node (not connected, high-water mark) before its batch is dropped. */
+  sendTimeoutMs: number;
+  /** Batches the socket holds for the node before `send` waits. */
+  sendHighWaterMark: number;
+  logger: BroadcastLogger;
+}
+
+/** What a link reports to the publisher's counters. */
+export interface NodePushLinkCounters {
+  /** Messages whose batch the socket refused or could not send in time. */
+  unsent: number;
+  /** Messages refused because the link's queue was full. */
+  overflow: number;
+  /** PUSH messages handed to the socket. */
+  batches: number;
+}
+
+/**
+ * One PUSH socket to one broadcast node's `pull`, and its single writer. Messages appended in one
+ * turn coalesce into one PUSH message; while a send waits, later messages coalesce into the next.
+ *
+ * Socket choices: `immediate` queues only on a completed connection, so batches never pile up in
+ * the pipe of a node that is down (to be lost, or replayed late after its restart); with a finite
+ * `sendTimeout`, a batch for a node that stays unreachable is dropped and counted (subscribers see
+ * the seq gap) instead of stalling this link until the topology moves its rooms away. The
+ * high-water mark counts batches of hundreds of messages, so it is generous in messages while still
+ * bounding memory, and a slow node pushes back on this queue rather than on the caller.
+ */
+export class NodePushLink {
+  private readonly socket: Push;
+  private readonly ready: Array<{ frame: Buffer; count: number }> = [];
+  private open: PublishBatch | undefined;
+  private queuedBytes = 0;
+  private lastBatchBytes = 0;
+  private scheduled = false;
+  private flushing = false;
+  private closed = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    readonly nodeId: string,
+    readonly endpoint: string,
+    private readonly counters: NodePushLinkCounters,
+    private readonly options: NodePushLinkOptions,
+  ) {
+    this.socket = new Push({
+      immediate: true,
+      sendTimeout: options.sendTimeoutMs,
+      sendHighWaterMark: options.sendHighWaterMark,
+      // A node that left the rendezvous set (draining) still takes what was sent to it; bounded.
+      linger: options.sendTimeoutMs,
+    });
+    this.socket.connect(endpoint);
+  }
+
+  /** Messages and bytes waiting in this link. */
+  get pendingBytes(): number {
+    return this.queuedBytes;
+  }
+
+  /** Appends one message to the open batch; false when dropped (closed or queue full). */
+  append(lane: LaneCode, seq: number, roomIdBytes: Buffer, body: Buffer): boolean {
+    if (this.closed) return false;
+    const size = PublishBatch.sizeOf(roomIdBytes, body);
+    if (this.queuedBytes + size > this.options.maxQueuedBytes) {
+      this.counters.overflow += 1;
+      return false;
+    }
+    let batch = this.open;
+    if (batch !== undefined && batch.bytes + size > this.options.maxBatchBytes) {
+      this.closeBatch(batch);
+      batch = undefined;
+    }
+    if (batch === undefined) {
+      batch = new PublishBatch(Math.min(this.options.maxBatchBytes, Math.max(size, this.lastBatchBytes * 1.25)));
+      this.open = batch;
+    }
+    batch.append(lane, seq, roomIdBytes, body);
+    this.queuedBytes += size;
+    this.schedule();
+    return true;
+  }
+
+  /** Resolves once everything appended so far has been handed to the socket. */
+  whenIdle(): Promise<void> {
+    if (this.ready.length === 0 && this.open === undefined && !this.flushing) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Lets queued batches reach the socket for at most flushMs, then closes it (lingering as long). */
+  async close(flushMs: number): Promise<void> {
+    if (this.closed) return;
+    if (flushMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.whenIdle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, flushMs)))]);
+      clearTimeout(timer);
+    }
+    this.closed = true;
+    this.open = undefined;
+    this.ready.length = 0;
+    this.queuedBytes = 0;
+    this.socket.close();
+    this.wakeIdle();
+  }
+
+  private closeBatch(batch: PublishBatch): void {
+    this.open = undefined;
+    this.lastBatchBytes = batch.bytes;
+    this.ready.push({ frame: batch.finish(), count: batch.count });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.flushing) return;
+    this.scheduled = true;
+    // After the current burst of publish calls: the burst leaves as one message.
+    queueMicrotask(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      for (;;) {
+        if (this.ready.length === 0 && this.open !== undefined) this.closeBatch(this.open);
+        const next = this.ready.shift();
+        if (next === undefined || this.closed) break;
+        try {
+          await this.socket.send([bcastHeader(BroadcastCommand.PUBLISH), next.frame]);
+          this.counters.batches += 1;
+        } catch (error) {
+          if (this.closed) break;
+          this.counters.unsent += next.count;
+          this.options.logger.warn(
+            `publisher: ${next.count} messages for node ${this.nodeId} not sent: ${describeError(error)}`,
+          );
+        }
+        this.queuedBytes -= next.frame.length;
+      }
+    } finally {
+      this.flushing = false;
+      this.wakeIdle();
+    }
+  }
+
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}

@@ -1,0 +1,187 @@
+import { XPublisher } from 'zeromq';
+import { broadcastNode, delay, eventually, ScriptedManager } from '../__tests__/scripted-manager';
+import { BroadcastCommand, LaneCode } from '../protocol/commands';
+import { encodeBatchMeta, roomTopic } from '../protocol/frames';
+import { SILENT_BROADCAST_LOGGER } from '../socket/broadcast-logger';
+import { RoomBatch, SeqGap } from './room-batch';
+import { RoomSubscriber } from './room-subscriber';
+
+/** A broadcast node's XPUB side: records (un)subscriptions and sends scripted batches. */
+class ScriptedNode {
+  readonly subscriptions: string[] = [];
+  endpoint = '';
+  private readonly socket = new XPublisher({ linger: 0 });
+
+  static async bind(): Promise<ScriptedNode> {
+    const node = new ScriptedNode();
+    node.socket.verbosity = 'allSubsUnsubs';
+    await node.socket.bind('tcp://127.0.0.1:0');
+    node.endpoint = node.socket.lastEndpoint as string;
+    void node.read();
+    return node;
+  }
+
+  async batch(roomId: string, firstSeq: number, lastSeq: number, lane: LaneCode = LaneCode.normal): Promise<void> {
+    const meta = encodeBatchMeta({ lane, count: lastSeq - firstSeq + 1, firstSeq, lastSeq });
+    await this.socket.send([roomTopic(roomId), meta, Buffer.from(`[${firstSeq}]`)]);
+  }
+
+  async raw(frames: Buffer[]): Promise<void> {
+    await this.socket.send(frames);
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+
+  private async read(): Promise<void> {
+    try {
+      for await (const [message] of this.socket) {
+        if (!message) continue;
+        this.subscriptions.push(`${message[0] === 1 ? '+' : '-'}${message.subarray(1).toString()}`);
+      }
+    } catch {
+      // Closed.
+    }
+  }
+}
+
+describe('RoomSubscriber', () => {
+  let manager: ScriptedManager;
+  let nodeA: ScriptedNode;
+  let subscriber: RoomSubscriber;
+  let batches: RoomBatch[];
+  let gaps: SeqGap[];
+
+  beforeEach(async () => {
+    manager = await ScriptedManager.start();
+    nodeA = await ScriptedNode.bind();
+    manager.topology = { version: 1, updatedAt: 0, nodes: [broadcastNode('bn-a', 'joining', null, nodeA.endpoint)] };
+    subscriber = new RoomSubscriber({
+      managerRouter: manager.routerEndpoint,
+      managerPub: manager.pubEndpoint,
+      id: 'gateway-1',
+      region: 'home',
+      heartbeatMs: 50,
+      reorderWindowMs: 60,
+      logger: SILENT_BROADCAST_LOGGER,
+    });
+    batches = [];
+    gaps = [];
+    subscriber.onBatch((b) => batches.push(b));
+    subscriber.onGap((g) => gaps.push(g));
+    await subscriber.start();
+    await eventually(() => subscriber.connected.includes('bn-a'));
+  });
+
+  afterEach(async () => {
+    await subscriber.close();
+    manager.stop();
+    nodeA.close();
+  });
+
+  /** Sends until one gets through: the subscription travels to the node asynchronously. */
+  async function primeRoom(node: ScriptedNode, roomId: string, seq: number): Promise<void> {
+    await eventually(() => {
+      if (!batches.some((b) => b.roomId === roomId)) void node.batch(roomId, seq, seq);
+      return batches.some((b) => b.roomId === roomId);
+    });
+  }
+
+  it('reports the nodes it connected to in its heartbeats', async () => {
+    const register = await manager.next(BroadcastCommand.REGISTER);
+    expect(register.body).toEqual({ id: 'gateway-1', kind: 'subscriber', region: 'home' });
+    await eventually(() => manager.take(BroadcastCommand.HEARTBEAT).some((h) => String(h.body['connected']) === 'bn-a'));
+  });
+
+  it('subscribes on the first member of a room and unsubscribes on the last', async () => {
+    subscriber.join('room1');
+    subscriber.join('room1');
+    await eventually(() => nodeA.subscriptions.length === 1);
+    subscriber.leave('room1');
+    await delay(30);
+    expect(nodeA.subscriptions).toEqual(['+r:room1:']);
+    subscriber.leave('room1');
+    await eventually(() => nodeA.subscriptions.length === 2);
+    expect(nodeA.subscriptions).toEqual(['+r:room1:', '-r:room1:']);
+    expect(subscriber.membersOf('room1')).toBe(0);
+  });
+
+  it('delivers in seq order within the window and keeps bodies as sent', async () => {
+    subscriber.join('room1');
+    await primeRoom(nodeA, 'room1', 1);
+    await nodeA.batch('room1', 4, 5);
+    await nodeA.batch('room1', 2, 3);
+    await nodeA.batch('room1', 1, 3, LaneCode.important);
+    await eventually(() => batches.length === 4);
+    expect(batches.map((b) => `${b.lane}:${b.firstSeq}-${b.lastSeq}`)).toEqual([
+      'normal:1-1',
+      'normal:2-3',
+      'normal:4-5',
+      'important:1-3',
+    ]);
+    expect(batches[2]?.body.toString()).toBe('[4]');
+    expect(gaps).toEqual([]);
+  });
+
+  it('reports a gap once the window passes, and drops duplicates and malformed frames', async () => {
+    subscriber.join('room1');
+    await primeRoom(nodeA, 'room1', 1);
+    await nodeA.batch('room1', 5, 6);
+    await delay(20);
+    expect(batches).toHaveLength(1);
+    await eventually(() => batches.length === 2);
+    expect(gaps).toEqual([{ roomId: 'room1', lane: 'normal', fromSeq: 2, toSeq: 4 }]);
+
+    await nodeA.batch('room1', 3, 4);
+    await nodeA.raw([roomTopic('room1'), Buffer.alloc(20)]);
+    await nodeA.raw([roomTopic('room1'), Buffer.alloc(20), Buffer.from('[]')]);
+    await nodeA.raw([Buffer.from('r:bad room:'), Buffer.alloc(20), Buffer.from('[]')]);
+    await nodeA.batch('room1', 7, 7);
+    await eventually(() => batches.length === 3);
+    expect(subscriber.stats.duplicates).toBe(1);
+    expect(subscriber.stats.malformed).toBe(2);
+    expect(batches[2]?.firstSeq).toBe(7);
+  });
+
+  it('connects to nodes that join the topology and leaves those that vanish', async () => {
+    const nodeB = await ScriptedNode.bind();
+    try {
+      subscriber.join('room2');
+      await eventually(() => nodeA.subscriptions.length === 1);
+      await manager.announce(
+        { version: 2, updatedAt: 0, nodes: [broadcastNode('bn-b', 'joining', null, nodeB.endpoint)] },
+        () => subscriber.membership.topology?.version === 2,
+      );
+      // The subscription follows to the new node by itself.
+      await eventually(() => subscriber.connected.join() === 'bn-b' && nodeB.subscriptions.includes('+r:room2:'));
+      await primeRoom(nodeB, 'room2', 1);
+      await nodeA.batch('room2', 2, 2);
+      await delay(30);
+      expect(batches.map((b) => b.firstSeq)).toEqual([1]);
+    } finally {
+      nodeB.close();
+    }
+  });
+
+  it('uses the relays of its own region instead of the broadcast nodes', async () => {
+    const relay = await ScriptedNode.bind();
+    try {
+      await manager.announce(
+        {
+          version: 3,
+          updatedAt: 0,
+          nodes: [
+            broadcastNode('bn-a', 'active', 'tcp://127.0.0.1:9100', nodeA.endpoint),
+            { id: 'relay-eu', kind: 'relay', region: 'eu-west', state: 'active', pull: null, pub: 'tcp://127.0.0.1:9101' },
+            { id: 'relay-home', kind: 'relay', region: 'home', state: 'active', pull: null, pub: relay.endpoint },
+          ],
+        },
+        () => subscriber.membership.topology?.version === 3,
+      );
+      await eventually(() => subscriber.connected.join() === 'relay-home');
+    } finally {
+      relay.close();
+    }
+  });
+});

@@ -1,0 +1,314 @@
+import { Topology } from '@live-im/contracts';
+import { BroadcastLogger } from '../socket/broadcast-logger';
+import { Subscriber } from 'zeromq';
+import { LANE_NAMES } from '../lane';
+import { ClusterMembership } from '../membership/cluster-membership';
+import { BatchMeta, decodeBatchMeta, FrameError, roomOfTopic, roomTopic } from '../protocol/frames';
+import { describeError } from '../socket/describe-error';
+import { monotonicMs } from '../socket/monotonic-clock';
+import { LaneSequencer, SequencerSink } from './lane-sequencer';
+import { RoomBatch, SeqGap } from './room-batch';
+import { subscriptionTargets } from './subscription-targets';
+
+export const DEFAULT_REORDER_WINDOW_MS = 100;
+
+export interface RoomSubscriberOptions {
+  managerRouter: string;
+  managerPub: string;
+  /** This subscriber's member id (e.g. `gateway-<pod>`). */
+  id: string;
+  /** Relays of this region are used instead of the broadcast nodes when there are any. */
+  region: string;
+  heartbeatMs?: number;
+  /** How long a batch ahead of a missing seq waits for it. Default 100 (REORDER_WINDOW_MS). */
+  reorderWindowMs?: number;
+  /** Batches the SUB socket holds before the node drops for it. Default 100 000. */
+  receiveHighWaterMark?: number;
+  logger?: BroadcastLogger;
+}
+
+export interface RoomSubscriberStats {
+  /** Batches handed to the batch listeners. */
+  delivered: number;
+  gaps: number;
+  /** Batches whose seqs were all delivered already. */
+  duplicates: number;
+  /** Messages that broke BCAST/1 (frames, topic, batch meta). */
+  malformed: number;
+  /** Batches of rooms no longer joined (in flight when the last member left). */
+  unjoined: number;
+  rooms: number;
+  /** Nodes (or relays) whose connection completed its handshake. */
+  connected: number;
+}
+
+export type BatchListener = (batch: RoomBatch) => void;
+export type GapListener = (gap: SeqGap) => void;
+
+interface JoinedRoom {
+  roomId: string;
+  topic: Buffer;
+  members: number;
+  /** Indexed by LaneCode. */
+  lanes: [LaneSequencer, LaneSequencer];
+}
+
+/**
+ * A gateway's receiving end (docs/broadcast-protocol.md "Subscribers"): one SUB socket connected
+ * to every serving broadcast node (or the region's relays), subscribed to the rooms that have local
+ * members, delivering each room lane's batches in seq order with their bodies untouched.
+ */
+export class RoomSubscriber {
+  readonly membership: ClusterMembership;
+  private readonly socket: Subscriber;
+  private readonly logger: BroadcastLogger;
+  private readonly reorderWindowMs: number;
+  private readonly region: string;
+  /** By topic, as latin1: the lookup key of every inbound batch. */
+  private readonly rooms = new Map<string, JoinedRoom>();
+  /** Node id → the pub endpoint connected to. */
+  private readonly targets = new Map<string, string>();
+  private readonly handshaken = new Set<string>();
+  private readonly waitingLanes = new Set<LaneSequencer>();
+  private readonly batchListeners = new Set<BatchListener>();
+  private readonly gapListeners = new Set<GapListener>();
+  private readonly sink: SequencerSink;
+  private readonly counters = { delivered: 0, gaps: 0, duplicates: 0, malformed: 0, unjoined: 0 };
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private started = false;
+  private closed = false;
+
+  constructor(options: RoomSubscriberOptions) {
+    this.logger = options.logger ?? console;
+    this.reorderWindowMs = options.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS;
+    this.region = options.region;
+    this.socket = new Subscriber({ linger: 0, receiveHighWaterMark: options.receiveHighWaterMark ?? 100_000 });
+    this.membership = new ClusterMembership({
+      managerRouter: options.managerRouter,
+      managerPub: options.managerPub,
+      self: { id: options.id, kind: 'subscriber', region: options.region },
+      heartbeatMs: options.heartbeatMs,
+      connected: () => [...this.handshaken],
+      logger: this.logger,
+    });
+    this.sink = {
+      deliver: (batch) => this.deliver(batch),
+      gap: (gap) => this.reportGap(gap),
+      duplicate: () => {
+        this.counters.duplicates += 1;
+      },
+    };
+    this.membership.onTopology((topology) => this.follow(topology));
+  }
+
+  /** Connects and starts following the cluster; resolves at once. */
+  async start(): Promise<void> {
+    if (this.started || this.closed) return;
+    this.started = true;
+    this.socket.events.on('handshake', ({ address }) => this.onConnection(address, true));
+    this.socket.events.on('disconnect', ({ address }) => this.onConnection(address, false));
+    void this.read();
+    await this.membership.start();
+  }
+
+  /** A member of the room arrived; the first one subscribes. */
+  join(roomId: string): void {
+    const topic = roomTopic(roomId);
+    const key = topic.toString('latin1');
+    const room = this.rooms.get(key);
+    if (room !== undefined) {
+      room.members += 1;
+      return;
+    }
+    if (roomOfTopic(topic) !== roomId) throw new FrameError('room id must match [A-Za-z0-9_-]{1,64}');
+    this.rooms.set(key, {
+      roomId,
+      topic,
+      members: 1,
+      lanes: [new LaneSequencer(this.sink), new LaneSequencer(this.sink)],
+    });
+    if (!this.closed) this.socket.subscribe(topic);
+  }
+
+  /** A member of the room left; the last one unsubscribes and forgets the room's seqs. */
+  leave(roomId: string): void {
+    const key = roomTopic(roomId).toString('latin1');
+    const room = this.rooms.get(key);
+    if (room === undefined) return;
+    room.members -= 1;
+    if (room.members > 0) return;
+    this.rooms.delete(key);
+    for (const lane of room.lanes) this.waitingLanes.delete(lane);
+    if (!this.closed) this.socket.unsubscribe(room.topic);
+  }
+
+  /** Members counted for a room (0 when not joined). */
+  membersOf(roomId: string): number {
+    return this.rooms.get(roomTopic(roomId).toString('latin1'))?.members ?? 0;
+  }
+
+  onBatch(listener: BatchListener): () => void {
+    this.batchListeners.add(listener);
+    return () => {
+      this.batchListeners.delete(listener);
+    };
+  }
+
+  onGap(listener: GapListener): () => void {
+    this.gapListeners.add(listener);
+    return () => {
+      this.gapListeners.delete(listener);
+    };
+  }
+
+  /** Ids of the nodes (or relays) whose connection completed its handshake. */
+  get connected(): string[] {
+    return [...this.handshaken];
+  }
+
+  get stats(): RoomSubscriberStats {
+    return { ...this.counters, rooms: this.rooms.size, connected: this.handshaken.size };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    this.waitingLanes.clear();
+    await this.membership.close();
+    this.socket.close();
+  }
+
+  /** Connects to nodes that appeared, disconnects from those that left or moved. */
+  private follow(topology: Topology): void {
+    if (this.closed) return;
+    const wanted = subscriptionTargets(topology, this.region);
+    for (const [id, endpoint] of this.targets) {
+      if (wanted.get(id) === endpoint) continue;
+      this.targets.delete(id);
+      this.handshaken.delete(id);
+      this.disconnect(id, endpoint);
+    }
+    for (const [id, endpoint] of wanted) {
+      if (this.targets.has(id)) continue;
+      this.targets.set(id, endpoint);
+      try {
+        this.socket.connect(endpoint);
+        this.logger.log(`subscriber: connecting to ${id} at ${endpoint}`);
+      } catch (error) {
+        this.logger.error(`subscriber: cannot connect to ${id} at ${endpoint}: ${describeError(error)}`);
+      }
+    }
+  }
+
+  private disconnect(id: string, endpoint: string): void {
+    try {
+      this.socket.disconnect(endpoint);
+      this.logger.log(`subscriber: disconnected from ${id}`);
+    } catch (error) {
+      // Never completed (e.g. a name that did not resolve): nothing to undo.
+      this.logger.warn(`subscriber: disconnecting from ${id} failed: ${describeError(error)}`);
+    }
+  }
+
+  private onConnection(address: string, up: boolean): void {
+    for (const [id, endpoint] of this.targets) {
+      if (endpoint !== address) continue;
+      if (up) this.handshaken.add(id);
+      else this.handshaken.delete(id);
+    }
+  }
+
+  private async read(): Promise<void> {
+    try {
+      for await (const frames of this.socket) {
+        try {
+          this.onMessage(frames);
+        } catch (error) {
+          this.logger.error(`subscriber: handling a batch failed: ${describeError(error)}`);
+        }
+      }
+    } catch (error) {
+      if (!this.closed) this.logger.error(`subscriber: reader stopped: ${describeError(error)}`);
+    }
+  }
+
+  private onMessage(frames: Buffer[]): void {
+    const [topic, metaFrame, body] = frames;
+    if (frames.length !== 3 || topic === undefined || metaFrame === undefined || body === undefined) {
+      this.counters.malformed += 1;
+      return;
+    }
+    const room = this.rooms.get(topic.toString('latin1'));
+    if (room === undefined) {
+      if (roomOfTopic(topic) === undefined) this.counters.malformed += 1;
+      else this.counters.unjoined += 1;
+      return;
+    }
+    let meta: BatchMeta;
+    try {
+      meta = decodeBatchMeta(metaFrame);
+    } catch {
+      this.counters.malformed += 1;
+      return;
+    }
+    const lane = room.lanes[meta.lane];
+    const batch: RoomBatch = {
+      roomId: room.roomId,
+      lane: LANE_NAMES[meta.lane] as RoomBatch['lane'],
+      firstSeq: meta.firstSeq,
+      lastSeq: meta.lastSeq,
+      count: meta.count,
+      body,
+    };
+    if (lane.offer(batch, monotonicMs())) this.wait(lane);
+  }
+
+  private wait(lane: LaneSequencer): void {
+    this.waitingLanes.add(lane);
+    if (this.sweepTimer !== undefined || this.closed) return;
+    // One timer for every waiting lane, running only while some wait; a tenth of the window is
+    // the precision of gap reports.
+    this.sweepTimer = setInterval(() => this.sweep(), Math.max(1, Math.floor(this.reorderWindowMs / 10)));
+    this.sweepTimer.unref();
+  }
+
+  private sweep(): void {
+    const now = monotonicMs();
+    for (const lane of this.waitingLanes) {
+      try {
+        lane.expire(now, this.reorderWindowMs);
+      } catch (error) {
+        this.logger.error(`subscriber: releasing waiting batches failed: ${describeError(error)}`);
+      }
+      if (!lane.hasWaiting) this.waitingLanes.delete(lane);
+    }
+    if (this.waitingLanes.size === 0) {
+      clearInterval(this.sweepTimer);
+      this.sweepTimer = undefined;
+    }
+  }
+
+  private deliver(batch: RoomBatch): void {
+    this.counters.delivered += 1;
+    for (const listener of this.batchListeners) {
+      try {
+        listener(batch);
+      } catch (error) {
+        this.logger.error(`subscriber: a batch listener failed: ${describeError(error)}`);
+      }
+    }
+  }
+
+  private reportGap(gap: SeqGap): void {
+    this.counters.gaps += 1;
+    for (const listener of this.gapListeners) {
+      try {
+        listener(gap);
+      } catch (error) {
+        this.logger.error(`subscriber: a gap listener failed: ${describeError(error)}`);
+      }
+    }
+  }
+}
