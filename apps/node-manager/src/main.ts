@@ -1,0 +1,13 @@
+import { exitOnBootFailure, runApp } from '@live-im/bootstrap';
+import { loadConfig } from '@live-im/config';
+import { AppModule } from './app.module';
+import { NodeManagerEnv } from './manager-config';
+
+const config = loadConfig(NodeManagerEnv);
+
+runApp({
+  name: 'node-manager',
+  module: AppModule.forRoot(config),
+  host: config.HTTP_HOST,
+  port: config.HTTP_PORT,
+}).catch(exitOnBootFailure('node-manager'));

@@ -1,0 +1,51 @@
+/** Structured logger the node manager writes to; a pino logger fits. */
+export interface ManagerLogger {
+  debug(fields: object, message: string): void;
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+export const silentLogger: ManagerLogger = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
+
+/** The timings that drive membership (docs/broadcast-protocol.md "Node manager"). */
+export interface MembershipTimings {
+  /** How often members heartbeat, and how often the manager sweeps. */
+  heartbeatMs: number;
+  /** A member silent this long is dead. */
+  deadAfterMs: number;
+  /** A joining node some members never report connected becomes active after this long anyway. */
+  activateTimeoutMs: number;
+  /**
+   * After the manager starts, members are still re-registering: no node is promoted and claimed
+   * `active` states are trusted only within this window.
+   */
+  rebuildWindowMs: number;
+}
+
+/** A member silent for this many heartbeat intervals is dead. */
+export const LIVENESS_INTERVALS = 3;
+
+export const DEFAULT_HEARTBEAT_MS = 1000;
+export const DEFAULT_ACTIVATE_TIMEOUT_MS = 10_000;
+
+/** The topology is republished this often even when nothing changed, for members that missed one. */
+export const TOPOLOGY_REPUBLISH_MS = 1000;
+
+/** The timings with the protocol's defaults filled in. */
+export function membershipTimings(given: Partial<MembershipTimings>): MembershipTimings {
+  const heartbeatMs = given.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  const deadAfterMs = given.deadAfterMs ?? LIVENESS_INTERVALS * heartbeatMs;
+  return {
+    heartbeatMs,
+    deadAfterMs,
+    activateTimeoutMs: given.activateTimeoutMs ?? DEFAULT_ACTIVATE_TIMEOUT_MS,
+    // Every live member heartbeats, gets UNKNOWN and re-registers well within one liveness period.
+    rebuildWindowMs: given.rebuildWindowMs ?? deadAfterMs,
+  };
+}
