@@ -1,0 +1,138 @@
+import { ChildProcess, fork } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RoomPublisher, SILENT_BROADCAST_LOGGER } from '@live-im/broadcast';
+import { AppProcess, WORKSPACE_ROOT, freePorts, waitFor } from '@live-im/testing';
+import { runRawPushPull } from './raw-push-pull';
+
+/**
+ * bench/broadcast: logical messages per second through one broadcast node (publisher → node →
+ * subscriber, three processes, 100-byte bodies over 100 rooms), against a raw zeromq.js
+ * PUSH → PULL sending one message per send, in the same run.
+ */
+const MESSAGES = Number(process.env['BENCH_MESSAGES'] ?? 2_000_000);
+const ROOMS = 100;
+const BODY_BYTES = 100;
+/** Messages handed to the publisher per turn before yielding to let its sockets write. */
+const CHUNK = 5_000;
+
+interface SubscriberResult {
+  delivered: number;
+  batches: number;
+  seconds: number;
+  p50: number;
+  p99: number;
+  gaps: number;
+}
+
+/** A 100-byte JSON envelope with a send timestamp, built once per message (the publisher's job). */
+function envelope(roomId: string, seq: number): Buffer {
+  const head = `{"id":"${roomId}-${seq}","roomId":"${roomId}","lane":"normal","seq":${seq},"ts":${Date.now()},"b":"`;
+  return Buffer.from(`${head}${'x'.repeat(Math.max(0, BODY_BYTES - head.length - 2))}"}`);
+}
+
+async function benchOurs(): Promise<SubscriberResult & { msgsPerSec: number }> {
+  const [nmRouter, nmPub, nmHttp, pull, pub, nodeHttp] = (await freePorts(6)) as [number, number, number, number, number, number];
+  const managerRouter = `tcp://127.0.0.1:${nmRouter}`;
+  const managerPub = `tcp://127.0.0.1:${nmPub}`;
+  const manager = await AppProcess.start('node-manager', {
+    httpPort: nmHttp,
+    label: 'bench-node-manager',
+    env: { LOG_LEVEL: 'warn', NM_ROUTER_BIND: managerRouter, NM_PUB_BIND: managerPub, HEARTBEAT_MS: '250' },
+  });
+  const node = await AppProcess.start('broadcast-node', {
+    httpPort: nodeHttp,
+    label: 'bench-broadcast-node',
+    nodeArgs: process.execArgv,
+    env: {
+      LOG_LEVEL: 'warn',
+      NODE_ID: 'bench-node',
+      BCAST_PULL_BIND: `tcp://127.0.0.1:${pull}`,
+      BCAST_PUB_BIND: `tcp://127.0.0.1:${pub}`,
+      NM_ROUTER: managerRouter,
+      NM_PUB: managerPub,
+      HEARTBEAT_MS: '250',
+      // Throughput run: flow control must not drop what we count.
+      NORMAL_CAP_PER_SEC: '10000000',
+    },
+  });
+  const rooms = Array.from({ length: ROOMS }, (_, i) => `bench-room-${i}`);
+  const subscriber: ChildProcess = fork(join(__dirname, 'subscriber-child.js'), [], { stdio: 'inherit' });
+  const publisher = new RoomPublisher({ managerRouter, managerPub, id: 'bench-publisher', region: 'home', logger: SILENT_BROADCAST_LOGGER });
+  try {
+    const ready = new Promise<void>((resolve) =>
+      subscriber.on('message', (m: { ready?: boolean }) => m.ready && resolve()),
+    );
+    subscriber.send({ managerRouter, managerPub, rooms, expected: MESSAGES });
+    await ready;
+    await publisher.start();
+    await waitFor(() => publisher.ownerOf(rooms[0] as string) === 'bench-node', { timeoutMs: 15_000, what: 'node active' });
+    const done = new Promise<SubscriberResult>((resolve) =>
+      subscriber.on('message', (m: { done?: SubscriberResult }) => m.done && resolve(m.done)),
+    );
+    const seqs = new Array<number>(ROOMS).fill(0);
+    for (let sent = 0; sent < MESSAGES; ) {
+      const end = Math.min(MESSAGES, sent + CHUNK);
+      for (; sent < end; sent += 1) {
+        const r = sent % ROOMS;
+        const roomId = rooms[r] as string;
+        seqs[r] = (seqs[r] ?? 0) + 1;
+        if (!publisher.publish({ roomId, lane: 'normal', seq: seqs[r] as number, body: envelope(roomId, seqs[r] as number) })) {
+          throw new Error(`publisher refused a message: ${JSON.stringify(publisher.stats)}`);
+        }
+      }
+      await publisher.flushed();
+    }
+    const result = await Promise.race([
+      done,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('subscriber did not get everything in 120 s')), 120_000)),
+    ]);
+    return { ...result, msgsPerSec: Math.round(result.delivered / result.seconds) };
+  } finally {
+    subscriber.kill();
+    await publisher.close();
+    await node.stop();
+    await manager.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  process.stdout.write(`bench/broadcast: ${MESSAGES} messages of ${BODY_BYTES} B over ${ROOMS} rooms\n`);
+  const [rawPort] = (await freePorts(1)) as [number];
+  const baseline = await runRawPushPull(`tcp://127.0.0.1:${rawPort}`, Math.min(MESSAGES, 1_000_000), BODY_BYTES);
+  process.stdout.write(`raw zeromq.js PUSH->PULL, 1 msg/send   ${String(baseline.msgsPerSec).padStart(9)} msgs/s\n`);
+  const ours = await benchOurs();
+  process.stdout.write(
+    `publisher -> broadcast-node -> subscriber ${String(ours.msgsPerSec).padStart(9)} msgs/s  ` +
+      `p50 ${ours.p50} ms  p99 ${ours.p99} ms  (${ours.delivered} delivered in ${ours.batches} batches, ${ours.gaps} gaps)\n`,
+  );
+  const ratio = Math.round((ours.msgsPerSec / baseline.msgsPerSec) * 100) / 100;
+  process.stdout.write(`ratio ours/baseline: ${ratio}x (goal >= 4x and >= 1,100,000 msgs/s)\n`);
+  const dir = join(WORKSPACE_ROOT, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'broadcast.json'),
+    `${JSON.stringify(
+      {
+        ours: ours.msgsPerSec,
+        baseline: baseline.msgsPerSec,
+        ratio,
+        p99_ms: ours.p99,
+        p50_ms: ours.p50,
+        messages: MESSAGES,
+        rooms: ROOMS,
+        body_bytes: BODY_BYTES,
+        batches: ours.batches,
+        measured_at: new Date().toISOString(),
+        machine: `${process.platform} ${process.arch}, node ${process.version}`,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench/broadcast failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,59 @@
+import { RoomSubscriber, SILENT_BROADCAST_LOGGER } from '@live-im/broadcast';
+
+/**
+ * The receiving end of bench/broadcast, in its own process: joins every room, counts logical
+ * messages (the `count` of each batch) and, for one batch in SAMPLE_EVERY, parses the body to
+ * measure publish → delivery latency from the `ts` each envelope carries.
+ */
+const SAMPLE_EVERY = 50;
+
+interface Command {
+  managerRouter: string;
+  managerPub: string;
+  rooms: string[];
+  expected: number;
+}
+
+function start(command: Command): void {
+  const subscriber = new RoomSubscriber({
+    managerRouter: command.managerRouter,
+    managerPub: command.managerPub,
+    id: `bench-sub-${process.pid}`,
+    region: 'home',
+    logger: SILENT_BROADCAST_LOGGER,
+  });
+  let delivered = 0;
+  let batches = 0;
+  let firstAt = 0n;
+  const latencies: number[] = [];
+  subscriber.onBatch((batch) => {
+    if (delivered === 0) firstAt = process.hrtime.bigint();
+    delivered += batch.count;
+    batches += 1;
+    if (batches % SAMPLE_EVERY === 0) {
+      const now = Date.now();
+      for (const envelope of JSON.parse(batch.body.toString('utf8')) as Array<{ ts: number }>) latencies.push(now - envelope.ts);
+    }
+    if (delivered >= command.expected) {
+      const seconds = Number(process.hrtime.bigint() - firstAt) / 1e9;
+      latencies.sort((a, b) => a - b);
+      const p99 = latencies[Math.min(latencies.length - 1, Math.ceil(latencies.length * 0.99) - 1)] ?? 0;
+      const p50 = latencies[Math.floor(latencies.length / 2)] ?? 0;
+      process.send?.({ done: { delivered, batches, seconds, p50, p99, gaps: subscriber.stats.gaps } });
+    }
+  });
+  void subscriber.start().then(() => {
+    for (const room of command.rooms) subscriber.join(room);
+    const ready = setInterval(() => {
+      if (subscriber.connected.length > 0) {
+        clearInterval(ready);
+        process.send?.({ ready: true });
+      }
+    }, 20);
+  });
+  process.on('message', (message: { progress?: boolean }) => {
+    if (message.progress) process.send?.({ progress: delivered });
+  });
+}
+
+process.once('message', (command: Command) => start(command));
