@@ -38,9 +38,12 @@ start rpc-broker 3010
 start user-service 3011 INSTANCE_ID=user-1
 start room-service 3012 INSTANCE_ID=room-1
 start room-service 3013 INSTANCE_ID=room-2
+start node-manager 3020
+start broadcast-node 3021 NODE_ID=bn-1 BCAST_PULL_BIND=tcp://127.0.0.1:5570 BCAST_PUB_BIND=tcp://127.0.0.1:5571
+start broadcast-node 3022 NODE_ID=bn-2 BCAST_PULL_BIND=tcp://127.0.0.1:5572 BCAST_PUB_BIND=tcp://127.0.0.1:5573
 
 ready() { node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$1"; }
-for port in 3010 3011 3012 3013; do
+for port in 3010 3011 3012 3013 3020 3021 3022; do
   for _ in $(seq 1 100); do
     ready "http://127.0.0.1:$port/health/ready" && break
     sleep 0.2
@@ -52,7 +55,10 @@ cat <<MSG
 
 live-im is running.
   RPC broker     $RPC_BROKER_FRONTENDS (clients)  $RPC_BROKER_BACKENDS (workers)
-  health/metrics http://127.0.0.1:3010/health/ready  http://127.0.0.1:3010/metrics
+  broadcast      node-manager tcp://127.0.0.1:5580 (members) tcp://127.0.0.1:5581 (topology)
+                 nodes bn-1 (pull :5570, pub :5571) and bn-2 (pull :5572, pub :5573)
+  cluster        http://127.0.0.1:3020/cluster
+  health/metrics http://127.0.0.1:<port>/health/ready and /metrics on ports 3010-3013, 3020-3022
   try            npm run rpc -- services
                  npm run rpc -- call user.guest '{}'
 Ctrl-C stops everything.
