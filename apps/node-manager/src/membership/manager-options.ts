@@ -31,6 +31,12 @@ export interface MembershipTimings {
 /** A member silent for this many heartbeat intervals is dead. */
 export const LIVENESS_INTERVALS = 3;
 
+/**
+ * Sweeps per heartbeat interval: silence is judged to a tenth of an interval, so a member silent
+ * for DEAD_AFTER_MS is dead then, not up to a whole interval later (4 s instead of 3 by default).
+ */
+export const SWEEPS_PER_HEARTBEAT = 10;
+
 export const DEFAULT_HEARTBEAT_MS = 1000;
 export const DEFAULT_ACTIVATE_TIMEOUT_MS = 10_000;
 

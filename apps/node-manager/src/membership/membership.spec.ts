@@ -288,6 +288,23 @@ describe('Membership: restart', () => {
     expect(h.stateOf('bn-1')).toBe('active');
   });
 
+  it('hands out no topology while rebuilding, only the whole rebuilt one after', () => {
+    const h = new MembershipHarness({ heartbeatMs: 1000, deadAfterMs: 3000, rebuildWindowMs: 3000 });
+    // Until bn-2 re-registers, the topology lacks it: a member following it would drop bn-2.
+    expect(h.register('bn-1', 'broadcast', { state: 'active' })).toBeNull();
+    expect(h.register('gw-1', 'subscriber')).toBeNull();
+    expect(h.membership.topologyReply(h.clock.now())).toBeNull();
+    h.pass(1_000, ['gw-1']);
+    expect(h.register('bn-2', 'broadcast', { state: 'active' })).toBeNull();
+    // Members register again each heartbeat until the window closes.
+    h.pass(2_000, ['gw-1']);
+    const reply = h.reregister('bn-1', 'active')!;
+    expect(reply.command).toBe(BroadcastCommand.REGISTERED);
+    expect(body(reply)).toEqual({ topology: h.membership.book.current });
+    expect(h.listed()).toEqual({ 'bn-1': 'active', 'bn-2': 'active' });
+    expect(h.membership.topologyReply(h.clock.now())?.command).toBe(BroadcastCommand.TOPOLOGY);
+  });
+
   it('trusts a claimed active state only while rebuilding; draining always', () => {
     const h = new MembershipHarness({ rebuildWindowMs: 3000 });
     h.register('gw-1', 'subscriber');
@@ -303,7 +320,7 @@ describe('Membership: replies', () => {
   it('answers GET_TOPOLOGY with the current topology', () => {
     const h = new MembershipHarness();
     h.register('bn-1', 'broadcast');
-    const reply = h.membership.topologyReply();
+    const reply = h.membership.topologyReply(h.clock.now())!;
     expect(reply.command).toBe(BroadcastCommand.TOPOLOGY);
     expect(body(reply)).toEqual({ topology: h.membership.book.current });
   });

@@ -52,7 +52,13 @@ export class Membership {
     return now - this.startedAt < this.timings.rebuildWindowMs;
   }
 
-  register(routingId: Buffer, body: RegisterBody, now: number): NmReply {
+  /**
+   * Records the member; the REGISTERED reply carries the topology, except while rebuilding (null):
+   * then the topology lacks every member that has not re-registered yet, and members following it
+   * would drop live nodes. They keep their last topology and register again each heartbeat until
+   * the window closes and the rebuilt topology is whole.
+   */
+  register(routingId: Buffer, body: RegisterBody, now: number): NmReply | null {
     const previous = this.registry.get(body.id);
     const sameSocket = previous !== undefined && previous.routingId.equals(routingId);
     const { state, continues } = admit(body, { previous, sameSocket, rebuilding: this.isRebuilding(now) });
@@ -85,6 +91,7 @@ export class Membership {
     if (state === 'joining' && !continues) this.forgetReportsOf(member.id);
     this.promote(member, now);
     this.commit();
+    if (this.isRebuilding(now)) return null;
     return { command: BroadcastCommand.REGISTERED, body: this.book.encodeReply() };
   }
 
@@ -121,7 +128,9 @@ export class Membership {
     return null;
   }
 
-  topologyReply(): NmReply {
+  /** The TOPOLOGY reply; null while rebuilding, when the topology is still partial (see register). */
+  topologyReply(now: number): NmReply | null {
+    if (this.isRebuilding(now)) return null;
     this.counters.topologyRequests += 1;
     return { command: BroadcastCommand.TOPOLOGY, body: this.book.encodeReply() };
   }

@@ -82,6 +82,24 @@ describe('NodeManager over real sockets', () => {
     expect(manager.counters.deaths).toBe(1);
   });
 
+  it('judges silence to a tenth of a heartbeat, not up to a whole interval late', async () => {
+    // Sweeping once per heartbeat, a member silent from just after a sweep waited a whole
+    // interval more: dead after ~1000 ms here instead of ~300.
+    const slow = await startManager({ heartbeatMs: 1000, deadAfterMs: 300, rebuildWindowMs: 0 });
+    const topology = new TopologyWatcher(slow.pubEndpoint!);
+    const node = new ScriptedMember(slow.routerEndpoint!);
+    try {
+      await node.register(BN1);
+      const silentFrom = performance.now();
+      await topology.until((t) => t.nodes[0]?.state === 'dead');
+      expect(performance.now() - silentFrom).toBeLessThan(300 + 100 + 200);
+    } finally {
+      node.close();
+      topology.close();
+      await slow.close();
+    }
+  });
+
   it('serves an operator view of the cluster', async () => {
     const node = member();
     await node.register(BN1);
@@ -130,6 +148,17 @@ describe('NodeManager restart', () => {
       try {
         // The member's DEALER reconnects by itself; its next heartbeat is news to the new manager.
         expect(await node.ask(BroadcastCommand.HEARTBEAT, { id: 'bn-1' }, BroadcastCommand.UNKNOWN)).toEqual({});
+        // While rebuilding it takes the REGISTER but hands out no partial topology; the member
+        // registers again each heartbeat and gets the rebuilt topology once the window closes.
+        const topology = new TopologyWatcher(pub);
+        try {
+          await node.send(BroadcastCommand.REGISTER, { ...BN1, state: 'active' });
+          const published = await topology.until(() => true);
+          expect(second.cluster().manager.rebuilding).toBe(false);
+          expect(published.nodes).toEqual(before.nodes);
+        } finally {
+          topology.close();
+        }
         const after = await node.register({ ...BN1, state: 'active' });
         expect(after.nodes).toEqual(before.nodes);
         expect(after.version).toBeGreaterThan(before.version);

@@ -5,6 +5,7 @@ import { newCounters, type ManagerCounters } from './manager-counters';
 import {
   membershipTimings,
   silentLogger,
+  SWEEPS_PER_HEARTBEAT,
   TOPOLOGY_REPUBLISH_MS,
   type ManagerLogger,
   type MembershipTimings,
@@ -54,6 +55,8 @@ export class NodeManager {
   private reader: Promise<void> = Promise.resolve();
   private state: ManagerState = 'new';
   private startedAt = 0;
+  /** Within the rebuild window after start: the topology is partial and is not published. */
+  private rebuilding = true;
 
   constructor(private readonly options: NodeManagerOptions) {
     this.log = options.logger ?? silentLogger;
@@ -93,7 +96,15 @@ export class NodeManager {
     this.startedAt = this.clock();
     this.membership.start(this.startedAt);
     this.reader = this.readLoop();
-    this.every(this.membership.timings.heartbeatMs, 'membership sweep', (now) => this.membership.sweep(now));
+    const sweepMs = Math.max(1, Math.floor(this.membership.timings.heartbeatMs / SWEEPS_PER_HEARTBEAT));
+    this.every(sweepMs, 'membership sweep', (now) => {
+      this.membership.sweep(now);
+      // The rebuilt topology goes out as soon as the rebuild window closes, changed or not.
+      if (this.rebuilding && !this.membership.isRebuilding(now)) {
+        this.rebuilding = false;
+        this.publishTopology();
+      }
+    });
     this.every(TOPOLOGY_REPUBLISH_MS, 'topology republish', () => this.publishTopology());
     this.publishTopology();
     this.log.info(
@@ -173,7 +184,7 @@ export class NodeManager {
         reply = this.membership.drain(routingId, message.body, now);
         break;
       case BroadcastCommand.GET_TOPOLOGY:
-        reply = this.membership.topologyReply();
+        reply = this.membership.topologyReply(now);
         break;
     }
     if (reply) this.replies.push([routingId, bcastHeader(reply.command), reply.body]);
@@ -192,7 +203,7 @@ export class NodeManager {
   }
 
   private publishTopology(): void {
-    if (this.state !== 'running') return;
+    if (this.state !== 'running' || this.membership.isRebuilding(this.clock())) return;
     this.counters.topologyPublished += 1;
     this.topologyOut.push([TOPOLOGY_TOPIC, this.membership.book.encode()]);
   }

@@ -42,7 +42,7 @@ export class MembershipHarness {
     this.sockets.set(id, Buffer.from(`sock-${id}-${nextPort++}`));
   }
 
-  register(id: string, kind: MemberKind, extra: { region?: string; state?: NodeState } = {}): NmReply {
+  register(id: string, kind: MemberKind, extra: { region?: string; state?: NodeState } = {}): NmReply | null {
     const port = nextPort++;
     const endpoints =
       kind === 'broadcast'
@@ -59,7 +59,7 @@ export class MembershipHarness {
   }
 
   /** Re-sends a REGISTER exactly as it was, as a member does after UNKNOWN. */
-  reregister(id: string, state?: NodeState): NmReply {
+  reregister(id: string, state?: NodeState): NmReply | null {
     const member = this.membership.registry.get(id);
     if (!member) throw new Error(`no member ${id}`);
     return this.membership.register(
