@@ -1,0 +1,75 @@
+import { performance } from 'node:perf_hooks';
+import type { RoomPublisher, RoomSubscriber } from '@live-im/broadcast';
+import { waitFor } from '@live-im/testing';
+import { BroadcastCluster, NodeProcess } from './support/broadcast-cluster';
+import { DeliveryLog, longestPause, missingSeqs, RoomTraffic, roomIds } from './support/room-traffic';
+
+const ROOMS = roomIds('nmrestart', 20);
+/** Messages go out every few ms: no second of silence in arrivals longer than this is normal. */
+const MAX_PAUSE_MS = 250;
+
+describe('the node manager killed and restarted under load', () => {
+  const cluster = new BroadcastCluster('nmrestart', { nodeEnv: { NORMAL_CAP_PER_SEC: '1000000' } });
+  let nodes: NodeProcess[];
+  let publisher: RoomPublisher;
+  let subscriber: RoomSubscriber;
+
+  beforeAll(async () => {
+    await cluster.startManager();
+    nodes = await Promise.all([cluster.startNode(), cluster.startNode(), cluster.startNode()]);
+    await cluster.waitForStates(nodes.map((n) => n.id));
+    subscriber = cluster.subscriber();
+    for (const room of ROOMS) subscriber.join(room);
+    await subscriber.start();
+    await cluster.waitForConnected(subscriber, nodes.map((n) => n.id));
+    for (const node of nodes) await cluster.waitForSubscriptions(node, ROOMS.length);
+    publisher = cluster.publisher();
+    await publisher.start();
+    await cluster.waitForPublisherNodes(publisher, nodes.length);
+  });
+
+  afterAll(() => cluster.close());
+
+  it('never stops delivery, loses nothing, and lists the nodes active again after its restart', async () => {
+    const log = new DeliveryLog(subscriber);
+    const traffic = new RoomTraffic(publisher);
+    const load = traffic.start(ROOMS, { ratePerSec: 2000, maxMessages: 40_000 });
+    const manager = cluster.manager!;
+    try {
+      await load.progress(1000);
+      const downAt = performance.now();
+      await cluster.kill(manager);
+      // Members notice the silence (3 heartbeats) and keep running on the last topology.
+      await waitFor(() => !publisher.membership.managerReachable && !subscriber.membership.managerReachable, {
+        timeoutMs: 5000,
+        what: 'members to notice the manager is gone',
+      });
+      await load.progress(1000);
+      expect(publisher.stats.nodes).toBe(nodes.length);
+
+      await cluster.launchManager();
+      await cluster.waitForStates(nodes.map((n) => n.id), 'active');
+      await waitFor(() => (cluster.cluster().then((v) => v.members.length === 2)), {
+        what: 'the publisher and the subscriber registered again',
+      });
+      await load.progress(1000);
+      const upAt = performance.now();
+      await load.stop();
+
+      await waitFor(
+        () => [...traffic.sent].every(([key, sent]) => log.lanes.get(key)?.last === sent.length),
+        { timeoutMs: 10_000, what: 'the last seq of every room lane delivered' },
+      );
+      expect(traffic.refused).toBe(0);
+      expect(log.violations).toEqual([]);
+      expect(log.gaps).toEqual([]);
+      expect(missingSeqs(traffic, log)).toEqual({});
+      expect(longestPause(log.arrivals, downAt, upAt)).toBeLessThanOrEqual(MAX_PAUSE_MS);
+      // The rooms never moved: the rebuilt topology is the old one.
+      expect(publisher.stats.nodes).toBe(nodes.length);
+      expect((await cluster.cluster()).nodes.map((n) => `${n.id}:${n.state}`)).toEqual(nodes.map((n) => `${n.id}:active`));
+    } finally {
+      await load.stop();
+    }
+  });
+});

@@ -1,0 +1,148 @@
+import { bcastHeader, BroadcastCommand, encodeMessageMeta, LaneCode, packPairs } from '@live-im/broadcast';
+
+/** Deterministic PRNG (mulberry32), so a failure replays from its seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+class Fuzz {
+  constructor(readonly random: () => number) {}
+  int(n: number): number {
+    return Math.floor(this.random() * n);
+  }
+  bytes(n: number): Buffer {
+    return Buffer.from(Array.from({ length: n }, () => this.int(256)));
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(items.length)] as T;
+  }
+  /** A strict prefix of `buf` (possibly empty). */
+  truncated(buf: Buffer): Buffer {
+    return buf.subarray(0, this.int(buf.length));
+  }
+  /** A 2-byte-or-not header that is not [1, expected]. */
+  badHeader(expected: number): Buffer {
+    const h = this.bytes(this.int(5));
+    if (h.length === 2 && h[0] === 1 && h[1] === expected) h[1] = expected + 1;
+    return h;
+  }
+}
+
+/**
+ * A PUSH message a broadcast node must count as malformed exactly once and drop
+ * (docs/broadcast-protocol.md "Publishing"): wrong frame counts, bad headers, batches that do not
+ * parse or are truncated, and single-message batches whose meta or body is bad. None names a room
+ * validly, so none can reach a subscriber.
+ */
+export function malformedPush(random: () => number): Buffer[] {
+  const f = new Fuzz(random);
+  const header = bcastHeader(BroadcastCommand.PUBLISH);
+  const goodMeta = () => encodeMessageMeta({ roomId: `fuzz-${f.int(100)}`, lane: LaneCode.normal, seq: 1 + f.int(1000) });
+  const body = () => Buffer.from(`{"id":"fuzz-${f.int(1000)}"}`);
+  const badMeta = (): Buffer => {
+    const meta = goodMeta();
+    switch (f.int(7)) {
+      case 0:
+        meta[0] = 2 + f.int(254); // lane
+        return meta;
+      case 1:
+        meta.writeDoubleLE(f.pick([0, -1, 1.5, Number.NaN, Infinity, 2 ** 53]), 1); // seq
+        return meta;
+      case 2:
+        meta[9] = (meta[9] as number) + 1 + f.int(100); // roomIdLen disagrees with the size
+        return meta;
+      case 3:
+        meta[10 + f.int(meta.length - 10)] = f.pick([0x20, 0x21, 0x3a, 0x2f, 0xff, 0x00]); // forbidden character
+        return meta;
+      case 4:
+        return meta.subarray(0, f.int(meta.length)); // truncated
+      case 5: {
+        const long = Buffer.alloc(10 + 65, 0x61); // room id of 65
+        long[0] = 0;
+        long.writeDoubleLE(1, 1);
+        long[9] = 65;
+        return long;
+      }
+      default:
+        return f.bytes(f.int(30));
+    }
+  };
+  const shapes: Array<() => Buffer[]> = [
+    () => [f.bytes(f.int(40))],
+    () => [header],
+    () => [header, packPairs([goodMeta(), body()]), f.bytes(f.int(10))],
+    () => [f.badHeader(BroadcastCommand.PUBLISH), packPairs([goodMeta(), body()])],
+    () => [Buffer.from([1, f.pick([0x31, 0x33, 0x38, 0x20, 0x22])]), packPairs([goodMeta(), body()])],
+    () => [header, Buffer.alloc(0)],
+    () => {
+      // A first record longer than what follows.
+      const buf = f.bytes(4 + f.int(40));
+      buf.writeUInt32LE(buf.length + f.int(1_000_000), 0);
+      return [header, buf];
+    },
+    () => [header, f.truncated(packPairs([goodMeta(), body()]))],
+    () => [header, packPairs([goodMeta(), body(), goodMeta()])],
+    () => [header, packPairs([goodMeta()])],
+    () => [header, packPairs([badMeta(), body()])],
+    () => [header, packPairs([goodMeta(), Buffer.alloc(0)])],
+  ];
+  return f.pick(shapes)();
+}
+
+/**
+ * An NM/1 message the node manager must count as malformed exactly once and drop (frames, header,
+ * direction, JSON or body), never one that registers or answers anything.
+ */
+export function malformedNm(random: () => number): Buffer[] {
+  const f = new Fuzz(random);
+  const h = (command: number) => bcastHeader(command as BroadcastCommand);
+  const json = (value: unknown) => Buffer.from(JSON.stringify(value));
+  const register = { id: `fuzz-${f.int(1000)}`, kind: 'subscriber', region: 'home' };
+  const badBodies: Array<() => Buffer[]> = [
+    () => [h(BroadcastCommand.REGISTER), json({ ...register, id: f.pick(['', 'bad id!', 'x'.repeat(65)]) })],
+    () => [h(BroadcastCommand.REGISTER), json({ ...register, kind: f.pick(['gateway', 'BROADCAST', 7]) })],
+    () => [h(BroadcastCommand.REGISTER), json({ ...register, region: f.pick(['Home', '', 'b'.repeat(40)]) })],
+    () => [h(BroadcastCommand.REGISTER), json({ ...register, kind: 'broadcast' })],
+    () => [h(BroadcastCommand.REGISTER), json({ ...register, kind: 'broadcast', pull: 'http://x:1', pub: 'tcp://a:1' })],
+    () => [h(BroadcastCommand.REGISTER), json({ ...register, extra: true })],
+    () => [h(BroadcastCommand.REGISTER), json({ ...register, state: 'asleep' })],
+    () => [h(BroadcastCommand.HEARTBEAT), json({ id: register.id, extra: 1 })],
+    () => [h(BroadcastCommand.HEARTBEAT), json({ id: register.id, load: { msgsIn: -1 } })],
+    () => [h(BroadcastCommand.HEARTBEAT), json({ id: register.id, connected: 'bn-1' })],
+    () => [h(BroadcastCommand.HEARTBEAT), json({})],
+    () => [h(BroadcastCommand.DRAIN), json({ id: 5 })],
+    () => [h(BroadcastCommand.GET_TOPOLOGY), json({ a: 1 })],
+    () => [h(f.pick([BroadcastCommand.REGISTER, BroadcastCommand.HEARTBEAT])), json(f.pick([null, [1, 2], 42, 'x', true]))],
+  ];
+  const shapes: Array<() => Buffer[]> = [
+    () => [f.bytes(f.int(40))],
+    () => [h(BroadcastCommand.REGISTER), json(register), json(register)],
+    () => [h(BroadcastCommand.HEARTBEAT), json({ id: 'x' }), f.bytes(f.int(10)), f.bytes(f.int(10))],
+    () => [f.badHeader(BroadcastCommand.REGISTER), json(register)],
+    () => [Buffer.from([1, 0x39 + f.int(200)]), json(register)],
+    () => [Buffer.from([1, f.pick([0x00, 0x30, 0x3f])]), json(register)],
+    () => [
+      h(
+        f.pick([
+          BroadcastCommand.PUBLISH,
+          BroadcastCommand.REGISTERED,
+          BroadcastCommand.HEARTBEAT_ACK,
+          BroadcastCommand.UNKNOWN,
+          BroadcastCommand.TOPOLOGY,
+        ]),
+      ),
+      json({ topology: { version: 1, updatedAt: 1, nodes: [] } }),
+    ],
+    () => [h(f.pick([BroadcastCommand.REGISTER, BroadcastCommand.HEARTBEAT, BroadcastCommand.DRAIN])), f.truncated(json(register))],
+    () => [h(BroadcastCommand.GET_TOPOLOGY), Buffer.from([0xff, ...f.bytes(f.int(20))])],
+    ...badBodies,
+  ];
+  return f.pick(shapes)();
+}
