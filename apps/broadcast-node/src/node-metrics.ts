@@ -1,14 +1,13 @@
+import { freshMetricName, LabelValues, scrapeCounter } from '@live-im/health';
 import { LaneCode } from '@live-im/broadcast';
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, Histogram, register } from 'prom-client';
+import { Gauge, Histogram } from 'prom-client';
 import type { BroadcastNode } from './node';
 import type { RelayNode } from './relay';
 
 const PREFIX = 'broadcast_node_';
 /** Every BATCH_SAMPLE-th frame feeds the batch-size histogram: the distribution of a sample is the distribution. */
 const BATCH_SAMPLE = 16;
-
-type LabelValues = Record<string, string>;
 
 /**
  * Prometheus view of the node on the default registry. Counts are read from the core when scraped,
@@ -21,7 +20,7 @@ export class NodeMetrics {
 
   constructor() {
     this.batchSize = new Histogram({
-      name: fresh(`${PREFIX}batch_messages`),
+      name: freshMetricName(`${PREFIX}batch_messages`),
       help: 'Messages per published frame (sampled), per lane',
       labelNames: ['lane'],
       buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512],
@@ -31,7 +30,8 @@ export class NodeMetrics {
   /** RoomMerger hook: one frame of `count` messages left on `lane`. */
   observeBatch(lane: LaneCode, count: number): void {
     this.batches = (this.batches + 1) % BATCH_SAMPLE;
-    if (this.batches === 0) this.batchSize.observe({ lane: lane === LaneCode.important ? 'important' : 'normal' }, count);
+    if (this.batches === 0)
+      this.batchSize.observe({ lane: lane === LaneCode.important ? 'important' : 'normal' }, count);
   }
 
   trackBroadcast(node: BroadcastNode): void {
@@ -53,7 +53,9 @@ export class NodeMetrics {
       [{ reason: 'noSubscriber' }, c.noSubscriber],
       [{ reason: 'sendFailure' }, c.sendFailures],
     ]);
-    monotonic('malformed_total', 'PULL messages or message metas that broke BCAST/1; dropped', [], () => [[{}, c.malformed]]);
+    monotonic('malformed_total', 'PULL messages or message metas that broke BCAST/1; dropped', [], () => [
+      [{}, c.malformed],
+    ]);
     this.trackSubscriptions(() => node.load());
   }
 
@@ -67,13 +69,15 @@ export class NodeMetrics {
       [{ direction: 'in' }, c.batchesIn],
       [{ direction: 'out' }, c.batchesOut],
     ]);
-    monotonic('malformed_total', 'Upstream messages that were not a batch; dropped', [], () => [[{}, c.malformed]]);
+    monotonic('malformed_total', 'Upstream messages that were not a batch; dropped', [], () => [
+      [{}, c.malformed],
+    ]);
     monotonic('upstream_subscription_changes_total', 'Subscriptions forwarded upstream', ['change'], () => [
       [{ change: 'subscribe' }, c.upstreamSubscribes],
       [{ change: 'unsubscribe' }, c.upstreamUnsubscribes],
     ]);
     new Gauge({
-      name: fresh(`${PREFIX}upstream_connected`),
+      name: freshMetricName(`${PREFIX}upstream_connected`),
       help: 'Broadcast nodes the relay is connected to',
       collect() {
         this.set(relay.connected().length);
@@ -84,14 +88,14 @@ export class NodeMetrics {
 
   private trackSubscriptions(load: () => { rooms: number; subscriptions: number }): void {
     new Gauge({
-      name: fresh(`${PREFIX}rooms`),
+      name: freshMetricName(`${PREFIX}rooms`),
       help: 'Rooms with at least one subscriber',
       collect() {
         this.set(load().rooms);
       },
     });
     new Gauge({
-      name: fresh(`${PREFIX}subscriptions`),
+      name: freshMetricName(`${PREFIX}subscriptions`),
       help: 'Room subscriptions held by subscribers, summed over rooms',
       collect() {
         this.set(load().subscriptions);
@@ -100,26 +104,12 @@ export class NodeMetrics {
   }
 }
 
-/** A Prometheus counter that follows one of the core's own monotonic counts. */
-function monotonic(name: string, help: string, labelNames: string[], read: () => Array<[LabelValues, number]>): void {
-  const reported = new Map<string, number>();
-  new Counter({
-    name: fresh(`${PREFIX}${name}`),
-    help,
-    labelNames,
-    collect() {
-      for (const [labels, value] of read()) {
-        const key = JSON.stringify(labels);
-        const delta = value - (reported.get(key) ?? 0);
-        if (delta > 0) this.inc(labels, delta);
-        reported.set(key, value);
-      }
-    },
-  });
-}
-
-/** A metric name freed on the default registry, so a second instance in one process replaces the first. */
-function fresh(name: string): string {
-  register.removeSingleMetric(name);
-  return name;
+/** A counter named under this app's prefix that follows one of the core's own counts. */
+function monotonic(
+  name: string,
+  help: string,
+  labelNames: string[],
+  read: () => Array<[LabelValues, number]>,
+): void {
+  scrapeCounter(`${PREFIX}${name}`, help, labelNames, read);
 }

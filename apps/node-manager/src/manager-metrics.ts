@@ -1,6 +1,7 @@
+import { freshMetricName, LabelValues, scrapeCounter } from '@live-im/health';
 import { NodeLoad } from '@live-im/contracts';
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, register } from 'prom-client';
+import { Gauge } from 'prom-client';
 import { type ManagerCounters, type MalformedReason, type NodeManager } from './membership';
 
 const PREFIX = 'node_manager_';
@@ -46,7 +47,7 @@ export class NodeManagerMetrics {
     );
 
     new Gauge({
-      name: fresh(`${PREFIX}members`),
+      name: freshMetricName(`${PREFIX}members`),
       help: 'Members by kind and state',
       labelNames: ['kind', 'state'],
       collect() {
@@ -57,7 +58,7 @@ export class NodeManagerMetrics {
       },
     });
     new Gauge({
-      name: fresh(`${PREFIX}topology_version`),
+      name: freshMetricName(`${PREFIX}topology_version`),
       help: 'Version of the current topology',
       collect() {
         this.set(membership.book.version);
@@ -65,7 +66,7 @@ export class NodeManagerMetrics {
     });
     for (const field of LOAD_FIELDS) {
       new Gauge({
-        name: fresh(`${PREFIX}node_${snake(field)}`),
+        name: freshMetricName(`${PREFIX}node_${snake(field)}`),
         help: `${field} from the last heartbeat of each broadcast node or relay`,
         labelNames: ['node'],
         collect() {
@@ -80,38 +81,16 @@ export class NodeManagerMetrics {
   }
 }
 
-type LabelValues = Record<string, string>;
+function snake(field: string): string {
+  return field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
 
-/** A Prometheus counter that follows one of the manager's own monotonic counts. */
+/** A counter named under this app's prefix that follows one of the manager's own counts. */
 function monotonic(
   name: string,
   help: string,
   labelNames: string[],
   read: () => Array<[LabelValues, number]>,
 ): void {
-  const reported = new Map<string, number>();
-  new Counter({
-    name: fresh(`${PREFIX}${name}`),
-    help,
-    labelNames,
-    collect() {
-      for (const [labels, value] of read()) {
-        const key = JSON.stringify(labels);
-        const delta = value - (reported.get(key) ?? 0);
-        // Zero increments too, so every label set is scraped from the start.
-        if (delta >= 0) this.inc(labels, delta);
-        reported.set(key, value);
-      }
-    },
-  });
-}
-
-function snake(field: string): string {
-  return field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-}
-
-/** A metric name freed on the default registry, so a second instance in one process replaces the first. */
-function fresh(name: string): string {
-  register.removeSingleMetric(name);
-  return name;
+  scrapeCounter(`${PREFIX}${name}`, help, labelNames, read);
 }

@@ -1,5 +1,6 @@
+import { freshMetricName, LabelValues, scrapeCounter } from '@live-im/health';
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, Histogram, register } from 'prom-client';
+import { Gauge, Histogram } from 'prom-client';
 import type { Broker } from './broker';
 import type { BrokerCounters } from './broker/broker-stats';
 
@@ -39,7 +40,7 @@ export class BrokerMetrics {
 
   constructor() {
     this.residence = new Histogram({
-      name: fresh(`${PREFIX}residence_seconds`),
+      name: freshMetricName(`${PREFIX}residence_seconds`),
       help: 'Time from a request arriving at the broker to its dispatch to a worker',
       buckets: [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     });
@@ -66,7 +67,7 @@ export class BrokerMetrics {
     ]);
 
     new Gauge({
-      name: fresh(`${PREFIX}queue_depth`),
+      name: freshMetricName(`${PREFIX}queue_depth`),
       help: 'Requests waiting for credit, per service',
       labelNames: ['service'],
       collect() {
@@ -75,7 +76,7 @@ export class BrokerMetrics {
       },
     });
     new Gauge({
-      name: fresh(`${PREFIX}workers`),
+      name: freshMetricName(`${PREFIX}workers`),
       help: 'Workers per service and state',
       labelNames: ['service', 'state'],
       collect() {
@@ -88,21 +89,21 @@ export class BrokerMetrics {
       },
     });
     new Gauge({
-      name: fresh(`${PREFIX}in_flight`),
+      name: freshMetricName(`${PREFIX}in_flight`),
       help: 'Requests held by workers',
       collect() {
         this.set(broker.dispatcher.inFlightCount);
       },
     });
     new Gauge({
-      name: fresh(`${PREFIX}queued_bytes`),
+      name: freshMetricName(`${PREFIX}queued_bytes`),
       help: 'Bytes of request bodies waiting in queues',
       collect() {
         this.set(broker.dispatcher.queuedBytes);
       },
     });
     new Gauge({
-      name: fresh(`${PREFIX}clients`),
+      name: freshMetricName(`${PREFIX}clients`),
       help: 'Live clients',
       collect() {
         this.set(broker.dispatcher.clients.size);
@@ -111,33 +112,12 @@ export class BrokerMetrics {
   }
 }
 
-type LabelValues = Record<string, string>;
-
-/** A Prometheus counter that follows one of the broker's own monotonic counts. */
+/** A counter named under this app's prefix that follows one of the broker's own counts. */
 function monotonic(
   name: string,
   help: string,
   labelNames: string[],
   read: () => Array<[LabelValues, number]>,
 ): void {
-  const reported = new Map<string, number>();
-  new Counter({
-    name: fresh(`${PREFIX}${name}`),
-    help,
-    labelNames,
-    collect() {
-      for (const [labels, value] of read()) {
-        const key = JSON.stringify(labels);
-        const delta = value - (reported.get(key) ?? 0);
-        if (delta > 0) this.inc(labels, delta);
-        reported.set(key, value);
-      }
-    },
-  });
-}
-
-/** A metric name freed on the default registry, so a second instance in one process replaces the first. */
-function fresh(name: string): string {
-  register.removeSingleMetric(name);
-  return name;
+  scrapeCounter(`${PREFIX}${name}`, help, labelNames, read);
 }

@@ -1,2 +1,3 @@
 export * from './readiness-indicator';
 export * from './health.module';
+export * from './scrape-metrics';
