@@ -144,7 +144,8 @@ describe('NodeManager restart', () => {
       expect(before.nodes).toEqual([{ ...BN1, state: 'active' }]);
       await first.close();
 
-      const second = await startManager({ routerBind: router, pubBind: pub, heartbeatMs: 100 });
+      // ZeroMQ releases a closed listener asynchronously: the same process may have to retry its bind.
+      const second = await rebindWithin(2000, () => startManager({ routerBind: router, pubBind: pub, heartbeatMs: 100 }));
       try {
         // The member's DEALER reconnects by itself; its next heartbeat is news to the new manager.
         expect(await node.ask(BroadcastCommand.HEARTBEAT, { id: 'bn-1' }, BroadcastCommand.UNKNOWN)).toEqual({});
@@ -171,3 +172,15 @@ describe('NodeManager restart', () => {
     }
   });
 });
+
+async function rebindWithin<T>(ms: number, start: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await start();
+    } catch (error) {
+      if (!(error instanceof Error && /in use/i.test(error.message)) || Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
