@@ -17,3 +17,4 @@ export * from './nest/rpc-error.filter';
 export * from './nest/rpc-handler.decorator';
 export * from './nest/zmq-rpc.module';
 export * from './nest/run-rpc-worker';
+export * from './socket/serial-sender';

@@ -3,7 +3,7 @@ import type { NodeLoad, Topology } from '@live-im/contracts';
 import { performance } from 'node:perf_hooks';
 import { Pull, XPublisher } from 'zeromq';
 import type { ClusterNode } from '../shared/cluster-node';
-import { FrameQueue } from '../shared/frame-queue';
+import { SerialSender } from '@live-im/zmq-transport';
 import { silentLogger, type NodeLogger } from '../shared/node-logger';
 import { readLoop } from '../shared/read-loop';
 import { SubscriptionBook } from '../shared/subscription-book';
@@ -43,7 +43,7 @@ export class BroadcastNode implements ClusterNode {
   readonly subscriptions = new SubscriptionBook();
   private readonly pull: Pull;
   private readonly pub: XPublisher;
-  private readonly out: FrameQueue;
+  private readonly out: SerialSender;
   private readonly log: NodeLogger;
   private readonly clock: () => number;
   private readonly limits: MergeLimits;
@@ -64,7 +64,7 @@ export class BroadcastNode implements ClusterNode {
     this.pull = new Pull({ linger: 0, receiveHighWaterMark: 10_000 });
     this.pub = new XPublisher({ linger: PUB_LINGER_MS, sendHighWaterMark: options.pubHighWaterMark ?? 100_000 });
     this.pub.verbosity = 'allSubsUnsubs';
-    this.out = new FrameQueue(this.pub, (_frames, error) => {
+    this.out = new SerialSender(this.pub, (_frames, error) => {
       this.merger.counters.sendFailures += 1;
       this.log.warn({ err: error }, 'XPUB refused a frame');
     });

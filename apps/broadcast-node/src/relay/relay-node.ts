@@ -2,7 +2,7 @@ import { BATCH_META_LENGTH } from '@live-im/broadcast';
 import type { NodeLoad, Topology } from '@live-im/contracts';
 import { XPublisher, XSubscriber } from 'zeromq';
 import type { ClusterNode } from '../shared/cluster-node';
-import { FrameQueue } from '../shared/frame-queue';
+import { SerialSender } from '@live-im/zmq-transport';
 import { silentLogger, type NodeLogger } from '../shared/node-logger';
 import { readLoop } from '../shared/read-loop';
 import { SubscriptionBook } from '../shared/subscription-book';
@@ -34,8 +34,8 @@ export class RelayNode implements ClusterNode {
   readonly counters: RelayCounters = emptyRelayCounters();
   private readonly downstream: XPublisher;
   private readonly upstream: XSubscriber;
-  private readonly downOut: FrameQueue;
-  private readonly upOut: FrameQueue;
+  private readonly downOut: SerialSender;
+  private readonly upOut: SerialSender;
   private readonly links: UpstreamLinks;
   private readonly log: NodeLogger;
   private readers: Promise<void>[] = [];
@@ -50,8 +50,8 @@ export class RelayNode implements ClusterNode {
       this.counters.sendFailures += 1;
       this.log.warn({ err: error }, 'relay socket refused a frame');
     };
-    this.downOut = new FrameQueue(this.downstream, refused);
-    this.upOut = new FrameQueue(this.upstream, refused);
+    this.downOut = new SerialSender(this.downstream, refused);
+    this.upOut = new SerialSender(this.upstream, refused);
     this.links = new UpstreamLinks(this.upstream);
     // The handshake, not the TCP connect, is when the XSUB replays its subscriptions to the node.
     this.upstream.events.on('handshake', (event) => this.links.onConnection(event.address, true));

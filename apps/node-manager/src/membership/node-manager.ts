@@ -12,7 +12,7 @@ import {
 } from './manager-options';
 import { Membership, type NmReply } from './membership';
 import { MalformedMessage, parseInbound, type Inbound } from './nm-inbound';
-import { SerialSender } from './serial-sender';
+import { SerialSender } from '@live-im/zmq-transport';
 
 export interface NodeManagerOptions extends Partial<MembershipTimings> {
   /** Where members' DEALERs connect, e.g. `tcp://0.0.0.0:5580` (`tcp://127.0.0.1:0` picks a free port). */

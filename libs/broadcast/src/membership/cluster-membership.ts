@@ -6,7 +6,7 @@ import { BroadcastCommand, TOPOLOGY_TOPIC } from '../protocol/commands';
 import { FrameError, nmMessage, readBcastHeader } from '../protocol/frames';
 import { describeError } from '../socket/describe-error';
 import { monotonicMs } from '../socket/monotonic-clock';
-import { SerialSender } from '../socket/serial-sender';
+import { SerialSender } from '@live-im/zmq-transport';
 import { HeartbeatAck, TopologyReply } from './manager-replies';
 import { TopologyTracker } from './topology-tracker';
 
@@ -199,7 +199,7 @@ export class ClusterMembership {
 
   private send(command: BroadcastCommand, body: unknown): void {
     if (!this.started || this.closed) return;
-    this.sender.send(nmMessage(command, body));
+    this.sender.push(nmMessage(command, body));
   }
 
   private async readReplies(): Promise<void> {

@@ -1,14 +1,12 @@
-/** What a queue writes to: a zeromq.js socket's `send`, which allows one pending call at a time. */
-export interface FrameSink {
-  send(frames: Buffer[]): Promise<void>;
-}
+import { FrameSink } from './outbound-queue';
 
 /**
- * The single writer of one socket: messages leave one at a time in the order given (which is what
- * keeps a room's frames in seq order). Publishing sockets drop at their high-water mark rather than
- * block, so a send settles at once and the queue stays short; a refused send is reported and dropped.
+ * The single writer of one socket whose messages are not coalesced (PUB, control DEALERs and
+ * ROUTERs): messages leave one at a time in the order given (zeromq.js allows one pending send),
+ * which is what keeps a room's frames in seq order. A refused send (peer gone, high-water mark) is
+ * reported and dropped, never retried: the protocols that use it repeat themselves or count gaps.
  */
-export class FrameQueue {
+export class SerialSender {
   private queue: Buffer[][] = [];
   private head = 0;
   private flushing = false;
