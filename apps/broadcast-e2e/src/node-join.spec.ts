@@ -12,17 +12,7 @@ describe('a fourth node joining under load', () => {
   let subscriber: RoomSubscriber;
 
   beforeAll(async () => {
-    await cluster.startManager();
-    nodes = await Promise.all([cluster.startNode(), cluster.startNode(), cluster.startNode()]);
-    await cluster.waitForStates(nodes.map((n) => n.id));
-    subscriber = cluster.subscriber();
-    for (const room of ROOMS) subscriber.join(room);
-    await subscriber.start();
-    await cluster.waitForConnected(subscriber, nodes.map((n) => n.id));
-    for (const node of nodes) await cluster.waitForSubscriptions(node, ROOMS.length);
-    publisher = cluster.publisher();
-    await publisher.start();
-    await cluster.waitForPublisherNodes(publisher, nodes.length);
+    ({ nodes, publisher, subscriber } = await cluster.startWired(3, ROOMS));
   });
 
   afterAll(() => cluster.close());

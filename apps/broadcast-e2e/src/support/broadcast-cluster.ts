@@ -151,6 +151,12 @@ export interface NodeOptions {
  * relays) spawned from dist/ on free loopback ports, plus the in-process publishers and
  * subscribers a test drives them with. `close()` tears all of it down whatever state it is in.
  */
+export interface WiredCluster {
+  nodes: NodeProcess[];
+  publisher: RoomPublisher;
+  subscriber: RoomSubscriber;
+}
+
 export class BroadcastCluster {
   readonly heartbeatMs: number;
   readonly logger = new RecordingLogger();
@@ -317,6 +323,25 @@ export class BroadcastCluster {
   // ---- teardown -------------------------------------------------------------------------------
 
   /** Closes every publisher and subscriber and kills every process. */
+  /**
+   * The usual starting point: a manager, `count` active nodes, one subscriber joined to `rooms` and
+   * heard by every node, and a publisher that routes to all of them.
+   */
+  async startWired(count: number, rooms: readonly string[]): Promise<WiredCluster> {
+    await this.startManager();
+    const nodes = await Promise.all(Array.from({ length: count }, () => this.startNode()));
+    await this.waitForStates(nodes.map((n) => n.id));
+    const subscriber = this.subscriber();
+    for (const room of rooms) subscriber.join(room);
+    await subscriber.start();
+    await this.waitForConnected(subscriber, nodes.map((n) => n.id));
+    for (const node of nodes) await this.waitForSubscriptions(node, rooms.length);
+    const publisher = this.publisher();
+    await publisher.start();
+    await this.waitForPublisherNodes(publisher, nodes.length);
+    return { nodes, publisher, subscriber };
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled([...this.publishers.map((p) => p.close()), ...this.subscribers.map((s) => s.close())]);
     await Promise.allSettled([...this.processes].map((proc) => proc.kill()));
