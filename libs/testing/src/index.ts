@@ -3,3 +3,4 @@ export * from './wait-for';
 export * from './redis-target';
 export * from './app-process';
 export * from './test-redis';
+export * from './recording-logger';

@@ -1,32 +1,14 @@
 import {
   RoomPublisher,
   RoomSubscriber,
-  type BroadcastLogger,
   type RoomPublisherOptions,
   type RoomSubscriberOptions,
 } from '@live-im/broadcast';
 import type { NodeLoad, NodeState } from '@live-im/contracts';
-import { AppProcess, freePorts, waitFor } from '@live-im/testing';
+import { AppProcess, freePorts, RecordingLogger, waitFor } from '@live-im/testing';
 
 /** Short heartbeats, so a dead member is noticed within 3 × 250 ms. */
 export const FAST_HEARTBEAT_MS = 250;
-
-/** Library chatter is kept in memory (for a failing test to print), not on the console. */
-export class RecordingLogger implements BroadcastLogger {
-  readonly lines: string[] = [];
-  log(message: string): void {
-    this.record('log', message);
-  }
-  warn(message: string): void {
-    this.record('warn', message);
-  }
-  error(message: string): void {
-    this.record('error', message);
-  }
-  private record(level: string, message: string): void {
-    if (this.lines.length < 10_000) this.lines.push(`${level}: ${message}`);
-  }
-}
 
 /** What GET /cluster serves (the fields the tests read). */
 export interface ClusterView {
@@ -80,7 +62,8 @@ abstract class ClusterProcess {
       found = true;
       sum += Number(line.slice(line.lastIndexOf(' ') + 1));
     }
-    if (!found && !text.includes(`# TYPE ${name} `)) throw new Error(`${name} ${JSON.stringify(labels)} is not in ${this.name}'s /metrics`);
+    if (!found && !text.includes(`# TYPE ${name} `))
+      throw new Error(`${name} ${JSON.stringify(labels)} is not in ${this.name}'s /metrics`);
     return sum;
   }
 
@@ -196,12 +179,17 @@ export class BroadcastCluster {
     const manager = this.requireManager();
     if (manager.running) throw new Error('the node manager is already running');
     manager.starts += 1;
-    manager.process = await this.spawn('node-manager', manager.httpPort, `${manager.name}-${manager.starts}`, {
-      NM_ROUTER_BIND: manager.router,
-      NM_PUB_BIND: manager.pub,
-      INSTANCE_ID: manager.name,
-      ...manager.env,
-    });
+    manager.process = await this.spawn(
+      'node-manager',
+      manager.httpPort,
+      `${manager.name}-${manager.starts}`,
+      {
+        NM_ROUTER_BIND: manager.router,
+        NM_PUB_BIND: manager.pub,
+        INSTANCE_ID: manager.name,
+        ...manager.env,
+      },
+    );
     return manager.process;
   }
 
@@ -219,7 +207,11 @@ export class BroadcastCluster {
       async () => {
         const view = await this.cluster();
         seen = view.nodes.map((n) => `${n.id}:${n.state}`).join(',');
-        const ok = view.nodes.map((n) => n.id).sort().join(',') === want && view.nodes.every((n) => n.state === state);
+        const ok =
+          view.nodes
+            .map((n) => n.id)
+            .sort()
+            .join(',') === want && view.nodes.every((n) => n.state === state);
         return ok ? view : undefined;
       },
       { timeoutMs, intervalMs: 50, what: `/cluster to list [${want}] ${state} (last seen [${seen}])` },
@@ -334,7 +326,10 @@ export class BroadcastCluster {
     const subscriber = this.subscriber();
     for (const room of rooms) subscriber.join(room);
     await subscriber.start();
-    await this.waitForConnected(subscriber, nodes.map((n) => n.id));
+    await this.waitForConnected(
+      subscriber,
+      nodes.map((n) => n.id),
+    );
     for (const node of nodes) await this.waitForSubscriptions(node, rooms.length);
     const publisher = this.publisher();
     await publisher.start();
@@ -343,7 +338,10 @@ export class BroadcastCluster {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.publishers.map((p) => p.close()), ...this.subscribers.map((s) => s.close())]);
+    await Promise.allSettled([
+      ...this.publishers.map((p) => p.close()),
+      ...this.subscribers.map((s) => s.close()),
+    ]);
     await Promise.allSettled([...this.processes].map((proc) => proc.kill()));
     process.removeListener('exit', this.killOnExit);
   }
@@ -353,8 +351,18 @@ export class BroadcastCluster {
     return this.manager;
   }
 
-  private async spawn(app: string, httpPort: number, label: string, env: Record<string, string>): Promise<AppProcess> {
-    const proc = await AppProcess.start(app, { httpPort, label, waitReady: false, env: { LOG_LEVEL: 'warn', ...env } });
+  private async spawn(
+    app: string,
+    httpPort: number,
+    label: string,
+    env: Record<string, string>,
+  ): Promise<AppProcess> {
+    const proc = await AppProcess.start(app, {
+      httpPort,
+      label,
+      waitReady: false,
+      env: { LOG_LEVEL: 'warn', ...env },
+    });
     // Tracked before it is ready, so a start that times out is still torn down.
     this.processes.add(proc);
     await proc.waitReady(20_000);

@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { AppProcess, freePorts, testRedisUrl, uniqueKeyPrefix, waitFor } from '@live-im/testing';
+import {
+  AppProcess,
+  freePorts,
+  RecordingLogger,
+  testRedisUrl,
+  uniqueKeyPrefix,
+  waitFor,
+} from '@live-im/testing';
 import {
   RpcClient,
   RpcWorker,
@@ -7,29 +14,11 @@ import {
   type BrokerWorkerStats,
   type RpcClientOptions,
   type RpcWorkerOptions,
-  type TransportLogger,
 } from '@live-im/zmq-transport';
 import Redis from 'ioredis';
 
 /** Short heartbeats everywhere, so a dead peer is noticed within 3 × 250 ms. */
 export const HEARTBEAT_MS = 250;
-
-/** Transport chatter is kept in memory (for a failing test to print), not on the console. */
-export class RecordingLogger implements TransportLogger {
-  readonly lines: string[] = [];
-  log(message: string): void {
-    this.record('log', message);
-  }
-  warn(message: string): void {
-    this.record('warn', message);
-  }
-  error(message: string): void {
-    this.record('error', message);
-  }
-  private record(level: string, message: string): void {
-    if (this.lines.length < 10_000) this.lines.push(`${level}: ${message}`);
-  }
-}
 
 /** One broker of the cluster: fixed ports, so it can be killed and started again on the same ones. */
 export class BrokerNode {
@@ -114,13 +103,18 @@ export class RpcCluster {
   async launch(node: BrokerNode): Promise<AppProcess> {
     if (node.running) throw new Error(`${node.name} is already running`);
     node.starts += 1;
-    node.process = await this.spawn('rpc-broker', node.httpPort, `${this.label}-${node.name}-${node.starts}`, {
-      RPC_FRONTEND_BIND: node.frontend,
-      RPC_BACKEND_BIND: node.backend,
-      HEARTBEAT_MS: String(HEARTBEAT_MS),
-      BROKER_ID: `${this.label}-${node.name}`,
-      ...node.env,
-    });
+    node.process = await this.spawn(
+      'rpc-broker',
+      node.httpPort,
+      `${this.label}-${node.name}-${node.starts}`,
+      {
+        RPC_FRONTEND_BIND: node.frontend,
+        RPC_BACKEND_BIND: node.backend,
+        HEARTBEAT_MS: String(HEARTBEAT_MS),
+        BROKER_ID: `${this.label}-${node.name}`,
+        ...node.env,
+      },
+    );
     return node.process;
   }
 
@@ -140,7 +134,12 @@ export class RpcCluster {
   }
 
   /** Waits until the broker lists exactly these instances (ready, not draining) for the service. */
-  async waitForWorkers(node: BrokerNode, service: string, instances: string[], timeoutMs = 15_000): Promise<void> {
+  async waitForWorkers(
+    node: BrokerNode,
+    service: string,
+    instances: string[],
+    timeoutMs = 15_000,
+  ): Promise<void> {
     const want = [...instances].sort().join(',');
     let seen = '';
     await waitFor(
@@ -153,7 +152,11 @@ export class RpcCluster {
           .join(',');
         return seen === want && workers.length === instances.length;
       },
-      { timeoutMs, intervalMs: 50, what: `${node.name} to list ${service} workers [${want}] (last seen [${seen}])` },
+      {
+        timeoutMs,
+        intervalMs: 50,
+        what: `${node.name} to list ${service} workers [${want}] (last seen [${seen}])`,
+      },
     );
   }
 
@@ -185,10 +188,14 @@ export class RpcCluster {
     this.instanceByProcess.set(proc, instance);
     await Promise.all(
       brokers.map((node) =>
-        waitFor(async () => (await this.workersOf(node, 'user')).some((w) => w.instance === instance && !w.draining), {
-          timeoutMs: 15_000,
-          what: `${node.name} to list ${instance}`,
-        }),
+        waitFor(
+          async () =>
+            (await this.workersOf(node, 'user')).some((w) => w.instance === instance && !w.draining),
+          {
+            timeoutMs: 15_000,
+            what: `${node.name} to list ${instance}`,
+          },
+        ),
       ),
     );
     return proc;
@@ -201,7 +208,8 @@ export class RpcCluster {
 
   instanceOf(proc: AppProcess): string {
     const instance = this.instanceByProcess.get(proc);
-    if (instance === undefined) throw new Error(`${proc.app} pid ${proc.pid} is not a user-service of this cluster`);
+    if (instance === undefined)
+      throw new Error(`${proc.app} pid ${proc.pid} is not a user-service of this cluster`);
     return instance;
   }
 
@@ -220,7 +228,9 @@ export class RpcCluster {
   }
 
   /** A worker in the test process (a handler the test controls), serving the given brokers. */
-  worker(options: Omit<RpcWorkerOptions, 'brokers' | 'instance' | 'version'> & { brokers?: BrokerNode[] }): RpcWorker {
+  worker(
+    options: Omit<RpcWorkerOptions, 'brokers' | 'instance' | 'version'> & { brokers?: BrokerNode[] },
+  ): RpcWorker {
     const worker = new RpcWorker({
       instance: `${options.service}-in-test-${(this.instances += 1)}`,
       version: 'test',
@@ -244,8 +254,18 @@ export class RpcCluster {
     await deleteKeys(this.keyPrefix).catch(() => undefined);
   }
 
-  private async spawn(app: string, httpPort: number, label: string, env: Record<string, string>): Promise<AppProcess> {
-    const proc = await AppProcess.start(app, { httpPort, label, waitReady: false, env: { LOG_LEVEL: 'warn', ...env } });
+  private async spawn(
+    app: string,
+    httpPort: number,
+    label: string,
+    env: Record<string, string>,
+  ): Promise<AppProcess> {
+    const proc = await AppProcess.start(app, {
+      httpPort,
+      label,
+      waitReady: false,
+      env: { LOG_LEVEL: 'warn', ...env },
+    });
     // Tracked before it is ready, so a start that times out is still torn down.
     this.processes.add(proc);
     await proc.waitReady(20_000);

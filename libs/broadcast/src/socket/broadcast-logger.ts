@@ -1,13 +1,7 @@
-/** The part of a logger this library uses; Nest's `Logger` and `console` both fit. */
-export interface BroadcastLogger {
-  log(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
+import { SILENT_LOGGER, TransportLogger } from '@live-im/zmq-transport';
+
+/** The part of a logger this library uses: the transport's (Nest's `Logger` and `console` fit). */
+export type BroadcastLogger = TransportLogger;
 
 /** For callers (mostly tests) that want the library quiet. */
-export const SILENT_BROADCAST_LOGGER: BroadcastLogger = {
-  log: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
+export const SILENT_BROADCAST_LOGGER: BroadcastLogger = SILENT_LOGGER;
