@@ -1,2 +1,3 @@
 export * from './room.schemas';
+export * from './send.schemas';
 export * as RoomRpc from './room.rpc';

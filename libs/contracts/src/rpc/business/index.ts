@@ -1,0 +1,1 @@
+export * as BusinessRpc from './business.rpc';

@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { RpcErrorBody } from '../errors/rpc-error';
+import { Lane, RoomMessage } from '../messages/room-message';
+import {
+  ClientMsgId,
+  GiftId,
+  LaneSeqs,
+  OnlineInfo,
+  OnlineListCursor,
+  OnlineListPage,
+  Receipt,
+  ResumePoint,
+  RoomId,
+  RoomInfo,
+} from '../rpc/room/room.schemas';
+import { HistoryResult, LaneMessages, MAX_CHAT_CHARS, SendResult } from '../rpc/room/send.schemas';
+
+/**
+ * The Socket.IO protocol between a client (the SDK) and a gateway. Every client event carries one
+ * payload object and an acknowledgement callback receiving an `Ack`; payloads are validated against
+ * these schemas, so a bad one is answered INVALID_ARGUMENT naming the field.
+ */
+
+/** The most one client event may weigh as JSON; heavier ones are answered PAYLOAD_TOO_LARGE. */
+export const MAX_EVENT_BYTES = 4 * 1024;
+
+export const JoinRequest = z.object({ roomId: RoomId, resume: ResumePoint.optional() }).strict();
+export const LeaveRequest = z.object({ roomId: RoomId }).strict();
+export const ChatRequest = z
+  .object({ roomId: RoomId, text: z.string().trim().min(1).max(MAX_CHAT_CHARS), clientMsgId: ClientMsgId })
+  .strict();
+export const GiftRequest = z
+  .object({ roomId: RoomId, giftId: GiftId, count: z.number().int().min(1).max(999), clientMsgId: ClientMsgId })
+  .strict();
+export const LikeRequest = z.object({ roomId: RoomId, count: z.number().int().min(1).max(100) }).strict();
+export const HistoryRequest = z
+  .object({
+    roomId: RoomId,
+    lane: Lane,
+    afterSeq: z.number().int().min(0),
+    limit: z.number().int().min(1).max(200).default(50),
+  })
+  .strict();
+export const OnlineListRequest = z.object({ roomId: RoomId, cursor: OnlineListCursor.optional() }).strict();
+export const AckRequest = z.object({ messageId: z.string().min(1).max(64) }).strict();
+
+export const JoinResult = z.object({
+  room: RoomInfo,
+  online: OnlineInfo,
+  /** The latest seq of each lane when joining: later batches continue from here. */
+  seqs: LaneSeqs,
+  recent: LaneMessages,
+  /** With `resume`: what was missed, important first; `complete` false means page on with history. */
+  missed: LaneMessages.extend({ complete: z.boolean() }).nullable(),
+});
+export type JoinResult = z.infer<typeof JoinResult>;
+
+/** Client → gateway: payload schema per event. */
+export const ClientEventSchemas = {
+  join: JoinRequest,
+  leave: LeaveRequest,
+  chat: ChatRequest,
+  gift: GiftRequest,
+  like: LikeRequest,
+  history: HistoryRequest,
+  onlineList: OnlineListRequest,
+  ack: AckRequest,
+} as const;
+export type ClientEventName = keyof typeof ClientEventSchemas;
+export const CLIENT_EVENTS = Object.keys(ClientEventSchemas) as ClientEventName[];
+
+/** What each client event's ack carries on success. */
+export interface ClientEventResults {
+  join: JoinResult;
+  leave: { roomId: string };
+  chat: SendResult;
+  gift: SendResult;
+  like: { accepted: number };
+  history: HistoryResult;
+  onlineList: OnlineListPage;
+  ack: { messageId: string };
+}
+
+/** Every acknowledgement: a result or an error with a contract code. */
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: RpcErrorBody };
+
+export type ClientEventPayload<E extends ClientEventName> = z.input<(typeof ClientEventSchemas)[E]>;
+
+/** Socket.IO's typing of the client → server events (the payload, then the ack callback). */
+export type ClientToServerEvents = {
+  [E in ClientEventName]: (payload: ClientEventPayload<E>, ack: (reply: Ack<ClientEventResults[E]>) => void) => void;
+};
+
+/**
+ * The first frame of a `batch` event: which room lane and seqs the body holds. `count` below
+ * `lastSeq - firstSeq + 1` means flow control dropped normal messages in that range on purpose
+ * (they stay readable through history); a gap between batches is a loss to pull.
+ */
+export const BatchInfo = z.object({
+  roomId: RoomId,
+  lane: Lane,
+  firstSeq: z.number().int().positive(),
+  lastSeq: z.number().int().positive(),
+  count: z.number().int().min(0),
+});
+export type BatchInfo = z.infer<typeof BatchInfo>;
+
+export interface KickedEvent {
+  roomId: string;
+  reason: string;
+}
+
+/** An error not tied to an ack (an event sent without a callback, a failed resume). */
+export interface FailureEvent extends RpcErrorBody {
+  event: string | null;
+}
+
+/**
+ * Gateway → client. `batch` carries the broadcast node's merged batch as is: `body` is the UTF-8
+ * JSON array of `RoomMessage`s, binary (an ArrayBuffer in browsers, a Buffer in Node), encoded once
+ * for every socket of the room. `direct` is one message for this user only (targeted pushes, and
+ * re-deliveries of requireAck messages until acked).
+ */
+export interface ServerToClientEvents {
+  batch: (info: BatchInfo, body: ArrayBuffer | Uint8Array) => void;
+  direct: (message: RoomMessage) => void;
+  online: (info: OnlineInfo) => void;
+  receipt: (receipt: Receipt) => void;
+  kicked: (event: KickedEvent) => void;
+  roomClosed: (event: KickedEvent) => void;
+  failure: (event: FailureEvent) => void;
+}
+
+/** Handshake: `auth: { token }` (a user or guest session token; omitted = anonymous viewer). */
+export const HandshakeAuth = z.object({ token: z.string().min(1).max(4096).optional() }).passthrough();
+
+/** `connect_error` carries `data.code` with one of the contract codes. */
+export interface HandshakeErrorData {
+  code: string;
+}
