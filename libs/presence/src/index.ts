@@ -1,0 +1,4 @@
+export * from './member-shard';
+export * from './presence-delta';
+export * from './presence-tracker';
+export * from './presence-store';

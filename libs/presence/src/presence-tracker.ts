@@ -1,0 +1,237 @@
+import { DEFAULT_MEMBER_CAP_PER_SHARD, DEFAULT_MEMBER_SHARDS, memberShard } from './member-shard';
+import { PresenceMember, RoomPresenceDelta } from './presence-delta';
+import { positiveInteger } from './positive-integer';
+
+export interface PresenceTrackerOptions {
+  shards?: number;
+  memberCapPerShard?: number;
+}
+
+interface UserInRoom {
+  member: PresenceMember;
+  sockets: Set<string>;
+  shard: number;
+  listed: boolean;
+}
+
+/** One shard of a room's member list on this gateway. */
+interface ShardListing {
+  listed: Set<string>;
+  /** Users counted but not listed (shard full), in arrival order: the first fills a freed slot. */
+  waiting: Set<string>;
+}
+
+/** A user's list entry as the last drain left it (`before`) and as it is now (`after`). */
+interface ListingChange {
+  before: PresenceMember | null;
+  after: PresenceMember | null;
+}
+
+class RoomPresence {
+  readonly users = new Map<string, UserInRoom>();
+  readonly shards = new Map<number, ShardListing>();
+  readonly changes = new Map<string, ListingChange>();
+  readonly arrived = new Set<string>();
+  /** A new room (or a restored one) has never been written whole. */
+  resync = true;
+  changed = true;
+
+  shard(index: number): ShardListing {
+    let listing = this.shards.get(index);
+    if (!listing) {
+      listing = { listed: new Set(), waiting: new Set() };
+      this.shards.set(index, listing);
+    }
+    return listing;
+  }
+
+  list(user: UserInRoom): void {
+    user.listed = true;
+    this.shard(user.shard).listed.add(user.member.userId);
+    this.recordChange(user.member.userId, null, user.member);
+  }
+
+  unlist(user: UserInRoom): void {
+    user.listed = false;
+    this.shard(user.shard).listed.delete(user.member.userId);
+    this.recordChange(user.member.userId, user.member, null);
+  }
+
+  private recordChange(userId: string, before: PresenceMember | null, after: PresenceMember | null): void {
+    const change = this.changes.get(userId);
+    if (change) change.after = after;
+    else this.changes.set(userId, { before, after });
+  }
+}
+
+/**
+ * Pure in-memory accounting of one gateway (no I/O): sockets → users → rooms. A user with several
+ * sockets in a room counts once; the member list keeps at most `memberCapPerShard` users per shard.
+ */
+export class PresenceTracker {
+  private readonly shards: number;
+  private readonly memberCapPerShard: number;
+  private readonly roomsById = new Map<string, RoomPresence>();
+  /** socketId → roomId → the socket's userId. */
+  private readonly sockets = new Map<string, Map<string, string>>();
+
+  constructor(options: PresenceTrackerOptions = {}) {
+    this.shards = positiveInteger('shards', options.shards ?? DEFAULT_MEMBER_SHARDS);
+    this.memberCapPerShard = positiveInteger('memberCapPerShard', options.memberCapPerShard ?? DEFAULT_MEMBER_CAP_PER_SHARD);
+  }
+
+  /** A socket entered a room. Returns true when this is the user's first socket in the room on this gateway. */
+  join(roomId: string, socketId: string, member: PresenceMember): boolean {
+    let socketRooms = this.sockets.get(socketId);
+    if (socketRooms?.has(roomId)) return false;
+    if (!socketRooms) {
+      socketRooms = new Map();
+      this.sockets.set(socketId, socketRooms);
+    }
+    socketRooms.set(roomId, member.userId);
+
+    let room = this.roomsById.get(roomId);
+    if (!room) {
+      room = new RoomPresence();
+      this.roomsById.set(roomId, room);
+    }
+    const present = room.users.get(member.userId);
+    if (present) {
+      present.sockets.add(socketId);
+      return false;
+    }
+    const user: UserInRoom = {
+      member: { userId: member.userId, nickname: member.nickname },
+      sockets: new Set([socketId]),
+      shard: memberShard(member.userId, this.shards),
+      listed: false,
+    };
+    room.users.set(member.userId, user);
+    if (room.shard(user.shard).listed.size < this.memberCapPerShard) room.list(user);
+    else room.shard(user.shard).waiting.add(member.userId);
+    room.arrived.add(member.userId);
+    room.changed = true;
+    return true;
+  }
+
+  /** A socket left a room. Returns true when it was the user's last socket in the room here. */
+  leave(roomId: string, socketId: string, userId: string): boolean {
+    if (this.sockets.get(socketId)?.get(roomId) !== userId) return false;
+    return this.removeSocket(roomId, socketId, userId);
+  }
+
+  /** Every room the socket is in, left at once (disconnect); returns the room ids it was in. */
+  leaveAll(socketId: string): string[] {
+    const socketRooms = this.sockets.get(socketId);
+    if (!socketRooms) return [];
+    const roomIds = [...socketRooms.keys()];
+    for (const [roomId, userId] of [...socketRooms]) this.removeSocket(roomId, socketId, userId);
+    return roomIds;
+  }
+
+  /** Distinct users in the room on this gateway. */
+  count(roomId: string): number {
+    return this.roomsById.get(roomId)?.users.size ?? 0;
+  }
+
+  /** Rooms with at least one member on this gateway. */
+  rooms(): string[] {
+    return [...this.roomsById].filter(([, room]) => room.users.size > 0).map(([roomId]) => roomId);
+  }
+
+  isMember(roomId: string, socketId: string): boolean {
+    return this.sockets.get(socketId)?.has(roomId) ?? false;
+  }
+
+  /** Socket ids of a user in a room on this gateway (for targeted delivery, kicks). */
+  socketsOf(roomId: string, userId: string): string[] {
+    return [...(this.roomsById.get(roomId)?.users.get(userId)?.sockets ?? [])];
+  }
+
+  /**
+   * What the next flush writes: every room that has members or changed since the last drain.
+   * A room drained empty (count 0) is reported this once, then forgotten.
+   */
+  drain(): RoomPresenceDelta[] {
+    const deltas: RoomPresenceDelta[] = [];
+    for (const [roomId, room] of this.roomsById) {
+      if (room.users.size === 0 && !room.changed) continue;
+      const joined: PresenceMember[] = [];
+      const left: PresenceMember[] = [];
+      for (const { before, after } of room.changes.values()) {
+        if (before && after && before.nickname === after.nickname) continue;
+        if (before) left.push(before);
+        if (after) joined.push(after);
+      }
+      const members: PresenceMember[] = [];
+      if (room.resync) {
+        for (const user of room.users.values()) if (user.listed) members.push({ ...user.member });
+      }
+      const listedShards: number[] = [];
+      for (const [shard, listing] of room.shards) if (listing.listed.size > 0) listedShards.push(shard);
+      deltas.push({
+        roomId,
+        count: room.users.size,
+        joined,
+        left,
+        members,
+        resync: room.resync,
+        arrived: [...room.arrived],
+        listedShards: listedShards.sort((a, b) => a - b),
+      });
+      room.changes.clear();
+      room.arrived.clear();
+      room.resync = false;
+      room.changed = false;
+      if (room.users.size === 0) this.roomsById.delete(roomId);
+    }
+    return deltas;
+  }
+
+  /**
+   * A flush failed: the deltas go back so the next drain writes those rooms whole. Their arrivals
+   * are kept for viewers-ever; their joined/left need no replay, since a resync rewrites the sets.
+   */
+  restore(deltas: RoomPresenceDelta[]): void {
+    for (const delta of deltas) {
+      let room = this.roomsById.get(delta.roomId);
+      if (!room) {
+        // Emptied and forgotten: it comes back once more so the next flush clears its entries.
+        room = new RoomPresence();
+        this.roomsById.set(delta.roomId, room);
+      }
+      room.resync = true;
+      room.changed = true;
+      for (const userId of delta.arrived) room.arrived.add(userId);
+    }
+  }
+
+  private removeSocket(roomId: string, socketId: string, userId: string): boolean {
+    const socketRooms = this.sockets.get(socketId);
+    socketRooms?.delete(roomId);
+    if (socketRooms?.size === 0) this.sockets.delete(socketId);
+
+    const room = this.roomsById.get(roomId);
+    const user = room?.users.get(userId);
+    if (!room || !user) return false;
+    user.sockets.delete(socketId);
+    if (user.sockets.size > 0) return false;
+
+    room.users.delete(userId);
+    room.changed = true;
+    const listing = room.shard(user.shard);
+    if (user.listed) {
+      room.unlist(user);
+      const [next] = listing.waiting;
+      const promoted = next === undefined ? undefined : room.users.get(next);
+      if (promoted) {
+        listing.waiting.delete(promoted.member.userId);
+        room.list(promoted);
+      }
+    } else {
+      listing.waiting.delete(userId);
+    }
+    if (listing.listed.size === 0 && listing.waiting.size === 0) room.shards.delete(user.shard);
+    return true;
+  }
+}
