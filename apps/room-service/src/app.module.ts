@@ -1,9 +1,14 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { HealthModule } from '@live-im/health';
 import { LoggingModule } from '@live-im/logging';
 import { RedisHealthIndicator, RedisModule } from '@live-im/redis';
-import { provideBrokerProbe, ZmqHealthIndicator, ZmqServer } from '@live-im/zmq-transport';
+import { provideBrokerProbe, ZmqHealthIndicator, ZmqRpcModule, ZmqServer } from '@live-im/zmq-transport';
 import { RoomServiceConfig } from './config';
+import { RoomConfigModule } from './core/room-config.module';
+import { LikesModule } from './likes/likes.module';
+import { MessagesModule } from './messages/messages.module';
+import { ModerationModule } from './moderation/moderation.module';
+import { ReceiptsModule } from './receipts/receipts.module';
 import { RoomsModule } from './rooms/rooms.module';
 
 @Module({})
@@ -15,11 +20,23 @@ export class AppModule {
       imports: [
         LoggingModule.forRoot({ app: 'room-service', level: config.LOG_LEVEL, instance: config.INSTANCE_ID }),
         RedisModule.forRoot({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }),
+        // Readiness probes the worker's own broker links (provided here), not the client's below.
         HealthModule.forRoot({
           readiness: [RedisHealthIndicator, ZmqHealthIndicator],
           providers: [provideBrokerProbe(server), ZmqHealthIndicator],
         }),
+        // The caller side, for the business.receipt events this service emits.
+        ZmqRpcModule.forRoot({
+          brokers: config.RPC_BROKER_FRONTENDS,
+          heartbeatMs: config.HEARTBEAT_MS,
+          logger: new Logger('RpcClient'),
+        }),
+        RoomConfigModule.forRoot(config),
         RoomsModule,
+        MessagesModule,
+        LikesModule,
+        ModerationModule,
+        ReceiptsModule,
       ],
     };
   }

@@ -25,6 +25,11 @@ export interface PresenceStoreOptions {
 
 export const DEFAULT_LIST_PAGE_SIZE = 50;
 
+/** The keys of a room's lasting statistics (viewers-ever, peak): whoever reopens a room resets them. */
+export function roomStatisticKeys(keys: RedisKeys, roomId: string): { viewersEver: string; peak: string } {
+  return { viewersEver: keys.tagged(roomId, 'uv'), peak: keys.tagged(roomId, 'peak') };
+}
+
 /** Shards whose member sets one round trip of `members` fetches: one for a big room, few for a small one. */
 const SHARDS_PER_FETCH = 4;
 

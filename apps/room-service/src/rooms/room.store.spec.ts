@@ -1,25 +1,13 @@
-import { ErrorCode, RpcError } from '@live-im/contracts';
-import { Clock } from '@live-im/bootstrap';
-import { TestRedis } from '@live-im/testing';
-import { RoomStore } from './room.store';
-
-async function rejection(work: Promise<unknown>): Promise<RpcError> {
-  try {
-    await work;
-  } catch (error) {
-    if (error instanceof RpcError) return error;
-    throw error;
-  }
-  throw new Error('expected an RpcError');
-}
+import { ErrorCode } from '@live-im/contracts';
+import { rejection, RoomFixture, user } from '../__tests__/room-fixture';
 
 describe('RoomStore (real Redis)', () => {
-  const testRedis = new TestRedis('room-service');
-  const rooms = new RoomStore(testRedis.redis, testRedis.keys, new Clock());
+  const fx = new RoomFixture('room-store');
+  const rooms = fx.rooms;
   let serial = 0;
   const freshRoomId = () => `room-${process.pid}-${++serial}`;
 
-  afterAll(() => testRedis.cleanup());
+  afterAll(() => fx.cleanup());
 
   it('creates a room and gets it back', async () => {
     const roomId = freshRoomId();
@@ -38,7 +26,7 @@ describe('RoomStore (real Redis)', () => {
   it('keeps the room under its hash tag', async () => {
     const roomId = freshRoomId();
     await rooms.create({ roomId, title: 't', ownerId: 'u_host0001' });
-    await expect(testRedis.redis.exists(`${testRedis.keys.prefix}room:{${roomId}}`)).resolves.toBe(1);
+    await expect(fx.redis.exists(`${fx.testRedis.keys.prefix}room:{${roomId}}`)).resolves.toBe(1);
   });
 
   it('refuses a second create of an open room: ALREADY_EXISTS, the first one untouched', async () => {
@@ -59,19 +47,36 @@ describe('RoomStore (real Redis)', () => {
       if (o.status === 'rejected') expect(o.reason).toMatchObject({ code: ErrorCode.ALREADY_EXISTS });
   });
 
-  it('closes a room idempotently', async () => {
+  it('closes a room idempotently, logging and publishing one room_closed message', async () => {
     const roomId = freshRoomId();
     await rooms.create({ roomId, title: 'to close', ownerId: 'u_host0001' });
     const closed = await rooms.close({ roomId, reason: 'stream ended' });
     expect(closed).toMatchObject({ roomId, status: 'closed', closedAt: expect.any(Number) });
     await expect(rooms.close({ roomId })).resolves.toEqual(closed);
     await expect(rooms.get({ roomId })).resolves.toEqual(closed);
+
+    const published = fx.outlet.on(roomId);
+    expect(published).toHaveLength(1);
+    expect(published[0]).toMatchObject({
+      lane: 'important',
+      seq: 1,
+      type: 'system',
+      from: { userId: 'u_system' },
+      body: { event: 'room_closed', reason: 'stream ended' },
+    });
+    const history = await fx.roomLog.history({ roomId, lane: 'important', afterSeq: 0, limit: 50 });
+    expect(history.messages).toEqual(published);
   });
 
-  it('opens a closed room id again as a new room', async () => {
+  it('opens a closed room id again as a new room, with seqs, logs and likes afresh', async () => {
     const roomId = freshRoomId();
+    const alice = user('alice001');
     await rooms.create({ roomId, title: 'old show', ownerId: 'u_host0001' });
+    const old = await fx.sends.chat({ roomId, sender: alice, text: 'old', clientMsgId: 'c-1' });
+    await fx.sends.chat({ roomId, sender: alice, text: 'old 2', clientMsgId: 'c-2' });
+    await fx.redis.incrby(fx.keys.likes(roomId), 7);
     await rooms.close({ roomId });
+
     const reopened = await rooms.create({ roomId, title: 'new show', ownerId: 'u_host0002' });
     expect(reopened).toMatchObject({
       title: 'new show',
@@ -79,6 +84,14 @@ describe('RoomStore (real Redis)', () => {
       status: 'open',
       closedAt: null,
     });
+    await expect(fx.redis.exists(fx.keys.likes(roomId))).resolves.toBe(0);
+    const important = await fx.roomLog.history({ roomId, lane: 'important', afterSeq: 0, limit: 50 });
+    expect(important).toMatchObject({ messages: [], latestSeq: 0, oldestSeq: 0 });
+
+    // The same clientMsgId as before the reopen is a new message of the new room.
+    const fresh = await fx.sends.chat({ roomId, sender: alice, text: 'new', clientMsgId: 'c-1' });
+    expect(fresh).toMatchObject({ seq: 1, duplicate: false });
+    expect(fresh.messageId).not.toBe(old.messageId);
   });
 
   it('answers NOT_FOUND for an unknown room, to get and to close', async () => {

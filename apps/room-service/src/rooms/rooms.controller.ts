@@ -1,12 +1,16 @@
 import { Controller } from '@nestjs/common';
-import { RoomInfo, RoomRpc, RpcRequest } from '@live-im/contracts';
+import { RoomInfo, RoomRpc, RpcRequest, RpcResponse } from '@live-im/contracts';
 import { RpcHandler } from '@live-im/zmq-transport';
+import { RoomStats } from './room-stats';
 import { RoomStore } from './room.store';
 
-/** RoomRpc over the broker. The transport has validated each request against its contract. */
+/** A room's lifecycle and figures over the broker. The transport has validated each request against its contract. */
 @Controller()
 export class RoomsController {
-  constructor(private readonly rooms: RoomStore) {}
+  constructor(
+    private readonly rooms: RoomStore,
+    private readonly figures: RoomStats,
+  ) {}
 
   @RpcHandler(RoomRpc.create)
   create(req: RpcRequest<typeof RoomRpc.create>): Promise<RoomInfo> {
@@ -21,5 +25,10 @@ export class RoomsController {
   @RpcHandler(RoomRpc.close)
   close(req: RpcRequest<typeof RoomRpc.close>): Promise<RoomInfo> {
     return this.rooms.close(req);
+  }
+
+  @RpcHandler(RoomRpc.stats)
+  stats(req: RpcRequest<typeof RoomRpc.stats>): Promise<RpcResponse<typeof RoomRpc.stats>> {
+    return this.figures.stats(req);
   }
 }

@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Logger, LoggerService, Module, OnModuleDestroy, Provider } from '@nestjs/common';
+import { DynamicModule, Global, Logger, LoggerService, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { RpcContract } from '@live-im/contracts';
 import { BROKER_PROBE } from '../health/broker-probe';
@@ -23,7 +23,7 @@ export interface ZmqRpcModuleOptions {
  */
 @Global()
 @Module({})
-export class ZmqRpcModule implements OnModuleDestroy {
+export class ZmqRpcModule implements OnApplicationShutdown {
   constructor(private readonly client: ZmqClient) {}
 
   static forRoot(options: ZmqRpcModuleOptions): DynamicModule {
@@ -56,7 +56,8 @@ export class ZmqRpcModule implements OnModuleDestroy {
     };
   }
 
-  async onModuleDestroy(): Promise<void> {
+  // After the app's servers closed: a worker draining its last requests may still call out.
+  async onApplicationShutdown(): Promise<void> {
     await this.client.close();
   }
 }

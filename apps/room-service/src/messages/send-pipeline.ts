@@ -1,0 +1,146 @@
+import { Clock } from '@live-im/bootstrap';
+import { Actor, ErrorCode, Lane, MessageType, RpcError, SendResult, SYSTEM_SENDER } from '@live-im/contracts';
+import { LuaScript } from '@live-im/redis';
+import Redis from 'ioredis';
+import { RoomBroadcast } from '../broadcast/room-broadcast';
+import { RoomMetrics } from '../metrics/room-metrics';
+import { RoomKeys } from '../rooms/room-keys';
+import { EnvelopeDraft, envelopeParts, joinEnvelope, newMessageId } from './envelope';
+import { APPEND_LUA, LogPolicy } from './log-policy';
+import { moderationError, parseDedupeHit, SEND_CHECKS_LUA } from './send-checks';
+import { SendRateLimiter } from './send-rate-limiter';
+
+/**
+ * One send, atomically: the room's admission checks (send-checks.ts), then seq + log append,
+ * the dedupe record and, for requireAck, the receipt record.
+ * KEYS: room, banned, muted, seq, log, dedupe, receipt.
+ * ARGV: userId, now, head, tail, maxLen, logTtlMs, dedupeTtlMs (0: no clientMsgId), messageId,
+ * lane, receiptTtlMs (0: no requireAck), receipt sender ('' for the system).
+ */
+const SEND = new LuaScript(`${APPEND_LUA}${SEND_CHECKS_LUA}
+local refusal, epoch = checks(KEYS[1], KEYS[2], KEYS[3], KEYS[6], ARGV[1], ARGV[2], ARGV[7])
+if refusal then return refusal end
+local seq = append(KEYS[4], KEYS[5], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
+if tonumber(ARGV[7]) > 0 then
+  redis.call('SET', KEYS[6], epoch .. ' ' .. seq .. ' ' .. ARGV[9] .. ' ' .. ARGV[8], 'PX', ARGV[7])
+end
+if tonumber(ARGV[10]) > 0 then
+  redis.call('HSET', KEYS[7], '_sender', ARGV[11], '_kind', 'room')
+  redis.call('PEXPIRE', KEYS[7], ARGV[10])
+end
+return {'OK', seq}
+`);
+
+/** A message for a room lane. */
+export interface RoomSend {
+  roomId: string;
+  lane: Lane;
+  type: MessageType;
+  body: Record<string, unknown>;
+  /** The user sending: refused when a guest, rate limited, subject to room bans and mutes. Absent: the system. */
+  actor?: Actor;
+  clientMsgId?: string;
+  /** Set for requireAck messages: how long their receipt record lives. */
+  receiptTtlMs?: number;
+}
+
+export interface SendSettings {
+  log: LogPolicy;
+  dedupeTtlMs: number;
+}
+
+/**
+ * The write path of room messages: admission, rate limits, one Lua script that assigns the seq and
+ * logs the envelope, then the broadcast. The same clientMsgId of the same user returns the first
+ * result and publishes nothing again.
+ */
+export class SendPipeline {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RoomKeys,
+    private readonly clock: Clock,
+    private readonly limiter: SendRateLimiter,
+    private readonly broadcast: RoomBroadcast,
+    private readonly metrics: RoomMetrics,
+    private readonly settings: SendSettings,
+  ) {}
+
+  async send(send: RoomSend): Promise<SendResult> {
+    try {
+      return await this.run(send);
+    } catch (error) {
+      if (error instanceof RpcError) this.metrics.reject(error.code);
+      throw error;
+    }
+  }
+
+  private async run(send: RoomSend): Promise<SendResult> {
+    const { roomId, lane, actor } = send;
+    assertMaySend(actor);
+    if (actor !== undefined) await this.limiter.consume(roomId, actor.userId);
+    const from = actor ?? SYSTEM_SENDER;
+    const now = this.clock.now();
+    const draft: EnvelopeDraft = {
+      id: newMessageId(now),
+      roomId,
+      lane,
+      type: send.type,
+      from,
+      body: send.body,
+      ts: now,
+      clientMsgId: send.clientMsgId,
+      requireAck: send.receiptTtlMs === undefined ? undefined : true,
+    };
+    const parts = envelopeParts(draft);
+    const policy = this.settings.log[lane];
+    const reply = (await SEND.run(
+      this.redis,
+      [
+        this.keys.room(roomId),
+        this.keys.banned(roomId),
+        this.keys.muted(roomId),
+        this.keys.seq(roomId, lane),
+        this.keys.log(roomId, lane),
+        this.keys.dedupe(roomId, from.userId, send.clientMsgId ?? ''),
+        this.keys.receipt(roomId, draft.id),
+      ],
+      [
+        from.userId,
+        now,
+        parts.head,
+        parts.tail,
+        policy.maxLen,
+        policy.ttlMs,
+        send.clientMsgId === undefined ? 0 : this.settings.dedupeTtlMs,
+        draft.id,
+        lane,
+        send.receiptTtlMs ?? 0,
+        actor?.userId ?? '',
+      ],
+    )) as [string, ...Array<string | number>];
+
+    if (reply[0] === 'OK') {
+      const seq = Number(reply[1]);
+      this.metrics.messageAppended(lane, send.type);
+      this.broadcast.toRoom(roomId, lane, seq, joinEnvelope(parts, seq));
+      return { messageId: draft.id, lane, seq, duplicate: false };
+    }
+    const hit = parseDedupeHit(reply);
+    if (hit !== undefined) {
+      this.metrics.duplicate();
+      if (hit.seq === null) {
+        throw new RpcError(
+          ErrorCode.ALREADY_EXISTS,
+          `clientMsgId ${send.clientMsgId} was used by a targeted push`,
+        );
+      }
+      return { messageId: hit.messageId, lane: hit.lane, seq: hit.seq, duplicate: true };
+    }
+    throw moderationError(reply, roomId);
+  }
+}
+
+/** Guests may watch, not send. */
+export function assertMaySend(actor: Actor | undefined): void {
+  if (actor?.role === 'guest') throw new RpcError(ErrorCode.FORBIDDEN, 'guests cannot send; sign in first');
+}

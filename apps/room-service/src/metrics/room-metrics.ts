@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { freshMetricName } from '@live-im/health';
+import { ErrorCode, Lane, MessageType, ReceiptStatus } from '@live-im/contracts';
+import { Counter } from 'prom-client';
+
+const PREFIX = 'room_service_';
+
+function counter(name: string, help: string, labelNames: string[] = []): Counter {
+  return new Counter({ name: freshMetricName(`${PREFIX}${name}`), help, labelNames });
+}
+
+/** room-service's business counters on prom-client's default registry (served at /metrics). */
+@Injectable()
+export class RoomMetrics {
+  private readonly appended = counter(
+    'messages_appended_total',
+    'Messages written to a room log, per lane and type',
+    ['lane', 'type'],
+  );
+  private readonly direct = counter(
+    'direct_messages_total',
+    'Messages published on user channels, per type',
+    ['type'],
+  );
+  private readonly duplicates = counter(
+    'duplicates_total',
+    'Sends answered with the first result of their clientMsgId',
+  );
+  private readonly rejected = counter('rejected_total', 'Sends and likes refused, per error code', ['code']);
+  private readonly unpublished = counter(
+    'publish_dropped_total',
+    'Messages not handed to a broadcast node (no active node, or its queue full); clients pull them from the log',
+  );
+  private readonly likes = counter('likes_flushed_total', 'Likes written to rooms by aggregate flushes');
+  private readonly likeMessages = counter('like_messages_total', 'Aggregate like messages appended');
+  private readonly receipts = counter('receipts_total', 'Receipts recorded, per status', ['status']);
+  private readonly emitFailures = counter(
+    'business_emit_failures_total',
+    'business.receipt events that could not be handed to a broker',
+  );
+
+  messageAppended(lane: Lane, type: MessageType): void {
+    this.appended.inc({ lane, type });
+  }
+
+  directMessage(type: MessageType, count = 1): void {
+    this.direct.inc({ type }, count);
+  }
+
+  duplicate(): void {
+    this.duplicates.inc();
+  }
+
+  reject(code: ErrorCode): void {
+    this.rejected.inc({ code });
+  }
+
+  publishDropped(): void {
+    this.unpublished.inc();
+  }
+
+  likesFlushed(likes: number): void {
+    this.likes.inc(likes);
+    this.likeMessages.inc();
+  }
+
+  receipt(status: ReceiptStatus): void {
+    this.receipts.inc({ status });
+  }
+
+  businessEmitFailed(): void {
+    this.emitFailures.inc();
+  }
+}

@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import { Lane, userChannel } from '@live-im/contracts';
+import { RedisKeys } from '@live-im/redis';
+
+/**
+ * Every Redis key room-service uses. A room's keys all carry the hash tag `{<roomId>}`, so one
+ * Lua script may touch any of them on Redis Cluster; a user channel's seq carries `{_<userId>}`.
+ */
+@Injectable()
+export class RoomKeys {
+  constructor(readonly keys: RedisKeys) {}
+
+  /** The room's hash (`room:{R}`, laid out before the other keys; same slot). */
+  room(roomId: string): string {
+    return this.keys.key('room', `{${roomId}}`);
+  }
+
+  /** The last seq given out on a lane. */
+  seq(roomId: string, lane: Lane): string {
+    return this.keys.tagged(roomId, 'seq', lane);
+  }
+
+  /** ZSET score=seq member=envelope JSON. */
+  log(roomId: string, lane: Lane): string {
+    return this.keys.tagged(roomId, 'log', lane);
+  }
+
+  /** The stored result of one clientMsgId of one user. */
+  dedupe(roomId: string, userId: string, clientMsgId: string): string {
+    return this.keys.tagged(roomId, 'dedupe', userId, clientMsgId);
+  }
+
+  /** ZSET userId → epoch ms until which the user may not send. */
+  muted(roomId: string): string {
+    return this.keys.tagged(roomId, 'muted');
+  }
+
+  /** ZSET userId → epoch ms until which the user may not join or send. */
+  banned(roomId: string): string {
+    return this.keys.tagged(roomId, 'banned');
+  }
+
+  likes(roomId: string): string {
+    return this.keys.tagged(roomId, 'likes');
+  }
+
+  /** HASH of one requireAck message: `_sender`, `_kind`, one field per reporting user. */
+  receipt(roomId: string, messageId: string): string {
+    return this.keys.tagged(roomId, 'rcpt', messageId);
+  }
+
+  userRate(roomId: string, userId: string): string {
+    return this.keys.tagged(roomId, 'rate', 'user', userId);
+  }
+
+  roomRate(roomId: string): string {
+    return this.keys.tagged(roomId, 'rate', 'room');
+  }
+
+  /** The seq counter of one user's broadcast channel (targeted messages). */
+  userChannelSeq(userId: string): string {
+    return this.keys.tagged(userChannel(userId), 'seq');
+  }
+
+  /** ZSET of targeted receipts to expire: score = due ms, member `<roomId> <messageId>`. Not a room key. */
+  receiptsDue(): string {
+    return this.keys.key('receipts', 'due');
+  }
+}
