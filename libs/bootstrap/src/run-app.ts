@@ -12,6 +12,8 @@ export interface RunAppOptions {
   port: number;
   /** A transport strategy served beside HTTP (a hybrid app), e.g. a ZmqServer. */
   microservice?: CustomStrategy;
+  /** HTTP set-up that must precede Nest's routes (CORS, API docs), run before listening. */
+  configure?: (app: INestApplication) => void | Promise<void>;
   /** Milliseconds SIGTERM may take before the process exits anyway. */
   shutdownTimeoutMs?: number;
 }
@@ -27,6 +29,7 @@ export async function runApp(options: RunAppOptions): Promise<INestApplication> 
     app.connectMicroservice(options.microservice, { inheritAppConfig: true });
     await app.startAllMicroservices();
   }
+  await options.configure?.(app);
   await app.listen(options.port, options.host);
   stopOnSignals(app, options.shutdownTimeoutMs ?? 30_000);
   return app;

@@ -1,0 +1,66 @@
+import { ConfigError, parseConfig } from '@live-im/config';
+import { GatewayEnv } from './config';
+
+const KEY = { API_KEY: 'a-key-of-sixteen+' };
+
+function problem(env: Record<string, string>): string {
+  try {
+    parseConfig(GatewayEnv, env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+  throw new Error('parsed');
+}
+
+describe('GatewayEnv', () => {
+  it('applies the documented defaults', () => {
+    const config = parseConfig(GatewayEnv, KEY);
+    expect(config).toMatchObject({
+      HTTP_PORT: 3000,
+      RPC_BROKER_FRONTENDS: ['tcp://127.0.0.1:5555'],
+      NM_ROUTER: 'tcp://127.0.0.1:5580',
+      NM_PUB: 'tcp://127.0.0.1:5581',
+      REGION: 'home',
+      CORS_ORIGINS: ['*'],
+      PRESENCE_FLUSH_MS: 1000,
+      PRESENCE_LEASE_MS: 3000,
+      ONLINE_BROADCAST_MS: 3000,
+      RECEIPT_RETRY_MS: 1000,
+      RECEIPT_TIMEOUT_MS: 15_000,
+      SLOW_SOCKET_PACKETS: 256,
+      IMPORTANT_BACKLOG_PACKETS: 2048,
+      CONNECTS_PER_IP_PER_SEC: 50,
+      JOINS_PER_SOCKET_PER_SEC: 5,
+      EVENTS_PER_SOCKET_PER_SEC: 50,
+      MAX_ROOMS_PER_SOCKET: 10,
+      TRUST_PROXY: false,
+    });
+  });
+
+  it('requires an API key of at least 16 characters', () => {
+    expect(problem({})).toContain('API_KEY');
+    expect(problem({ API_KEY: 'short' })).toContain('API_KEY');
+  });
+
+  it('reads CORS origins as a list of http(s) origins, or * alone', () => {
+    expect(
+      parseConfig(GatewayEnv, { ...KEY, CORS_ORIGINS: 'https://live.example.com, http://localhost:5173' })
+        .CORS_ORIGINS,
+    ).toEqual(['https://live.example.com', 'http://localhost:5173']);
+    expect(problem({ ...KEY, CORS_ORIGINS: 'ftp://files.example.com' })).toContain('CORS_ORIGINS');
+    expect(problem({ ...KEY, CORS_ORIGINS: '*,https://live.example.com' })).toContain('CORS_ORIGINS');
+  });
+
+  it('keeps the presence lease longer than the flush interval', () => {
+    expect(problem({ ...KEY, PRESENCE_FLUSH_MS: '2000', PRESENCE_LEASE_MS: '2000' })).toContain(
+      'PRESENCE_LEASE_MS',
+    );
+  });
+
+  it('names a bad endpoint or region', () => {
+    const message = problem({ ...KEY, RPC_BROKER_FRONTENDS: 'http://broker', REGION: 'EU West' });
+    expect(message).toContain('RPC_BROKER_FRONTENDS');
+    expect(message).toContain('REGION');
+  });
+});

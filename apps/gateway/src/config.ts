@@ -1,0 +1,70 @@
+import { BaseAppEnv, envBool, envEndpoint, envEndpointList, envInt, envPort } from '@live-im/config';
+import { Region } from '@live-im/contracts';
+import { RedisEnv } from '@live-im/redis';
+import { z } from 'zod';
+
+/** `*`, or a comma list of origins such as `https://live.example.com,http://localhost:5173`. */
+const CorsOrigins = z
+  .string()
+  .default('*')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0),
+  )
+  .pipe(
+    z
+      .array(
+        z.union([
+          z.literal('*'),
+          z.url({ protocol: /^https?$/, error: 'each must be * or an http(s) origin' }),
+        ]),
+      )
+      .min(1)
+      .refine((origins) => !origins.includes('*') || origins.length === 1, '* stands alone'),
+  );
+
+/** The gateway's environment; `loadConfig` stops the process with one line when a value is wrong. */
+export const GatewayEnv = BaseAppEnv.extend({
+  ...RedisEnv.shape,
+  HTTP_PORT: envPort(3000),
+  RPC_BROKER_FRONTENDS: envEndpointList('tcp://127.0.0.1:5555'),
+  NM_ROUTER: envEndpoint('tcp://127.0.0.1:5580'),
+  NM_PUB: envEndpoint('tcp://127.0.0.1:5581'),
+  /** Relays of this region are used instead of the broadcast nodes when there are any. */
+  REGION: Region.default('home'),
+  /** Heartbeat to the node manager and to the brokers. */
+  HEARTBEAT_MS: envInt(1000, { min: 50, max: 60_000 }),
+  /** The business and admin HTTP API's shared secret (header x-api-key). */
+  API_KEY: z.string({ error: 'required' }).min(16, 'must be at least 16 characters'),
+  CORS_ORIGINS: CorsOrigins,
+  /** Take the client address from the first X-Forwarded-For hop (behind a trusted load balancer). */
+  TRUST_PROXY: envBool(false),
+  PRESENCE_FLUSH_MS: envInt(1000, { min: 100, max: 60_000 }),
+  PRESENCE_LEASE_MS: envInt(3000, { min: 300, max: 600_000 }),
+  ONLINE_BROADCAST_MS: envInt(3000, { min: 100, max: 600_000 }),
+  /** First re-delivery of an unacked requireAck message; each later one waits twice as long. */
+  RECEIPT_RETRY_MS: envInt(1000, { min: 50, max: 600_000 }),
+  RECEIPT_TIMEOUT_MS: envInt(15_000, { min: 100, max: 3_600_000 }),
+  /** (message, user) pairs awaiting an ack on this gateway; past it the oldest expire at once. */
+  RECEIPT_MAX_PENDING: envInt(100_000, { min: 1, max: 10_000_000 }),
+  /** A socket with more packets queued than this is skipped for normal batches. */
+  SLOW_SOCKET_PACKETS: envInt(256, { min: 1, max: 1_000_000 }),
+  /** A socket with more packets queued than this is disconnected rather than sent an important batch. */
+  IMPORTANT_BACKLOG_PACKETS: envInt(2048, { min: 1, max: 10_000_000 }),
+  CONNECTS_PER_IP_PER_SEC: envInt(50, { min: 1, max: 1_000_000 }),
+  JOINS_PER_SOCKET_PER_SEC: envInt(5, { min: 1, max: 10_000 }),
+  EVENTS_PER_SOCKET_PER_SEC: envInt(50, { min: 1, max: 100_000 }),
+  MAX_ROOMS_PER_SOCKET: envInt(10, { min: 1, max: 1000 }),
+  /** Public auth calls (register, login, guest) per client address per second. */
+  AUTH_PER_IP_PER_SEC: envInt(50, { min: 1, max: 1_000_000 }),
+}).refine((env) => env.PRESENCE_LEASE_MS > env.PRESENCE_FLUSH_MS, {
+  path: ['PRESENCE_LEASE_MS'],
+  message: 'must be longer than PRESENCE_FLUSH_MS, or every lease lapses between flushes',
+});
+
+export type GatewayConfig = z.output<typeof GatewayEnv>;
+
+/** Injection token of the validated GatewayConfig. */
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

@@ -1,0 +1,76 @@
+import { RoomSubscriber } from '@live-im/broadcast';
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { BatchFanout } from './delivery/batch-fanout';
+import { PresenceLoop } from './delivery/presence-loop';
+import { ReceiptService } from './delivery/receipt-service';
+import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from './gateway.tokens';
+import { GatewayMetrics } from './metrics/gateway-metrics';
+import { HandshakeAuthenticator } from './socket/handshake';
+import { SessionRegistry } from './socket/session-registry';
+import { SocketConnections } from './socket/socket-connections';
+import { SocketServerHost } from './socket/socket-server.host';
+
+/** How long pending receipts' expired reports get to reach the broker at shutdown. */
+const RECEIPT_REPORT_GRACE_MS = 1000;
+
+/**
+ * Start and stop in one place, so their order is plain. Start: Socket.IO onto the HTTP server
+ * (module init, before listen), then the broadcast subscriber and the presence rounds. Stop
+ * (module destroy, which Nest runs before the global RPC and Redis modules close): refuse new
+ * connections, withdraw presence, drop every connection so clients reconnect elsewhere, report
+ * pending receipts, close the subscriber.
+ */
+@Injectable()
+export class GatewayLifecycle implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+  constructor(
+    private readonly host: SocketServerHost,
+    private readonly connections: SocketConnections,
+    private readonly handshake: HandshakeAuthenticator,
+    private readonly subscriber: RoomSubscriber,
+    private readonly fanout: BatchFanout,
+    private readonly presence: PresenceLoop,
+    private readonly receipts: ReceiptService,
+    private readonly registry: SessionRegistry,
+    metrics: GatewayMetrics,
+    @Inject(GATEWAY_LOGGER) private readonly log: GatewayLogger,
+  ) {
+    metrics.trackGauges({
+      connectionsByTransport: () => {
+        const counts: Record<string, number> = {};
+        for (const session of this.registry.all()) {
+          const transport = session.socket.conn.transport.name;
+          counts[transport] = (counts[transport] ?? 0) + 1;
+        }
+        return counts;
+      },
+      rooms: () => this.registry.roomCount,
+      pendingReceipts: () => this.receipts.pending,
+      subscriber: () => this.subscriber.stats,
+    });
+  }
+
+  onModuleInit(): void {
+    this.connections.start();
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.subscriber.onBatch((batch) => this.fanout.deliver(batch));
+    await this.subscriber.start();
+    this.presence.start();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.handshake.stopAccepting();
+    this.presence.stop();
+    const sockets = this.registry.size;
+    try {
+      await this.presence.withdraw();
+    } catch (error) {
+      this.log.warn(errorFields(error), 'withdrawing presence failed; the lease expires it');
+    }
+    this.host.dropAll();
+    await this.receipts.expireAll(RECEIPT_REPORT_GRACE_MS);
+    await this.subscriber.close();
+    this.log.info({ sockets }, 'gateway stopped: connections dropped, presence withdrawn');
+  }
+}

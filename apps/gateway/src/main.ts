@@ -1,0 +1,16 @@
+import 'reflect-metadata';
+import { exitOnBootFailure, runApp } from '@live-im/bootstrap';
+import { loadConfig } from '@live-im/config';
+import { AppModule } from './app.module';
+import { GatewayEnv } from './config';
+import { configureHttpEdge } from './http/http-edge';
+
+const config = loadConfig(GatewayEnv);
+
+runApp({
+  name: 'gateway',
+  module: AppModule.forRoot(config),
+  host: config.HTTP_HOST,
+  port: config.HTTP_PORT,
+  configure: (app) => configureHttpEdge(app, config),
+}).catch(exitOnBootFailure('gateway'));

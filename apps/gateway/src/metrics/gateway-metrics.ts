@@ -1,0 +1,234 @@
+import { freshMetricName, scrapeCounter } from '@live-im/health';
+import type { Lane, ReceiptStatus } from '@live-im/contracts';
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram } from 'prom-client';
+
+const PREFIX = 'gateway_';
+
+/** What happened to a socket that fell behind. */
+export type SlowSocketOutcome = 'skipped' | 'disconnected';
+
+interface LaneCounts {
+  batches: number;
+  messages: number;
+  /** Socket writes: a batch times the sockets it went to. */
+  writes: number;
+}
+
+/**
+ * Prometheus view of the gateway on the default registry. The delivery hot path only bumps plain
+ * number fields, read when scraped; the per-event, per-RPC and per-flush figures are ordinary
+ * prom-client metrics since they cost little next to the work they measure.
+ */
+@Injectable()
+export class GatewayMetrics {
+  private readonly lanes: Record<Lane, LaneCounts> = {
+    normal: { batches: 0, messages: 0, writes: 0 },
+    important: { batches: 0, messages: 0, writes: 0 },
+  };
+  private readonly slow: Record<Lane, Record<SlowSocketOutcome, number>> = {
+    normal: { skipped: 0, disconnected: 0 },
+    important: { skipped: 0, disconnected: 0 },
+  };
+  private readonly malformedBatches = { room: 0, user: 0 };
+  private readonly events: Counter;
+  private readonly handshakes: Counter;
+  private readonly rpcDuration: Histogram;
+  private readonly receipts: Counter;
+  private readonly presenceFlush: Histogram;
+  private readonly presenceFlushFailures: Counter;
+  private readonly directs: Counter;
+
+  constructor() {
+    this.events = new Counter({
+      name: freshMetricName(`${PREFIX}events_total`),
+      help: 'Client events handled, by event name and result code (OK or the error code)',
+      labelNames: ['event', 'code'],
+    });
+    this.handshakes = new Counter({
+      name: freshMetricName(`${PREFIX}handshakes_total`),
+      help: 'Socket.IO handshakes, by result (OK or the connect_error code) and identity kind',
+      labelNames: ['code', 'kind'],
+    });
+    this.rpcDuration = new Histogram({
+      name: freshMetricName(`${PREFIX}rpc_duration_seconds`),
+      help: 'RPC calls made by the gateway, by pattern and result code',
+      labelNames: ['pattern', 'code'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    });
+    this.receipts = new Counter({
+      name: freshMetricName(`${PREFIX}receipts_total`),
+      help: 'Receipts of requireAck messages reported by this gateway, by status',
+      labelNames: ['status'],
+    });
+    this.presenceFlush = new Histogram({
+      name: freshMetricName(`${PREFIX}presence_flush_seconds`),
+      help: "Time to write this gateway's presence deltas to Redis",
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    });
+    this.presenceFlushFailures = new Counter({
+      name: freshMetricName(`${PREFIX}presence_flush_failures_total`),
+      help: 'Presence flushes that failed (their deltas are written whole by the next one)',
+    });
+    this.directs = new Counter({
+      name: freshMetricName(`${PREFIX}directs_total`),
+      help: "Messages sent to one user's sockets, by kind (message, redelivery, receipt, kick, roomClosed)",
+      labelNames: ['kind'],
+    });
+    scrapeCounter(
+      `${PREFIX}batches_out_total`,
+      'Room batches broadcast to local sockets, per lane',
+      ['lane'],
+      () => [
+        [{ lane: 'normal' }, this.lanes.normal.batches],
+        [{ lane: 'important' }, this.lanes.important.batches],
+      ],
+    );
+    scrapeCounter(
+      `${PREFIX}messages_out_total`,
+      'Messages in the room batches broadcast, per lane',
+      ['lane'],
+      () => [
+        [{ lane: 'normal' }, this.lanes.normal.messages],
+        [{ lane: 'important' }, this.lanes.important.messages],
+      ],
+    );
+    scrapeCounter(
+      `${PREFIX}batch_writes_total`,
+      'Room batches written to sockets (batches times recipients), per lane',
+      ['lane'],
+      () => [
+        [{ lane: 'normal' }, this.lanes.normal.writes],
+        [{ lane: 'important' }, this.lanes.important.writes],
+      ],
+    );
+    scrapeCounter(
+      `${PREFIX}slow_sockets_total`,
+      'Sockets whose write buffer was over the limit when a batch left: skipped (normal) or disconnected (important)',
+      ['lane', 'outcome'],
+      () => [
+        [{ lane: 'normal', outcome: 'skipped' }, this.slow.normal.skipped],
+        [{ lane: 'important', outcome: 'disconnected' }, this.slow.important.disconnected],
+      ],
+    );
+    scrapeCounter(
+      `${PREFIX}malformed_batches_total`,
+      'Batch bodies that were not a JSON array of envelopes',
+      ['channel'],
+      () => [
+        [{ channel: 'room' }, this.malformedBatches.room],
+        [{ channel: 'user' }, this.malformedBatches.user],
+      ],
+    );
+  }
+
+  /** One room batch left for `recipients` sockets. */
+  batchOut(lane: Lane, messages: number, recipients: number): void {
+    const counts = this.lanes[lane];
+    counts.batches += 1;
+    counts.messages += messages;
+    counts.writes += recipients;
+  }
+
+  slowSocket(lane: Lane, outcome: SlowSocketOutcome): void {
+    this.slow[lane][outcome] += 1;
+  }
+
+  malformedBatch(channel: 'room' | 'user'): void {
+    this.malformedBatches[channel] += 1;
+  }
+
+  event(event: string, code: string): void {
+    this.events.inc({ event, code });
+  }
+
+  handshake(code: string, kind: 'user' | 'guest' | 'anonymous' | 'unknown'): void {
+    this.handshakes.inc({ code, kind });
+  }
+
+  /** Starts timing one RPC; call the returned function with the result code. */
+  rpcTimer(pattern: string): (code: string) => void {
+    const end = this.rpcDuration.startTimer({ pattern });
+    return (code) => {
+      end({ code });
+    };
+  }
+
+  receipt(status: ReceiptStatus): void {
+    this.receipts.inc({ status });
+  }
+
+  direct(kind: 'message' | 'redelivery' | 'receipt' | 'kick' | 'roomClosed', count = 1): void {
+    this.directs.inc({ kind }, count);
+  }
+
+  presenceFlushed(seconds: number, ok: boolean): void {
+    this.presenceFlush.observe(seconds);
+    if (!ok) this.presenceFlushFailures.inc();
+  }
+
+  /** Gauges read when scraped: connections by transport, local rooms, pending receipts, subscriber figures. */
+  trackGauges(read: {
+    connectionsByTransport: () => Record<string, number>;
+    rooms: () => number;
+    pendingReceipts: () => number;
+    subscriber: () => {
+      delivered: number;
+      gaps: number;
+      duplicates: number;
+      malformed: number;
+      connected: number;
+    };
+  }): void {
+    new Gauge({
+      name: freshMetricName(`${PREFIX}connections`),
+      help: 'Connected sockets, by transport',
+      labelNames: ['transport'],
+      collect() {
+        this.reset();
+        const byTransport = read.connectionsByTransport();
+        // Both transports always appear, at 0 when unused.
+        this.set({ transport: 'polling' }, byTransport['polling'] ?? 0);
+        this.set({ transport: 'websocket' }, byTransport['websocket'] ?? 0);
+        for (const [transport, count] of Object.entries(byTransport)) {
+          if (transport !== 'polling' && transport !== 'websocket') this.set({ transport }, count);
+        }
+      },
+    });
+    new Gauge({
+      name: freshMetricName(`${PREFIX}rooms`),
+      help: 'Rooms with at least one socket joined on this gateway',
+      collect() {
+        this.set(read.rooms());
+      },
+    });
+    new Gauge({
+      name: freshMetricName(`${PREFIX}receipts_pending`),
+      help: '(message, user) pairs waiting for an ack on this gateway',
+      collect() {
+        this.set(read.pendingReceipts());
+      },
+    });
+    new Gauge({
+      name: freshMetricName(`${PREFIX}broadcast_nodes_connected`),
+      help: 'Broadcast nodes (or relays) the subscriber is connected to',
+      collect() {
+        this.set(read.subscriber().connected);
+      },
+    });
+    scrapeCounter(
+      `${PREFIX}subscriber_batches_total`,
+      'Batches the broadcast subscriber handed over, and its anomalies',
+      ['kind'],
+      () => {
+        const stats = read.subscriber();
+        return [
+          [{ kind: 'delivered' }, stats.delivered],
+          [{ kind: 'gap' }, stats.gaps],
+          [{ kind: 'duplicate' }, stats.duplicates],
+          [{ kind: 'malformed' }, stats.malformed],
+        ];
+      },
+    );
+  }
+}

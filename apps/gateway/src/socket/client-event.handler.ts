@@ -1,0 +1,176 @@
+import { Clock } from '@live-im/bootstrap';
+import {
+  type Actor,
+  type ClientEventName,
+  type ClientEventResults,
+  ErrorCode,
+  RoomRpc,
+  RpcError,
+} from '@live-im/contracts';
+import { newRequestId, RequestContext } from '@live-im/logging';
+import { PresenceStore } from '@live-im/presence';
+import { Inject, Injectable } from '@nestjs/common';
+import type { RateLimiterMemory } from 'rate-limiter-flexible';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
+import { ReceiptService } from '../delivery/receipt-service';
+import { consumeOrReject, perSecondLimiter } from '../edge/rate-limit';
+import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
+import { GatewayRpc } from '../rpc/gateway-rpc';
+import {
+  type ClientEventRequest,
+  errorAck,
+  failureEvent,
+  isClientEvent,
+  MISSING_ACK,
+  okAck,
+  parseClientEvent,
+  splitInvocation,
+  unknownEvent,
+} from './client-events';
+import { RoomMembership } from './room-membership';
+import type { SocketSession } from './socket-session';
+
+type Handlers = {
+  [E in ClientEventName]: (
+    session: SocketSession,
+    request: ClientEventRequest<E>,
+  ) => Promise<ClientEventResults[E]>;
+};
+
+/**
+ * Every client event goes through the same steps: an ack callback is required (else a `failure`
+ * event), the per-socket event rate, the size and schema of the payload, then its handler; the ack
+ * carries `{ok: true, data}` or `{ok: false, error}` with the contract code (RPC errors pass
+ * through). Nothing a client sends can throw out of here. Each event runs under a request id of
+ * its own, which its RPCs carry.
+ */
+@Injectable()
+export class ClientEventHandler {
+  private readonly events: RateLimiterMemory;
+  private readonly joins: RateLimiterMemory;
+  private readonly handlers: Handlers;
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    private readonly membership: RoomMembership,
+    private readonly rpc: GatewayRpc,
+    private readonly presence: PresenceStore,
+    private readonly receipts: ReceiptService,
+    private readonly metrics: GatewayMetrics,
+    private readonly clock: Clock,
+    @Inject(GATEWAY_LOGGER) private readonly log: GatewayLogger,
+  ) {
+    this.events = perSecondLimiter(config.EVENTS_PER_SOCKET_PER_SEC, 'event');
+    this.joins = perSecondLimiter(config.JOINS_PER_SOCKET_PER_SEC, 'join');
+    this.handlers = {
+      join: (session, request) => this.join(session, request),
+      leave: (session, request) => this.membership.leave(session, request.roomId),
+      chat: (session, request) =>
+        this.rpc.call(RoomRpc.chat, {
+          roomId: request.roomId,
+          sender: this.sender(session, request.roomId),
+          text: request.text,
+          clientMsgId: request.clientMsgId,
+        }),
+      gift: (session, request) =>
+        this.rpc.call(RoomRpc.gift, {
+          roomId: request.roomId,
+          sender: this.sender(session, request.roomId),
+          giftId: request.giftId,
+          count: request.count,
+          clientMsgId: request.clientMsgId,
+        }),
+      like: (session, request) =>
+        this.rpc.call(RoomRpc.like, {
+          roomId: request.roomId,
+          sender: this.sender(session, request.roomId),
+          count: request.count,
+        }),
+      history: (session, request) => {
+        this.requireJoined(session, request.roomId);
+        return this.rpc.call(RoomRpc.history, request);
+      },
+      onlineList: (session, request) => {
+        this.requireJoined(session, request.roomId);
+        return this.presence.members(request.roomId, request.cursor, this.clock.now());
+      },
+      ack: (session, request) => {
+        this.receipts.ack(request.messageId, session.userId);
+        return Promise.resolve({ messageId: request.messageId });
+      },
+    };
+  }
+
+  /** One incoming event, as Socket.IO's `onAny` hands it over. */
+  handle(session: SocketSession, event: string, args: readonly unknown[]): void {
+    const { payload, ack } = splitInvocation(args);
+    if (!isClientEvent(event)) {
+      this.metrics.event('unknown', ErrorCode.INVALID_ARGUMENT);
+      const error = unknownEvent(event);
+      if (ack) ack(errorAck(error));
+      else session.socket.emit('failure', failureEvent(event.slice(0, 64), error));
+      return;
+    }
+    if (!ack) {
+      this.metrics.event(event, ErrorCode.INVALID_ARGUMENT);
+      session.socket.emit('failure', failureEvent(event, MISSING_ACK));
+      return;
+    }
+    RequestContext.run(newRequestId(), () => {
+      void this.run(session, event, payload).then((reply) => {
+        this.metrics.event(event, reply.ok ? 'OK' : reply.error.code);
+        try {
+          ack(reply);
+        } catch (error) {
+          this.log.warn({ ...errorFields(error), event }, 'ack callback failed');
+        }
+      });
+    });
+  }
+
+  /** A socket is gone: its rate-limit counters go with it. */
+  forget(session: SocketSession): void {
+    void this.events.delete(session.id);
+    void this.joins.delete(session.id);
+  }
+
+  private async run<E extends ClientEventName>(session: SocketSession, event: E, payload: unknown) {
+    try {
+      await consumeOrReject(this.events, session.id, 'events on this connection');
+      const request = parseClientEvent(event, payload);
+      const handler = this.handlers[event] as (
+        session: SocketSession,
+        request: ClientEventRequest<E>,
+      ) => Promise<ClientEventResults[E]>;
+      return okAck(await handler(session, request));
+    } catch (error) {
+      if (!(error instanceof RpcError))
+        this.log.error({ ...errorFields(error), event, socketId: session.id }, 'client event failed');
+      return errorAck(error);
+    }
+  }
+
+  private async join(session: SocketSession, request: ClientEventRequest<'join'>) {
+    await consumeOrReject(this.joins, session.id, 'joins on this connection');
+    return this.membership.join(session, request);
+  }
+
+  /** The verified identity a send carries; guests and anonymous viewers watch only, and so does an expired token. */
+  private sender(session: SocketSession, roomId: string): Actor {
+    if (session.actor.role === 'guest')
+      throw new RpcError(ErrorCode.FORBIDDEN, 'guests may watch but not send; sign in to take part');
+    if (session.expiresAt !== null && session.expiresAt <= this.clock.now()) {
+      throw new RpcError(
+        ErrorCode.UNAUTHENTICATED,
+        'the session token expired; reconnect with a fresh one to send',
+      );
+    }
+    this.requireJoined(session, roomId);
+    return session.actor;
+  }
+
+  private requireJoined(session: SocketSession, roomId: string): void {
+    if (!session.isJoined(roomId)) throw new RpcError(ErrorCode.FORBIDDEN, `join ${roomId} first`);
+  }
+}

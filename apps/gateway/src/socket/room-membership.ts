@@ -1,0 +1,144 @@
+import { Clock } from '@live-im/bootstrap';
+import { RoomSubscriber } from '@live-im/broadcast';
+import { ErrorCode, type JoinResult, RoomRpc, RpcError, userChannel } from '@live-im/contracts';
+import { PresenceStore, PresenceTracker } from '@live-im/presence';
+import { Inject, Injectable } from '@nestjs/common';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
+import { GatewayRpc } from '../rpc/gateway-rpc';
+import type { ClientEventRequest } from './client-events';
+import { SessionRegistry } from './session-registry';
+import type { RoomEntry, SocketSession } from './socket-session';
+import { ioRoomOf } from './socket-types';
+
+/**
+ * A socket's way into and out of rooms, keeping four books in step: the broadcast subscription
+ * (reference counted per socket in room), room-service's admission, the Socket.IO room that
+ * batches are broadcast to, and presence. Joining subscribes first, so nothing published after
+ * room.join's seqs is missed by the gateway; a batch that lands before the socket is in the
+ * Socket.IO room is not sent to it, and the client fills from `seqs` with history.
+ */
+@Injectable()
+export class RoomMembership {
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly subscriber: RoomSubscriber,
+    private readonly tracker: PresenceTracker,
+    private readonly store: PresenceStore,
+    private readonly rpc: GatewayRpc,
+    private readonly registry: SessionRegistry,
+    private readonly clock: Clock,
+  ) {}
+
+  /** A new socket: registered, and listening to its user's channel (kicks, receipts, targeted pushes). */
+  open(session: SocketSession): void {
+    this.registry.add(session);
+    this.subscriber.join(userChannel(session.userId));
+  }
+
+  /** A socket went away: it leaves every room, joined or joining, and its user channel. */
+  close(session: SocketSession): void {
+    for (const [roomId, entry] of [...session.rooms]) this.release(session, roomId, entry);
+    this.subscriber.leave(userChannel(session.userId));
+    this.registry.remove(session);
+  }
+
+  async join(session: SocketSession, request: ClientEventRequest<'join'>): Promise<JoinResult> {
+    const { roomId } = request;
+    let entry = session.rooms.get(roomId);
+    if (entry?.state === 'joining') {
+      // A second join while the first is in flight answers after it, as a re-join.
+      await entry.settled;
+      entry = session.rooms.get(roomId);
+    }
+    if (entry?.state === 'joined') return this.admit(session, request);
+    if (session.rooms.size >= this.config.MAX_ROOMS_PER_SOCKET) {
+      throw new RpcError(
+        ErrorCode.FORBIDDEN,
+        `a connection may be in at most ${this.config.MAX_ROOMS_PER_SOCKET} rooms; leave one first`,
+        {
+          maxRooms: this.config.MAX_ROOMS_PER_SOCKET,
+        },
+      );
+    }
+
+    let settle: () => void = () => undefined;
+    const joining: RoomEntry = {
+      state: 'joining',
+      settled: new Promise<void>((resolve) => (settle = resolve)),
+    };
+    session.rooms.set(roomId, joining);
+    try {
+      // Subscribed before admission, so every batch after the seqs room.join returns reaches this gateway.
+      this.subscriber.join(roomId);
+    } catch (error) {
+      session.rooms.delete(roomId);
+      settle();
+      throw error;
+    }
+    try {
+      const result = await this.admit(session, request);
+      if (session.rooms.get(roomId) !== joining || !session.connected) {
+        // Left or disconnected meanwhile: whoever removed the entry released the subscription.
+        throw new RpcError(ErrorCode.FORBIDDEN, `left ${roomId} while joining it`);
+      }
+      joining.state = 'joined';
+      void session.socket.join(ioRoomOf(roomId));
+      this.registry.enterRoom(roomId, session);
+      this.tracker.join(roomId, session.id, { userId: session.userId, nickname: session.actor.nickname });
+      return result;
+    } catch (error) {
+      if (session.rooms.get(roomId) === joining) this.release(session, roomId, joining);
+      throw error;
+    } finally {
+      settle();
+    }
+  }
+
+  /** The client leaves a room; leaving a room it is not in is not an error. */
+  async leave(session: SocketSession, roomId: string): Promise<{ roomId: string }> {
+    let entry = session.rooms.get(roomId);
+    if (entry?.state === 'joining') {
+      await entry.settled;
+      entry = session.rooms.get(roomId);
+    }
+    if (entry !== undefined) this.release(session, roomId, entry);
+    return { roomId };
+  }
+
+  /** The gateway takes a socket out of a room (kick, room closed). Returns false when it was not in it. */
+  evict(session: SocketSession, roomId: string): boolean {
+    const entry = session.rooms.get(roomId);
+    if (entry?.state !== 'joined') return false;
+    this.release(session, roomId, entry);
+    return true;
+  }
+
+  private async admit(session: SocketSession, request: ClientEventRequest<'join'>): Promise<JoinResult> {
+    const [admission, online] = await Promise.all([
+      this.rpc.call(RoomRpc.join, { roomId: request.roomId, userId: session.userId, resume: request.resume }),
+      this.store.online(request.roomId, this.clock.now()).catch((error: unknown) => {
+        throw error instanceof RpcError
+          ? error
+          : new RpcError(ErrorCode.SERVICE_UNAVAILABLE, 'presence is unavailable; try again');
+      }),
+    ]);
+    return {
+      room: admission.room,
+      online,
+      seqs: admission.seqs,
+      recent: admission.recent,
+      missed: admission.missed,
+    };
+  }
+
+  /** Gives back everything the entry holds. */
+  private release(session: SocketSession, roomId: string, entry: RoomEntry): void {
+    session.rooms.delete(roomId);
+    if (entry.state === 'joined') {
+      void session.socket.leave(ioRoomOf(roomId));
+      this.registry.exitRoom(roomId, session);
+      this.tracker.leave(roomId, session.id, session.userId);
+    }
+    this.subscriber.leave(roomId);
+  }
+}

@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import type { SocketSession } from './socket-session';
+
+/**
+ * Every socket of this gateway, indexed by user and by joined room: the delivery paths look up
+ * "the user's sockets" (targeted messages, kicks, receipts) and "the room's sockets" (slow-socket
+ * checks, receipt tracking) here without scanning.
+ */
+@Injectable()
+export class SessionRegistry {
+  private readonly bySocket = new Map<string, SocketSession>();
+  private readonly byUser = new Map<string, Set<SocketSession>>();
+  private readonly byRoom = new Map<string, Set<SocketSession>>();
+
+  add(session: SocketSession): void {
+    this.bySocket.set(session.id, session);
+    addTo(this.byUser, session.userId, session);
+  }
+
+  remove(session: SocketSession): void {
+    if (this.bySocket.get(session.id) === session) this.bySocket.delete(session.id);
+    removeFrom(this.byUser, session.userId, session);
+  }
+
+  get(socketId: string): SocketSession | undefined {
+    return this.bySocket.get(socketId);
+  }
+
+  get size(): number {
+    return this.bySocket.size;
+  }
+
+  all(): IterableIterator<SocketSession> {
+    return this.bySocket.values();
+  }
+
+  /** Every socket of a user on this gateway. */
+  sessionsOf(userId: string): ReadonlySet<SocketSession> {
+    return this.byUser.get(userId) ?? EMPTY;
+  }
+
+  /** The user's sockets that have joined the room. */
+  sessionsOfIn(userId: string, roomId: string): SocketSession[] {
+    const out: SocketSession[] = [];
+    for (const session of this.sessionsOf(userId)) if (session.isJoined(roomId)) out.push(session);
+    return out;
+  }
+
+  enterRoom(roomId: string, session: SocketSession): void {
+    addTo(this.byRoom, roomId, session);
+  }
+
+  exitRoom(roomId: string, session: SocketSession): void {
+    removeFrom(this.byRoom, roomId, session);
+  }
+
+  /** Sockets joined to the room on this gateway. */
+  roomSessions(roomId: string): ReadonlySet<SocketSession> {
+    return this.byRoom.get(roomId) ?? EMPTY;
+  }
+
+  /** Distinct users joined to the room on this gateway. */
+  usersIn(roomId: string): Set<string> {
+    const users = new Set<string>();
+    for (const session of this.roomSessions(roomId)) users.add(session.userId);
+    return users;
+  }
+
+  /** Rooms with at least one socket joined here. */
+  rooms(): string[] {
+    return [...this.byRoom.keys()];
+  }
+
+  get roomCount(): number {
+    return this.byRoom.size;
+  }
+}
+
+const EMPTY: ReadonlySet<SocketSession> = new Set();
+
+function addTo(index: Map<string, Set<SocketSession>>, key: string, session: SocketSession): void {
+  let set = index.get(key);
+  if (set === undefined) {
+    set = new Set();
+    index.set(key, set);
+  }
+  set.add(session);
+}
+
+function removeFrom(index: Map<string, Set<SocketSession>>, key: string, session: SocketSession): void {
+  const set = index.get(key);
+  if (set === undefined) return;
+  set.delete(session);
+  if (set.size === 0) index.delete(key);
+}

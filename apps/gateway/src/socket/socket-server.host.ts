@@ -1,0 +1,77 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { Server as HttpServer } from 'node:http';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import type { ServerOptions } from 'socket.io';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
+import type { GatewayServer } from './socket-types';
+
+/**
+ * Engine limit per HTTP body or WebSocket frame. A long-polling POST may carry several events, so
+ * it sits well above MAX_EVENT_BYTES, which each event is held to on its own.
+ */
+export const MAX_HTTP_BUFFER_BYTES = 64 * 1024;
+
+/** The Socket.IO server options the gateway runs with (both transports, CORS from config). */
+export function socketServerOptions(config: Pick<GatewayConfig, 'CORS_ORIGINS'>): Partial<ServerOptions> {
+  const anyOrigin = config.CORS_ORIGINS.length === 1 && config.CORS_ORIGINS[0] === '*';
+  return {
+    path: '/socket.io',
+    serveClient: false,
+    // Long-polling first so a client behind a WebSocket-hostile proxy still connects, then upgrade.
+    transports: ['polling', 'websocket'],
+    cors: { origin: anyOrigin ? '*' : config.CORS_ORIGINS, methods: ['GET', 'POST'] },
+    maxHttpBufferSize: MAX_HTTP_BUFFER_BYTES,
+    pingInterval: 25_000,
+    pingTimeout: 20_000,
+    connectTimeout: 10_000,
+    // A batch is encoded once for all its sockets; compressing it per socket would undo that.
+    perMessageDeflate: false,
+    httpCompression: false,
+  };
+}
+
+/**
+ * Socket.IO on the app's own HTTP server and port, created by Nest's IoAdapter
+ * (@nestjs/platform-socket.io) once the HTTP server exists (module init, before listen). The
+ * gateway drives the server itself rather than through @WebSocketGateway handlers: batches are
+ * broadcast from the broadcast subscriber, not answers to client events, and every client event
+ * needs the same validation, rate limit and ack shaping (socket/client-events.ts).
+ */
+@Injectable()
+export class SocketServerHost {
+  private server: GatewayServer | undefined;
+
+  constructor(
+    private readonly httpHost: HttpAdapterHost,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  attach(): GatewayServer {
+    if (this.server) return this.server;
+    const httpServer = this.httpHost.httpAdapter.getHttpServer() as HttpServer | undefined;
+    if (httpServer === undefined) throw new Error('the HTTP server does not exist yet');
+    // Port 0: attach to the given HTTP server instead of opening a port of its own.
+    const options = socketServerOptions(this.config) as ServerOptions; // the rest keep socket.io's defaults
+    this.server = new IoAdapter(httpServer).create(0, options) as GatewayServer;
+    return this.server;
+  }
+
+  get io(): GatewayServer {
+    if (!this.server) throw new Error('Socket.IO is not attached yet');
+    return this.server;
+  }
+
+  get attached(): boolean {
+    return this.server !== undefined;
+  }
+
+  /**
+   * Drops every connection at the transport, without a Socket.IO disconnect packet, so clients
+   * see a lost connection and reconnect (to another gateway) by themselves. The HTTP server is
+   * left to Nest, which closes it after the shutdown hooks.
+   */
+  dropAll(): void {
+    this.server?.engine.close();
+  }
+}

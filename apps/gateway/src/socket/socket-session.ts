@@ -1,0 +1,54 @@
+import type { Actor } from '@live-im/contracts';
+import type { GatewaySocket } from './socket-types';
+
+interface EngineBuffer {
+  writeBuffer: readonly unknown[];
+}
+
+/** A socket's standing in one room: admitted, or waiting for room.join to answer. */
+export interface RoomEntry {
+  state: 'joining' | 'joined';
+  /** Settles when the join that created the entry is over, whatever its outcome. */
+  settled: Promise<void>;
+}
+
+/**
+ * One connected socket: who it is (verified at the handshake) and its rooms. The entry of a room
+ * exists from the moment the socket subscribes for it until it leaves; whoever deletes the entry
+ * releases what the entry holds (the subscription, and once joined the presence and the io room).
+ */
+export class SocketSession {
+  readonly rooms = new Map<string, RoomEntry>();
+
+  constructor(
+    readonly socket: GatewaySocket,
+    readonly actor: Actor,
+    readonly anonymous: boolean,
+    /** The token's expiry (epoch ms), null for anonymous viewers: past it the socket may still watch, not send. */
+    readonly expiresAt: number | null,
+  ) {}
+
+  get id(): string {
+    return this.socket.id;
+  }
+
+  get userId(): string {
+    return this.actor.userId;
+  }
+
+  get connected(): boolean {
+    return this.socket.connected;
+  }
+
+  isJoined(roomId: string): boolean {
+    return this.rooms.get(roomId)?.state === 'joined';
+  }
+
+  /**
+   * Packets its engine holds that the client has not taken yet: how far behind it is. engine.io
+   * types the buffer private, but it is the one measure of a slow consumer it keeps.
+   */
+  get backlog(): number {
+    return (this.socket.conn as unknown as EngineBuffer).writeBuffer.length;
+  }
+}
