@@ -1,4 +1,5 @@
-import { Receipt, RoomMessage, SystemEvent } from '@live-im/contracts';
+import type { RoomBatch } from '@live-im/broadcast';
+import { type BatchInfo, Receipt, RoomMessage, SystemEvent } from '@live-im/contracts';
 
 /**
  * Reading envelopes out of a batch body, for the batches the gateway acts on (important room
@@ -44,4 +45,35 @@ export function receiptOf(message: RoomMessage): Receipt | undefined {
   if (systemEventOf(message) !== SystemEvent.receipt) return undefined;
   const parsed = Receipt.safeParse(message.body['receipt']);
   return parsed.success ? parsed.data : undefined;
+}
+
+export function batchInfoOf(batch: RoomBatch): BatchInfo {
+  return {
+    roomId: batch.roomId,
+    lane: batch.lane,
+    firstSeq: batch.firstSeq,
+    lastSeq: batch.lastSeq,
+    count: batch.count,
+  };
+}
+
+/**
+ * The part of a batch past `afterSeq` as a batch of its own (re-encoded: only for the few batches
+ * that straddle a joining socket's answer), or undefined when the body is malformed.
+ */
+export function trimBatch(batch: RoomBatch, afterSeq: number): RoomBatch | undefined {
+  const values = parseBatchBody(batch.body);
+  if (values === undefined) return undefined;
+  const kept = values.filter((value) => {
+    const seq = (value as { seq?: unknown } | null)?.seq;
+    return typeof seq === 'number' && seq > afterSeq;
+  });
+  return {
+    roomId: batch.roomId,
+    lane: batch.lane,
+    firstSeq: afterSeq + 1,
+    lastSeq: batch.lastSeq,
+    count: kept.length,
+    body: Buffer.from(JSON.stringify(kept)),
+  };
 }

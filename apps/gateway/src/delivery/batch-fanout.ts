@@ -1,5 +1,5 @@
 import type { RoomBatch } from '@live-im/broadcast';
-import { type BatchInfo, type RoomMessage, SystemEvent, userOfChannel } from '@live-im/contracts';
+import { type RoomMessage, SystemEvent, userOfChannel } from '@live-im/contracts';
 import { Inject, Injectable } from '@nestjs/common';
 import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
@@ -10,6 +10,7 @@ import { SocketServerHost } from '../socket/socket-server.host';
 import { ioRoomOf } from '../socket/socket-types';
 import {
   asRoomMessage,
+  batchInfoOf,
   needsAction,
   parseBatchBody,
   reasonOf,
@@ -54,12 +55,23 @@ export class BatchFanout {
   }
 
   private deliverToRoom(batch: RoomBatch): void {
+    this.membership.hold(batch);
     const sessions = this.registry.roomSessions(batch.roomId);
     if (sessions.size === 0) return;
     let excluded: string[] | undefined;
     let behind: SocketSession[] | undefined;
     let recipients = 0;
     for (const session of sessions) {
+      const entry = session.rooms.get(batch.roomId);
+      if (entry?.answeredThrough !== undefined) {
+        // Joined a moment ago: what its join answer covered is not sent again.
+        const part = this.membership.pastAnswer(entry, batch);
+        if (part !== 'all') {
+          (excluded ??= []).push(session.id);
+          if (part !== 'none') session.socket.emit('batch', batchInfoOf(part), part.body);
+          continue;
+        }
+      }
       const action = this.policy.actionFor(batch.lane, session.backlog);
       if (action === 'write') {
         recipients += 1;
@@ -80,13 +92,7 @@ export class BatchFanout {
         session.socket.conn.close(true);
       }
     }
-    const info: BatchInfo = {
-      roomId: batch.roomId,
-      lane: batch.lane,
-      firstSeq: batch.firstSeq,
-      lastSeq: batch.lastSeq,
-      count: batch.count,
-    };
+    const info = batchInfoOf(batch);
     const target = this.host.io.to(ioRoomOf(batch.roomId));
     (excluded === undefined ? target : target.except(excluded)).emit('batch', info, batch.body);
     this.metrics.batchOut(batch.lane, batch.count, recipients);

@@ -3,6 +3,9 @@ import { RoomSubscriber } from '@live-im/broadcast';
 import { ErrorCode, type JoinResult, RoomRpc, RpcError, userChannel } from '@live-im/contracts';
 import { PresenceStore, PresenceTracker } from '@live-im/presence';
 import { Inject, Injectable } from '@nestjs/common';
+import type { RoomBatch } from '@live-im/broadcast';
+import { batchInfoOf } from '../delivery/batch-envelopes';
+import { unansweredPart } from '../delivery/join-catch-up';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { GatewayRpc } from '../rpc/gateway-rpc';
 import type { ClientEventRequest } from './client-events';
@@ -13,10 +16,14 @@ import { ioRoomOf } from './socket-types';
 /**
  * A socket's way into and out of rooms, keeping four books in step: the broadcast subscription
  * (reference counted per socket in room), room-service's admission, the Socket.IO room that
- * batches are broadcast to, and presence. Joining subscribes first, so nothing published after
- * room.join's seqs is missed by the gateway; a batch that lands before the socket is in the
- * Socket.IO room is not sent to it, and the client fills from `seqs` with history.
+ * batches are broadcast to, and presence. Joining subscribes first and holds the room's batches
+ * until room.join answers; then the held batches go to the socket past the answer's `seqs`, and
+ * live batches continue from there (BatchFanout skips what the answer already covered), so a
+ * joining or resuming client misses nothing and gets nothing twice.
  */
+/** Batches held per joining socket while room.join is answered (a few at most in practice). */
+const MAX_HELD_BATCHES = 256;
+
 @Injectable()
 export class RoomMembership {
   constructor(
@@ -51,6 +58,7 @@ export class RoomMembership {
       entry = session.rooms.get(roomId);
     }
     if (entry?.state === 'joined') return this.admit(session, request);
+    // (A re-join answers from the log again; live batches already flow, so nothing is held.)
     if (session.rooms.size >= this.config.MAX_ROOMS_PER_SOCKET) {
       throw new RpcError(
         ErrorCode.FORBIDDEN,
@@ -65,11 +73,13 @@ export class RoomMembership {
     const joining: RoomEntry = {
       state: 'joining',
       settled: new Promise<void>((resolve) => (settle = resolve)),
+      held: [],
     };
     session.rooms.set(roomId, joining);
     try {
       // Subscribed before admission, so every batch after the seqs room.join returns reaches this gateway.
       this.subscriber.join(roomId);
+      this.registry.startJoining(roomId, session);
     } catch (error) {
       session.rooms.delete(roomId);
       settle();
@@ -82,6 +92,10 @@ export class RoomMembership {
         throw new RpcError(ErrorCode.FORBIDDEN, `left ${roomId} while joining it`);
       }
       joining.state = 'joined';
+      joining.answeredThrough = { normal: result.seqs.normal, important: result.seqs.important };
+      const held = joining.held ?? [];
+      joining.held = undefined;
+      for (const batch of held) this.replay(session, joining, batch);
       void session.socket.join(ioRoomOf(roomId));
       this.registry.enterRoom(roomId, session);
       this.tracker.join(roomId, session.id, { userId: session.userId, nickname: session.actor.nickname });
@@ -90,8 +104,33 @@ export class RoomMembership {
       if (session.rooms.get(roomId) === joining) this.release(session, roomId, joining);
       throw error;
     } finally {
+      this.registry.stopJoining(roomId, session);
+      joining.held = undefined;
       settle();
     }
+  }
+
+  /** A batch of a room some sockets are still joining: held for them, up to a bound. */
+  hold(batch: RoomBatch): void {
+    for (const session of this.registry.joiningSessions(batch.roomId)) {
+      const held = session.rooms.get(batch.roomId)?.held;
+      // Past the bound the oldest go: the client sees the gap and pulls it with history.
+      if (held === undefined) continue;
+      if (held.length >= MAX_HELD_BATCHES) held.shift();
+      held.push(batch);
+    }
+  }
+
+  /** What of a live batch a just-joined socket still needs (see `unansweredPart`). */
+  pastAnswer(entry: RoomEntry, batch: RoomBatch): 'all' | 'none' | RoomBatch {
+    return unansweredPart(entry, batch);
+  }
+
+  private replay(session: SocketSession, entry: RoomEntry, batch: RoomBatch): void {
+    const part = this.pastAnswer(entry, batch);
+    if (part === 'none') return;
+    const send = part === 'all' ? batch : part;
+    session.socket.emit('batch', batchInfoOf(send), send.body);
   }
 
   /** The client leaves a room; leaving a room it is not in is not an error. */

@@ -11,6 +11,7 @@ export class SessionRegistry {
   private readonly bySocket = new Map<string, SocketSession>();
   private readonly byUser = new Map<string, Set<SocketSession>>();
   private readonly byRoom = new Map<string, Set<SocketSession>>();
+  private readonly joiningByRoom = new Map<string, Set<SocketSession>>();
 
   add(session: SocketSession): void {
     this.bySocket.set(session.id, session);
@@ -44,6 +45,19 @@ export class SessionRegistry {
     const out: SocketSession[] = [];
     for (const session of this.sessionsOf(userId)) if (session.isJoined(roomId)) out.push(session);
     return out;
+  }
+
+  /** The socket subscribed for the room and waits for room.join: its batches are held for it. */
+  startJoining(roomId: string, session: SocketSession): void {
+    addTo(this.joiningByRoom, roomId, session);
+  }
+
+  stopJoining(roomId: string, session: SocketSession): void {
+    removeFrom(this.joiningByRoom, roomId, session);
+  }
+
+  joiningSessions(roomId: string): ReadonlySet<SocketSession> {
+    return this.joiningByRoom.get(roomId) ?? EMPTY;
   }
 
   enterRoom(roomId: string, session: SocketSession): void {

@@ -1,4 +1,5 @@
-import type { Actor } from '@live-im/contracts';
+import type { RoomBatch } from '@live-im/broadcast';
+import type { Actor, Lane } from '@live-im/contracts';
 import type { GatewaySocket } from './socket-types';
 
 interface EngineBuffer {
@@ -10,6 +11,14 @@ export interface RoomEntry {
   state: 'joining' | 'joined';
   /** Settles when the join that created the entry is over, whatever its outcome. */
   settled: Promise<void>;
+  /** While joining: the room's batches that reached the gateway, replayed once admitted. */
+  held?: RoomBatch[];
+  /**
+   * Once joined, per lane the last seq the join's answer covered (its `seqs`, `recent`, `missed`):
+   * live batches up to it were answered already, so they are not sent again. Cleared per lane by
+   * the first batch beyond it.
+   */
+  answeredThrough?: Partial<Record<Lane, number>>;
 }
 
 /**

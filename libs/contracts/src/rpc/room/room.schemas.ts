@@ -78,7 +78,7 @@ export type Receipt = z.infer<typeof Receipt>;
 /** Presence figures of a room (docs/architecture.md "Presence"). */
 export const OnlineInfo = z.object({
   roomId: RoomId,
-  /** Distinct users connected, summed over live gateways. */
+  /** Users connected, summed over live gateways (distinct per gateway: one user on two gateways counts twice). */
   count: z.number().int().min(0),
   /** Highest `count` seen. */
   peak: z.number().int().min(0),

@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import type { GuestSession, LiveApi, Session } from './live-api';
+
+export const PASSWORD = 'live-e2e-password';
+
+/** A short random suffix: names in one cluster never collide. */
+export function unique(): string {
+  return randomBytes(4).toString('hex');
+}
+
+export function roomIdFor(label: string): string {
+  return `${label}-${unique()}`;
+}
+
+let sent = 0;
+/** A fresh clientMsgId for one send. */
+export function clientMsgId(): string {
+  sent += 1;
+  return `m-${unique()}-${sent}`;
+}
+
+/** A registered user (costs a password hash: keep them few). */
+export function registerUser(api: LiveApi, label: string): Promise<Session> {
+  return api.register(`${label}_${unique()}`, PASSWORD, label);
+}
+
+/** A guest (cheap): a distinct watch-only identity per call. */
+export function guest(api: LiveApi): Promise<GuestSession> {
+  return api.guest(`dev_${unique()}${unique()}`);
+}
+
+/** True when the seqs are exactly first, first+1, ..., last (no gap, no repeat, in order). */
+export function isRun(seqs: readonly number[], first: number, last: number): boolean {
+  if (seqs.length !== last - first + 1) return false;
+  return seqs.every((seq, i) => seq === first + i);
+}
+
+/** Runs `task` over `items` with at most `limit` at once (bounded load on a 2-CPU machine). */
+export async function inBatches<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next;
+      next += 1;
+      results[index] = await task(items[index] as T, index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** What is wrong with a lane's seqs against the run first..last: empty lists when nothing. */
+export function runProblems(
+  seqs: readonly number[],
+  first: number,
+  last: number,
+): { missing: number[]; repeated: number[] } {
+  const seen = new Set<number>();
+  const repeated: number[] = [];
+  for (const seq of seqs) {
+    if (seen.has(seq)) repeated.push(seq);
+    seen.add(seq);
+  }
+  const missing: number[] = [];
+  for (let seq = first; seq <= last; seq += 1) if (!seen.has(seq)) missing.push(seq);
+  return { missing, repeated };
+}
