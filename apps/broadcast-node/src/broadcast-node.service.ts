@@ -47,6 +47,7 @@ export class BroadcastNodeService implements OnApplicationBootstrap, BeforeAppli
         maxMessages: config.MERGE_MAX_MESSAGES,
         capPerSec: config.NORMAL_CAP_PER_SEC,
         capPerSubscriber: config.NORMAL_CAP_PER_SUBSCRIBER,
+        reorderHoldMs: config.REORDER_HOLD_MS,
         logger: this.log,
         onBatch: (lane, count) => metrics.observeBatch(lane, count),
       });

@@ -15,6 +15,7 @@ describe('NodeEnv', () => {
       MERGE_MAX_MESSAGES: 64,
       NORMAL_CAP_PER_SEC: 500,
       NORMAL_CAP_PER_SUBSCRIBER: 0,
+      REORDER_HOLD_MS: 40,
       HEARTBEAT_MS: 1000,
       HTTP_PORT: 3021,
       HTTP_HOST: '127.0.0.1',
@@ -22,6 +23,12 @@ describe('NodeEnv', () => {
     });
     expect(nodeIdOf(config)).toBe('bn-7');
     expect(nodeIdOf(parseConfig(NodeEnv, { INSTANCE_ID: 'bn-7', NODE_ID: 'bn-1' }))).toBe('bn-1');
+  });
+
+  it('takes a reorder hold from 0 (no hold) to 1000 ms', () => {
+    expect(parseConfig(NodeEnv, { INSTANCE_ID: 'bn-7', REORDER_HOLD_MS: '0' }).REORDER_HOLD_MS).toBe(0);
+    expect(() => parseConfig(NodeEnv, { INSTANCE_ID: 'bn-7', REORDER_HOLD_MS: '1001' })).toThrow(/REORDER_HOLD_MS/);
+    expect(() => parseConfig(NodeEnv, { INSTANCE_ID: 'bn-7', REORDER_HOLD_MS: '-1' })).toThrow(/REORDER_HOLD_MS/);
   });
 
   it('names every bad variable in one error', () => {

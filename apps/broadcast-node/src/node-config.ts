@@ -17,6 +17,8 @@ export const NodeEnv = BaseAppEnv.extend({
   MERGE_MAX_MESSAGES: envInt(64, { min: 1, max: 65_535 }),
   NORMAL_CAP_PER_SEC: envInt(500, { min: 1, max: 10_000_000 }),
   NORMAL_CAP_PER_SUBSCRIBER: envInt(0, { min: 0, max: 1_000_000 }),
+  /** How long a message ahead of a missing seq of its room lane waits for it (0: never waits). */
+  REORDER_HOLD_MS: envInt(40, { min: 0, max: 1000 }),
   HEARTBEAT_MS: envInt(1000, { min: 10, max: 60_000 }),
   /** After DRAIN, how long the node keeps publishing before it flushes and closes. */
   DRAIN_GRACE_MS: envInt(1000, { min: 0, max: 60_000 }),

@@ -52,7 +52,26 @@ export class NodeMetrics {
       [{ reason: 'cap' }, c.droppedCap],
       [{ reason: 'noSubscriber' }, c.noSubscriber],
       [{ reason: 'sendFailure' }, c.sendFailures],
+      [{ reason: 'late' }, c.late],
     ]);
+    monotonic(
+      'out_of_order_total',
+      'Messages that arrived ahead of a missing seq of their room lane and waited for it',
+      [],
+      () => [[{}, c.outOfOrder]],
+    );
+    monotonic(
+      'reorder_gaps_total',
+      'Missing seqs the node stopped waiting for and published past',
+      [],
+      () => [[{}, c.reorderGaps]],
+    );
+    monotonic(
+      'reorder_skipped_seqs_total',
+      'Seqs inside the given-up gaps (readable through history)',
+      [],
+      () => [[{}, c.reorderSkippedSeqs]],
+    );
     monotonic('malformed_total', 'PULL messages or message metas that broke BCAST/1; dropped', [], () => [
       [{}, c.malformed],
     ]);

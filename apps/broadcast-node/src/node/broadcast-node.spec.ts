@@ -80,6 +80,31 @@ describe('BroadcastNode over loopback tcp', () => {
     expect(node.isRunning).toBe(true);
   });
 
+  it('puts a room lane that two publishers sent out of order back in seq order', async () => {
+    const second = new Push({ linger: 0 });
+    second.connect(node.pullEndpoint!);
+    try {
+      sub.subscribe(roomTopic('live'));
+      await waitFor(() => node.subscriptions.rooms === 1, 'the subscription');
+      // The baseline: the first message waits the hold, then the lane starts at seq 1.
+      await push.send(pushFrames([important('live', 1)]));
+      await waitFor(() => received.length === 1, 'the baseline frame');
+      // Worker B's seq 3 overtakes worker A's seq 2.
+      await second.send(pushFrames([important('live', 3)]));
+      await waitFor(() => node.counters.msgsIn === 2, 'seq 3 to be read');
+      await push.send(pushFrames([important('live', 2)]));
+      await waitFor(() => received.length === 2, 'the reordered frame');
+      expect(decodeBatchMeta(received[1]![1]!)).toEqual({ lane: LaneCode.important, count: 2, firstSeq: 2, lastSeq: 3 });
+      expect(JSON.parse(received[1]![2]!.toString())).toEqual([
+        { seq: 2, lane: 'important' },
+        { seq: 3, lane: 'important' },
+      ]);
+      expect(node.counters).toMatchObject({ outOfOrder: 1, reorderGaps: 0, late: 0 });
+    } finally {
+      second.close();
+    }
+  });
+
   it('flushes held windows on close', async () => {
     const held = new BroadcastNode({
       nodeId: 'bn-held',

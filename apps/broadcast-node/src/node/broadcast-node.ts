@@ -57,6 +57,7 @@ export class BroadcastNode implements ClusterNode {
       maxMessages: options.maxMessages ?? DEFAULT_MERGE_LIMITS.maxMessages,
       capPerSec: options.capPerSec ?? DEFAULT_MERGE_LIMITS.capPerSec,
       capPerSubscriber: options.capPerSubscriber ?? DEFAULT_MERGE_LIMITS.capPerSubscriber,
+      reorderHoldMs: options.reorderHoldMs ?? DEFAULT_MERGE_LIMITS.reorderHoldMs,
     };
     this.log = options.logger ?? silentLogger;
     this.clock = options.clock ?? (() => performance.now());
@@ -86,8 +87,9 @@ export class BroadcastNode implements ClusterNode {
       readLoop(this.pull, 'pull', running, (frames) => this.merger.acceptPush(frames, this.clock()), this.log),
       readLoop(this.pub, 'xpub', running, (frames) => this.onSubscription(frames), this.log),
     ];
-    // One interval closes every due window; a fifth of the window keeps the lateness small.
-    const tickMs = Math.max(1, Math.floor(this.limits.windowMs / 5));
+    // One interval closes every due window and hold; a fifth of the shorter keeps the lateness small.
+    const { windowMs, reorderHoldMs } = this.limits;
+    const tickMs = Math.max(1, Math.floor((reorderHoldMs > 0 ? Math.min(windowMs, reorderHoldMs) : windowMs) / 5));
     this.ticker = setInterval(() => this.merger.expire(this.clock()), tickMs);
     this.log.info(
       { nodeId: this.options.nodeId, pull: this.pullEndpoint, pub: this.pubEndpoint, ...this.limits },
@@ -111,15 +113,18 @@ export class BroadcastNode implements ClusterNode {
     return this.merger.counters;
   }
 
-  /** Rooms another active node now owns leave their merge window at once (docs "Rendezvous"). */
+  /**
+   * Rooms another active node now owns are released at once (docs "Rendezvous"): their windows and
+   * the messages waiting for a missing seq are published, and their seq positions forgotten.
+   */
   applyTopology(topology: Topology): void {
     const active = topology.nodes.filter((n) => n.kind === 'broadcast' && n.state === 'active').map((n) => n.id);
     const self = this.options.nodeId;
-    const flushed = this.merger.flushWhere((room) => {
+    const released = this.merger.flushWhere((room) => {
       const owner = rendezvousOwner(room.roomId, active);
       return owner !== undefined && owner !== self;
-    });
-    if (flushed > 0) this.log.debug({ version: topology.version, flushed }, 'flushed rooms now owned elsewhere');
+    }, this.clock());
+    if (released > 0) this.log.debug({ version: topology.version, released }, 'released rooms now owned elsewhere');
   }
 
   load(): NodeLoad {
@@ -150,14 +155,14 @@ export class BroadcastNode implements ClusterNode {
     clearInterval(this.ticker);
     this.pull.close();
     if (wasRunning) {
-      const flushed = this.merger.flushAll();
+      const flushed = this.merger.flushAll(this.clock());
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         this.out.whenIdle(),
         new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_FLUSH_MS))),
       ]);
       clearTimeout(timer);
-      this.log.info({ flushed }, 'flushed every merge window');
+      this.log.info({ flushed }, 'flushed every room lane');
     }
     this.out.close();
     this.pub.close();
@@ -168,6 +173,6 @@ export class BroadcastNode implements ClusterNode {
 
   private onSubscription(frames: Buffer[]): void {
     const change = this.subscriptions.apply(frames[0]);
-    if (change) this.merger.setSubscribers(change.roomId, change.subscribers);
+    if (change) this.merger.setSubscribers(change.roomId, change.subscribers, this.clock());
   }
 }

@@ -1,4 +1,4 @@
-/** How the node merges and caps a room's messages (docs/broadcast-protocol.md "Merging, lanes, flow control"). */
+/** How the node orders, merges and caps a room's messages (docs/broadcast-protocol.md "Merging, lanes, flow control"). */
 export interface MergeLimits {
   /** How long a room's normal messages wait for company before leaving as one frame. */
   windowMs: number;
@@ -8,6 +8,8 @@ export interface MergeLimits {
   capPerSec: number;
   /** Extra normal messages per second per subscriber of the room (0: no scaling). */
   capPerSubscriber: number;
+  /** How long a message that arrived ahead of a missing seq waits for it (0: never waits). */
+  reorderHoldMs: number;
 }
 
 export const DEFAULT_MERGE_LIMITS: MergeLimits = {
@@ -15,6 +17,7 @@ export const DEFAULT_MERGE_LIMITS: MergeLimits = {
   maxMessages: 64,
   capPerSec: 500,
   capPerSubscriber: 0,
+  reorderHoldMs: 40,
 };
 
 /** The batch meta's count is a u16. */

@@ -19,6 +19,14 @@ export interface NodeCounters {
   malformed: number;
   /** Frames the XPUB socket refused. */
   sendFailures: number;
+  /** Messages that arrived ahead of a missing seq of their room lane and waited for it. */
+  outOfOrder: number;
+  /** Missing seqs the node stopped waiting for (hold expired, too many waiting, ownership lost). */
+  reorderGaps: number;
+  /** Seqs inside those gaps: never published by this node, readable through history. */
+  reorderSkippedSeqs: number;
+  /** Messages behind their lane's next seq (late after a gap was given up, or repeated): dropped. */
+  late: number;
 }
 
 export function emptyNodeCounters(): NodeCounters {
@@ -36,5 +44,9 @@ export function emptyNodeCounters(): NodeCounters {
     noSubscriber: 0,
     malformed: 0,
     sendFailures: 0,
+    outOfOrder: 0,
+    reorderGaps: 0,
+    reorderSkippedSeqs: 0,
+    late: 0,
   };
 }

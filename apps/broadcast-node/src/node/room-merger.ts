@@ -1,8 +1,9 @@
 import { BCAST_VERSION, BroadcastCommand, FrameError, LaneCode, unpackPairs } from '@live-im/broadcast';
-import type { LaneBatch } from './lane-batch';
+import { HoldDeadlines } from './hold-deadlines';
 import { MAX_MESSAGES_PER_FRAME, type MergeLimits } from './merge-limits';
 import { scanMessageMeta } from './message-meta-scan';
 import { emptyNodeCounters, type NodeCounters } from './node-counters';
+import { LANE_IDLE_RESET_MS, MAX_PARKED_PER_LANE, type RoomLane } from './room-lane';
 import type { RoomLanes } from './room-lanes';
 import { RoomTable } from './room-table';
 import { WindowDeadlines } from './window-deadlines';
@@ -19,21 +20,30 @@ export type FramePublisher = (frames: Buffer[]) => void;
 export type BatchObserver = (lane: LaneCode, count: number) => void;
 
 /**
- * The merge logic of a broadcast node, free of sockets and timers: PUSH messages in, batch frames
- * out. Important messages leave in the turn they were read, one frame per room per PUSH message;
- * normal messages wait in a per-room merge window, under a per-room per-second cap. Time comes in
- * as `now` (monotonic ms), so tests drive it by hand.
+ * The ordering and merge logic of a broadcast node, free of sockets and timers: PUSH messages in,
+ * batch frames out. Several room-service workers publish one room lane, so its seqs arrive nearly,
+ * not exactly, in order: per room lane the node emits in seq order, a message ahead of a missing
+ * seq waiting up to `reorderHoldMs` for it (then the gap is given up and history covers it), and
+ * every frame covers a contiguous seq range that follows the lane's previous frame. Important
+ * messages in order leave in the turn they were read, one frame per room per PUSH message; normal
+ * messages in order wait in a per-room merge window, under a per-room per-second cap. Time comes
+ * in as `now` (monotonic ms), so tests drive it by hand.
  */
 export class RoomMerger {
   readonly counters: NodeCounters = emptyNodeCounters();
   readonly rooms = new RoomTable();
-  private readonly deadlines = new WindowDeadlines();
+  private readonly windows = new WindowDeadlines();
+  private readonly holds = new HoldDeadlines();
   /** Rooms holding important messages in the current turn; reused from turn to turn. */
   private readonly turnRooms: RoomLanes[] = [];
   private turn = 0;
   private readonly maxMessages: number;
+  private readonly holdMs: number;
   private readonly closeExpired = (room: RoomLanes, generation: number): void => {
-    if (room.windowGeneration === generation && room.normal.count > 0) this.emit(room, room.normal);
+    if (room.windowGeneration === generation && room.normal.batch.count > 0) this.emit(room.normal);
+  };
+  private readonly releaseExpired = (lane: RoomLane, generation: number, now: number): void => {
+    if (lane.holdGeneration === generation) this.releaseDue(lane, now);
   };
 
   constructor(
@@ -42,18 +52,21 @@ export class RoomMerger {
     private readonly onBatch?: BatchObserver,
   ) {
     this.maxMessages = Math.min(limits.maxMessages, MAX_MESSAGES_PER_FRAME);
+    this.holdMs = Math.max(0, limits.reorderHoldMs);
   }
 
-  /** A room got its first subscriber (or more): it now takes merge work. */
-  setSubscribers(roomId: string, subscribers: number): void {
+  /**
+   * A room's subscriber count changed. From 0 it starts taking merge work; at 0 what it holds
+   * (accepted while it had subscribers) leaves, in order, and the room is forgotten.
+   */
+  setSubscribers(roomId: string, subscribers: number, now: number): void {
     if (subscribers > 0) {
       this.rooms.add(roomId).subscribers = subscribers;
       return;
     }
     const room = this.rooms.get(roomId);
     if (!room) return;
-    // What the window holds was accepted while the room had subscribers: it leaves, in order.
-    if (room.normal.count > 0) this.emit(room, room.normal);
+    this.release(room, now);
     this.rooms.remove(room);
   }
 
@@ -86,31 +99,52 @@ export class RoomMerger {
         counters.noSubscriber += 1;
         continue;
       }
-      if (important) this.addImportant(room, seq, body);
-      else this.addNormal(room, seq, body, now);
+      const lane = important ? room.important : room.normal;
+      if (seq === lane.next) {
+        // The common case: in order. The lane moves on before the message joins a frame, so a
+        // frame closed by it ends at this seq.
+        lane.next = seq + 1;
+        lane.lastArrivalAt = now;
+        if (important) this.passImportant(lane, body);
+        else this.passNormal(lane, body, now);
+        if (lane.parked.size > 0) this.drainParked(lane, now);
+      } else {
+        this.acceptOutOfOrder(lane, seq, body, now);
+      }
     }
     this.endTurn();
   }
 
-  /** Closes every merge window whose time has come. */
+  /** Closes every merge window whose time has come and gives up every gap held long enough. */
   expire(now: number): void {
-    this.deadlines.popDue(now, this.closeExpired);
+    this.windows.popDue(now, this.closeExpired);
+    if (this.holds.hasDue(now)) {
+      // Released important messages leave together, as a turn of their own.
+      this.turn += 1;
+      this.holds.popDue(now, this.releaseExpired);
+      this.endTurn();
+    }
   }
 
-  /** Publishes every open normal window now (ownership loss of the room, drain, close). */
-  flushWhere(predicate: (room: RoomLanes) => boolean): number {
-    let flushed = 0;
+  /**
+   * Releases the rooms `predicate` picks (ownership moved elsewhere, drain, close): what is in
+   * order leaves now, what waits for a missing seq leaves too (the hold is best-effort; gaps are
+   * counted), and the lanes forget their position, so the room starts a new baseline if it comes
+   * back. Returns how many rooms held something.
+   */
+  flushWhere(predicate: (room: RoomLanes) => boolean, now: number): number {
+    let released = 0;
     for (const room of this.rooms.values()) {
-      if (room.normal.count > 0 && predicate(room)) {
-        this.emit(room, room.normal);
-        flushed += 1;
+      if ((room.important.hasState || room.normal.hasState) && predicate(room)) {
+        this.release(room, now);
+        released += 1;
       }
     }
-    return flushed;
+    return released;
   }
 
-  flushAll(): number {
-    return this.flushWhere(() => true);
+  flushAll(now: number): number {
+    return this.flushWhere(() => true, now);
   }
 
   /** Subscribed rooms and their summed subscriber counts, for load reports. */
@@ -137,56 +171,144 @@ export class RoomMerger {
     }
   }
 
-  private addImportant(room: RoomLanes, seq: number, body: Buffer): void {
-    const batch = room.important;
-    // A seq that goes backwards (a publisher re-sending) closes the frame: a frame's seqs ascend.
-    if (batch.count > 0 && (seq <= batch.lastSeq || batch.count >= MAX_MESSAGES_PER_FRAME)) this.emit(room, batch);
+  /** A message that is not the lane's next seq: a baseline, a message ahead of a gap, or a late one. */
+  private acceptOutOfOrder(lane: RoomLane, seq: number, body: Buffer, now: number): void {
+    const counters = this.counters;
+    const idleSince = lane.lastArrivalAt;
+    lane.lastArrivalAt = now;
+    if (lane.next !== 0 && lane.parked.size === 0 && now - idleSince >= LANE_IDLE_RESET_MS) {
+      if (lane.batch.count > 0) this.emit(lane);
+      lane.forget();
+    }
+    if (lane.next !== 0 && seq < lane.next) {
+      counters.late += 1;
+      return;
+    }
+    if (!lane.parked.insert(seq, body, now)) {
+      counters.late += 1;
+      return;
+    }
+    // A lane's first messages wait as its baseline (another worker's lower seq may be a moment
+    // behind): expected, not out of order.
+    if (lane.next !== 0) counters.outOfOrder += 1;
+    if (this.holdMs === 0) {
+      this.releaseDue(lane, now);
+      return;
+    }
+    if (lane.parked.size === 1) this.holds.push(lane, lane.holdGeneration, now + this.holdMs);
+    else if (lane.parked.size > MAX_PARKED_PER_LANE) this.giveUpGap(lane, now);
+  }
+
+  /** Gives up the lane's gaps while its longest-waiting message has waited the hold; re-arms for the rest. */
+  private releaseDue(lane: RoomLane, now: number): void {
+    const parked = lane.parked;
+    const arrivedBy = now - this.holdMs;
+    while (parked.size > 0 && parked.oldestArrival() <= arrivedBy) this.giveUpGap(lane, now);
+    if (parked.size > 0) this.holds.push(lane, lane.holdGeneration, parked.oldestArrival() + this.holdMs);
+  }
+
+  /**
+   * Stops waiting for the lane's missing seqs below its lowest parked one: the frame being built
+   * leaves first (its range ends before the gap), then the lane jumps to the parked run and it flows.
+   * Without a baseline the jump is the baseline: the lowest seq seen starts the stream.
+   */
+  private giveUpGap(lane: RoomLane, now: number): void {
+    const to = lane.parked.lowestSeq;
+    if (lane.batch.count > 0) this.emit(lane);
+    if (lane.next !== 0) {
+      this.counters.reorderGaps += 1;
+      this.counters.reorderSkippedSeqs += to - lane.next;
+    }
+    lane.next = to;
+    lane.batch.firstSeq = to;
+    this.drainParked(lane, now);
+  }
+
+  /** Passes on the parked messages that have become the lane's next seqs. */
+  private drainParked(lane: RoomLane, now: number): void {
+    const parked = lane.parked;
+    while (parked.size > 0 && parked.lowestSeq === lane.next) {
+      lane.next += 1;
+      this.pass(lane, parked.takeLowest(), now);
+    }
+    if (parked.size === 0) lane.holdGeneration += 1;
+  }
+
+  /** The next in-order message of a lane (`lane.next` already past it) joins the lane's frame. */
+  private pass(lane: RoomLane, body: Buffer, now: number): void {
+    if (lane.important) this.passImportant(lane, body);
+    else this.passNormal(lane, body, now);
+  }
+
+  /** In-order important messages leave at the end of the turn, one frame per room. */
+  private passImportant(lane: RoomLane, body: Buffer): void {
+    const room = lane.room;
     if (room.turn !== this.turn) {
       room.turn = this.turn;
       this.turnRooms.push(room);
     }
-    batch.add(seq, body);
+    const bodies = lane.batch.bodies;
+    bodies.push(body);
+    if (bodies.length >= MAX_MESSAGES_PER_FRAME) this.emit(lane);
   }
 
-  private addNormal(room: RoomLanes, seq: number, body: Buffer, now: number): void {
+  /** In-order normal messages pass the room's cap into its merge window. */
+  private passNormal(lane: RoomLane, body: Buffer, now: number): void {
+    const room = lane.room;
     const limits = this.limits;
+    // Dropped here, the seq still counts as passed: the next frame's range covers it, and its
+    // count says some of that range was dropped on purpose.
     if (!room.cap.admit(now, limits.capPerSec + limits.capPerSubscriber * room.subscribers)) {
       this.counters.droppedCap += 1;
       return;
     }
-    const window = room.normal;
-    if (window.count > 0 && seq <= window.lastSeq) this.emit(room, window);
-    if (window.count === 0) {
+    const bodies = lane.batch.bodies;
+    if (bodies.length === 0) {
       room.windowGeneration += 1;
-      this.deadlines.push(room, room.windowGeneration, now + limits.windowMs);
+      this.windows.push(room, room.windowGeneration, now + limits.windowMs);
     }
-    window.add(seq, body);
-    if (window.count >= this.maxMessages) this.emit(room, window);
+    bodies.push(body);
+    if (bodies.length >= this.maxMessages) this.emit(lane);
+  }
+
+  /** Publishes what the room's lanes hold, parked messages included, and forgets their positions. */
+  private release(room: RoomLanes, now: number): void {
+    this.releaseLane(room.important, now);
+    this.releaseLane(room.normal, now);
+  }
+
+  private releaseLane(lane: RoomLane, now: number): void {
+    if (lane.batch.count > 0) this.emit(lane);
+    while (lane.parked.size > 0) this.giveUpGap(lane, now);
+    if (lane.batch.count > 0) this.emit(lane);
+    lane.forget();
   }
 
   private endTurn(): void {
     const rooms = this.turnRooms;
     for (let i = 0; i < rooms.length; i += 1) {
-      const room = rooms[i] as RoomLanes;
-      if (room.important.count > 0) this.emit(room, room.important);
+      const lane = (rooms[i] as RoomLanes).important;
+      if (lane.batch.count > 0) this.emit(lane);
     }
     rooms.length = 0;
   }
 
-  private emit(room: RoomLanes, batch: LaneBatch): void {
+  /** Publishes the lane's frame: its range runs up to the seq before the lane's next one. */
+  private emit(lane: RoomLane): void {
+    const batch = lane.batch;
     const count = batch.count;
-    const lane = batch.lane;
-    this.publish(batch.take(room.topic));
+    const kind = batch.lane;
+    this.publish(batch.take(lane.room.topic, lane.next - 1));
     const counters = this.counters;
     counters.msgsOut += count;
     counters.batchesOut += 1;
-    if (lane === LaneCode.important) {
+    if (lane.important) {
       counters.importantOut += count;
       counters.importantBatches += 1;
     } else {
       counters.normalOut += count;
       counters.normalBatches += 1;
     }
-    this.onBatch?.(lane, count);
+    this.onBatch?.(kind, count);
   }
 }

@@ -53,6 +53,8 @@ describe('RelayNode', () => {
     expect(relay.counters.upstreamSubscribes).toBe(1);
 
     await push.send(pushFrames([important('live', 1), normal('live', 1), normal('live', 2)]));
+    // After the lanes' baselines (their first messages wait the reorder hold), frame by frame.
+    for (const into of received) await waitFor(() => into.length === 2, 'the first two batches at each subscriber');
     await push.send(pushFrames([important('live', 2)]));
     for (const into of received) await waitFor(() => into.length === 3, 'three batches at each subscriber');
     for (const into of received) {
