@@ -4,3 +4,4 @@ export * from './redis-target';
 export * from './app-process';
 export * from './test-redis';
 export * from './recording-logger';
+export * from './movable-clock';

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import Redis from 'ioredis';
 
 /** The Redis that tests use: REDIS_URL when set, else the local default. */
 export function testRedisUrl(): string {
@@ -8,4 +9,18 @@ export function testRedisUrl(): string {
 /** A key prefix of its own for one test run, so parallel runs never see each other's keys. */
 export function uniqueKeyPrefix(label = 'test'): string {
   return `${label}:${randomBytes(4).toString('hex')}:`;
+}
+
+/** Deletes every key under a prefix (what a spawned cluster wrote), on a connection of its own. */
+export async function deleteKeysWithPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1, lazyConnect: true });
+  try {
+    await redis.connect();
+    for await (const batch of redis.scanStream({ match: `${prefix}*`, count: 500 })) {
+      const keys = batch as string[];
+      if (keys.length > 0) await redis.unlink(...keys);
+    }
+  } finally {
+    redis.disconnect();
+  }
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { BusinessRpc, ErrorCode, RpcError, type JoinResult, type NodeState } from '@live-im/contracts';
 import {
   AppProcess,
+  deleteKeysWithPrefix,
   freePorts,
   RecordingLogger,
   testRedisUrl,
@@ -9,7 +10,6 @@ import {
   waitFor,
 } from '@live-im/testing';
 import { RpcClient, RpcWorker, type InboundRequest } from '@live-im/zmq-transport';
-import Redis from 'ioredis';
 import { LiveApi } from './live-api';
 import { LiveClient, type LiveClientOptions } from './live-client';
 
@@ -404,19 +404,6 @@ export class LiveCluster {
     await Promise.allSettled(this.workers.map((worker) => worker.close()));
     await Promise.allSettled(this.apps.map((app) => app.kill()));
     process.removeListener('exit', this.killOnExit);
-    await deleteKeys(this.keyPrefix).catch(() => undefined);
-  }
-}
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1, lazyConnect: true });
-  try {
-    await redis.connect();
-    for await (const batch of redis.scanStream({ match: `${prefix}*`, count: 500 })) {
-      const keys = batch as string[];
-      if (keys.length > 0) await redis.unlink(...keys);
-    }
-  } finally {
-    redis.disconnect();
+    await deleteKeysWithPrefix(this.keyPrefix).catch(() => undefined);
   }
 }

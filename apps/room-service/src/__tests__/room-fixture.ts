@@ -1,7 +1,6 @@
-import { Clock } from '@live-im/bootstrap';
 import { RoomPublication } from '@live-im/broadcast';
 import { Actor, RoomMessage, RpcError } from '@live-im/contracts';
-import { TestRedis } from '@live-im/testing';
+import { MovableClock, TestRedis } from '@live-im/testing';
 import Redis from 'ioredis';
 import { BroadcastOutlet } from '../broadcast/broadcast-outlet';
 import { RoomBroadcast } from '../broadcast/room-broadcast';
@@ -48,18 +47,6 @@ export class RecordingBusiness implements BusinessEvents {
   }
 }
 
-/** Real time plus an offset a test moves forward instead of sleeping. */
-export class MovableClock extends Clock {
-  private offsetMs = 0;
-
-  override now(): number {
-    return Date.now() + this.offsetMs;
-  }
-
-  advance(ms: number): void {
-    this.offsetMs += ms;
-  }
-}
 
 export interface FixtureOptions {
   rates?: Partial<SendRateLimits>;

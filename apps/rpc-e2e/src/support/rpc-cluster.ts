@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   AppProcess,
+  deleteKeysWithPrefix,
   freePorts,
   RecordingLogger,
   testRedisUrl,
@@ -15,7 +16,6 @@ import {
   type RpcClientOptions,
   type RpcWorkerOptions,
 } from '@live-im/zmq-transport';
-import Redis from 'ioredis';
 
 /** Short heartbeats everywhere, so a dead peer is noticed within 3 × 250 ms. */
 export const HEARTBEAT_MS = 250;
@@ -251,7 +251,7 @@ export class RpcCluster {
     await Promise.allSettled([...this.clients.map((c) => c.close()), ...this.workers.map((w) => w.close())]);
     await Promise.allSettled([...this.processes].map((proc) => proc.kill()));
     process.removeListener('exit', this.killOnExit);
-    await deleteKeys(this.keyPrefix).catch(() => undefined);
+    await deleteKeysWithPrefix(this.keyPrefix).catch(() => undefined);
   }
 
   private async spawn(
@@ -270,18 +270,5 @@ export class RpcCluster {
     this.processes.add(proc);
     await proc.waitReady(20_000);
     return proc;
-  }
-}
-
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1, lazyConnect: true });
-  try {
-    await redis.connect();
-    for await (const batch of redis.scanStream({ match: `${prefix}*`, count: 500 })) {
-      const keys = batch as string[];
-      if (keys.length > 0) await redis.unlink(...keys);
-    }
-  } finally {
-    redis.disconnect();
   }
 }

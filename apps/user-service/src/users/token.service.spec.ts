@@ -1,6 +1,6 @@
 import { ErrorCode, RpcError } from '@live-im/contracts';
 import jwt from 'jsonwebtoken';
-import { MovableClock } from '../__tests__/movable-clock';
+import { MovableClock } from '@live-im/testing';
 import { TokenService } from './token.service';
 
 const SECRET = 'token-service-spec-secret-0123456789abcdef';

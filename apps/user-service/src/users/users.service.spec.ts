@@ -1,5 +1,5 @@
 import { ErrorCode, RpcError } from '@live-im/contracts';
-import { MovableClock } from '../__tests__/movable-clock';
+import { MovableClock } from '@live-im/testing';
 import { TestRedis } from '@live-im/testing';
 import { PasswordHasher } from './password-hasher';
 import { TokenService } from './token.service';
