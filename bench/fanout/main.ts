@@ -1,0 +1,158 @@
+import { ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { WORKSPACE_ROOT } from '@live-im/testing';
+import { FanoutOptions, FanoutResult, FanoutRun } from './fanout-run';
+import { ClientProcess } from './ipc';
+import { startOurTarget } from './our-target';
+import { RunningTarget, startPlainTarget } from './plain-target';
+
+/**
+ * bench/fanout: one room of N viewers spread over K client processes while senders saturate it
+ * with chat and send gifts; messages delivered per CPU-second of one gateway, against a plain
+ * Socket.IO server emitting every message to the room, in the same run with the same clients.
+ *
+ * Settings come from `--name=value` flags or BENCH_<NAME> env vars (flag wins), e.g.
+ * `--viewers=1000` or BENCH_VIEWERS=1000.
+ */
+function setting(name: string, fallback: number): number {
+  const flag = process.argv.find((arg) => arg.startsWith(`--${name}=`));
+  const raw = flag?.slice(name.length + 3) ?? process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0)
+    throw new Error(`--${name} must be a non-negative number, got "${raw}"`);
+  return value;
+}
+
+const options: FanoutOptions = {
+  viewers: setting('viewers', 1000),
+  viewerProcesses: Math.max(1, setting('viewer-procs', 4)),
+  probesPerProcess: setting('probes', 10),
+  chatPerSec: setting('chat-rate', 1000),
+  giftPerSec: setting('gift-rate', 5),
+  warmupSec: setting('warmup', 3),
+  warmupChatShare: setting('warmup-share', 0.1),
+  measureSec: setting('seconds', 10),
+  drainTimeoutSec: setting('drain-timeout', 300),
+};
+const SENDERS = Math.max(1, setting('senders', 20));
+/** 1: the gateway runs with --cpu-prof and leaves its profile under tmp/profiles (diagnosis only). */
+const PROFILE_GATEWAY = setting('profile-gateway', 0) === 1;
+/** The broadcast node's normal-lane cap for the room, per second (its default is 500). */
+const NORMAL_CAP_PER_SEC = setting('normal-cap', 500);
+
+/** Every process this bench starts, so that no way out leaves one running. */
+const children = new Set<ChildProcess>();
+function track(child: ChildProcess | ClientProcess): void {
+  const process = child instanceof ClientProcess ? child.child : child;
+  children.add(process);
+  process.once('exit', () => children.delete(process));
+}
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
+async function measure(start: () => Promise<RunningTarget>): Promise<FanoutResult> {
+  const running = await start();
+  try {
+    return await new FanoutRun(running.target, options, track).run();
+  } finally {
+    await running.stop();
+  }
+}
+
+function show(result: FanoutResult): void {
+  const lat = (type: 'chat' | 'gift') =>
+    `${type} p50 ${result.latency[type].p50} / p99 ${result.latency[type].p99} ms ` +
+    `(max ${result.latency[type].max}, ${result.latency[type].samples} samples; ` +
+    `from server stamp p50 ${result.fromServerStamp[type].p50} / p99 ${result.fromServerStamp[type].p99})`;
+  const others = Object.entries(result.otherCpuSeconds)
+    .map(([name, seconds]) => `${name} ${seconds}`)
+    .join(', ');
+  const s = result.sender;
+  process.stdout.write(
+    `\n${result.name}\n` +
+      `  deliveries/CPU-s ${String(result.deliveriesPerCpuSecond).padStart(9)}   ` +
+      `(${result.deliveriesTotal} delivered: chat ${result.deliveries.chat}, gift ${result.deliveries.gift}; ` +
+      `server CPU ${result.serverCpuSeconds} s (system ${result.serverSystemCpuSeconds}) over ${result.seconds} s, drain ${result.drainSeconds} s` +
+      `${result.drained ? '' : ', NOT drained'})\n` +
+      `  ${lat('chat')}\n  ${lat('gift')}\n` +
+      `  sent chat ${s.sent.chat} (acked ${s.acked.chat}), gift ${s.sent.gift} (acked ${s.acked.gift}) in ${s.seconds.toFixed(1)} s; ` +
+      `ack p50 chat ${s.ackLatency.chat.p50} / gift ${s.ackLatency.gift.p50} ms, ` +
+      `p99 chat ${s.ackLatency.chat.p99} / gift ${s.ackLatency.gift.p99} ms; errors ${JSON.stringify(s.errors)}\n` +
+      `  per viewer: seqs left out inside batches ${result.flowControlDroppedPerViewer}, missing between deliveries ${result.gapsPerViewer}; ` +
+      `delivered ${(result.deliveredShare * 100).toFixed(1)}% of sent × viewers; ` +
+      `viewers connected at start ${result.connectedAtStart}, at end ${result.connected}, disconnects ${JSON.stringify(result.disconnects)}; ` +
+      `socket events ${result.events}, ${result.bytesPerMessage} B per message\n` +
+      `  CPU s: viewers ${result.viewerCpuSeconds} (${options.viewerProcesses} procs), sender ${s.cpuSeconds}` +
+      `${others ? `, not counted: ${others}` : ''}\n` +
+      Object.entries(result.eventLoopDelayMs)
+        .map(
+          ([app, delay]) =>
+            `  ${app} event-loop delay ms (10 ms sampling included): ${JSON.stringify(delay)}\n`,
+        )
+        .join('') +
+      Object.entries(result.dropCounters)
+        .filter(([, grown]) => Object.keys(grown).length > 0)
+        .map(([app, grown]) => `  ${app} drop counters: ${JSON.stringify(grown)}\n`)
+        .join(''),
+  );
+}
+
+async function main(): Promise<void> {
+  process.stdout.write(
+    `bench/fanout: ${options.viewers} viewers in ${options.viewerProcesses} processes, ${SENDERS} senders, ` +
+      `chat ${options.chatPerSec}/s + gifts ${options.giftPerSec}/s, ` +
+      `warm-up ${options.warmupSec} s at ${options.warmupChatShare * 100}% of the chat rate, ` +
+      `measured ${options.measureSec} s (+ drain); normal cap ${NORMAL_CAP_PER_SEC}/s; ${cpus().length} CPUs\n`,
+  );
+  const baseline = await measure(() => startPlainTarget(SENDERS, track));
+  show(baseline);
+  const ours = await measure(() =>
+    startOurTarget({
+      senders: SENDERS,
+      normalCapPerSec: NORMAL_CAP_PER_SEC,
+      gatewayNodeArgs: PROFILE_GATEWAY
+        ? ['--cpu-prof', `--cpu-prof-dir=${join(WORKSPACE_ROOT, 'tmp/profiles')}`]
+        : [],
+    }),
+  );
+  show(ours);
+  const ratio = Math.round((ours.deliveriesPerCpuSecond / baseline.deliveriesPerCpuSecond) * 100) / 100;
+  process.stdout.write(
+    `\nratio ours/baseline: ${ratio}x deliveries per server CPU-second (goal >= 5x); ` +
+      `our gift p99 ${ours.latency.gift.p99} ms (goal <= 50 ms)\n`,
+  );
+  const dir = join(WORKSPACE_ROOT, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'fanout.json'),
+    `${JSON.stringify(
+      {
+        ours: ours.deliveriesPerCpuSecond,
+        baseline: baseline.deliveriesPerCpuSecond,
+        ratio,
+        p99_ms: ours.latency.gift.p99,
+        p50_ms: ours.latency.gift.p50,
+        chat_p50_ms: ours.latency.chat.p50,
+        chat_p99_ms: ours.latency.chat.p99,
+        baseline_p50_ms: baseline.latency.gift.p50,
+        baseline_p99_ms: baseline.latency.gift.p99,
+        settings: { ...options, senders: SENDERS, normalCapPerSec: NORMAL_CAP_PER_SEC },
+        details: { ours, baseline },
+        measured_at: new Date().toISOString(),
+        machine: `${process.platform} ${process.arch}, ${cpus().length} CPUs, node ${process.version}`,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench/fanout failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
