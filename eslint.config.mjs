@@ -24,17 +24,20 @@ export default [
               onlyDependOnLibsWithTags: ['type:transport', 'type:util', 'type:contracts'],
             },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:util', 'type:contracts'] },
+            // The client SDK runs in browsers: contracts only, never a server library.
+            { sourceTag: 'type:sdk', onlyDependOnLibsWithTags: ['type:contracts'] },
+            { sourceTag: 'type:web', onlyDependOnLibsWithTags: ['type:sdk', 'type:contracts'] },
             {
               sourceTag: 'type:app',
               onlyDependOnLibsWithTags: ['type:broadcast', 'type:transport', 'type:util', 'type:contracts'],
             },
             {
               sourceTag: 'type:e2e',
-              onlyDependOnLibsWithTags: ['type:testing', 'type:broadcast', 'type:transport', 'type:util', 'type:contracts'],
+              onlyDependOnLibsWithTags: ['type:testing', 'type:sdk', 'type:broadcast', 'type:transport', 'type:util', 'type:contracts'],
             },
             {
               sourceTag: 'type:bench',
-              onlyDependOnLibsWithTags: ['type:testing', 'type:broadcast', 'type:transport', 'type:util', 'type:contracts'],
+              onlyDependOnLibsWithTags: ['type:testing', 'type:sdk', 'type:broadcast', 'type:transport', 'type:util', 'type:contracts'],
             },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
           ],
@@ -57,7 +60,7 @@ export default [
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
             {
               sourceTag: '*',
-              onlyDependOnLibsWithTags: ['type:testing', 'type:broadcast', 'type:transport', 'type:util', 'type:contracts'],
+              onlyDependOnLibsWithTags: ['type:testing', 'type:sdk', 'type:broadcast', 'type:transport', 'type:util', 'type:contracts'],
             },
           ],
         },

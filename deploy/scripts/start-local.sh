@@ -70,6 +70,7 @@ fetch("http://127.0.0.1:3000/api/rooms", {
 cat <<MSG
 
 live-im is running.
+  demo page      http://127.0.0.1:3000/?room=demo   (also on :3001; watch as a guest, register to chat)
   gateways       http://127.0.0.1:3000 and http://127.0.0.1:3001 (Socket.IO, HTTP API)
   API docs       http://127.0.0.1:3000/api/docs   (business/admin calls need x-api-key: see tmp/run/api-key)
   RPC broker     $RPC_BROKER_FRONTENDS (clients)  $RPC_BROKER_BACKENDS (workers)

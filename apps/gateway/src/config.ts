@@ -1,6 +1,7 @@
 import { BaseAppEnv, envBool, envEndpoint, envEndpointList, envInt, envPort } from '@live-im/config';
 import { Region } from '@live-im/contracts';
 import { RedisEnv } from '@live-im/redis';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
 /** `*`, or a comma list of origins such as `https://live.example.com,http://localhost:5173`. */
@@ -59,6 +60,13 @@ export const GatewayEnv = BaseAppEnv.extend({
   MAX_ROOMS_PER_SOCKET: envInt(10, { min: 1, max: 1000 }),
   /** Public auth calls (register, login, guest) per client address per second. */
   AUTH_PER_IP_PER_SEC: envInt(50, { min: 1, max: 1_000_000 }),
+  /** The built web page (apps/web); served at `/` when its index.html exists. */
+  WEB_DIST_DIR: z
+    .string()
+    .trim()
+    .min(1, 'must be a folder path')
+    .default(join(process.cwd(), 'dist/apps/web'))
+    .transform((dir) => resolve(dir)),
 }).refine((env) => env.PRESENCE_LEASE_MS > env.PRESENCE_FLUSH_MS, {
   path: ['PRESENCE_LEASE_MS'],
   message: 'must be longer than PRESENCE_FLUSH_MS, or every lease lapses between flushes',

@@ -4,6 +4,7 @@ import { loadConfig } from '@live-im/config';
 import { AppModule } from './app.module';
 import { GatewayEnv } from './config';
 import { configureHttpEdge } from './http/http-edge';
+import { mountWebPage } from './web/web-page';
 
 const config = loadConfig(GatewayEnv);
 
@@ -12,5 +13,8 @@ runApp({
   module: AppModule.forRoot(config),
   host: config.HTTP_HOST,
   port: config.HTTP_PORT,
-  configure: (app) => configureHttpEdge(app, config),
+  configure: (app) => {
+    configureHttpEdge(app, config);
+    mountWebPage(app, config);
+  },
 }).catch(exitOnBootFailure('gateway'));

@@ -1,0 +1,171 @@
+import type { BatchInfo, JoinResult, Lane, LaneSeqs, ResumePoint, RoomMessage } from '@live-im/contracts';
+import { decodeBatchBody } from './batch-body';
+import { type FillOutcome, GapFillQueue } from './gap-fill-queue';
+import { type HistoryPage, pullRange } from './history-pull';
+import { type GapEvent, type GapRange, type LaneSegment, LaneSequencer } from './lane-sequencer';
+import { LiveError } from './live-error';
+
+export interface RoomStreamSink {
+  /** A new message of the room, each lane in seq order, each seq once. */
+  deliver(message: RoomMessage): void;
+  /** A message that came again (a re-delivery, an overlap): not for the app, maybe for an ack. */
+  repeated(message: RoomMessage): void;
+  gap(event: GapEvent): void;
+  error(error: LiveError): void;
+}
+
+/** Arrivals kept while a join is answered; past it the oldest go, and the gap they leave is pulled. */
+const MAX_EARLY_SEGMENTS = 1024;
+
+/** Important before normal, wherever both lanes are handled in turn. */
+const LANES: readonly Lane[] = ['important', 'normal'];
+
+/**
+ * Everything that arrives for one room, turned into one ordered stream per lane: batches, room
+ * messages re-delivered one by one, join and resume answers, and the history pulls that fill gaps
+ * (important first). Until a join answer is applied (first join, or the rejoin after a reconnect)
+ * arrivals wait, because the gateway sends the batches it held for a joining socket before the
+ * join's own answer. It knows no socket: history comes through `page`, output goes to the sink.
+ */
+export class RoomStream {
+  private readonly lanes: Record<Lane, LaneSequencer>;
+  private readonly fills: GapFillQueue;
+  /** Arrivals waiting for a join answer; undefined while joined. */
+  private early: Array<{ lane: Lane; segment: LaneSegment }> | undefined = [];
+  /** When the room's current opening was created: a reopened room starts its seqs afresh. */
+  private openedAt: number | undefined;
+
+  constructor(
+    readonly roomId: string,
+    page: HistoryPage,
+    private readonly sink: RoomStreamSink,
+  ) {
+    const laneSink = {
+      deliver: (message: RoomMessage) => sink.deliver(message),
+      repeated: (message: RoomMessage) => sink.repeated(message),
+      needFill: (range: GapRange) => this.fills.request(range),
+      gap: (event: GapEvent) => sink.gap(event),
+    };
+    this.lanes = {
+      important: new LaneSequencer('important', laneSink),
+      normal: new LaneSequencer('normal', laneSink),
+    };
+    this.fills = new GapFillQueue(
+      (range) => pullRange(page, range),
+      (range, outcome) => this.filled(range, outcome),
+    );
+  }
+
+  get joined(): boolean {
+    return this.early === undefined;
+  }
+
+  /** Whether a join answer was ever applied (then a rejoin resumes). */
+  get everJoined(): boolean {
+    return this.openedAt !== undefined;
+  }
+
+  /** The seq each lane is settled to: delivered, or deliberately dropped by flow control. */
+  get seqs(): LaneSeqs {
+    return { normal: this.lanes.normal.through, important: this.lanes.important.through };
+  }
+
+  /** Where a rejoin resumes from; undefined before the first join answer. */
+  resumePoint(): ResumePoint | undefined {
+    if (!this.everJoined) return undefined;
+    return { normalSeq: this.lanes.normal.through, importantSeq: this.lanes.important.through };
+  }
+
+  /** The connection is gone (or a join begins): arrivals wait again; pulls in flight are forgotten. */
+  suspend(): void {
+    this.early = [];
+    this.fills.clear();
+    for (const lane of LANES) this.lanes[lane].reset(this.lanes[lane].through);
+  }
+
+  /**
+   * A join answer. A first join starts each lane at the answer's seqs; a resume delivers `missed`
+   * (important first) and pulls whatever the answer left out up to its seqs. Then what arrived
+   * while joining follows.
+   */
+  applyJoin(result: JoinResult, resumed: boolean): void {
+    this.fills.clear();
+    const reopened = this.openedAt !== undefined && this.openedAt !== result.room.createdAt;
+    const fresh = !resumed || !this.everJoined || reopened;
+    this.openedAt = result.room.createdAt;
+    for (const lane of LANES) {
+      const sequencer = this.lanes[lane];
+      const latest = result.seqs[lane];
+      // A lane behind what we saw can only be a fresh start of the room's log: follow it.
+      if (fresh || latest < sequencer.through) {
+        sequencer.reset(latest);
+        continue;
+      }
+      sequencer.reset(sequencer.through);
+      for (const message of result.missed?.[lane] ?? []) {
+        if (message.roomId !== this.roomId || message.lane !== lane) continue;
+        sequencer.receive({ firstSeq: message.seq, lastSeq: message.seq, messages: [message] });
+      }
+      sequencer.reach(latest);
+    }
+    const early = this.early ?? [];
+    this.early = undefined;
+    // Lanes are independent, so the important lane's arrivals go first (and so do its gaps).
+    for (const lane of LANES) {
+      for (const arrival of early) if (arrival.lane === lane) this.lanes[lane].receive(arrival.segment);
+    }
+  }
+
+  /** A `batch` event of this room (its info already validated). */
+  batch(info: BatchInfo, body: unknown): void {
+    let messages: RoomMessage[];
+    try {
+      messages = decodeBatchBody(info, body);
+    } catch (error) {
+      this.sink.error(LiveError.from(error));
+      // Its seqs exist but cannot be read here: ask history for them like any loss.
+      this.push(info.lane, { firstSeq: info.lastSeq + 1, lastSeq: info.lastSeq, messages: [] });
+      return;
+    }
+    this.push(info.lane, { firstSeq: info.firstSeq, lastSeq: info.lastSeq, messages });
+  }
+
+  /** One room-lane message outside a batch (a requireAck re-delivery through `direct`). */
+  roomMessage(message: RoomMessage): void {
+    if (message.roomId !== this.roomId) return;
+    this.push(message.lane, { firstSeq: message.seq, lastSeq: message.seq, messages: [message] });
+  }
+
+  private push(lane: Lane, segment: LaneSegment): void {
+    if (this.early === undefined) {
+      this.lanes[lane].receive(segment);
+      return;
+    }
+    if (this.early.length >= MAX_EARLY_SEGMENTS) this.early.shift();
+    this.early.push({ lane, segment });
+  }
+
+  private filled(range: GapRange, outcome: FillOutcome): void {
+    const sequencer = this.lanes[range.lane];
+    if (outcome.ok) {
+      const own = outcome.messages.filter((m) => m.roomId === this.roomId && m.lane === range.lane);
+      sequencer.fillDone(range, own);
+      return;
+    }
+    const error = LiveError.from(outcome.error);
+    // A dropped connection is not a failed fill: the rejoin's resume covers the range.
+    if (error.connectionLost || error.clientClosed) return;
+    this.sink.error(
+      new LiveError(
+        error.code,
+        `pulling ${range.lane} ${range.fromSeq}..${range.toSeq} of ${this.roomId} failed: ${error.message}`,
+        {
+          ...error.details,
+          roomId: this.roomId,
+          lane: range.lane,
+        },
+      ),
+    );
+    sequencer.fillFailed(range);
+  }
+}
