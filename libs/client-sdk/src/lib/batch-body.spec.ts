@@ -8,6 +8,10 @@ const list = messages('normal', [1, 2, 3]);
 const json = JSON.stringify(list);
 
 describe('decodeBatchBody', () => {
+  it('reads the JSON text the gateway sends', () => {
+    expect(decodeBatchBody(info, json)).toEqual(list);
+  });
+
   it('reads a Buffer, a Uint8Array, an ArrayBuffer and a view into a larger buffer', () => {
     const bytes = new TextEncoder().encode(json);
     const padded = new Uint8Array(bytes.length + 8);
@@ -23,7 +27,8 @@ describe('decodeBatchBody', () => {
   });
 
   it.each([
-    ['a string', json],
+    ['a number', 42],
+    ['text that is not JSON', '[{'],
     ['bad UTF-8', new Uint8Array([0xff, 0xfe, 0x5b])],
     ['not JSON', Buffer.from('[{')],
     ['not an array', Buffer.from('{}')],
