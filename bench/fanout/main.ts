@@ -42,6 +42,8 @@ const SENDERS = Math.max(1, setting('senders', 20));
 const PROFILE_GATEWAY = setting('profile-gateway', 0) === 1;
 /** The broadcast node's normal-lane cap for the room, per second (its default is 500). */
 const NORMAL_CAP_PER_SEC = setting('normal-cap', 500);
+/** 1: measure our side only (diagnosis; no baseline, no ratio, bench/results left as they are). */
+const OURS_ONLY = setting('ours-only', 0) === 1;
 
 /** Every process this bench starts, so that no way out leaves one running. */
 const children = new Set<ChildProcess>();
@@ -109,8 +111,8 @@ async function main(): Promise<void> {
       `warm-up ${options.warmupSec} s at ${options.warmupChatShare * 100}% of the chat rate, ` +
       `measured ${options.measureSec} s (+ drain); normal cap ${NORMAL_CAP_PER_SEC}/s; ${cpus().length} CPUs\n`,
   );
-  const baseline = await measure(() => startPlainTarget(SENDERS, track));
-  show(baseline);
+  const baseline = OURS_ONLY ? undefined : await measure(() => startPlainTarget(SENDERS, track));
+  if (baseline !== undefined) show(baseline);
   const ours = await measure(() =>
     startOurTarget({
       senders: SENDERS,
@@ -121,6 +123,7 @@ async function main(): Promise<void> {
     }),
   );
   show(ours);
+  if (baseline === undefined) return;
   const ratio = Math.round((ours.deliveriesPerCpuSecond / baseline.deliveriesPerCpuSecond) * 100) / 100;
   process.stdout.write(
     `\nratio ours/baseline: ${ratio}x deliveries per server CPU-second (goal >= 5x); ` +

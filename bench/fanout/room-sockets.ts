@@ -6,7 +6,7 @@ import type { Ack, BatchInfo, RoomMessage } from '@live-im/contracts';
  * acknowledgement shape; ours delivers `batch` events, the plain server one `message` per message.
  */
 export interface BenchServerEvents {
-  batch: (info: BatchInfo, body: Buffer) => void;
+  batch: (info: BatchInfo, body: string) => void;
   message: (message: RoomMessage) => void;
 }
 

@@ -95,7 +95,7 @@ function listen(socket: BenchSocket, command: ConnectCommand, probe: boolean): v
     counters.disconnects[reason] = (counters.disconnects[reason] ?? 0) + 1;
   });
   if (command.flavor === 'ours') {
-    socket.on('batch', (info: BatchInfo, body: Buffer) => {
+    socket.on('batch', (info: BatchInfo, body: string) => {
       const c = counters;
       c.events += 1;
       c.delivered[TYPE_OF_LANE[info.lane]] += info.count;
@@ -106,9 +106,9 @@ function listen(socket: BenchSocket, command: ConnectCommand, probe: boolean): v
       const receivedAt = nowMs();
       c.lastDeliveryAt = receivedAt;
       if (probe) {
-        const messages = JSON.parse(body.toString('utf8')) as RoomMessage[];
+        const messages = JSON.parse(body) as RoomMessage[];
         for (const message of messages) c.recordLatency(message, receivedAt);
-        c.probeBytes += body.length;
+        c.probeBytes += Buffer.byteLength(body);
         c.probeMessages += messages.length;
       }
     });

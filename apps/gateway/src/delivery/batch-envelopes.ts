@@ -6,9 +6,9 @@ import { type BatchInfo, Receipt, RoomMessage, SystemEvent } from '@live-im/cont
  * batches and user channels; normal batches are never parsed). Bodies come from room-service
  * through the cluster, but a malformed one is still counted and skipped, never thrown.
  */
-export function parseBatchBody(body: Buffer): unknown[] | undefined {
+export function parseBatchBody(body: string): unknown[] | undefined {
   try {
-    const value: unknown = JSON.parse(body.toString('utf8'));
+    const value: unknown = JSON.parse(body);
     return Array.isArray(value) ? value : undefined;
   } catch {
     return undefined;
@@ -47,7 +47,27 @@ export function receiptOf(message: RoomMessage): Receipt | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-export function batchInfoOf(batch: RoomBatch): BatchInfo {
+/**
+ * A room batch as the gateway sends it: the node's body decoded to text once per gateway, so that
+ * Socket.IO sends it as a single text packet, for which it builds the websocket frame once for
+ * all the sockets of a broadcast (a binary body is a second packet, written per socket).
+ */
+export interface TextBatch extends BatchInfo {
+  body: string;
+}
+
+export function textBatchOf(batch: RoomBatch): TextBatch {
+  return {
+    roomId: batch.roomId,
+    lane: batch.lane,
+    firstSeq: batch.firstSeq,
+    lastSeq: batch.lastSeq,
+    count: batch.count,
+    body: batch.body.toString('utf8'),
+  };
+}
+
+export function batchInfoOf(batch: BatchInfo): BatchInfo {
   return {
     roomId: batch.roomId,
     lane: batch.lane,
@@ -58,10 +78,37 @@ export function batchInfoOf(batch: RoomBatch): BatchInfo {
 }
 
 /**
+ * `next` appended to `earlier` as one batch, when they are consecutive batches of one room lane
+ * (`next` starts right after `earlier`) and both bodies are JSON arrays; otherwise undefined. The
+ * bodies are spliced as text, never parsed.
+ */
+export function joinBatches(earlier: TextBatch, next: TextBatch): TextBatch | undefined {
+  if (earlier.roomId !== next.roomId || earlier.lane !== next.lane) return undefined;
+  if (next.firstSeq !== earlier.lastSeq + 1) return undefined;
+  if (!isArrayText(earlier.body) || !isArrayText(next.body)) return undefined;
+  let body: string;
+  if (earlier.body.length === 2) body = next.body;
+  else if (next.body.length === 2) body = earlier.body;
+  else body = `${earlier.body.slice(0, -1)},${next.body.slice(1)}`;
+  return {
+    roomId: earlier.roomId,
+    lane: earlier.lane,
+    firstSeq: earlier.firstSeq,
+    lastSeq: next.lastSeq,
+    count: earlier.count + next.count,
+    body,
+  };
+}
+
+function isArrayText(body: string): boolean {
+  return body.length >= 2 && body.charCodeAt(0) === 0x5b && body.charCodeAt(body.length - 1) === 0x5d;
+}
+
+/**
  * The part of a batch past `afterSeq` as a batch of its own (re-encoded: only for the few batches
  * that straddle a joining socket's answer), or undefined when the body is malformed.
  */
-export function trimBatch(batch: RoomBatch, afterSeq: number): RoomBatch | undefined {
+export function trimBatch(batch: TextBatch, afterSeq: number): TextBatch | undefined {
   const values = parseBatchBody(batch.body);
   if (values === undefined) return undefined;
   const kept = values.filter((value) => {
@@ -74,6 +121,6 @@ export function trimBatch(batch: RoomBatch, afterSeq: number): RoomBatch | undef
     firstSeq: afterSeq + 1,
     lastSeq: batch.lastSeq,
     count: kept.length,
-    body: Buffer.from(JSON.stringify(kept)),
+    body: JSON.stringify(kept),
   };
 }

@@ -1,11 +1,11 @@
 import type { RoomBatch } from '@live-im/broadcast';
 import { type RoomMessage, SystemEvent, userOfChannel } from '@live-im/contracts';
 import { Inject, Injectable } from '@nestjs/common';
+import { performance } from 'node:perf_hooks';
 import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { RoomMembership } from '../socket/room-membership';
 import { SessionRegistry } from '../socket/session-registry';
-import type { SocketSession } from '../socket/socket-session';
 import { SocketServerHost } from '../socket/socket-server.host';
 import { ioRoomOf } from '../socket/socket-types';
 import {
@@ -16,20 +16,38 @@ import {
   reasonOf,
   receiptOf,
   systemEventOf,
+  type TextBatch,
+  textBatchOf,
 } from './batch-envelopes';
+import { type FanoutJob, FanoutQueue, type FanoutTarget } from './fanout-queue';
 import { ReceiptService } from './receipt-service';
 import { SlowSocketPolicy } from './slow-socket-policy';
 
+/** Sockets written per Socket.IO broadcast: one frame encoding serves this many writes. */
+const CHUNK_SOCKETS = 64;
 /**
- * The hot path, merge once and write many: each batch from the broadcast cluster goes to the
- * room's sockets in one Socket.IO broadcast, whose packet the adapter encodes once, with the body
- * as the node sent it (a binary attachment, never parsed or re-encoded per socket). Sockets that
- * fell behind are skipped (normal) or cut off (important). Important batches are parsed once per
- * gateway for what the gateway itself must do (room closed, receipts); user channels carry kicks,
- * receipts and targeted messages.
+ * How long one turn of fan-out may hold the event loop before yielding (setImmediate) to I/O:
+ * inbound client events and newly arrived important batches then wait at most about this long.
+ */
+const TURN_MS = 4;
+/** Largest body a run of waiting normal batches of one room is joined into (characters). */
+const MAX_JOINED_BODY_CHARS = 64 * 1024;
+
+/**
+ * The hot path, merge once and write many. Each batch from the broadcast cluster is decoded to
+ * text once (so Socket.IO builds one websocket frame per broadcast and writes it as is to each
+ * socket) and queued; the queue is worked in short turns, a chunk of sockets at a time, important
+ * batches always first, so that a gift never waits behind a whole chat fan-out to a large room
+ * and inbound events are read in between. Sockets that fell behind are skipped (normal) or cut
+ * off (important). Important batches are parsed once per gateway for what the gateway itself must
+ * do (room closed, receipts); user channels carry kicks, receipts and targeted messages, and are
+ * handled on arrival.
  */
 @Injectable()
 export class BatchFanout {
+  private readonly queue = new FanoutQueue(MAX_JOINED_BODY_CHARS);
+  private turnScheduled = false;
+
   constructor(
     private readonly host: SocketServerHost,
     private readonly registry: SessionRegistry,
@@ -44,8 +62,10 @@ export class BatchFanout {
     if (!this.host.attached) return;
     try {
       const userId = userOfChannel(batch.roomId);
-      if (userId === undefined) this.deliverToRoom(batch);
-      else this.deliverToUser(userId, batch);
+      if (userId === undefined) {
+        this.queue.push(textBatchOf(batch));
+        this.scheduleTurn();
+      } else this.deliverToUser(userId, batch);
     } catch (error) {
       this.log.error(
         { ...errorFields(error), roomId: batch.roomId, lane: batch.lane },
@@ -54,36 +74,52 @@ export class BatchFanout {
     }
   }
 
-  private deliverToRoom(batch: RoomBatch): void {
-    this.membership.hold(batch);
-    const sessions = this.registry.roomSessions(batch.roomId);
-    if (sessions.size === 0) return;
-    let excluded: string[] | undefined;
-    let behind: SocketSession[] | undefined;
-    let recipients = 0;
-    for (const session of sessions) {
-      const entry = session.rooms.get(batch.roomId);
-      if (entry?.answeredThrough !== undefined) {
-        // Joined a moment ago: what its join answer covered is not sent again.
-        const part = this.membership.pastAnswer(entry, batch);
-        if (part !== 'all') {
-          (excluded ??= []).push(session.id);
-          if (part !== 'none') session.socket.emit('batch', batchInfoOf(part), part.body);
-          continue;
-        }
+  /** Room batches waiting for (or in the middle of) their fan-out, normal ones joined while waiting, and normal ones dropped because too many waited. */
+  get stats(): { queued: number; joined: number; dropped: number } {
+    return { queued: this.queue.size, joined: this.queue.joined, dropped: this.queue.dropped };
+  }
+
+  private scheduleTurn(): void {
+    if (this.turnScheduled) return;
+    this.turnScheduled = true;
+    setImmediate(() => this.turn());
+  }
+
+  private turn(): void {
+    this.turnScheduled = false;
+    const deadline = performance.now() + TURN_MS;
+    let job: FanoutJob | undefined;
+    while ((job = this.queue.head()) !== undefined) {
+      try {
+        if (this.writeChunk(job)) this.finishJob(job);
+      } catch (error) {
+        this.queue.finish(job);
+        this.log.error(
+          { ...errorFields(error), roomId: job.batch.roomId, lane: job.batch.lane },
+          'delivering a batch failed',
+        );
       }
-      const action = this.policy.actionFor(batch.lane, session.backlog);
-      if (action === 'write') {
-        recipients += 1;
-        continue;
-      }
-      (excluded ??= []).push(session.id);
-      if (action === 'skip') this.metrics.slowSocket(batch.lane, 'skipped');
-      else (behind ??= []).push(session);
+      // Important batches are few and small: each goes to all its sockets in the turn it starts.
+      if (performance.now() >= deadline && !this.queue.importantWaiting) break;
     }
-    // Closed at the transport, so the client reconnects and rejoins with `resume` by itself.
-    if (behind !== undefined) {
-      for (const session of behind) {
+    if (this.queue.size > 0) this.scheduleTurn();
+  }
+
+  /** Writes the job's next chunk of sockets (choosing them first); true when none are left. */
+  private writeChunk(job: FanoutJob): boolean {
+    const batch = job.batch;
+    const targets = (job.targets ??= this.startJob(job));
+    const end = Math.min(job.written + CHUNK_SOCKETS, targets.length);
+    let socketIds: string[] | undefined;
+    for (let i = job.written; i < end; i += 1) {
+      const { session, entry } = targets[i] as FanoutTarget;
+      // Left, evicted or re-joined since the batch started: not this batch's recipient any more.
+      if (session.rooms.get(batch.roomId) !== entry || !session.connected) continue;
+      const action = this.policy.actionFor(batch.lane, session.backlog);
+      if (action === 'write') (socketIds ??= []).push(session.id);
+      else if (action === 'skip') this.metrics.slowSocket(batch.lane, 'skipped');
+      else {
+        // Closed at the transport, so the client reconnects and rejoins with `resume` by itself.
         this.metrics.slowSocket(batch.lane, 'disconnected');
         this.log.warn(
           { socketId: session.id, userId: session.userId, backlog: session.backlog },
@@ -92,19 +128,58 @@ export class BatchFanout {
         session.socket.conn.close(true);
       }
     }
-    const info = batchInfoOf(batch);
-    const target = this.host.io.to(ioRoomOf(batch.roomId));
-    (excluded === undefined ? target : target.except(excluded)).emit('batch', info, batch.body);
-    this.metrics.batchOut(batch.lane, batch.count, recipients);
-    if (batch.lane === 'important') this.actOnImportant(batch);
+    job.written = end;
+    if (socketIds !== undefined) {
+      this.host.io.to(socketIds).emit('batch', batchInfoOf(batch), batch.body);
+      this.metrics.batchOut(batch.lane, 0, socketIds.length);
+    }
+    return end >= targets.length;
   }
 
-  /** Parsed once per gateway: closing the room, and receipts for requireAck messages. */
-  private actOnImportant(batch: RoomBatch): void {
+  /**
+   * The batch's recipients, fixed when its fan-out starts: sockets still joining hold it (and get
+   * what their join answer did not cover once admitted); sockets just admitted get only the part
+   * past their answer, at once; the rest are written chunk by chunk.
+   */
+  private startJob(job: FanoutJob): FanoutTarget[] {
+    const batch = job.batch;
+    this.membership.hold(batch);
+    const targets: FanoutTarget[] = [];
+    for (const session of this.registry.roomSessions(batch.roomId)) {
+      const entry = session.rooms.get(batch.roomId);
+      if (entry === undefined) continue;
+      if (entry.answeredThrough !== undefined) {
+        // Joined a moment ago: what its join answer covered is not sent again.
+        const part = this.membership.pastAnswer(entry, batch);
+        if (part === 'none') continue;
+        if (part !== 'all') {
+          session.socket.emit('batch', batchInfoOf(part), part.body);
+          continue;
+        }
+      }
+      targets.push({ session, entry });
+    }
+    this.metrics.batchOut(batch.lane, batch.count, 0);
+    // Receipts are tracked before any write, so that no client's ack can come before its tracking.
+    if (batch.lane === 'important') job.closedReason = this.actOnImportant(batch);
+    return targets;
+  }
+
+  private finishJob(job: FanoutJob): void {
+    this.queue.finish(job);
+    // After the last write, so that every socket got the room_closed message before it is evicted.
+    if (job.closedReason !== undefined) this.closeRoom(job.batch.roomId, job.closedReason);
+  }
+
+  /**
+   * Parsed once per gateway: tracks receipts for requireAck messages, and returns the reason when
+   * the batch closes the room.
+   */
+  private actOnImportant(batch: TextBatch): string | undefined {
     const values = parseBatchBody(batch.body);
     if (values === undefined) {
       this.metrics.malformedBatch('room');
-      return;
+      return undefined;
     }
     let closedReason: string | undefined;
     for (const value of values) {
@@ -117,7 +192,7 @@ export class BatchFanout {
       if (systemEventOf(message) === SystemEvent.roomClosed) closedReason = reasonOf(message, 'room closed');
       if (message.requireAck) this.receipts.track(message, this.recipientsHere(message));
     }
-    if (closedReason !== undefined) this.closeRoom(batch.roomId, closedReason);
+    return closedReason;
   }
 
   /** Local users a room-wide (or, if listed, targeted) requireAck message is for. */
@@ -136,7 +211,7 @@ export class BatchFanout {
 
   private deliverToUser(userId: string, batch: RoomBatch): void {
     if (this.registry.sessionsOf(userId).size === 0) return;
-    const values = parseBatchBody(batch.body);
+    const values = parseBatchBody(batch.body.toString('utf8'));
     if (values === undefined) {
       this.metrics.malformedBatch('user');
       return;

@@ -1,9 +1,9 @@
-import type { RoomBatch } from '@live-im/broadcast';
+import type { TextBatch } from './batch-envelopes';
 import type { RoomEntry } from '../socket/socket-session';
 import { unansweredPart } from './join-catch-up';
 
-function batch(lane: 'normal' | 'important', seqs: number[]): RoomBatch {
-  const body = Buffer.from(JSON.stringify(seqs.map((seq) => ({ id: `m${seq}`, seq }))));
+function batch(lane: 'normal' | 'important', seqs: number[]): TextBatch {
+  const body = JSON.stringify(seqs.map((seq) => ({ id: `m${seq}`, seq })));
   return { roomId: 'r1', lane, firstSeq: seqs[0] as number, lastSeq: seqs[seqs.length - 1] as number, count: seqs.length, body };
 }
 
@@ -33,9 +33,9 @@ describe('unansweredPart', () => {
     const part = unansweredPart(entry, batch('important', [5, 6, 7, 8]));
     expect(part).not.toBe('all');
     expect(part).not.toBe('none');
-    const trimmed = part as RoomBatch;
+    const trimmed = part as TextBatch;
     expect([trimmed.firstSeq, trimmed.lastSeq, trimmed.count]).toEqual([7, 8, 2]);
-    expect(JSON.parse(trimmed.body.toString()).map((m: { seq: number }) => m.seq)).toEqual([7, 8]);
+    expect(JSON.parse(trimmed.body).map((m: { seq: number }) => m.seq)).toEqual([7, 8]);
   });
 
   it('leaves sockets without a pending answer alone', () => {

@@ -3,8 +3,7 @@ import { RoomSubscriber } from '@live-im/broadcast';
 import { ErrorCode, type JoinResult, RoomRpc, RpcError, userChannel } from '@live-im/contracts';
 import { PresenceStore, PresenceTracker } from '@live-im/presence';
 import { Inject, Injectable } from '@nestjs/common';
-import type { RoomBatch } from '@live-im/broadcast';
-import { batchInfoOf } from '../delivery/batch-envelopes';
+import { batchInfoOf, type TextBatch } from '../delivery/batch-envelopes';
 import { unansweredPart } from '../delivery/join-catch-up';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { GatewayRpc } from '../rpc/gateway-rpc';
@@ -18,7 +17,8 @@ import { ioRoomOf } from './socket-types';
  * (reference counted per socket in room), room-service's admission, the Socket.IO room that
  * batches are broadcast to, and presence. Joining subscribes first and holds the room's batches
  * until room.join answers; then the held batches go to the socket past the answer's `seqs`, and
- * live batches continue from there (BatchFanout skips what the answer already covered), so a
+ * live batches continue from there (BatchFanout skips what the answer already covered; it snapshots a room's sockets when it starts a
+ * batch, and a socket still joining then gets that batch through `hold`), so a
  * joining or resuming client misses nothing and gets nothing twice.
  */
 /** Batches held per joining socket while room.join is answered (a few at most in practice). */
@@ -111,7 +111,7 @@ export class RoomMembership {
   }
 
   /** A batch of a room some sockets are still joining: held for them, up to a bound. */
-  hold(batch: RoomBatch): void {
+  hold(batch: TextBatch): void {
     for (const session of this.registry.joiningSessions(batch.roomId)) {
       const held = session.rooms.get(batch.roomId)?.held;
       // Past the bound the oldest go: the client sees the gap and pulls it with history.
@@ -122,11 +122,11 @@ export class RoomMembership {
   }
 
   /** What of a live batch a just-joined socket still needs (see `unansweredPart`). */
-  pastAnswer(entry: RoomEntry, batch: RoomBatch): 'all' | 'none' | RoomBatch {
+  pastAnswer(entry: RoomEntry, batch: TextBatch): 'all' | 'none' | TextBatch {
     return unansweredPart(entry, batch);
   }
 
-  private replay(session: SocketSession, entry: RoomEntry, batch: RoomBatch): void {
+  private replay(session: SocketSession, entry: RoomEntry, batch: TextBatch): void {
     const part = this.pastAnswer(entry, batch);
     if (part === 'none') return;
     const send = part === 'all' ? batch : part;

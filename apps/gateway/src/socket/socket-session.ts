@@ -1,5 +1,5 @@
-import type { RoomBatch } from '@live-im/broadcast';
 import type { Actor, Lane } from '@live-im/contracts';
+import type { TextBatch } from '../delivery/batch-envelopes';
 import type { GatewaySocket } from './socket-types';
 
 interface EngineBuffer {
@@ -12,7 +12,7 @@ export interface RoomEntry {
   /** Settles when the join that created the entry is over, whatever its outcome. */
   settled: Promise<void>;
   /** While joining: the room's batches that reached the gateway, replayed once admitted. */
-  held?: RoomBatch[];
+  held?: TextBatch[];
   /**
    * Once joined, per lane the last seq the join's answer covered (its `seqs`, `recent`, `missed`):
    * live batches up to it were answered already, so they are not sent again. Cleared per lane by

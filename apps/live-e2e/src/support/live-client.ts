@@ -240,7 +240,7 @@ export class LiveClient {
     this.socket.close();
   }
 
-  private onBatch(info: BatchInfo, body: ArrayBuffer | Uint8Array): void {
+  private onBatch(info: BatchInfo, body: unknown): void {
     const parsedInfo = BatchInfo.safeParse(info);
     if (!parsedInfo.success) {
       this.violations.push(`batch info: ${parsedInfo.error.message}`);
@@ -248,8 +248,8 @@ export class LiveClient {
     }
     let messages: RoomMessage[];
     try {
-      const bytes = body instanceof Uint8Array ? body : new Uint8Array(body);
-      messages = RoomMessage.array().parse(JSON.parse(Buffer.from(bytes).toString('utf8')));
+      if (typeof body !== 'string') throw new Error(`body is ${typeof body}, not JSON text`);
+      messages = RoomMessage.array().parse(JSON.parse(body));
     } catch (error) {
       this.violations.push(`batch body: ${error instanceof Error ? error.message : String(error)}`);
       return;

@@ -116,13 +116,14 @@ export interface FailureEvent extends RpcErrorBody {
 }
 
 /**
- * Gateway → client. `batch` carries the broadcast node's merged batch as is: `body` is the UTF-8
- * JSON array of `RoomMessage`s, binary (an ArrayBuffer in browsers, a Buffer in Node), encoded once
- * for every socket of the room. `direct` is one message for this user only (targeted pushes, and
- * re-deliveries of requireAck messages until acked).
+ * Gateway → client. `batch` carries the broadcast node's merged batch as is: `body` is the JSON
+ * array text of `RoomMessage`s (the client `JSON.parse`s it), decoded once per gateway and sent as
+ * one text frame encoded once for all the room's sockets. A gateway that is behind may join
+ * consecutive batches of a lane into one (their ranges are contiguous). `direct` is one message
+ * for this user only (targeted pushes, and re-deliveries of requireAck messages until acked).
  */
 export interface ServerToClientEvents {
-  batch: (info: BatchInfo, body: ArrayBuffer | Uint8Array) => void;
+  batch: (info: BatchInfo, body: string) => void;
   direct: (message: RoomMessage) => void;
   online: (info: OnlineInfo) => void;
   receipt: (receipt: Receipt) => void;
