@@ -45,6 +45,7 @@ export class GatewayLifecycle implements OnModuleInit, OnApplicationBootstrap, O
       },
       rooms: () => this.registry.roomCount,
       pendingReceipts: () => this.receipts.pending,
+      fanout: () => this.fanout.stats,
       subscriber: () => this.subscriber.stats,
     });
   }

@@ -172,6 +172,7 @@ export class GatewayMetrics {
     connectionsByTransport: () => Record<string, number>;
     rooms: () => number;
     pendingReceipts: () => number;
+    fanout: () => { queued: number; joined: number; dropped: number };
     subscriber: () => {
       delivered: number;
       gaps: number;
@@ -200,6 +201,27 @@ export class GatewayMetrics {
       help: 'Rooms with at least one socket joined on this gateway',
       collect() {
         this.set(read.rooms());
+      },
+    });
+    new Gauge({
+      name: freshMetricName(`${PREFIX}fanout_queued`),
+      help: 'Room batches waiting for (or in the middle of) their fan-out',
+      collect() {
+        this.set(read.fanout().queued);
+      },
+    });
+    new Gauge({
+      name: freshMetricName(`${PREFIX}fanout_batches_joined`),
+      help: 'Normal batches joined to a waiting batch of the same room, since start',
+      collect() {
+        this.set(read.fanout().joined);
+      },
+    });
+    new Gauge({
+      name: freshMetricName(`${PREFIX}fanout_batches_dropped`),
+      help: 'Normal batches dropped because the fan-out queue was full (the gateway far behind), since start',
+      collect() {
+        this.set(read.fanout().dropped);
       },
     });
     new Gauge({
