@@ -1,0 +1,224 @@
+import { execFile } from 'node:child_process';
+import { randomBytes, randomInt } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  deleteKeysWithPrefix,
+  testRedisUrl,
+  uniqueKeyPrefix,
+  waitFor,
+  WORKSPACE_ROOT,
+} from '@live-im/testing';
+
+const ECOSYSTEM = join(WORKSPACE_ROOT, 'deploy/pm2/ecosystem.config.js');
+const PM2_BIN = join(WORKSPACE_ROOT, 'node_modules/pm2/bin/pm2');
+const WEB_INDEX = join(WORKSPACE_ROOT, 'dist/apps/web/index.html');
+
+type Env = Record<string, string | undefined>;
+
+interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], env: Env, timeoutMs = 60_000): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      args,
+      { cwd: WORKSPACE_ROOT, env, timeout: timeoutMs },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** What the ecosystem file declares for each app, evaluated by node as pm2 would. */
+interface DeclaredApp {
+  name: string;
+  env: Record<string, string>;
+}
+
+async function declaredApps(env: Env): Promise<DeclaredApp[]> {
+  const result = await run(
+    ['-e', 'process.stdout.write(JSON.stringify(require(process.argv[1]).apps))', ECOSYSTEM],
+    env,
+  );
+  if (result.code !== 0) throw new Error(`the ecosystem file did not load: ${result.stderr}`);
+  return JSON.parse(result.stdout) as DeclaredApp[];
+}
+
+/** Every TCP port an app listens on or connects to: its HTTP port and its ZeroMQ endpoints. */
+function portsOf(apps: DeclaredApp[]): number[] {
+  const ports = new Set<number>();
+  for (const app of apps) {
+    for (const value of Object.values(app.env)) {
+      for (const match of value.matchAll(/tcp:\/\/[^,\s]+:(\d+)/g)) ports.add(Number(match[1]));
+    }
+    ports.add(Number(app.env['HTTP_PORT']));
+  }
+  return [...ports];
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function status(url: string): Promise<number | undefined> {
+  const res = await fetch(url).catch(() => undefined);
+  await res?.arrayBuffer();
+  return res?.status;
+}
+
+/**
+ * deploy/pm2/ecosystem.config.js end to end: the whole system under a pm2 daemon of its own (an
+ * isolated PM2_HOME), on a port base nothing else uses, against the real Redis under a key prefix
+ * of this run. Every app becomes ready, the gateway serves its page and API docs, and after
+ * `pm2 delete all` and `pm2 kill` no process and no listener is left.
+ */
+describe('the pm2 ecosystem', () => {
+  const pm2Home = mkdtempSync(join(tmpdir(), 'live-im-pm2-'));
+  const keyPrefix = uniqueKeyPrefix('e2e:pm2');
+  const secrets = { JWT_SECRET: randomBytes(32).toString('hex'), API_KEY: randomBytes(24).toString('hex') };
+  const baseEnv: Env = {
+    ...process.env,
+    PM2_HOME: pm2Home,
+    REDIS_URL: testRedisUrl(),
+    REDIS_KEY_PREFIX: keyPrefix,
+    LOG_LEVEL: 'warn',
+    // Beside AppProcess's logs, not in the tmp/pm2-logs of a deployment on this host.
+    LIVE_IM_PM2_LOG_DIR: join(
+      WORKSPACE_ROOT,
+      'tmp/test-logs',
+      `pm2-${keyPrefix.replace(/[^A-Za-z0-9-]/g, '-')}`,
+    ),
+  };
+  let env: Env = baseEnv;
+  let apps: DeclaredApp[] = [];
+  let ports: number[] = [];
+  const pids: number[] = [];
+
+  const pm2 = (...args: string[]) => run([PM2_BIN, ...args], env);
+
+  beforeAll(async () => {
+    for (const app of [
+      'rpc-broker',
+      'user-service',
+      'room-service',
+      'node-manager',
+      'broadcast-node',
+      'gateway',
+    ]) {
+      const entry = join(WORKSPACE_ROOT, 'dist/apps', app, 'apps', app, 'src/main.js');
+      if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
+    }
+    // A base below the ephemeral range whose every port is free right now.
+    for (let attempt = 0; attempt < 20 && ports.length === 0; attempt += 1) {
+      const candidate: Env = { ...baseEnv, ...secrets, LIVE_IM_PORT_BASE: String(randomInt(10_000, 30_000)) };
+      const candidateApps = await declaredApps(candidate);
+      const candidatePorts = portsOf(candidateApps);
+      if ((await Promise.all(candidatePorts.map(portIsFree))).every(Boolean)) {
+        env = candidate;
+        apps = candidateApps;
+        ports = candidatePorts;
+      }
+    }
+    if (ports.length === 0) throw new Error('found no port base with every port free');
+  });
+
+  afterAll(async () => {
+    // Whatever happened above: this PM2_HOME's daemon and its apps go, then the keys and the home.
+    await pm2('kill');
+    for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    await deleteKeysWithPrefix(keyPrefix).catch(() => undefined);
+    rmSync(pm2Home, { recursive: true, force: true });
+  }, 60_000);
+
+  it('refuses to load without the secrets, naming the missing one', async () => {
+    const result = await run(['-e', 'require(process.argv[1])', ECOSYSTEM], {
+      ...baseEnv,
+      JWT_SECRET: '',
+      API_KEY: '',
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('JWT_SECRET is not set');
+  });
+
+  it('moves every HTTP port and ZeroMQ endpoint with LIVE_IM_PORT_BASE', () => {
+    const base = Number(env['LIVE_IM_PORT_BASE']);
+    expect(apps).toHaveLength(9);
+    expect(ports).toHaveLength(9 + 8);
+    for (const port of ports) expect(port - base).toBeGreaterThanOrEqual(0);
+  });
+
+  it('runs every app under pm2 until ready, serves the page and API docs, and stops cleanly', async () => {
+    const started = await pm2('start', ECOSYSTEM);
+    if (started.code !== 0) throw new Error(`pm2 start failed: ${started.stderr}${started.stdout}`);
+
+    const httpPorts = apps.map((app) => Number(app.env['HTTP_PORT']));
+    await waitFor(
+      async () =>
+        (await Promise.all(httpPorts.map((p) => status(`http://127.0.0.1:${p}/health/ready`)))).every(
+          (s) => s === 200,
+        ),
+      {
+        timeoutMs: 30_000,
+        intervalMs: 250,
+        what: `every app ready (logs: ${join(WORKSPACE_ROOT, 'tmp/pm2-logs')})`,
+      },
+    );
+
+    const list = JSON.parse((await pm2('jlist')).stdout) as Array<{
+      name: string;
+      pid: number;
+      pm2_env: { status: string };
+    }>;
+    expect(list.map((p) => p.name).sort()).toEqual(apps.map((a) => a.name).sort());
+    for (const proc of list) {
+      expect(proc.pm2_env.status).toBe('online');
+      pids.push(proc.pid);
+    }
+    const daemonPid = Number(readFileSync(join(pm2Home, 'pm2.pid'), 'utf8'));
+
+    const gateway = `http://127.0.0.1:${apps.find((a) => a.name === 'gateway-1')?.env['HTTP_PORT']}`;
+    if (existsSync(WEB_INDEX)) {
+      const page = await fetch(`${gateway}/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toContain('text/html');
+      await page.arrayBuffer();
+    }
+    const docs = await fetch(`${gateway}/api/docs-json`);
+    expect(docs.status).toBe(200);
+    expect(((await docs.json()) as { openapi?: string }).openapi).toMatch(/^3\./);
+
+    expect((await pm2('delete', 'all')).code).toBe(0);
+    expect((await pm2('kill')).code).toBe(0);
+    await waitFor(() => ![...pids, daemonPid].some(alive), {
+      timeoutMs: 10_000,
+      what: 'every pm2 process to exit',
+    });
+    expect((await Promise.all(ports.map(portIsFree))).every(Boolean)).toBe(true);
+    // Each app drained and exited 0 on pm2's stop signal (the daemon logs every exit).
+    const daemonLog = readFileSync(join(pm2Home, 'pm2.log'), 'utf8');
+    for (const app of apps)
+      expect(daemonLog).toMatch(new RegExp(`App \\[${app.name}:\\d+\\] exited with code \\[0\\]`));
+  });
+});
