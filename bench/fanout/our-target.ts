@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { isRpcErrorBody } from '@live-im/contracts';
-import { AppProcess, deleteKeysWithPrefix, freePorts, testRedisUrl, uniqueKeyPrefix, waitFor } from '@live-im/testing';
+import {
+  deleteKeysWithPrefix,
+  ProcessGroup,
+  freePorts,
+  testRedisUrl,
+  uniqueKeyPrefix,
+  waitFor,
+} from '@live-im/testing';
 import { RunningTarget } from './plain-target';
 
 /**
@@ -26,15 +33,10 @@ interface Session {
 export async function startOurTarget(settings: OurTargetSettings): Promise<RunningTarget> {
   const keyPrefix = uniqueKeyPrefix('bench:fanout');
   const apiKey = randomBytes(24).toString('hex');
-  const apps: AppProcess[] = [];
-  const killOnExit = () => {
-    for (const app of apps) if (app.running) app.child.kill('SIGKILL');
-  };
-  process.once('exit', killOnExit);
+  const apps = new ProcessGroup();
   const stop = async () => {
     // Clients first (the run closed them), then top down, so no app logs its peers vanishing.
-    for (const app of [...apps].reverse()) await app.stop(10_000);
-    process.removeListener('exit', killOnExit);
+    await apps.stopAll(10_000);
     await deleteKeysWithPrefix(keyPrefix).catch(() => undefined);
   };
   try {
@@ -46,23 +48,13 @@ export async function startOurTarget(settings: OurTargetSettings): Promise<Runni
     const nmRouter = tcp(next());
     const nmPub = tcp(next());
     const common = { REDIS_URL: testRedisUrl(), REDIS_KEY_PREFIX: keyPrefix, LOG_LEVEL: 'warn' };
-    const start = async (
-      app: string,
-      label: string,
-      env: Record<string, string>,
-      nodeArgs: string[] = [],
-    ) => {
-      const proc = await AppProcess.start(app, {
+    const start = async (app: string, label: string, env: Record<string, string>, nodeArgs: string[] = []) =>
+      apps.start(app, {
         httpPort: next(),
         label: `bench-fanout-${label}`,
-        waitReady: false,
         nodeArgs,
         env: { ...common, INSTANCE_ID: `bench-${label}`, ...env },
       });
-      apps.push(proc);
-      await proc.waitReady(20_000);
-      return proc;
-    };
 
     const [broker, manager] = await Promise.all([
       start('rpc-broker', 'broker', { RPC_FRONTEND_BIND: brokerFrontend, RPC_BACKEND_BIND: brokerBackend }),

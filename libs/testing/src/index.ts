@@ -5,3 +5,4 @@ export * from './app-process';
 export * from './test-redis';
 export * from './recording-logger';
 export * from './movable-clock';
+export * from './process-group';

@@ -5,7 +5,7 @@ import {
   type RoomSubscriberOptions,
 } from '@live-im/broadcast';
 import type { NodeLoad, NodeState } from '@live-im/contracts';
-import { AppProcess, freePorts, RecordingLogger, waitFor } from '@live-im/testing';
+import { AppProcess, ProcessGroup, freePorts, RecordingLogger, waitFor } from '@live-im/testing';
 
 /** Short heartbeats, so a dead member is noticed within 3 × 250 ms. */
 export const FAST_HEARTBEAT_MS = 250;
@@ -147,10 +147,7 @@ export class BroadcastCluster {
   manager: ManagerProcess | undefined;
   private readonly publishers: RoomPublisher[] = [];
   private readonly subscribers: RoomSubscriber[] = [];
-  private readonly processes = new Set<AppProcess>();
-  private readonly killOnExit = () => {
-    for (const proc of this.processes) if (proc.running) proc.child.kill('SIGKILL');
-  };
+  private readonly processes = new ProcessGroup();
   private members = 0;
 
   constructor(
@@ -158,8 +155,6 @@ export class BroadcastCluster {
     private readonly options: ClusterOptions = {},
   ) {
     this.heartbeatMs = options.heartbeatMs ?? FAST_HEARTBEAT_MS;
-    // A jest run that dies must not leave processes behind.
-    process.once('exit', this.killOnExit);
   }
 
   // ---- node manager ---------------------------------------------------------------------------
@@ -342,8 +337,7 @@ export class BroadcastCluster {
       ...this.publishers.map((p) => p.close()),
       ...this.subscribers.map((s) => s.close()),
     ]);
-    await Promise.allSettled([...this.processes].map((proc) => proc.kill()));
-    process.removeListener('exit', this.killOnExit);
+    await this.processes.killAll();
   }
 
   private requireManager(): ManagerProcess {
@@ -351,21 +345,12 @@ export class BroadcastCluster {
     return this.manager;
   }
 
-  private async spawn(
+  private spawn(
     app: string,
     httpPort: number,
     label: string,
     env: Record<string, string>,
   ): Promise<AppProcess> {
-    const proc = await AppProcess.start(app, {
-      httpPort,
-      label,
-      waitReady: false,
-      env: { LOG_LEVEL: 'warn', ...env },
-    });
-    // Tracked before it is ready, so a start that times out is still torn down.
-    this.processes.add(proc);
-    await proc.waitReady(20_000);
-    return proc;
+    return this.processes.start(app, { httpPort, label, env: { LOG_LEVEL: 'warn', ...env } });
   }
 }

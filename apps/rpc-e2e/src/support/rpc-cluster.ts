@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   AppProcess,
+  ProcessGroup,
   deleteKeysWithPrefix,
   freePorts,
   RecordingLogger,
@@ -71,17 +72,12 @@ export class RpcCluster {
   private readonly clients: RpcClient[] = [];
   private readonly workers: RpcWorker[] = [];
   private readonly admins = new Map<BrokerNode, RpcClient>();
-  private readonly processes = new Set<AppProcess>();
+  private readonly processes = new ProcessGroup();
   private readonly instanceByProcess = new Map<AppProcess, string>();
-  private readonly killOnExit = () => {
-    for (const proc of this.processes) if (proc.running) proc.child.kill('SIGKILL');
-  };
   private instances = 0;
 
   constructor(readonly label: string) {
     this.keyPrefix = uniqueKeyPrefix(`e2e:${label}`);
-    // A jest run that dies must not leave brokers and services behind.
-    process.once('exit', this.killOnExit);
   }
 
   // ---- brokers --------------------------------------------------------------------------------
@@ -249,26 +245,16 @@ export class RpcCluster {
   /** Closes every client and worker, kills every process, deletes the cluster's Redis keys. */
   async close(): Promise<void> {
     await Promise.allSettled([...this.clients.map((c) => c.close()), ...this.workers.map((w) => w.close())]);
-    await Promise.allSettled([...this.processes].map((proc) => proc.kill()));
-    process.removeListener('exit', this.killOnExit);
+    await this.processes.killAll();
     await deleteKeysWithPrefix(this.keyPrefix).catch(() => undefined);
   }
 
-  private async spawn(
+  private spawn(
     app: string,
     httpPort: number,
     label: string,
     env: Record<string, string>,
   ): Promise<AppProcess> {
-    const proc = await AppProcess.start(app, {
-      httpPort,
-      label,
-      waitReady: false,
-      env: { LOG_LEVEL: 'warn', ...env },
-    });
-    // Tracked before it is ready, so a start that times out is still torn down.
-    this.processes.add(proc);
-    await proc.waitReady(20_000);
-    return proc;
+    return this.processes.start(app, { httpPort, label, env: { LOG_LEVEL: 'warn', ...env } });
   }
 }
