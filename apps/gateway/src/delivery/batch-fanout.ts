@@ -19,6 +19,7 @@ import {
   type TextBatch,
   textBatchOf,
 } from './batch-envelopes';
+import { unansweredPart } from './join-catch-up';
 import { type FanoutJob, FanoutQueue, type FanoutTarget } from './fanout-queue';
 import { ReceiptService } from './receipt-service';
 import { SlowSocketPolicy } from './slow-socket-policy';
@@ -150,7 +151,7 @@ export class BatchFanout {
       if (entry === undefined) continue;
       if (entry.answeredThrough !== undefined) {
         // Joined a moment ago: what its join answer covered is not sent again.
-        const part = this.membership.pastAnswer(entry, batch);
+        const part = unansweredPart(entry, batch);
         if (part === 'none') continue;
         if (part !== 'all') {
           session.socket.emit('batch', batchInfoOf(part), part.body);

@@ -121,13 +121,8 @@ export class RoomMembership {
     }
   }
 
-  /** What of a live batch a just-joined socket still needs (see `unansweredPart`). */
-  pastAnswer(entry: RoomEntry, batch: TextBatch): 'all' | 'none' | TextBatch {
-    return unansweredPart(entry, batch);
-  }
-
   private replay(session: SocketSession, entry: RoomEntry, batch: TextBatch): void {
-    const part = this.pastAnswer(entry, batch);
+    const part = unansweredPart(entry, batch);
     if (part === 'none') return;
     const send = part === 'all' ? batch : part;
     session.socket.emit('batch', batchInfoOf(send), send.body);
