@@ -11,6 +11,8 @@ export const BrokerEnv = BaseAppEnv.extend({
   SERVICE_GRACE_MS: envInt(1000, { min: 0, max: 600_000 }),
   MAX_QUEUE: envInt(10_000, { min: 1, max: 10_000_000 }),
   MAX_QUEUED_BYTES: envInt(64 * 1024 * 1024, { min: 1024 }),
+  /** On SIGTERM, how long to keep answering the requests held before closing anyway. */
+  DRAIN_TIMEOUT_MS: envInt(15_000, { min: 0, max: 120_000 }),
   MAX_BODY_BYTES: envInt(1024 * 1024, { min: 1, max: 256 * 1024 * 1024 }),
   BROKER_ID: z
     .string()

@@ -4,6 +4,8 @@ export interface BrokerLogger {
   info(fields: object, message: string): void;
   warn(fields: object, message: string): void;
   error(fields: object, message: string): void;
+  /** Guards the per-request debug lines; without it they are not written. */
+  isLevelEnabled?(level: 'debug'): boolean;
 }
 
 export const silentLogger: BrokerLogger = {

@@ -1,5 +1,6 @@
 import { RpcError } from '@live-im/contracts';
 import { BodyCodec } from '../protocol/codec';
+import { OK_CODE, rpcClientDuration } from '../rpc-metrics';
 
 /** What a pending entry waits for. */
 export const CallKind = {
@@ -38,6 +39,8 @@ export class PendingCall {
   resolve: (value: unknown) => void = IGNORE;
   reject: (error: RpcError) => void = IGNORE;
   observer: StreamObserver | undefined;
+  /** Monotonic ms when the caller made the call; its outcome is timed from here. */
+  startedAt = 0;
   private lastValue: unknown = undefined;
 
   constructor(
@@ -56,6 +59,7 @@ export class PendingCall {
 
   /** A value from the worker; `final` for an OK reply, not for NEXT. */
   value(value: unknown, final: boolean): void {
+    if (final) this.timeOutcome(OK_CODE);
     if (this.kind === CallKind.STREAM) {
       this.delivered = true;
       this.observer?.next(value);
@@ -70,12 +74,21 @@ export class PendingCall {
 
   /** END: the stream completed. */
   end(): void {
+    this.timeOutcome(OK_CODE);
     if (this.kind === CallKind.STREAM) this.observer?.complete();
     else this.resolve(this.lastValue);
   }
 
   fail(error: RpcError): void {
+    this.timeOutcome(error.code);
     if (this.kind === CallKind.STREAM) this.observer?.error(error);
     else this.reject(error);
+  }
+
+  /** Calls and streams only: an event's outcome is its hand-over, STATS is not an RPC. */
+  private timeOutcome(code: string): void {
+    if (this.kind === CallKind.CALL || this.kind === CallKind.STREAM) {
+      rpcClientDuration.observe(this.pattern, code, this.startedAt);
+    }
   }
 }

@@ -16,6 +16,8 @@ export const Command = {
   UNKNOWN_PEER: 0x09,
   STATS: 0x0a,
   STATS_REPLY: 0x0b,
+  /** The broker is shutting down: send it nothing new; it answers what it holds, then goes. */
+  CLOSING: 0x0c,
 } as const;
 
 export type Command = (typeof Command)[keyof typeof Command];

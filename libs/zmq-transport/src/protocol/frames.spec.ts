@@ -12,6 +12,7 @@ import {
   packPairs,
   readHeader,
   RequestMeta,
+  traceOfRequestMeta,
   unpackPairs,
 } from './frames';
 
@@ -45,6 +46,12 @@ describe('LRPC/1 frames', () => {
     it('round-trips', () => {
       expect(decodeRequestMeta(encodeRequestMeta(meta))).toEqual(meta);
       expect(decodeRequestMeta(encodeRequestMeta({ ...meta, traceId: '' }))).toEqual({ ...meta, traceId: '' });
+    });
+
+    it('gives the trace id straight from the meta', () => {
+      const patternLen = Buffer.byteLength(meta.pattern);
+      expect(traceOfRequestMeta(encodeRequestMeta(meta), patternLen)).toBe(meta.traceId);
+      expect(traceOfRequestMeta(encodeRequestMeta({ ...meta, traceId: '' }), patternLen)).toBe('');
     });
 
     it('matches the example of docs/rpc-protocol.md byte for byte', () => {

@@ -103,6 +103,12 @@ export function serviceOfRequestMeta(buf: Buffer, patternLen: number): string {
   return buf.toString('latin1', 11, dot === -1 || dot > end ? end : dot);
 }
 
+/** The trace id of a well-formed request meta ('' when it has none); for the broker's log lines. */
+export function traceOfRequestMeta(buf: Buffer, patternLen: number): string {
+  const traceAt = 11 + patternLen;
+  return buf.toString('utf8', traceAt + 1, traceAt + 1 + (buf[traceAt] as number));
+}
+
 /** Rewrites id and remaining timeout of a request meta in place (the broker's hop). */
 export function rewriteRequestMeta(buf: Buffer, id: number, timeoutMs: number): void {
   buf.writeUInt32LE(id >>> 0, 0);

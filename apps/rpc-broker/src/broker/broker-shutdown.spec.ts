@@ -1,0 +1,131 @@
+import { RpcClient, RpcWorker, SILENT_LOGGER as SILENT } from '@live-im/zmq-transport';
+import { Broker } from './broker';
+import { startBroker } from './__tests__/peers';
+
+const HEARTBEAT_MS = 100;
+
+/** Both ports of a running broker, so a restarted one can bind the same endpoints. */
+function endpointsOf(broker: Broker): { frontendBind: string; backendBind: string } {
+  return { frontendBind: broker.frontendEndpoint!, backendBind: broker.backendEndpoint! };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * docs/rpc-protocol.md "Broker shutdown": a broker stopped gracefully tells its clients CLOSING,
+ * answers what it holds and only then closes, so restarting the brokers one at a time fails no
+ * call — not even a non-idempotent one that cannot be re-sent.
+ */
+describe('Broker shutdown (CLOSING)', () => {
+  const brokers: Broker[] = [];
+  let worker: RpcWorker;
+  let client: RpcClient;
+
+  afterEach(async () => {
+    await client?.close();
+    await worker?.close();
+    for (const broker of brokers.splice(0)) await broker.close();
+  });
+
+  async function cluster(): Promise<void> {
+    brokers.push(await startBroker({ heartbeatMs: HEARTBEAT_MS, brokerId: 'b1' }));
+    brokers.push(await startBroker({ heartbeatMs: HEARTBEAT_MS, brokerId: 'b2' }));
+    worker = new RpcWorker({
+      brokers: brokers.map((b) => b.backendEndpoint!),
+      service: 'slow',
+      instance: 'slow-1',
+      version: '1.0.0',
+      capacity: 64,
+      heartbeatMs: HEARTBEAT_MS,
+      logger: SILENT,
+      // Long enough that every drain finds calls in flight.
+      dispatch: (_pattern, payload, request) => {
+        setTimeout(() => request.value(payload, true), 150);
+      },
+    });
+    worker.start();
+    client = new RpcClient({
+      brokers: brokers.map((b) => b.frontendEndpoint!),
+      heartbeatMs: HEARTBEAT_MS,
+      defaultTimeoutMs: 5000,
+      logger: SILENT,
+    });
+    client.start();
+    await waitUntil(() => client.liveBrokers === 2);
+    // Both brokers know the worker before load starts.
+    await Promise.all([0, 1].map(() => client.call('slow.echo', { warm: true })));
+  }
+
+  async function waitUntil(check: () => boolean, timeoutMs = 5000): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (!check()) {
+      if (Date.now() > until) throw new Error('condition not met in time');
+      await sleep(10);
+    }
+  }
+
+  it('restarting each broker in turn under load fails no non-idempotent call', async () => {
+    await cluster();
+    let sent = 0;
+    const failures: string[] = [];
+    let running = true;
+    const load = (async () => {
+      const inFlight = new Set<Promise<unknown>>();
+      while (running) {
+        const n = sent++;
+        const call = client
+          .call('slow.echo', { n }) // not idempotent: a lost call could not be re-sent
+          .then((value) => {
+            if ((value as { n: number }).n !== n) failures.push(`call ${n} got a wrong answer`);
+          })
+          .catch((error: Error) => failures.push(`call ${n}: ${error.message}`))
+          .finally(() => inFlight.delete(call));
+        inFlight.add(call);
+        await sleep(2);
+      }
+      await Promise.all(inFlight);
+    })();
+
+    for (const index of [0, 1]) {
+      const old = brokers[index]!;
+      const endpoints = endpointsOf(old);
+      await sleep(200);
+      const heldAtStart = old.dispatcher.inFlightCount;
+      await old.drainAndClose({ settleMs: HEARTBEAT_MS, maxWaitMs: 5000 });
+      expect(heldAtStart).toBeGreaterThan(0);
+      // The replacement binds the same endpoints; clients and the worker reconnect by themselves.
+      brokers[index] = await startBroker({ heartbeatMs: HEARTBEAT_MS, brokerId: `b${index + 1}-new`, ...endpoints });
+      await waitUntil(() => client.liveBrokers === 2);
+    }
+    await sleep(300);
+    running = false;
+    await load;
+
+    expect(failures).toEqual([]);
+    expect(sent).toBeGreaterThan(200);
+    // The restarted brokers carry calls again.
+    expect(brokers.map((b) => b.counters.requests).every((n) => n > 0)).toBe(true);
+  });
+
+  it('a client that never heard CLOSING still gets it in answer to a PING, and no PONG', async () => {
+    await cluster();
+    const [draining] = brokers;
+    const closed = draining!.drainAndClose({ settleMs: 300, maxWaitMs: 1000 });
+    expect(draining!.isRunning).toBe(false);
+    // A second client arriving mid-drain treats that broker as not live.
+    const late = new RpcClient({
+      brokers: [draining!.frontendEndpoint!, brokers[1]!.frontendEndpoint!],
+      heartbeatMs: HEARTBEAT_MS,
+      logger: SILENT,
+    });
+    late.start();
+    try {
+      await sleep(150);
+      expect(late.liveBrokers).toBe(1);
+      await expect(late.call('slow.echo', { n: 1 })).resolves.toEqual({ n: 1 });
+    } finally {
+      await late.close();
+      await closed;
+    }
+  });
+});
