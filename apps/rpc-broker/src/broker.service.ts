@@ -8,6 +8,8 @@ import { BrokerMetrics } from './broker-metrics';
 @Injectable()
 export class BrokerService implements OnApplicationBootstrap, OnApplicationShutdown {
   readonly broker: Broker;
+  private readonly drainSettleMs: number;
+  private readonly drainMaxMs: number;
 
   constructor(@Inject(BROKER_CONFIG) config: BrokerConfig, metrics: BrokerMetrics) {
     this.broker = new Broker({
@@ -24,14 +26,18 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
       hooks: { onDispatch: (residenceMs) => metrics.observeDispatch(residenceMs) },
     });
     metrics.track(this.broker);
+    // Requests sent just before a client heard CLOSING arrive within a heartbeat at the latest.
+    this.drainSettleMs = config.HEARTBEAT_MS;
+    this.drainMaxMs = config.DRAIN_TIMEOUT_MS;
   }
 
   onApplicationBootstrap(): Promise<void> {
     return this.broker.start();
   }
 
+  /** Drains first (clients move their new calls to the other brokers), then closes. */
   onApplicationShutdown(): Promise<void> {
-    return this.broker.close();
+    return this.broker.drainAndClose({ settleMs: this.drainSettleMs, maxWaitMs: this.drainMaxMs });
   }
 
   get isRunning(): boolean {

@@ -4,3 +4,4 @@ export * from './redis.module';
 export * from './redis.health';
 export * from './lua-script';
 export * from './redis.env';
+export * from './redis-command-metrics';

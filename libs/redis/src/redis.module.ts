@@ -3,6 +3,7 @@ import { HealthIndicatorService } from '@nestjs/terminus';
 import Redis from 'ioredis';
 import { RedisHealthIndicator } from './redis.health';
 import { RedisKeys } from './redis-keys';
+import { timeRedisCommands } from './redis-command-metrics';
 import { REDIS, REDIS_OPTIONS, RedisModuleOptions } from './redis.tokens';
 
 export function createRedisClient(url: string): Redis {
@@ -25,7 +26,8 @@ export class RedisModule implements OnApplicationShutdown {
       module: RedisModule,
       providers: [
         { provide: REDIS_OPTIONS, useValue: options },
-        { provide: REDIS, useFactory: () => createRedisClient(options.url) },
+        // Every command of the app's client feeds redis_command_duration_seconds (/metrics).
+        { provide: REDIS, useFactory: () => timeRedisCommands(createRedisClient(options.url)) },
         { provide: RedisKeys, useValue: new RedisKeys(options.keyPrefix) },
         HealthIndicatorService,
         RedisHealthIndicator,

@@ -18,3 +18,4 @@ export * from './nest/rpc-handler.decorator';
 export * from './nest/zmq-rpc.module';
 export * from './nest/run-rpc-worker';
 export * from './socket/serial-sender';
+export * from './rpc-metrics';

@@ -31,7 +31,16 @@ export interface BrokerOptions extends Partial<DispatchLimits> {
   clock?: () => number;
 }
 
-type BrokerState = 'new' | 'running' | 'closing' | 'closed';
+type BrokerState = 'new' | 'running' | 'draining' | 'closing' | 'closed';
+
+export interface DrainOptions {
+  /** The least time to keep serving after CLOSING, for requests already on their way. */
+  settleMs: number;
+  /** The most time to wait for requests held to be answered before closing anyway. */
+  maxWaitMs: number;
+}
+
+const DRAIN_POLL_MS = 20;
 
 /** How long close() waits for replies already queued to reach ZeroMQ. */
 const CLOSE_FLUSH_MS = 200;
@@ -87,7 +96,12 @@ export class Broker {
       onSendError: (dest, command, frames, error) => this.onBackendSendError(dest, command, frames, error),
     });
     this.dispatcher = new Dispatcher(this.limits, this.frontendOut, this.backendOut, options.hooks, this.log);
-    this.frontendHandler = new FrontendHandler(this.dispatcher, this.frontendOut, () => this.stats());
+    this.frontendHandler = new FrontendHandler(
+      this.dispatcher,
+      this.frontendOut,
+      () => this.stats(),
+      () => this.state === 'draining',
+    );
     this.backendHandler = new BackendHandler(this.dispatcher, this.backendOut);
   }
 
@@ -152,10 +166,35 @@ export class Broker {
     return this.dispatcher.services(this.clock());
   }
 
+  /**
+   * Graceful shutdown (docs/rpc-protocol.md "Broker shutdown"): tells every client CLOSING so its
+   * new calls go to the other brokers, keeps dispatching and answering what it holds or what was
+   * already on its way, and closes once nothing is queued or in flight (after settleMs at least,
+   * maxWaitMs at most). Readiness turns false at once.
+   */
+  async drainAndClose(options: DrainOptions): Promise<void> {
+    if (this.state !== 'running') return this.close();
+    this.state = 'draining';
+    for (const client of this.dispatcher.clients.all()) {
+      this.frontendOut.pushMessage(client.routingId, Command.CLOSING);
+    }
+    const startedAt = this.clock();
+    this.log.info({ brokerId: this.options.brokerId, clients: this.dispatcher.clients.size }, 'broker draining');
+    let held = this.heldRequests();
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+      held = this.heldRequests();
+      const waited = this.clock() - startedAt;
+      if ((held === 0 && waited >= options.settleMs) || waited >= options.maxWaitMs) break;
+    }
+    if (held > 0) this.log.warn({ brokerId: this.options.brokerId, held }, 'drain timed out with requests held');
+    await this.close();
+  }
+
   /** Stops the timers, gives queued replies a moment to leave, closes both sockets. Idempotent. */
   async close(): Promise<void> {
     if (this.state === 'closing' || this.state === 'closed') return;
-    const wasRunning = this.state === 'running';
+    const wasRunning = this.active;
     this.state = 'closing';
     for (const timer of this.timers) clearInterval(timer);
     if (wasRunning) {
@@ -175,13 +214,22 @@ export class Broker {
     this.log.info({ brokerId: this.options.brokerId }, 'broker closed');
   }
 
+  /** Reading, dispatching and answering: running, or draining before a close. */
+  private get active(): boolean {
+    return this.state === 'running' || this.state === 'draining';
+  }
+
+  private heldRequests(): number {
+    return this.dispatcher.inFlightCount + this.dispatcher.queuedCount;
+  }
+
   /** The one reader of a socket. It never throws: a bad message is counted by the handler, a bug is logged. */
   private async readLoop(
     socket: Router,
     name: string,
     handle: (frames: Buffer[], now: number) => void,
   ): Promise<void> {
-    while (this.state === 'running') {
+    while (this.active) {
       try {
         for await (const frames of socket) {
           try {
@@ -192,7 +240,7 @@ export class Broker {
         }
         return;
       } catch (error) {
-        if (this.state !== 'running' || socket.closed) return;
+        if (!this.active || socket.closed) return;
         this.log.error({ socket: name, err: error }, 'socket receive failed; reading on');
         await new Promise((resolve) => setImmediate(resolve));
       }
@@ -222,13 +270,13 @@ export class Broker {
   }
 
   private onBackendSendError(dest: Buffer | null, command: Command, frames: Buffer[], error: unknown): void {
-    if (dest === null || this.state !== 'running') return;
+    if (dest === null || !this.active) return;
     const worker = this.dispatcher.workers.get(dest.toString('latin1'));
     if (!worker) return;
     const code = errorCode(error);
     // A REQUEST the worker could not take would wait forever for a reply: treat any failure as fatal.
     if (code !== 'EHOSTUNREACH' && command !== Command.REQUEST) {
-      this.log.warn({ instance: worker.announcement.instance, command, code }, 'send to worker failed');
+      this.log.warn({ worker: worker.announcement.instance, command, code }, 'send to worker failed');
       return;
     }
     if (command === Command.REQUEST) this.dispatcher.markUndelivered(worker, frames);
@@ -236,7 +284,7 @@ export class Broker {
   }
 
   private onFrontendSendError(dest: Buffer | null, command: Command, frames: Buffer[], error: unknown): void {
-    if (dest === null || this.state !== 'running') return;
+    if (dest === null || !this.active) return;
     if (command === Command.REPLY) this.dispatcher.counters.undeliverable += frames.length / 2;
     const code = errorCode(error);
     if (code === 'EHOSTUNREACH') {

@@ -23,6 +23,7 @@ import { BrokerCounters, type BrokerStats, type ServiceStats } from './broker-st
 import { ClientRegistry, type ClientPeer } from './client-registry';
 import { ErrorReplies, type BrokerErrorCode } from './error-replies';
 import { PendingRequest } from './pending-request';
+import { RequestOutcomeLog, requestFields } from './request-outcome-log';
 import type { QueueBudget, ServiceQueue } from './service-queue';
 import { SERVICE_NAME, type WorkerAnnouncement } from './worker-announcement';
 import type { WorkerPeer } from './worker-peer';
@@ -55,6 +56,7 @@ export class Dispatcher {
   /** Requests held by workers, by the broker-wide id they were dispatched with. */
   private readonly inFlight = new Map<number, PendingRequest>();
   private readonly errors: ErrorReplies;
+  private readonly outcomes: RequestOutcomeLog;
   private lastRequestId = 0;
   private dispatchSeq = 0;
 
@@ -66,6 +68,7 @@ export class Dispatcher {
     private readonly log: BrokerLogger = silentLogger,
   ) {
     this.errors = new ErrorReplies(limits);
+    this.outcomes = new RequestOutcomeLog(log);
   }
 
   /** Bytes of request bodies waiting in queues. */
@@ -77,6 +80,13 @@ export class Dispatcher {
     return this.inFlight.size;
   }
 
+  /** Requests waiting in service queues, all services together. */
+  get queuedCount(): number {
+    let queued = 0;
+    for (const service of this.workers.services()) queued += service.queued;
+    return queued;
+  }
+
   // ---- requests and replies -------------------------------------------------------------------
 
   /** One (meta, body) pair of a client's REQUEST whose meta is known to be well-formed. */
@@ -84,11 +94,13 @@ export class Dispatcher {
     this.counters.requests += 1;
     if (body.length > this.limits.maxBodyBytes) {
       this.counters.tooLarge += 1;
+      this.outcomes.write('info', meta, { bytes: body.length }, 'request refused: PAYLOAD_TOO_LARGE', now);
       this.answerError(client, head.id, head.flags, ErrorCode.PAYLOAD_TOO_LARGE);
       return;
     }
     if (head.timeoutMs === 0) {
       this.counters.expired += 1;
+      this.outcomes.write('info', meta, {}, 'request arrived expired: DEADLINE_EXCEEDED', now);
       this.answerError(client, head.id, head.flags, ErrorCode.DEADLINE_EXCEEDED);
       return;
     }
@@ -98,6 +110,7 @@ export class Dispatcher {
       // No worker can ever announce a name outside the READY grammar: fail now, not after the grace.
       if (!SERVICE_NAME.test(name)) {
         this.counters.serviceUnavailable += 1;
+        this.outcomes.write('info', meta, {}, 'request for no valid service: SERVICE_UNAVAILABLE', now);
         this.answerError(client, head.id, head.flags, ErrorCode.SERVICE_UNAVAILABLE);
         return;
       }
@@ -110,6 +123,13 @@ export class Dispatcher {
       (service.queued >= this.limits.maxQueue || this.budget.bytes + body.length > this.limits.maxQueuedBytes)
     ) {
       this.counters.overloaded += 1;
+      this.outcomes.write(
+        'warn',
+        meta,
+        { service: name, queued: service.queued },
+        'request refused: OVERLOADED',
+        now,
+      );
       this.answerError(client, head.id, head.flags, ErrorCode.OVERLOADED);
       return;
     }
@@ -163,6 +183,13 @@ export class Dispatcher {
       const req = service.dequeue() as PendingRequest;
       if (req.deadline - now < 1) {
         this.counters.expired += 1;
+        this.outcomes.write(
+          'info',
+          req.meta,
+          { service: req.service },
+          'request expired in queue: DEADLINE_EXCEEDED',
+          now,
+        );
         this.answerError(req.client, req.clientRequestId, req.flags, ErrorCode.DEADLINE_EXCEEDED);
         continue;
       }
@@ -176,6 +203,12 @@ export class Dispatcher {
     req.worker = worker;
     if (req.dispatchCount > 0) this.counters.redispatched += 1;
     req.dispatchCount += 1;
+    if (this.log.isLevelEnabled?.('debug') === true) {
+      this.log.debug(
+        { ...requestFields(req.meta), worker: worker.announcement.instance, attempt: req.dispatchCount },
+        'request dispatched',
+      );
+    }
     worker.inFlight.pushBack(req);
     worker.lastDispatchSeq = ++this.dispatchSeq;
     this.inFlight.set(id, req);
@@ -207,7 +240,7 @@ export class Dispatcher {
     this.log.info(
       {
         service: announcement.service,
-        instance: announcement.instance,
+        worker: announcement.instance,
         capacity: announcement.capacity,
         known,
       },
@@ -220,7 +253,7 @@ export class Dispatcher {
   /** DRAIN: no more work for this worker; what it holds still completes. */
   drainWorker(worker: WorkerPeer): void {
     if (!worker.draining)
-      this.log.info({ service: worker.service, instance: worker.announcement.instance }, 'worker draining');
+      this.log.info({ service: worker.service, worker: worker.announcement.instance }, 'worker draining');
     worker.draining = true;
   }
 
@@ -247,15 +280,36 @@ export class Dispatcher {
         const service = this.workers.obtainService(req.service);
         service.requeueFirst(req);
         touched.add(service);
+        this.outcomes.write(
+          'info',
+          req.meta,
+          { worker: worker.announcement.instance, reason },
+          'request requeued: its worker is gone',
+          now,
+        );
       } else if (req.isEvent) {
         this.counters.eventsLost += 1;
+        this.outcomes.write(
+          'warn',
+          req.meta,
+          { worker: worker.announcement.instance, reason },
+          'event lost with its worker',
+          now,
+        );
       } else {
         this.counters.workerLost += 1;
+        this.outcomes.write(
+          'warn',
+          req.meta,
+          { worker: worker.announcement.instance, reason },
+          'request failed: WORKER_LOST',
+          now,
+        );
         this.answerError(req.client, req.clientRequestId, req.flags, ErrorCode.WORKER_LOST);
       }
     }
     this.log.warn(
-      { service: worker.service, instance: worker.announcement.instance, reason, inFlight: lost },
+      { service: worker.service, worker: worker.announcement.instance, reason, inFlight: lost },
       'worker removed',
     );
     for (const service of touched) this.dispatchWaiting(service, now);
@@ -307,10 +361,24 @@ export class Dispatcher {
           if (req.deadline - now < 1) {
             service.remove(req);
             this.counters.expired += 1;
+            this.outcomes.write(
+              'info',
+              req.meta,
+              { service: req.service },
+              'request expired in queue: DEADLINE_EXCEEDED',
+              now,
+            );
             this.answerError(req.client, req.clientRequestId, req.flags, ErrorCode.DEADLINE_EXCEEDED);
           } else if (!serviceable && now - req.waitingSince >= this.limits.serviceGraceMs) {
             service.remove(req);
             this.counters.serviceUnavailable += 1;
+            this.outcomes.write(
+              'warn',
+              req.meta,
+              { service: req.service },
+              'no worker for the service: SERVICE_UNAVAILABLE',
+              now,
+            );
             this.answerError(req.client, req.clientRequestId, req.flags, ErrorCode.SERVICE_UNAVAILABLE);
           }
         }

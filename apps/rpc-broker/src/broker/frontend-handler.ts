@@ -14,6 +14,8 @@ export class FrontendHandler {
     private readonly dispatcher: Dispatcher,
     private readonly out: PeerOutbox,
     private readonly stats: () => BrokerStats,
+    /** While the broker drains, clients are told CLOSING instead of PONG, and after a request. */
+    private readonly closing: () => boolean = () => false,
   ) {}
 
   /** `frames[0]` is the routing id the ROUTER prepended. */
@@ -47,12 +49,14 @@ export class FrontendHandler {
             now,
           );
         }
+        // Sent before the client heard CLOSING: served, and the client is told again.
+        if (this.closing()) this.out.pushMessage(routingId, Command.CLOSING);
         return;
       }
       case Command.PING:
         expectFrames(frames, 2);
         this.dispatcher.clients.touch(routingId, routingId.toString('latin1'), now);
-        this.out.pushMessage(routingId, Command.PONG);
+        this.out.pushMessage(routingId, this.closing() ? Command.CLOSING : Command.PONG);
         return;
       case Command.STATS: {
         expectFrames(frames, 3);

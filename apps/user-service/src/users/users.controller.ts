@@ -1,31 +1,35 @@
 import { Controller } from '@nestjs/common';
 import { RpcRequest, RpcResponse, UserRpc } from '@live-im/contracts';
 import { RpcHandler } from '@live-im/zmq-transport';
+import { UserMetrics } from './user-metrics';
 import { UsersService } from './users.service';
 
 /** UserRpc over the broker. The transport has validated each request against its contract. */
 @Controller()
 export class UsersController {
-  constructor(private readonly users: UsersService) {}
+  constructor(
+    private readonly users: UsersService,
+    private readonly metrics: UserMetrics,
+  ) {}
 
   @RpcHandler(UserRpc.register)
   register(req: RpcRequest<typeof UserRpc.register>): Promise<RpcResponse<typeof UserRpc.register>> {
-    return this.users.register(req);
+    return this.metrics.count('register', this.users.register(req));
   }
 
   @RpcHandler(UserRpc.login)
   login(req: RpcRequest<typeof UserRpc.login>): Promise<RpcResponse<typeof UserRpc.login>> {
-    return this.users.login(req);
+    return this.metrics.count('login', this.users.login(req));
   }
 
   @RpcHandler(UserRpc.guest)
   guest(req: RpcRequest<typeof UserRpc.guest>): Promise<RpcResponse<typeof UserRpc.guest>> {
-    return this.users.guest(req);
+    return this.metrics.count('guest', this.users.guest(req));
   }
 
   @RpcHandler(UserRpc.verifyToken)
   verifyToken(req: RpcRequest<typeof UserRpc.verifyToken>): Promise<RpcResponse<typeof UserRpc.verifyToken>> {
-    return this.users.verifyToken(req);
+    return this.metrics.count('verifyToken', this.users.verifyToken(req));
   }
 
   @RpcHandler(UserRpc.getProfile)

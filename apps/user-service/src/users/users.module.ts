@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { Clock } from '@live-im/bootstrap';
 import { PasswordHasher } from './password-hasher';
 import { TOKEN_SETTINGS, TokenService, TokenSettings } from './token.service';
+import { UserMetrics } from './user-metrics';
 import { UserStore } from './user.store';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
@@ -19,6 +20,7 @@ export class UsersModule {
         PasswordHasher,
         TokenService,
         UserStore,
+        UserMetrics,
         UsersService,
       ],
     };

@@ -8,6 +8,7 @@ import { BrokerStateListener, BrokerStateListeners } from '../socket/broker-stat
 import { monotonicMs } from '../socket/clock';
 import { TransportLogger } from '../socket/transport-logger';
 import { BrokerStats } from '../protocol/stats-reply';
+import { trackRpcClient, untrackRpcClient } from '../rpc-metrics';
 import { CallKind, PendingCall, StreamObserver } from './pending-call';
 import { PendingCalls } from './pending-calls';
 
@@ -57,6 +58,8 @@ export class RpcClient {
   malformed = 0;
   private readonly links: BrokerLink[];
   private readonly live: boolean[];
+  /** Brokers that announced CLOSING: no new calls; their calls in flight are still answered. */
+  private readonly closing: boolean[];
   private readonly pending = new PendingCalls();
   /** Calls with no broker yet (none live, or their send was refused); flushed on every change. */
   private waiting: PendingCall[] = [];
@@ -87,12 +90,15 @@ export class RpcClient {
       onMessage: (link: BrokerLink, frames: Buffer[]) => this.onMessage(link, frames),
       // A PING at once makes a fresh broker live without waiting a heartbeat period.
       onConnected: (link: BrokerLink) => link.send(Command.PING),
+      // Also ends a CLOSING broker's turn: the next one on this endpoint is live on its first PONG.
       onDisconnected: (link: BrokerLink) => this.markDead(link, 'connection lost'),
       onUnsent: (link: BrokerLink, command: Command, frames: Buffer[]) => this.onUnsent(link, command, frames),
     };
     const linkOptions = { lingerMs: this.lingerMs, logger: this.logger };
     this.links = options.brokers.map((endpoint, index) => new BrokerLink(index, endpoint, handlers, linkOptions));
     this.live = this.links.map(() => false);
+    this.closing = this.links.map(() => false);
+    trackRpcClient(this);
   }
 
   /** Connects every DEALER and starts the timers; idempotent, and done by the first call anyway. */
@@ -216,6 +222,7 @@ export class RpcClient {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    untrackRpcClient(this);
     clearInterval(this.heartbeatTimer);
     clearInterval(this.sweepTimer);
     for (const call of this.pending.takeAll()) call.fail(clientClosed());
@@ -242,7 +249,10 @@ export class RpcClient {
     if (kind === CallKind.EVENT) flags |= RequestFlag.EVENT;
     const timeoutMs = options.timeoutMs ?? this.defaultTimeoutMs;
     const id = this.pending.allocateId();
-    return new PendingCall(id, kind, pattern, flags, codec, traceId, body, monotonicMs() + timeoutMs, -1);
+    const now = monotonicMs();
+    const call = new PendingCall(id, kind, pattern, flags, codec, traceId, body, now + timeoutMs, -1);
+    call.startedAt = now;
+    return call;
   }
 
   private submit(call: PendingCall): void {
@@ -303,19 +313,36 @@ export class RpcClient {
   }
 
   private onMessage(link: BrokerLink, frames: Buffer[]): void {
-    // Any message is a sign of life, even one we cannot read.
-    if (!this.live[link.index]) this.markLive(link);
-    let command: Command;
+    let command: Command | undefined;
     try {
       command = readHeader(frames[0]);
     } catch {
-      this.malformed += 1;
+      command = undefined;
+    }
+    if (command === Command.CLOSING && frames.length === 1) {
+      this.markClosing(link);
       return;
     }
+    // Any other message is a sign of life, even one we cannot read, unless the broker is going away.
+    if (!this.live[link.index] && !this.closing[link.index]) this.markLive(link);
     if (command === Command.REPLY) this.onReply(frames);
     else if (command === Command.STATS_REPLY) this.onStatsReply(frames);
     else if (command !== Command.PONG || frames.length !== 1) this.malformed += 1;
   }
+
+  /**
+   * A broker shutting down gracefully (docs/rpc-protocol.md "Broker shutdown"): new calls go to
+   * the other brokers from now on, while the calls it already holds stay with it until answered.
+   */
+  private markClosing(link: BrokerLink): void {
+    if (this.closing[link.index] || this.closed) return;
+    this.closing[link.index] = true;
+    const wasLive = this.live[link.index];
+    this.live[link.index] = false;
+    this.logger.log(`rpc: broker ${link.endpoint} is closing; new calls go elsewhere`);
+    if (wasLive) this.stateListeners.emit({ endpoint: link.endpoint, index: link.index, up: false });
+  }
+
 
   private onReply(message: Buffer[]): void {
     const metas: ReplyMeta[] = [];
@@ -403,7 +430,8 @@ export class RpcClient {
     const deadAfter = DEAD_AFTER_HEARTBEATS * this.heartbeatMs;
     for (const link of this.links) {
       link.send(Command.PING);
-      if (!stalled && this.live[link.index] && link.silentForMs(now) > deadAfter) {
+      const watched = this.live[link.index] || this.closing[link.index];
+      if (!stalled && watched && link.silentForMs(now) > deadAfter) {
         this.markDead(link, 'silent for 3 heartbeats');
       }
     }
@@ -421,12 +449,17 @@ export class RpcClient {
     this.flushWaiting();
   }
 
-  /** Its idempotent calls move to another broker; the others' outcome is unknown: WORKER_LOST. */
+  /**
+   * Live or closing, the broker is gone: its idempotent calls move to another broker; the others'
+   * outcome is unknown: WORKER_LOST.
+   */
   private markDead(link: BrokerLink, reason: string): void {
-    if (!this.live[link.index] || this.closed) return;
+    const wasLive = this.live[link.index];
+    if ((!wasLive && !this.closing[link.index]) || this.closed) return;
     this.live[link.index] = false;
+    this.closing[link.index] = false;
     this.logger.warn(`rpc: broker ${link.endpoint} is dead (${reason})`);
-    this.stateListeners.emit({ endpoint: link.endpoint, index: link.index, up: false });
+    if (wasLive) this.stateListeners.emit({ endpoint: link.endpoint, index: link.index, up: false });
     for (const call of this.pending.carriedBy(link.index)) {
       call.broker = -1;
       const resendable = call.kind !== CallKind.STATS && (call.flags & RequestFlag.IDEMPOTENT) !== 0 && !call.delivered;

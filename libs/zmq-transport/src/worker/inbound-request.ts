@@ -2,6 +2,7 @@ import { ErrorCode, isRpcErrorBody, RpcError } from '@live-im/contracts';
 import { BodyCodec, JsonCodec } from '../protocol/codec';
 import { Command, ReplyStatus, RequestFlag } from '../protocol/command';
 import { encodeReplyMeta } from '../protocol/frames';
+import { OK_CODE, rpcServerDuration } from '../rpc-metrics';
 import { BrokerLink, describe } from '../socket/broker-link';
 
 /** How a handler answers one request. Only the first final answer counts. */
@@ -28,6 +29,8 @@ const EMPTY = Buffer.alloc(0);
  * back through the broker it came from, with that broker's id, in the codec it came in).
  */
 export class InboundRequest implements ReplyWriter {
+  /** Monotonic ms when its handler was started (0 until then); the reply is timed from here. */
+  startedAt = 0;
   private done = false;
   private body: Buffer | undefined;
 
@@ -82,7 +85,7 @@ export class InboundRequest implements ReplyWriter {
       return;
     }
     this.link.sendPair(Command.REPLY, encodeReplyMeta(this.id, final ? ReplyStatus.OK : ReplyStatus.NEXT, this.codec.id), body);
-    if (final) this.finish();
+    if (final) this.finish(OK_CODE);
   }
 
   end(): void {
@@ -92,26 +95,28 @@ export class InboundRequest implements ReplyWriter {
       return;
     }
     this.link.sendPair(Command.REPLY, encodeReplyMeta(this.id, ReplyStatus.END, this.codec.id), EMPTY);
-    this.finish();
+    this.finish(OK_CODE);
   }
 
   fail(error: unknown): void {
     if (this.done) return;
     if (!(error instanceof RpcError) && !isRpcErrorBody(error)) this.owner.unexpected(this, error);
+    const rpcError = RpcError.from(error);
     if (this.isEvent) {
-      this.acknowledgeEvent();
+      this.acknowledgeEvent(rpcError.code);
       return;
     }
-    sendError(this.link, this.id, RpcError.from(error));
-    this.finish();
+    sendError(this.link, this.id, rpcError);
+    this.finish(rpcError.code);
   }
 
-  private acknowledgeEvent(): void {
+  private acknowledgeEvent(code: string = OK_CODE): void {
     this.link.sendPair(Command.REPLY, encodeReplyMeta(this.id, ReplyStatus.OK, JsonCodec.id), EMPTY);
-    this.finish();
+    this.finish(code);
   }
 
-  private finish(): void {
+  private finish(code: string): void {
+    if (this.startedAt > 0) rpcServerDuration.observe(this.pattern, code, this.startedAt);
     this.done = true;
     this.owner.replied(this);
   }

@@ -6,6 +6,7 @@ import { BrokerLink, describe } from '../socket/broker-link';
 import { BrokerStateListener, BrokerStateListeners } from '../socket/broker-state';
 import { monotonicMs } from '../socket/clock';
 import { TransportLogger } from '../socket/transport-logger';
+import { registerRpcMetrics } from '../rpc-metrics';
 import { InboundRequest, RequestOwner, sendError } from './inbound-request';
 
 /** The owner's handling of one request: answer through `request` (a ReplyWriter), now or later. */
@@ -106,6 +107,7 @@ export class RpcWorker implements RequestOwner {
       pid: process.pid,
     };
     this.ready = Buffer.from(JSON.stringify(this.announcement));
+    registerRpcMetrics();
     const handlers = {
       onMessage: (link: BrokerLink, frames: Buffer[]) => this.onMessage(this.session(link), frames),
       onConnected: (link: BrokerLink) => this.announce(this.session(link)),
@@ -272,7 +274,8 @@ export class RpcWorker implements RequestOwner {
 
   private begin(session: BrokerSession, request: InboundRequest): void {
     session.inFlight += 1;
-    if (monotonicMs() >= request.deadline) {
+    request.startedAt = monotonicMs();
+    if (request.startedAt >= request.deadline) {
       request.fail(new RpcError(ErrorCode.DEADLINE_EXCEEDED, 'deadline passed before the handler started'));
       return;
     }
