@@ -8,29 +8,64 @@ export interface LoggerSettings {
   instance?: string;
 }
 
-/** Secrets never reach a log line, wherever they sit in a logged object. */
-export const REDACTED_PATHS = [
+/**
+ * Keys whose values are secrets (passwords, tokens, API keys, session cookies). Code should not log
+ * payloads at all; these keys are the safety net for the objects that are logged.
+ */
+export const SECRET_KEYS = [
   'password',
-  '*.password',
   'token',
-  '*.token',
+  'accessToken',
+  'refreshToken',
   'secret',
-  '*.secret',
-  'req.headers.authorization',
-  'req.headers.cookie',
-  'req.headers["x-api-key"]',
+  'apiKey',
+  'jwt',
+  'authorization',
+  'cookie',
+  'x-api-key',
+] as const;
+
+/** A redact path for `key` under `prefix`, bracketed when the key is not an identifier. */
+function pathOf(prefix: string, key: string): string {
+  if (!/^[A-Za-z_$][\w$]*$/.test(key)) return `${prefix}["${key}"]`;
+  return prefix === '' ? key : `${prefix}.${key}`;
+}
+
+/**
+ * Secrets never reach a log line. Every secret key is covered at the top and one level down
+ * (`payload.password`, `headers.authorization`); deeper, only the shapes that are really logged
+ * (pino-http's request and response, a Socket.IO handshake). pino cannot redact at any depth, and
+ * each intermediate wildcard costs every line several microseconds, so code never logs payloads.
+ */
+export const REDACTED_PATHS: readonly string[] = [
+  ...SECRET_KEYS.flatMap((key) => [pathOf('', key), pathOf('*', key)]),
+  ...['req.headers', 'req.body', 'req.query', 'res.headers', 'handshake.auth', 'handshake.headers'].flatMap(
+    (prefix) => SECRET_KEYS.map((key) => pathOf(prefix, key)),
+  ),
+  'res.headers["set-cookie"]',
+  '*.*.password',
 ];
+
+const chindings = pino.symbols.chindingsSym;
+
+/** True when a child logger already binds `reqId` (pino-http's request logger does). */
+function bindsRequestId(logger: Logger): boolean {
+  const bound = (logger as unknown as Record<symbol, unknown>)[chindings];
+  return typeof bound === 'string' && bound.includes('"reqId":');
+}
 
 export function loggerOptions(settings: LoggerSettings): LoggerOptions {
   return {
     level: settings.level,
     base: { app: settings.app, instance: settings.instance ?? String(process.pid) },
     timestamp: pino.stdTimeFunctions.isoTime,
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
     formatters: { level: (label) => ({ level: label }) },
-    mixin() {
+    mixin(_fields, _level, logger) {
       const reqId = RequestContext.currentId();
-      return reqId === undefined ? {} : { reqId };
+      // A line names its request once: a bound reqId is not written a second time. pino merges
+      // into the returned object, so it is a fresh one every time.
+      return reqId === undefined || bindsRequestId(logger) ? {} : { reqId };
     },
   };
 }

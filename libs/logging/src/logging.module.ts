@@ -21,6 +21,8 @@ export class LoggingModule {
               const given = req.headers['x-request-id'];
               return typeof given === 'string' && REQUEST_ID.test(given) ? given : newRequestId();
             },
+            // Lines written during a request carry `reqId`, like every other line, not the whole request.
+            quietReqLogger: true,
             // Probes and scrapes every few seconds would drown the useful lines.
             autoLogging: { ignore: (req: IncomingMessage) => /^\/(health|metrics)/.test(req.url ?? '') },
           },
@@ -30,3 +32,6 @@ export class LoggingModule {
     };
   }
 }
+
+/** The request-aware pino logger Nest injects (`@Optional() log?: PinoLogger`), for guarded debug lines. */
+export { PinoLogger } from 'nestjs-pino';

@@ -86,7 +86,7 @@ describe('BroadcastNode over loopback tcp', () => {
     try {
       sub.subscribe(roomTopic('live'));
       await waitFor(() => node.subscriptions.rooms === 1, 'the subscription');
-      // The baseline: the first message waits the hold, then the lane starts at seq 1.
+      // Seq 1 starts the lane at once: nothing lower exists.
       await push.send(pushFrames([important('live', 1)]));
       await waitFor(() => received.length === 1, 'the baseline frame');
       // Worker B's seq 3 overtakes worker A's seq 2.

@@ -1,4 +1,4 @@
-import { rendezvousOwner } from '@live-im/broadcast';
+import { decodeMessageMeta, LANE_NAMES, type MessageMeta, rendezvousOwner } from '@live-im/broadcast';
 import type { NodeLoad, Topology } from '@live-im/contracts';
 import { performance } from 'node:perf_hooks';
 import { Pull, XPublisher } from 'zeromq';
@@ -69,7 +69,25 @@ export class BroadcastNode implements ClusterNode {
       this.merger.counters.sendFailures += 1;
       this.log.warn({ err: error }, 'XPUB refused a frame');
     });
-    this.merger = new RoomMerger(this.limits, (frames) => this.out.push(frames), options.onBatch);
+    this.merger = new RoomMerger(
+      this.limits,
+      (frames) => this.out.push(frames),
+      options.onBatch,
+      this.log.isLevelEnabled === undefined ? undefined : (meta) => this.traced(meta),
+    );
+  }
+
+  /** A message that names its request: at debug level, a line follows it from publisher to node. */
+  private traced(meta: Buffer): void {
+    if (this.log.isLevelEnabled?.('debug') !== true) return;
+    let decoded: MessageMeta;
+    try {
+      decoded = decodeMessageMeta(meta);
+    } catch {
+      return; // A trace id with a forbidden character: the message still goes, unlogged.
+    }
+    const { traceId, roomId, lane, seq } = decoded;
+    this.log.debug({ reqId: traceId, roomId, lane: LANE_NAMES[lane], seq }, 'message received');
   }
 
   async start(): Promise<void> {

@@ -1,4 +1,12 @@
-import { decodeBatchMeta, LaneCode, roomOfTopic, rendezvousOwner, type BatchMeta } from '@live-im/broadcast';
+import {
+  decodeBatchMeta,
+  decodeMessageMeta,
+  LaneCode,
+  roomOfTopic,
+  rendezvousOwner,
+  type BatchMeta,
+  type MessageMeta,
+} from '@live-im/broadcast';
 import { important, normal, pushFrames } from './__tests__/push-frames';
 import { DEFAULT_MERGE_LIMITS, type MergeLimits } from './merge-limits';
 import { LANE_IDLE_RESET_MS, MAX_PARKED_PER_LANE } from './room-lane';
@@ -24,6 +32,30 @@ function setup(limits: Partial<MergeLimits> = {}) {
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 describe('RoomMerger', () => {
+  it('takes messages whose meta carries a trace id like any other, and shows them to the trace observer', () => {
+    const out: Published[] = [];
+    const traced: MessageMeta[] = [];
+    const merger = new RoomMerger(
+      { ...DEFAULT_MERGE_LIMITS, reorderHoldMs: 0 },
+      (frames) => {
+        const [topic, meta, body] = frames as [Buffer, Buffer, Buffer];
+        const envelopes = JSON.parse(body.toString()) as Array<{ seq: number }>;
+        out.push({
+          roomId: roomOfTopic(topic)!,
+          meta: decodeBatchMeta(meta),
+          seqs: envelopes.map((e) => e.seq),
+        });
+      },
+      undefined,
+      (meta) => traced.push(decodeMessageMeta(meta)),
+    );
+    merger.setSubscribers('a', 1, 0);
+    merger.acceptPush(pushFrames([{ ...important('a', 1), traceId: 'trace-1' }, important('a', 2)]), 0);
+    expect(out.map((p) => p.seqs)).toEqual([[1, 2]]);
+    expect(traced).toEqual([{ roomId: 'a', lane: LaneCode.important, seq: 1, traceId: 'trace-1' }]);
+    expect(merger.counters).toMatchObject({ msgsIn: 2, malformed: 0 });
+  });
+
   it('does no merge work for rooms without subscribers and counts their messages', () => {
     const { merger, out } = setup();
     merger.acceptPush(pushFrames([normal('a', 1), important('a', 1)]), 0);
@@ -201,7 +233,7 @@ const frameOf = (lane: LaneCode, firstSeq: number, lastSeq: number, seqs = range
 describe('RoomMerger seq order per room lane', () => {
   const HOLD = 40;
 
-  /** A room whose lanes have their baselines (normal at 1, important at 1), nothing published yet. */
+  /** A room whose lanes started at seq 1 (normal and important), nothing published yet. */
   function started(limits: Partial<MergeLimits> = {}) {
     const { merger, out } = setup({ reorderHoldMs: HOLD, ...limits });
     merger.setSubscribers('a', 1, 0);
@@ -227,6 +259,24 @@ describe('RoomMerger seq order per room lane', () => {
     merger.acceptPush(pushFrames([important('a', 23)]), 50);
     expect(out).toHaveLength(1);
     expect(merger.counters).toMatchObject({ late: 1, outOfOrder: 0, reorderGaps: 0 });
+  });
+
+  it('starts a lane whose first message is seq 1 at once (nothing lower exists) and pulls in what waited', () => {
+    const { merger, out } = setup({ reorderHoldMs: HOLD });
+    merger.setSubscribers('a', 1, 0);
+    // Worker B's seq 2 came first and waits as a baseline; worker A's seq 1 ends the wait.
+    merger.acceptPush(pushFrames([important('a', 2)]), 0);
+    expect(out).toEqual([]);
+    merger.acceptPush(pushFrames([important('a', 1), important('a', 3)]), 5);
+    expect(out).toEqual([{ roomId: 'a', ...frameOf(LaneCode.important, 1, 3) }]);
+    // A new room's first gift leaves in the turn it arrived.
+    merger.setSubscribers('b', 1, 5);
+    merger.acceptPush(pushFrames([important('b', 1)]), 6);
+    expect(out[1]).toEqual({ roomId: 'b', ...frameOf(LaneCode.important, 1, 1) });
+    // The stale hold of seq 2 releases nothing more.
+    merger.expire(HOLD + 10);
+    expect(out).toHaveLength(2);
+    expect(merger.counters).toMatchObject({ late: 0, outOfOrder: 0, reorderGaps: 0 });
   });
 
   it('passes messages in order straight through: important in the same turn, normal in the merge window', () => {
@@ -427,7 +477,6 @@ describe('RoomMerger seq order per room lane', () => {
     // The room's log was reset: seq 1 again, after another silent minute.
     const later = 100 + 2 * LANE_IDLE_RESET_MS;
     merger.acceptPush(pushFrames([important('a', 1)]), later);
-    merger.expire(later + HOLD);
     expect(out[2]).toEqual({ roomId: 'a', ...frameOf(LaneCode.important, 1, 1) });
     expect(merger.counters.late).toBe(0);
   });

@@ -1,7 +1,7 @@
 import { BCAST_VERSION, BroadcastCommand, FrameError, LaneCode, unpackPairs } from '@live-im/broadcast';
 import { HoldDeadlines } from './hold-deadlines';
 import { MAX_MESSAGES_PER_FRAME, type MergeLimits } from './merge-limits';
-import { scanMessageMeta } from './message-meta-scan';
+import { ROOM_ID_OFFSET, scanMessageMeta } from './message-meta-scan';
 import { emptyNodeCounters, type NodeCounters } from './node-counters';
 import { LANE_IDLE_RESET_MS, MAX_PARKED_PER_LANE, type RoomLane } from './room-lane';
 import type { RoomLanes } from './room-lanes';
@@ -18,6 +18,9 @@ export type FramePublisher = (frames: Buffer[]) => void;
 
 /** Called once per frame published; keep it cheap (it runs on the hot path). */
 export type BatchObserver = (lane: LaneCode, count: number) => void;
+
+/** Called for each well-formed message whose meta carries a trace id (for debug log lines). */
+export type TracedMessageObserver = (meta: Buffer) => void;
 
 /**
  * The ordering and merge logic of a broadcast node, free of sockets and timers: PUSH messages in,
@@ -50,6 +53,7 @@ export class RoomMerger {
     private readonly limits: MergeLimits,
     private readonly publish: FramePublisher,
     private readonly onBatch?: BatchObserver,
+    private readonly onTraced?: TracedMessageObserver,
   ) {
     this.maxMessages = Math.min(limits.maxMessages, MAX_MESSAGES_PER_FRAME);
     this.holdMs = Math.max(0, limits.reorderHoldMs);
@@ -80,6 +84,7 @@ export class RoomMerger {
     }
     this.turn += 1;
     const counters = this.counters;
+    const onTraced = this.onTraced;
     for (let i = 0; i < pairs.length; i += 2) {
       const meta = pairs[i] as Buffer;
       const body = pairs[i + 1] as Buffer;
@@ -89,6 +94,7 @@ export class RoomMerger {
         counters.malformed += 1;
         continue;
       }
+      if (onTraced !== undefined && meta.length !== ROOM_ID_OFFSET + (meta[9] as number)) onTraced(meta);
       const important = meta[0] === IMPORTANT;
       const seq = meta.readDoubleLE(1);
       counters.msgsIn += 1;
@@ -184,6 +190,15 @@ export class RoomMerger {
       counters.late += 1;
       return;
     }
+    if (lane.next === 0 && seq === 1) {
+      // Seqs start at 1, so nothing lower can be behind it: a new room's stream starts here
+      // without the baseline wait (its first gift leaves this turn), and pulls in what waited.
+      this.startAt(lane, 1);
+      lane.next = 2;
+      this.pass(lane, body, now);
+      if (lane.parked.size > 0) this.drainParked(lane, now);
+      return;
+    }
     if (!lane.parked.insert(seq, body, now)) {
       counters.late += 1;
       return;
@@ -219,9 +234,14 @@ export class RoomMerger {
       this.counters.reorderGaps += 1;
       this.counters.reorderSkippedSeqs += to - lane.next;
     }
-    lane.next = to;
-    lane.batch.firstSeq = to;
+    this.startAt(lane, to);
     this.drainParked(lane, now);
+  }
+
+  /** The lane's seq stream (re)starts at `seq`: its next frame's range begins there. */
+  private startAt(lane: RoomLane, seq: number): void {
+    lane.next = seq;
+    lane.batch.firstSeq = seq;
   }
 
   /** Passes on the parked messages that have become the lane's next seqs. */

@@ -20,7 +20,7 @@ export class RoomTable {
   /** The room a meta names, given the hash scanMessageMeta returned for it. */
   findByMeta(meta: Buffer, hash: number): RoomLanes | undefined {
     let room = this.buckets.get(hash);
-    const idLength = meta.length - ROOM_ID_OFFSET;
+    const idLength = meta[9] as number;
     while (room !== undefined) {
       const id = room.idBytes;
       if (id.length === idLength) {

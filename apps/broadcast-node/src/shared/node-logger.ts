@@ -4,6 +4,8 @@ export interface NodeLogger {
   info(fields: object, message: string): void;
   warn(fields: object, message: string): void;
   error(fields: object, message: string): void;
+  /** Guards the per-message debug lines; without it they are not written. */
+  isLevelEnabled?(level: 'debug'): boolean;
 }
 
 export const silentLogger: NodeLogger = {

@@ -6,6 +6,7 @@ import {
   encodeBatchMeta,
   encodeMessageMeta,
   FrameError,
+  isTraceId,
   joinJsonBodies,
   readBcastHeader,
   roomOfTopic,
@@ -29,6 +30,33 @@ describe('BCAST/1 frames', () => {
     const badChar = Buffer.from(buf);
     badChar[10] = 0x20;
     expect(() => decodeMessageMeta(badChar)).toThrow(FrameError);
+  });
+
+  it('carries an optional trace id after the room id, and still reads metas without one', () => {
+    const meta = { roomId: 'room-1', lane: LaneCode.normal, seq: 9, traceId: 'trace-Ab_9' };
+    const buf = encodeMessageMeta(meta);
+    expect(buf.length).toBe(10 + 6 + 1 + 10);
+    expect(buf[16]).toBe(10);
+    expect(decodeMessageMeta(buf)).toEqual(meta);
+    const plain = decodeMessageMeta(encodeMessageMeta({ roomId: 'room-1', lane: LaneCode.normal, seq: 9 }));
+    expect(plain).not.toHaveProperty('traceId');
+    expect(() => encodeMessageMeta({ ...meta, traceId: 'with space' })).toThrow(FrameError);
+    expect(() => encodeMessageMeta({ ...meta, traceId: 'x'.repeat(65) })).toThrow(FrameError);
+    expect(() => decodeMessageMeta(buf.subarray(0, buf.length - 1))).toThrow(FrameError);
+    expect(() => decodeMessageMeta(Buffer.concat([buf, Buffer.from('x')]))).toThrow(FrameError);
+    const empty = Buffer.concat([buf.subarray(0, 16), Buffer.from([0])]);
+    expect(() => decodeMessageMeta(empty)).toThrow(FrameError);
+    const badChar = Buffer.from(buf);
+    badChar[20] = 0x22;
+    expect(() => decodeMessageMeta(badChar)).toThrow(FrameError);
+  });
+
+  it('takes only request ids that fit a meta as trace ids', () => {
+    expect(isTraceId('0a1b2c3d4e5f')).toBe(true);
+    expect(isTraceId(undefined)).toBe(false);
+    expect(isTraceId('')).toBe(false);
+    expect(isTraceId('é')).toBe(false);
+    expect(isTraceId('x'.repeat(65))).toBe(false);
   });
 
   it('round trips a batch meta and checks its seq range', () => {

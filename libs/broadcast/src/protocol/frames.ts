@@ -24,26 +24,54 @@ export function readBcastHeader(frame: Buffer | undefined): BroadcastCommand {
 }
 
 const ROOM_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const TRACE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** What a publisher says of one message: its room, lane and seq. */
+/** What a publisher says of one message: its room, lane and seq, and the request that made it. */
 export interface MessageMeta {
   roomId: string;
   lane: LaneCode;
   seq: number;
+  /** The request id (`reqId` in every log line) of the call that produced the message; for logs only. */
+  traceId?: string;
+}
+
+/** Whether a request id fits a message meta; one that does not is left out (it only serves logs). */
+export function isTraceId(value: string | undefined): value is string {
+  return value !== undefined && TRACE_ID.test(value);
 }
 
 export function encodeMessageMeta(meta: MessageMeta): Buffer {
   if (!ROOM_ID.test(meta.roomId)) throw new FrameError('room id must match [A-Za-z0-9_-]{1,64}');
-  const buf = Buffer.allocUnsafe(10 + meta.roomId.length);
+  const trace = meta.traceId;
+  if (trace !== undefined && !isTraceId(trace))
+    throw new FrameError('trace id must match [A-Za-z0-9_-]{1,64}');
+  const roomEnd = 10 + meta.roomId.length;
+  const buf = Buffer.allocUnsafe(roomEnd + (trace === undefined ? 0 : 1 + trace.length));
   buf[0] = meta.lane;
   buf.writeDoubleLE(meta.seq, 1);
   buf[9] = meta.roomId.length;
   buf.write(meta.roomId, 10, 'latin1');
+  if (trace !== undefined) {
+    buf[roomEnd] = trace.length;
+    buf.write(trace, roomEnd + 1, 'latin1');
+  }
   return buf;
 }
 
-function isRoomIdByte(b: number): boolean {
-  return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x5f || b === 0x2d;
+function isIdByte(b: number): boolean {
+  return (
+    (b >= 0x30 && b <= 0x39) ||
+    (b >= 0x41 && b <= 0x5a) ||
+    (b >= 0x61 && b <= 0x7a) ||
+    b === 0x5f ||
+    b === 0x2d
+  );
+}
+
+function checkIdBytes(buf: Buffer, from: number, to: number, what: string): void {
+  for (let i = from; i < to; i += 1) {
+    if (!isIdByte(buf[i] as number)) throw new FrameError(`${what} has a forbidden character`);
+  }
 }
 
 export function decodeMessageMeta(buf: Buffer): MessageMeta {
@@ -53,11 +81,17 @@ export function decodeMessageMeta(buf: Buffer): MessageMeta {
   const seq = buf.readDoubleLE(1);
   if (!Number.isSafeInteger(seq) || seq < 1) throw new FrameError('seq must be a positive integer');
   const roomIdLen = buf[9] as number;
-  if (roomIdLen < 1 || roomIdLen > 64 || buf.length !== 10 + roomIdLen) throw new FrameError('bad room id length');
-  for (let i = 10; i < buf.length; i += 1) {
-    if (!isRoomIdByte(buf[i] as number)) throw new FrameError('room id has a forbidden character');
-  }
-  return { lane: lane as LaneCode, seq, roomId: buf.toString('latin1', 10) };
+  const roomEnd = 10 + roomIdLen;
+  if (roomIdLen < 1 || roomIdLen > 64 || buf.length < roomEnd) throw new FrameError('bad room id length');
+  checkIdBytes(buf, 10, roomEnd, 'room id');
+  const meta: MessageMeta = { lane: lane as LaneCode, seq, roomId: buf.toString('latin1', 10, roomEnd) };
+  if (buf.length === roomEnd) return meta;
+  const traceLen = buf[roomEnd] as number;
+  if (traceLen < 1 || traceLen > 64 || buf.length !== roomEnd + 1 + traceLen)
+    throw new FrameError('bad trace id length');
+  checkIdBytes(buf, roomEnd + 1, buf.length, 'trace id');
+  meta.traceId = buf.toString('latin1', roomEnd + 1);
+  return meta;
 }
 
 /** `r:<roomId>:` — the trailing colon keeps `r:room1` from matching `r:room12`. */

@@ -71,9 +71,9 @@ export class NodePushLink {
   }
 
   /** Appends one message to the open batch; false when dropped (closed or queue full). */
-  append(lane: LaneCode, seq: number, roomIdBytes: Buffer, body: Buffer): boolean {
+  append(lane: LaneCode, seq: number, roomIdBytes: Buffer, body: Buffer, traceId?: string): boolean {
     if (this.closed) return false;
-    const size = PublishBatch.sizeOf(roomIdBytes, body);
+    const size = PublishBatch.sizeOf(roomIdBytes, body, traceId);
     if (this.queuedBytes + size > this.options.maxQueuedBytes) {
       this.counters.overflow += 1;
       return false;
@@ -87,7 +87,7 @@ export class NodePushLink {
       batch = new PublishBatch(Math.min(this.options.maxBatchBytes, Math.max(size, this.lastBatchBytes * 1.25)));
       this.open = batch;
     }
-    batch.append(lane, seq, roomIdBytes, body);
+    batch.append(lane, seq, roomIdBytes, body, traceId);
     this.queuedBytes += size;
     this.schedule();
     return true;

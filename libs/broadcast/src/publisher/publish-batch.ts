@@ -4,7 +4,8 @@ const MIN_CAPACITY = 4096;
 
 /**
  * Frame 1 of a PUBLISH message, written in place: records `u32 length, bytes`, alternating message
- * meta (lane u8, seq f64, roomIdLen u8, roomId) and body — the bytes packPairs would make from
+ * meta (lane u8, seq f64, roomIdLen u8, roomId, and traceLen u8, traceId when there is a request id)
+ * and body — the bytes packPairs would make from
  * [meta, body, ...], without a meta Buffer or an array entry per message. The buffer grows by
  * doubling; its first size follows the previous batch, so a steady stream rarely copies.
  */
@@ -23,23 +24,33 @@ export class PublishBatch {
   }
 
   /** Bytes one message adds to a batch. */
-  static sizeOf(roomIdBytes: Buffer, body: Buffer): number {
-    return 4 + 10 + roomIdBytes.length + 4 + body.length;
+  static sizeOf(roomIdBytes: Buffer, body: Buffer, traceId?: string): number {
+    return 4 + 10 + roomIdBytes.length + (traceId === undefined ? 0 : 1 + traceId.length) + 4 + body.length;
   }
 
-  /** `roomIdBytes` is the validated latin1 room id (the caller checks it once per room). */
-  append(lane: LaneCode, seq: number, roomIdBytes: Buffer, body: Buffer): void {
+  /**
+   * `roomIdBytes` is the validated latin1 room id (the caller checks it once per room), `traceId`
+   * a request id that passed isTraceId, or undefined.
+   */
+  append(lane: LaneCode, seq: number, roomIdBytes: Buffer, body: Buffer, traceId?: string): void {
     const roomIdLen = roomIdBytes.length;
-    const size = 4 + 10 + roomIdLen + 4 + body.length;
+    const traceBytes = traceId === undefined ? 0 : 1 + traceId.length;
+    const metaLen = 10 + roomIdLen + traceBytes;
+    const size = 4 + metaLen + 4 + body.length;
     if (this.length + size > this.buffer.length) this.grow(this.length + size);
     const buf = this.buffer;
     let at = this.length;
-    buf.writeUInt32LE(10 + roomIdLen, at);
+    buf.writeUInt32LE(metaLen, at);
     buf[at + 4] = lane;
     buf.writeDoubleLE(seq, at + 5);
     buf[at + 13] = roomIdLen;
     roomIdBytes.copy(buf, at + 14);
     at += 14 + roomIdLen;
+    if (traceId !== undefined) {
+      buf[at] = traceId.length;
+      buf.write(traceId, at + 1, 'latin1');
+      at += traceBytes;
+    }
     buf.writeUInt32LE(body.length, at);
     body.copy(buf, at + 4);
     this.length = at + 4 + body.length;

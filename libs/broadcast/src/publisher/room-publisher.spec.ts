@@ -62,6 +62,24 @@ describe('PublishBatch', () => {
     expect(decodeMessageMeta(parts[8] as Buffer)).toEqual({ roomId: 'room-7', lane: 1, seq: 5 });
     expect((parts[9] as Buffer).equals(body)).toBe(true);
   });
+
+  it('writes a trace id into the meta when there is one', () => {
+    const batch = new PublishBatch(0);
+    const room = Buffer.from('room-7', 'latin1');
+    batch.append(0, 1, room, Buffer.from('{}'), 'trace-1');
+    batch.append(0, 2, room, Buffer.from('{}'));
+    const parts = unpackPairs(batch.finish());
+    expect(batch.bytes).toBe(
+      PublishBatch.sizeOf(room, Buffer.from('{}'), 'trace-1') + PublishBatch.sizeOf(room, Buffer.from('{}')),
+    );
+    expect(decodeMessageMeta(parts[0] as Buffer)).toEqual({
+      roomId: 'room-7',
+      lane: 0,
+      seq: 1,
+      traceId: 'trace-1',
+    });
+    expect(decodeMessageMeta(parts[2] as Buffer)).toEqual({ roomId: 'room-7', lane: 0, seq: 2 });
+  });
 });
 
 describe('RoomPublisher', () => {

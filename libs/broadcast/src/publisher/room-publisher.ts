@@ -3,7 +3,7 @@ import { BroadcastLogger } from '../socket/broadcast-logger';
 import { Lane, LANE_CODES } from '../lane';
 import { ClusterMembership } from '../membership/cluster-membership';
 import { LaneCode } from '../protocol/commands';
-import { encodeMessageMeta, FrameError } from '../protocol/frames';
+import { encodeMessageMeta, FrameError, isTraceId } from '../protocol/frames';
 import { rendezvousOwner } from '../protocol/rendezvous';
 import { NodePushLink, NodePushLinkCounters, NodePushLinkOptions } from './node-push-link';
 
@@ -15,6 +15,11 @@ export interface RoomPublication {
   seq: number;
   /** The UTF-8 JSON envelope (`RoomMessage`); sent as is, never parsed. */
   body: Buffer;
+  /**
+   * The request id of the call that produced the message, so the node's log lines can name it.
+   * Left out when it is not `[A-Za-z0-9_-]{1,64}` (it only serves logs).
+   */
+  traceId?: string;
 }
 
 export interface RoomPublisherOptions {
@@ -112,7 +117,8 @@ export class RoomPublisher {
       this.noRoute += 1;
       return false;
     }
-    if (!link.append(lane, message.seq, route.roomIdBytes, message.body)) return false;
+    const traceId = isTraceId(message.traceId) ? message.traceId : undefined;
+    if (!link.append(lane, message.seq, route.roomIdBytes, message.body, traceId)) return false;
     this.published += 1;
     return true;
   }

@@ -6,6 +6,8 @@ export interface TestMessage {
   lane: 'normal' | 'important';
   seq: number;
   body?: string;
+  /** The request id a publisher may add to the meta. */
+  traceId?: string;
 }
 
 /** The PUSH frames of a batch of messages, as a publisher sends them. */
@@ -13,7 +15,12 @@ export function pushFrames(messages: TestMessage[]): Buffer[] {
   const parts: Buffer[] = [];
   for (const m of messages) {
     parts.push(
-      encodeMessageMeta({ roomId: m.roomId, lane: m.lane === 'important' ? LaneCode.important : LaneCode.normal, seq: m.seq }),
+      encodeMessageMeta({
+        roomId: m.roomId,
+        lane: m.lane === 'important' ? LaneCode.important : LaneCode.normal,
+        seq: m.seq,
+        traceId: m.traceId,
+      }),
       Buffer.from(m.body ?? JSON.stringify({ seq: m.seq, lane: m.lane })),
     );
   }
