@@ -30,6 +30,7 @@ import { RoomMembership } from './socket/room-membership';
 import { SessionRegistry } from './socket/session-registry';
 import { SocketConnections } from './socket/socket-connections';
 import { SocketServerHost } from './socket/socket-server.host';
+import { subscriberLoadOf } from './socket/subscriber-load';
 
 /** The gateway proper: Socket.IO edge, delivery, presence, and the HTTP API. */
 @Module({})
@@ -46,15 +47,17 @@ export class GatewayModule {
         GatewayRpc,
         {
           provide: RoomSubscriber,
-          useFactory: () =>
+          useFactory: (tracker: PresenceTracker, sessions: SessionRegistry) =>
             new RoomSubscriber({
               id: config.INSTANCE_ID,
               region: config.REGION,
               managerRouter: config.NM_ROUTER,
               managerPub: config.NM_PUB,
               heartbeatMs: config.HEARTBEAT_MS,
+              subscriberLoad: subscriberLoadOf(tracker, sessions),
               logger: new Logger(RoomSubscriber.name),
             }),
+          inject: [PresenceTracker, SessionRegistry],
         },
         { provide: PresenceTracker, useFactory: () => new PresenceTracker() },
         {

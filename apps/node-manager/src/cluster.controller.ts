@@ -1,3 +1,4 @@
+import type { ClusterSeries } from '@live-im/contracts';
 import { Controller, Get } from '@nestjs/common';
 import type { ClusterView } from './membership';
 import { NodeManagerService } from './node-manager.service';
@@ -10,5 +11,11 @@ export class ClusterController {
   @Get()
   cluster(): ClusterView {
     return this.service.cluster();
+  }
+
+  /** The last minutes of message rates per lane and viewers, one sample a second, for the dashboard's charts. */
+  @Get('series')
+  series(): ClusterSeries {
+    return this.service.series();
   }
 }

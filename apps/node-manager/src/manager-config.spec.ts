@@ -1,4 +1,5 @@
 import { parseConfig } from '@live-im/config';
+import { join } from 'node:path';
 import { NodeManagerEnv } from './manager-config';
 
 describe('NodeManagerEnv', () => {
@@ -29,5 +30,13 @@ describe('NodeManagerEnv', () => {
     expect(() => parseConfig(NodeManagerEnv, { HEARTBEAT_MS: '1000', DEAD_AFTER_MS: '1000' })).toThrow(
       /DEAD_AFTER_MS: must be greater than HEARTBEAT_MS/,
     );
+  });
+
+  it('defaults DASHBOARD_DIST_DIR to dist/apps/cluster-dashboard under the working directory, made absolute', () => {
+    expect(parseConfig(NodeManagerEnv, {}).DASHBOARD_DIST_DIR).toBe(join(process.cwd(), 'dist/apps/cluster-dashboard'));
+    expect(parseConfig(NodeManagerEnv, { DASHBOARD_DIST_DIR: 'some/where' }).DASHBOARD_DIST_DIR).toBe(
+      join(process.cwd(), 'some/where'),
+    );
+    expect(() => parseConfig(NodeManagerEnv, { DASHBOARD_DIST_DIR: '  ' })).toThrow(/DASHBOARD_DIST_DIR/);
   });
 });

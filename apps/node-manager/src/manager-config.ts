@@ -1,4 +1,5 @@
 import { BaseAppEnv, envEndpoint, envInt, envPort } from '@live-im/config';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { LIVENESS_INTERVALS } from './membership';
 
@@ -11,6 +12,13 @@ export const NodeManagerEnv = BaseAppEnv.extend({
   /** Unset: LIVENESS_INTERVALS heartbeats, so it follows a changed HEARTBEAT_MS. */
   DEAD_AFTER_MS: z.coerce.number().int().min(20).max(600_000).optional(),
   ACTIVATE_TIMEOUT_MS: envInt(10_000, { min: 0, max: 600_000 }),
+  /** The built cluster dashboard (apps/cluster-dashboard); served at /dashboard when its index.html exists. */
+  DASHBOARD_DIST_DIR: z
+    .string()
+    .trim()
+    .min(1, 'must be a folder path')
+    .default(join(process.cwd(), 'dist/apps/cluster-dashboard'))
+    .transform((dir) => resolve(dir)),
 })
   .transform((env) => ({ ...env, DEAD_AFTER_MS: env.DEAD_AFTER_MS ?? LIVENESS_INTERVALS * env.HEARTBEAT_MS }))
   // A member heartbeating on time must never look dead.

@@ -1,3 +1,4 @@
+import type { ClusterSeries } from '@live-im/contracts';
 import { createLogger } from '@live-im/logging';
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { NODE_MANAGER_CONFIG, type NodeManagerConfig } from './manager-config';
@@ -33,5 +34,9 @@ export class NodeManagerService implements OnApplicationBootstrap, OnApplication
 
   cluster(): ClusterView {
     return this.manager.cluster();
+  }
+
+  series(): ClusterSeries {
+    return this.manager.series();
   }
 }

@@ -1,4 +1,5 @@
-import type { MemberKind, NodeLoad, NodeState, TopologyNode } from '@live-im/contracts';
+import type { MemberKind, NodeLoad, NodeState, SubscriberLoad, TopologyNode } from '@live-im/contracts';
+import type { Audience, ClusterHistory, DepartedMemberView, LaneRates } from '../history';
 import { missingListeners } from './activation-gate';
 import { isNodeKind, type Member } from './member';
 import type { MemberCounts } from './member-registry';
@@ -13,6 +14,8 @@ export interface ClusterNodeView extends TopologyNode {
   /** From the node's last heartbeat that carried one; null before the first. */
   load: NodeLoad | null;
   loadAgeMs: number | null;
+  /** Messages per second by lane over the last history sample; null without a recent load. */
+  rates: LaneRates | null;
   /** Relays: the nodes they report connected to. */
   connected?: string[];
   /** Joining nodes: the members that must still report them connected before they turn active. */
@@ -27,6 +30,9 @@ export interface ClusterMemberView {
   lastSeenMsAgo: number;
   /** Subscribers: the nodes (or relays) they report connected to. */
   connected?: string[];
+  /** Subscribers: their last subscriber load (null before the first, or from a gateway that sends none). */
+  subscriberLoad?: SubscriberLoad | null;
+  loadAgeMs?: number | null;
 }
 
 /** GET /cluster. */
@@ -49,6 +55,10 @@ export interface ClusterView {
   members: ClusterMemberView[];
   membersByKind: MemberCounts;
   counters: ManagerCounters;
+  /** Viewers, connections and top rooms summed over the subscribers with a fresh load. */
+  audience: Audience;
+  /** Members no longer listed, kept a while so that a death stays visible. */
+  departed: DepartedMemberView[];
 }
 
 export interface ManagerIdentity {
@@ -62,11 +72,12 @@ export function clusterView(
   membership: Membership,
   counters: ManagerCounters,
   identity: ManagerIdentity,
+  history: ClusterHistory,
   now: number,
 ): ClusterView {
   const { registry, book, timings } = membership;
   // Every change is committed as it happens, so the registry's nodes are the current version's.
-  const nodes = registry.nodes().map((node) => nodeView(node, membership, now));
+  const nodes = registry.nodes().map((node) => nodeView(node, membership, history, now));
   const members = [...registry.values()]
     .filter((m) => !isNodeKind(m.kind))
     .sort((a, b) => (a.id < b.id ? -1 : 1))
@@ -88,16 +99,19 @@ export function clusterView(
     members,
     membersByKind: registry.counts(),
     counters,
+    audience: history.audience(registry.values(), now),
+    departed: history.departed(now),
   };
 }
 
-function nodeView(member: Member, membership: Membership, now: number): ClusterNodeView {
+function nodeView(member: Member, membership: Membership, history: ClusterHistory, now: number): ClusterNodeView {
   const view: ClusterNodeView = {
     ...topologyNode(member),
     lastSeenMsAgo: Math.round(now - member.lastSeen),
     inStateForMs: Math.round(now - member.stateSince),
     load: member.load,
-    loadAgeMs: member.loadAt === null ? null : Math.round(now - member.loadAt),
+    loadAgeMs: loadAge(member, now),
+    rates: history.latestRates(member.id) ?? null,
   };
   if (member.kind === 'relay') view.connected = [...member.connected];
   if (member.state === 'joining') view.waitingFor = missingListeners(member, membership.registry);
@@ -112,6 +126,14 @@ function memberView(member: Member, now: number): ClusterMemberView {
     state: member.state,
     lastSeenMsAgo: Math.round(now - member.lastSeen),
   };
-  if (member.kind === 'subscriber') view.connected = [...member.connected];
+  if (member.kind === 'subscriber') {
+    view.connected = [...member.connected];
+    view.subscriberLoad = member.subscriberLoad;
+    view.loadAgeMs = loadAge(member, now);
+  }
   return view;
+}
+
+function loadAge(member: Member, now: number): number | null {
+  return member.loadAt === null ? null : Math.round(now - member.loadAt);
 }

@@ -1,4 +1,4 @@
-import type { MemberKind, NodeLoad, NodeState } from '@live-im/contracts';
+import type { MemberKind, NodeLoad, NodeState, SubscriberLoad } from '@live-im/contracts';
 
 /** The kinds listed in the topology; subscribers and publishers are tracked but not listed. */
 export type NodeKind = 'broadcast' | 'relay';
@@ -26,6 +26,9 @@ export interface Member {
   lastSeen: number;
   /** The load of the last heartbeat that carried one. */
   load: NodeLoad | null;
+  /** Subscribers: the subscriber load of the last heartbeat that carried one. */
+  subscriberLoad: SubscriberLoad | null;
+  /** When `load` or `subscriberLoad` last arrived. */
   loadAt: number | null;
   /** Node ids from the last heartbeat that carried `connected` (subscribers and relays). */
   connected: Set<string>;

@@ -325,3 +325,21 @@ describe('Membership: replies', () => {
     expect(body(reply)).toEqual({ topology: h.membership.book.current });
   });
 });
+
+describe('Membership: subscriber load', () => {
+  it('keeps the last subscriber load, across heartbeats without one and a re-registration', () => {
+    const h = new MembershipHarness();
+    h.register('gw-1', 'subscriber');
+    const load = { connections: 3, rooms: 1, viewers: 2, topRooms: [{ roomId: 'room-a', viewers: 2 }] };
+    h.clock.advance(10);
+    h.beat('gw-1', { subscriberLoad: load });
+    const at = h.clock.now();
+    h.clock.advance(10);
+    h.beat('gw-1', { connected: [] });
+    h.reregister('gw-1');
+    const member = h.membership.registry.get('gw-1');
+    expect(member?.subscriberLoad).toEqual(load);
+    expect(member?.loadAt).toBe(at);
+    expect(member?.load).toBeNull();
+  });
+});

@@ -74,6 +74,7 @@ export class Membership {
       stateSince: continues && previous ? previous.stateSince : now,
       lastSeen: now,
       load: previous?.load ?? null,
+      subscriberLoad: previous?.subscriberLoad ?? null,
       loadAt: previous?.loadAt ?? null,
       // A new socket may be a new process: what it listens to is known from its next heartbeat.
       connected: sameSocket ? previous.connected : new Set(),
@@ -103,6 +104,10 @@ export class Membership {
     member.heartbeats += 1;
     if (body.load) {
       member.load = body.load;
+      member.loadAt = now;
+    }
+    if (body.subscriberLoad) {
+      member.subscriberLoad = body.subscriberLoad;
       member.loadAt = now;
     }
     if (body.connected) {

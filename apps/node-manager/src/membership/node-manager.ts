@@ -1,4 +1,5 @@
 import { bcastHeader, BroadcastCommand, TOPOLOGY_TOPIC } from '@live-im/broadcast';
+import type { ClusterSeries } from '@live-im/contracts';
 import { Publisher, Router } from 'zeromq';
 import { clusterView, type ClusterView } from './cluster-view';
 import { newCounters, type ManagerCounters } from './manager-counters';
@@ -13,6 +14,7 @@ import {
 import { Membership, type NmReply } from './membership';
 import { MalformedMessage, parseInbound, type Inbound } from './nm-inbound';
 import { SerialSender } from '@live-im/zmq-transport';
+import { ClusterHistory, DEPARTED_KEEP_MS, MAX_DEPARTED, SERIES_SAMPLE_MS, SERIES_SAMPLES } from '../history/cluster-history';
 
 export interface NodeManagerOptions extends Partial<MembershipTimings> {
   /** Where members' DEALERs connect, e.g. `tcp://0.0.0.0:5580` (`tcp://127.0.0.1:0` picks a free port). */
@@ -28,6 +30,8 @@ export interface NodeManagerOptions extends Partial<MembershipTimings> {
   clock?: () => number;
   /** Epoch milliseconds for `updatedAt` and the first topology version. */
   wallClock?: () => number;
+  /** How often the dashboard's history is sampled. Default 1000. */
+  seriesSampleMs?: number;
 }
 
 type ManagerState = 'new' | 'running' | 'closing' | 'closed';
@@ -45,12 +49,14 @@ const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
 export class NodeManager {
   readonly membership: Membership;
   readonly counters: ManagerCounters = newCounters();
+  readonly history: ClusterHistory;
   private readonly router: Router;
   private readonly publisher: Publisher;
   private readonly replies: SerialSender;
   private readonly topologyOut: SerialSender;
   private readonly log: ManagerLogger;
   private readonly clock: () => number;
+  private readonly wallClock: () => number;
   private readonly timers: NodeJS.Timeout[] = [];
   private reader: Promise<void> = Promise.resolve();
   private state: ManagerState = 'new';
@@ -62,7 +68,15 @@ export class NodeManager {
     this.log = options.logger ?? silentLogger;
     this.clock = options.clock ?? (() => performance.now());
     const timings = membershipTimings(options);
-    this.membership = new Membership(timings, this.counters, this.log, options.wallClock ?? Date.now, () =>
+    this.wallClock = options.wallClock ?? Date.now;
+    this.history = new ClusterHistory({
+      intervalMs: options.seriesSampleMs ?? SERIES_SAMPLE_MS,
+      capacity: SERIES_SAMPLES,
+      loadMaxAgeMs: timings.deadAfterMs,
+      keepDepartedMs: DEPARTED_KEEP_MS,
+      maxDeparted: MAX_DEPARTED,
+    });
+    this.membership = new Membership(timings, this.counters, this.log, this.wallClock, () =>
       this.publishTopology(),
     );
     // mandatory + sendTimeout 0: a reply to a member that has gone fails at once and is counted,
@@ -106,6 +120,9 @@ export class NodeManager {
       }
     });
     this.every(TOPOLOGY_REPUBLISH_MS, 'topology republish', () => this.publishTopology());
+    this.every(this.history.intervalMs, 'history sample', (now) =>
+      this.history.sample(this.membership.registry.values(), now, this.wallClock()),
+    );
     this.publishTopology();
     this.log.info(
       {
@@ -141,7 +158,12 @@ export class NodeManager {
       pub: this.pubEndpoint,
       startedAt: this.startedAt,
     };
-    return clusterView(this.membership, this.counters, identity, this.clock());
+    return clusterView(this.membership, this.counters, identity, this.history, this.clock());
+  }
+
+  /** What GET /cluster/series serves. */
+  series(): ClusterSeries {
+    return this.history.series();
   }
 
   /** Stops the timers, gives queued replies a moment to leave, closes both sockets. Idempotent. */

@@ -1,4 +1,4 @@
-import { Topology } from '@live-im/contracts';
+import { SubscriberLoad, Topology } from '@live-im/contracts';
 import { BroadcastLogger } from '../socket/broadcast-logger';
 import { Subscriber } from 'zeromq';
 import { LANE_NAMES } from '../lane';
@@ -24,6 +24,8 @@ export interface RoomSubscriberOptions {
   reorderWindowMs?: number;
   /** Batches the SUB socket holds before the node drops for it. Default 100 000. */
   receiveHighWaterMark?: number;
+  /** Connections and biggest rooms reported to the node manager with each heartbeat. */
+  subscriberLoad?: () => SubscriberLoad;
   logger?: BroadcastLogger;
 }
 
@@ -89,6 +91,7 @@ export class RoomSubscriber {
       self: { id: options.id, kind: 'subscriber', region: options.region },
       heartbeatMs: options.heartbeatMs,
       connected: () => [...this.handshaken],
+      subscriberLoad: options.subscriberLoad,
       logger: this.logger,
     });
     this.sink = {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RoomId } from '../rpc/room/room.schemas';
 
 /** A member's region label, e.g. `home`, `eu-west`. */
 export const Region = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'lowercase letters, digits and dash');
@@ -48,6 +49,32 @@ export const NodeLoad = z.object({
 });
 export type NodeLoad = z.infer<typeof NodeLoad>;
 
+/** Rooms a subscriber reports in `topRooms` at most. */
+export const MAX_TOP_ROOMS = 20;
+
+/** A room and how many distinct users watch it on the reporting subscriber. */
+export const RoomViewers = z
+  .object({
+    roomId: RoomId,
+    viewers: z.number().int().nonnegative(),
+  })
+  .strict();
+export type RoomViewers = z.infer<typeof RoomViewers>;
+
+/** What a subscriber (gateway) reports with each heartbeat: its sockets and its biggest rooms. */
+export const SubscriberLoad = z
+  .object({
+    connections: z.number().int().nonnegative(),
+    /** Rooms with at least one member on this subscriber. */
+    rooms: z.number().int().nonnegative(),
+    /** Distinct users per room, summed over its rooms. */
+    viewers: z.number().int().nonnegative(),
+    /** The subscriber's rooms with the most viewers, biggest first. */
+    topRooms: z.array(RoomViewers).max(MAX_TOP_ROOMS),
+  })
+  .strict();
+export type SubscriberLoad = z.infer<typeof SubscriberLoad>;
+
 export const RegisterBody = z
   .object({
     id: MemberId,
@@ -70,8 +97,46 @@ export const HeartbeatBody = z
     load: NodeLoad.optional(),
     /** Ids of the nodes whose pub endpoint this member is connected to. */
     connected: z.array(MemberId).max(10_000).optional(),
+    /** Subscribers: their connections and biggest rooms (members that predate it send none). */
+    subscriberLoad: SubscriberLoad.optional(),
   })
   .strict();
 export type HeartbeatBody = z.infer<typeof HeartbeatBody>;
 
 export const DrainBody = z.object({ id: MemberId }).strict();
+
+/** Samples GET /cluster/series may hold: an hour at one a second. */
+const MAX_SERIES_SAMPLES = 3600;
+
+/** One value per sample, oldest first; null where the node sent no load in that sample. */
+const RateColumn = z.array(z.number().nonnegative().nullable()).max(MAX_SERIES_SAMPLES);
+const TotalColumn = z.array(z.number().nonnegative()).max(MAX_SERIES_SAMPLES);
+
+/** Messages per second by lane, from the heartbeat counters (docs/broadcast-protocol.md "Dashboard"). */
+export const LANE_RATE_NAMES = ['importantIn', 'normalIn', 'out', 'drops', 'malformed'] as const;
+export type LaneRateName = (typeof LANE_RATE_NAMES)[number];
+
+const laneColumns = <T extends z.ZodTypeAny>(column: T) =>
+  z
+    .object({ importantIn: column, normalIn: column, out: column, drops: column, malformed: column })
+    .strict();
+
+/**
+ * GET /cluster/series of the node manager: one sample per `intervalMs`, column by column (as charts
+ * take them). `total` sums the broadcast nodes (relays republish what the nodes already counted)
+ * and the subscribers' viewers and connections; `nodes` has the rates of every node and relay.
+ */
+export const ClusterSeries = z
+  .object({
+    intervalMs: z.number().int().positive(),
+    /** Epoch milliseconds of each sample. */
+    at: TotalColumn,
+    total: laneColumns(TotalColumn)
+      .extend({ viewers: TotalColumn, connections: TotalColumn })
+      .strict(),
+    nodes: z.array(
+      z.object({ id: MemberId, kind: z.enum(['broadcast', 'relay']), rates: laneColumns(RateColumn) }).strict(),
+    ),
+  })
+  .strict();
+export type ClusterSeries = z.infer<typeof ClusterSeries>;
