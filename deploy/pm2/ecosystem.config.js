@@ -4,8 +4,11 @@
 //   JWT_SECRET=... API_KEY=... npx pm2 start deploy/pm2/ecosystem.config.js
 //
 // Secrets are never invented here: JWT_SECRET (>= 32 chars) and API_KEY (>= 16 chars) must be in
-// the environment. Every port is LIVE_IM_PORT_BASE + a fixed offset; the default base 3000 gives
-// the layout of deploy/scripts/start-local.sh (HTTP 3000-3022, ZeroMQ 5555-5581), another base
+// the environment. How many instances of each kind run is set by LIVE_IM_BROKERS (default 2),
+// LIVE_IM_USER_SERVICES (2), LIVE_IM_ROOM_SERVICES (2), LIVE_IM_BROADCAST_NODES (2) and
+// LIVE_IM_GATEWAYS (2); deploy/scripts/pm2-scale.js changes them on a running system and
+// deploy/scripts/pm2-rolling-update.js restarts everything one instance at a time.
+// Every port is LIVE_IM_PORT_BASE (default 3000) + a fixed offset (PORTS below), so another base
 // moves every HTTP port and every ZeroMQ bind and connect together. Logs go to tmp/pm2-logs
 // (LIVE_IM_PM2_LOG_DIR).
 'use strict';
@@ -15,26 +18,22 @@ const { join } = require('node:path');
 const ROOT = join(__dirname, '../..');
 const DEFAULT_PORT_BASE = 3000;
 
-/** Offsets from LIVE_IM_PORT_BASE; the highest (2581) bounds the base so every port stays valid. */
-const OFFSET = {
-  gateway1Http: 0,
-  gateway2Http: 1,
-  brokerHttp: 10,
-  userHttp: 11,
-  room1Http: 12,
-  room2Http: 13,
-  managerHttp: 20,
-  node1Http: 21,
-  node2Http: 22,
-  brokerFrontend: 2555,
-  brokerBackend: 2556,
-  node1Pull: 2570,
-  node1Pub: 2571,
-  node2Pull: 2572,
-  node2Pub: 2573,
-  managerRouter: 2580,
-  managerPub: 2581,
+/**
+ * Per kind: the most instances the port layout has room for, and the offsets of instance 1 (each
+ * further instance adds `step`). HTTP: gateways 0-7, brokers 10-12, node-manager 20, broadcast
+ * nodes 21-28, user-service 30-33, room-service 40-47. ZeroMQ: brokers 2555-2560, broadcast nodes
+ * 2570-2585, node-manager 2590-2591.
+ */
+const KINDS = {
+  gateway: { max: 8, countVar: 'LIVE_IM_GATEWAYS', http: 0 },
+  'rpc-broker': { max: 3, countVar: 'LIVE_IM_BROKERS', http: 10, zmq: { frontend: 2555, backend: 2556 }, step: 2 },
+  'node-manager': { max: 1, http: 20, zmq: { router: 2590, pub: 2591 } },
+  'broadcast-node': { max: 8, countVar: 'LIVE_IM_BROADCAST_NODES', http: 21, zmq: { pull: 2570, pub: 2571 }, step: 2 },
+  'user-service': { max: 4, countVar: 'LIVE_IM_USER_SERVICES', http: 30 },
+  'room-service': { max: 8, countVar: 'LIVE_IM_ROOM_SERVICES', http: 40 },
 };
+const HIGHEST_OFFSET = 2591;
+const DEFAULT_COUNT = 2;
 
 const env = process.env;
 // One log file per app (stdout and stderr merged), each line a JSON object.
@@ -55,7 +54,7 @@ function portBase() {
   const raw = env.LIVE_IM_PORT_BASE;
   if (raw === undefined || raw === '') return DEFAULT_PORT_BASE;
   const base = Number(raw);
-  const highest = 65535 - Math.max(...Object.values(OFFSET));
+  const highest = 65535 - HIGHEST_OFFSET;
   if (!Number.isInteger(base) || base < 1024 || base > highest) {
     fail(`LIVE_IM_PORT_BASE must be an integer from 1024 to ${highest}, got "${raw}"`);
   }
@@ -69,15 +68,29 @@ const JWT_SECRET = requireSecret(
 );
 const API_KEY = requireSecret('API_KEY', 16, 'the x-api-key business backends present to the gateway');
 const base = portBase();
-const port = (name) => base + OFFSET[name];
 const zmqHost = env.LIVE_IM_ZMQ_HOST || '127.0.0.1';
-const tcp = (name) => `tcp://${zmqHost}:${port(name)}`;
 
-// ZeroMQ wiring shared by the clients of the broker and the members of the broadcast cluster.
-const brokerFrontends = tcp('brokerFrontend');
-const brokerBackends = tcp('brokerBackend');
-const managerRouter = tcp('managerRouter');
-const managerPub = tcp('managerPub');
+function count(kind) {
+  const { countVar, max } = KINDS[kind];
+  const raw = countVar ? env[countVar] : undefined;
+  if (raw === undefined || raw === '') return Math.min(DEFAULT_COUNT, max);
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > max) fail(`${countVar} must be an integer from 1 to ${max}, got "${raw}"`);
+  return n;
+}
+
+/** Instance numbers 1..count of a kind. */
+const instances = (kind) => Array.from({ length: count(kind) }, (_, i) => i + 1);
+const httpPort = (kind, i) => base + KINDS[kind].http + (i - 1);
+const tcp = (kind, socket, i = 1) =>
+  `tcp://${zmqHost}:${base + KINDS[kind].zmq[socket] + (i - 1) * (KINDS[kind].step ?? 0)}`;
+
+// ZeroMQ wiring shared by the clients of the brokers and the members of the broadcast cluster.
+// Clients and workers connect to every broker.
+const brokerFrontends = instances('rpc-broker').map((i) => tcp('rpc-broker', 'frontend', i)).join(',');
+const brokerBackends = instances('rpc-broker').map((i) => tcp('rpc-broker', 'backend', i)).join(',');
+const managerRouter = tcp('node-manager', 'router');
+const managerPub = tcp('node-manager', 'pub');
 
 const common = {
   NODE_ENV: env.NODE_ENV || 'production',
@@ -88,15 +101,16 @@ const common = {
   ...(env.REGION ? { REGION: env.REGION } : {}),
 };
 
-/** One pm2 process of a built app. */
-function app(name, appName, httpPortName, appEnv) {
+/** One pm2 process of a built app: `<kind>-<i>`, or just the kind for a singleton. */
+function app(kind, i, appEnv) {
+  const name = KINDS[kind].max === 1 ? kind : `${kind}-${i}`;
   return {
     name,
-    script: join(ROOT, 'dist/apps', appName, 'apps', appName, 'src/main.js'),
+    script: join(ROOT, 'dist/apps', kind, 'apps', kind, 'src/main.js'),
     cwd: ROOT,
     exec_mode: 'fork',
     instances: 1,
-    env: { ...common, HTTP_PORT: String(port(httpPortName)), ...appEnv },
+    env: { ...common, HTTP_PORT: String(httpPort(kind, i)), ...appEnv },
     // Apps drain on SIGTERM/SIGINT and exit 0 within their own 30 s limit; pm2 waits a bit longer.
     kill_timeout: 35_000,
     autorestart: true,
@@ -113,48 +127,40 @@ function app(name, appName, httpPortName, appEnv) {
   };
 }
 
+const cluster = { NM_ROUTER: managerRouter, NM_PUB: managerPub };
+
 module.exports = {
   apps: [
-    app('rpc-broker', 'rpc-broker', 'brokerHttp', {
-      RPC_FRONTEND_BIND: brokerFrontends,
-      RPC_BACKEND_BIND: brokerBackends,
-    }),
-    app('user-service-1', 'user-service', 'userHttp', {
-      INSTANCE_ID: 'user-1',
-      RPC_BROKER_BACKENDS: brokerBackends,
-      JWT_SECRET,
-    }),
-    ...[1, 2].map((i) =>
-      app(`room-service-${i}`, 'room-service', `room${i}Http`, {
+    ...instances('rpc-broker').map((i) =>
+      app('rpc-broker', i, {
+        BROKER_ID: `broker-${i}`,
+        RPC_FRONTEND_BIND: tcp('rpc-broker', 'frontend', i),
+        RPC_BACKEND_BIND: tcp('rpc-broker', 'backend', i),
+      }),
+    ),
+    ...instances('user-service').map((i) =>
+      app('user-service', i, { INSTANCE_ID: `user-${i}`, RPC_BROKER_BACKENDS: brokerBackends, JWT_SECRET }),
+    ),
+    ...instances('room-service').map((i) =>
+      app('room-service', i, {
         INSTANCE_ID: `room-${i}`,
         RPC_BROKER_BACKENDS: brokerBackends,
         RPC_BROKER_FRONTENDS: brokerFrontends,
-        NM_ROUTER: managerRouter,
-        NM_PUB: managerPub,
+        ...cluster,
       }),
     ),
-    app('node-manager', 'node-manager', 'managerHttp', {
-      NM_ROUTER_BIND: managerRouter,
-      NM_PUB_BIND: managerPub,
-    }),
-    ...[1, 2].map((i) =>
-      app(`broadcast-node-${i}`, 'broadcast-node', `node${i}Http`, {
+    app('node-manager', 1, { NM_ROUTER_BIND: managerRouter, NM_PUB_BIND: managerPub }),
+    ...instances('broadcast-node').map((i) =>
+      app('broadcast-node', i, {
         INSTANCE_ID: `bn-${i}`,
         NODE_ID: `bn-${i}`,
-        BCAST_PULL_BIND: tcp(`node${i}Pull`),
-        BCAST_PUB_BIND: tcp(`node${i}Pub`),
-        NM_ROUTER: managerRouter,
-        NM_PUB: managerPub,
+        BCAST_PULL_BIND: tcp('broadcast-node', 'pull', i),
+        BCAST_PUB_BIND: tcp('broadcast-node', 'pub', i),
+        ...cluster,
       }),
     ),
-    ...[1, 2].map((i) =>
-      app(`gateway-${i}`, 'gateway', `gateway${i}Http`, {
-        INSTANCE_ID: `gw-${i}`,
-        RPC_BROKER_FRONTENDS: brokerFrontends,
-        NM_ROUTER: managerRouter,
-        NM_PUB: managerPub,
-        API_KEY,
-      }),
+    ...instances('gateway').map((i) =>
+      app('gateway', i, { INSTANCE_ID: `gw-${i}`, RPC_BROKER_FRONTENDS: brokerFrontends, ...cluster, API_KEY }),
     ),
   ],
 };

@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { randomBytes, randomInt } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -11,67 +9,19 @@ import {
   waitFor,
   WORKSPACE_ROOT,
 } from '@live-im/testing';
+import {
+  declaredApps,
+  ECOSYSTEM,
+  httpStatus as status,
+  PM2_BIN,
+  portIsFree,
+  portsOf,
+  runNode as run,
+  type DeclaredApp,
+  type Env,
+} from './support/pm2-system';
 
-const ECOSYSTEM = join(WORKSPACE_ROOT, 'deploy/pm2/ecosystem.config.js');
-const PM2_BIN = join(WORKSPACE_ROOT, 'node_modules/pm2/bin/pm2');
 const WEB_INDEX = join(WORKSPACE_ROOT, 'dist/apps/web/index.html');
-
-type Env = Record<string, string | undefined>;
-
-interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: Env, timeoutMs = 60_000): Promise<RunResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      args,
-      { cwd: WORKSPACE_ROOT, env, timeout: timeoutMs },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
-
-/** What the ecosystem file declares for each app, evaluated by node as pm2 would. */
-interface DeclaredApp {
-  name: string;
-  env: Record<string, string>;
-}
-
-async function declaredApps(env: Env): Promise<DeclaredApp[]> {
-  const result = await run(
-    ['-e', 'process.stdout.write(JSON.stringify(require(process.argv[1]).apps))', ECOSYSTEM],
-    env,
-  );
-  if (result.code !== 0) throw new Error(`the ecosystem file did not load: ${result.stderr}`);
-  return JSON.parse(result.stdout) as DeclaredApp[];
-}
-
-/** Every TCP port an app listens on or connects to: its HTTP port and its ZeroMQ endpoints. */
-function portsOf(apps: DeclaredApp[]): number[] {
-  const ports = new Set<number>();
-  for (const app of apps) {
-    for (const value of Object.values(app.env)) {
-      for (const match of value.matchAll(/tcp:\/\/[^,\s]+:(\d+)/g)) ports.add(Number(match[1]));
-    }
-    ports.add(Number(app.env['HTTP_PORT']));
-  }
-  return [...ports];
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
 
 function alive(pid: number): boolean {
   try {
@@ -80,12 +30,6 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-async function status(url: string): Promise<number | undefined> {
-  const res = await fetch(url).catch(() => undefined);
-  await res?.arrayBuffer();
-  return res?.status;
 }
 
 /**
@@ -164,8 +108,10 @@ describe('the pm2 ecosystem', () => {
 
   it('moves every HTTP port and ZeroMQ endpoint with LIVE_IM_PORT_BASE', () => {
     const base = Number(env['LIVE_IM_PORT_BASE']);
-    expect(apps).toHaveLength(9);
-    expect(ports).toHaveLength(9 + 8);
+    // Two brokers, user services, room services, broadcast nodes and gateways, one node manager.
+    expect(apps).toHaveLength(11);
+    // Their HTTP ports, plus two ZeroMQ ports per broker and broadcast node and two of the manager.
+    expect(ports).toHaveLength(11 + 10);
     for (const port of ports) expect(port - base).toBeGreaterThanOrEqual(0);
   });
 

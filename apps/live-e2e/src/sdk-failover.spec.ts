@@ -4,29 +4,14 @@ import {
   type GapEvent,
   type LiveClient,
   type LiveError,
-  type RoomHandle,
   type RoomMessage,
 } from '@live-im/client-sdk';
 import { sleep, waitFor } from '@live-im/testing';
 import { LiveCluster } from './support/live-cluster';
-import { registerUser, roomIdFor, runProblems } from './support/fixtures';
+import { importantLaneLog, registerUser, roomIdFor, runProblems } from './support/fixtures';
 
 /** The SDK's reconnect delays, short so the test does not wait on them. */
 const RECONNECT = { minDelayMs: 100, maxDelayMs: 1000, factor: 2, jitter: 0.5 };
-
-/** Every message of one lane the room log holds after `afterSeq`, paged through the SDK's own history. */
-async function laneHistory(room: RoomHandle, afterSeq: number): Promise<RoomMessage[]> {
-  const all: RoomMessage[] = [];
-  let after = afterSeq;
-  for (let page = 0; page < 1000; page += 1) {
-    const result = await room.history('important', after, 200);
-    all.push(...result.messages);
-    const last = result.messages.at(-1)?.seq;
-    if (last === undefined || last >= result.latestSeq) return all;
-    after = last;
-  }
-  throw new Error('the important lane did not end after 1000 pages');
-}
 
 describe('client SDK: kill -9 of the gateway a client is on', () => {
   let cluster: LiveCluster;
@@ -131,7 +116,7 @@ describe('client SDK: kill -9 of the gateway a client is on', () => {
       inOrder: true,
     });
     // Exactly the room's log, message for message.
-    const logged = await laneHistory(room, startSeq);
+    const logged = await importantLaneLog(room, startSeq);
     expect(important.map((m) => m.id)).toEqual(logged.map((m) => m.id));
 
     // The normal lane may be thinned by flow control, but never repeats or goes backwards.

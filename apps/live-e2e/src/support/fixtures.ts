@@ -1,3 +1,4 @@
+import type { RoomHandle, RoomMessage } from '@live-im/client-sdk';
 import { randomBytes } from 'node:crypto';
 import type { GuestSession, LiveApi, Session } from './live-api';
 
@@ -69,4 +70,18 @@ export function runProblems(
   const missing: number[] = [];
   for (let seq = first; seq <= last; seq += 1) if (!seen.has(seq)) missing.push(seq);
   return { missing, repeated };
+}
+
+/** Every message of the important lane the room log holds after `afterSeq`, paged through the SDK's history. */
+export async function importantLaneLog(room: RoomHandle, afterSeq: number): Promise<RoomMessage[]> {
+  const all: RoomMessage[] = [];
+  let after = afterSeq;
+  for (let page = 0; page < 1000; page += 1) {
+    const result = await room.history('important', after, 200);
+    all.push(...result.messages);
+    const last = result.messages.at(-1)?.seq;
+    if (last === undefined || last >= result.latestSeq) return all;
+    after = last;
+  }
+  throw new Error('the important lane did not end after 1000 pages');
 }
