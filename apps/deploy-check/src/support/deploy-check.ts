@@ -11,10 +11,19 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs a command from the workspace root to its end; a non-zero exit is a result, not a throw. */
-export function run(command: string, args: string[], timeoutMs = 60_000): Promise<RunResult> {
+/**
+ * Runs a command from the workspace root to its end; a non-zero exit is a result, not a throw.
+ * `env` is added to this process's environment.
+ */
+export function run(
+  command: string,
+  args: string[],
+  timeoutMs = 60_000,
+  env: Record<string, string> = {},
+): Promise<RunResult> {
   return new Promise((resolve) => {
-    execFile(command, args, { cwd: WORKSPACE_ROOT, timeout: timeoutMs }, (error, stdout, stderr) => {
+    const options = { cwd: WORKSPACE_ROOT, timeout: timeoutMs, env: { ...process.env, ...env } };
+    execFile(command, args, options, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, stdout, stderr });
     });
