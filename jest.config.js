@@ -3,11 +3,11 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
-const projectDirs = ['apps', 'libs'].flatMap((dir) =>
-  fs
-    .readdirSync(path.join(__dirname, dir))
-    .map((name) => path.join(dir, name))
-    .filter((p) => fs.existsSync(path.join(__dirname, p, 'jest.config.js'))),
-);
+const projectDirs = [
+  ...['apps', 'libs'].flatMap((dir) =>
+    fs.readdirSync(path.join(__dirname, dir)).map((name) => path.join(dir, name)),
+  ),
+  'bench',
+].filter((p) => fs.existsSync(path.join(__dirname, p, 'jest.config.js')));
 
 module.exports = { projects: projectDirs.map((p) => `<rootDir>/${p}`) };

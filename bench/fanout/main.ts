@@ -16,9 +16,19 @@ import { RunningTarget, startPlainTarget } from './plain-target';
  * Settings come from `--name=value` flags or BENCH_<NAME> env vars (flag wins), e.g.
  * `--viewers=1000` or BENCH_VIEWERS=1000.
  */
-function setting(name: string, fallback: number): number {
+/** A `--name=value` flag, else the BENCH_NAME env var, else undefined. */
+function rawSetting(name: string): string | undefined {
   const flag = process.argv.find((arg) => arg.startsWith(`--${name}=`));
-  const raw = flag?.slice(name.length + 3) ?? process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
+  return flag?.slice(name.length + 3) ?? process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
+}
+
+function textSetting(name: string, fallback: string): string {
+  const raw = rawSetting(name);
+  return raw === undefined || raw === '' ? fallback : raw;
+}
+
+function setting(name: string, fallback: number): number {
+  const raw = rawSetting(name);
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || value < 0)
@@ -38,8 +48,11 @@ const options: FanoutOptions = {
   drainTimeoutSec: setting('drain-timeout', 300),
 };
 const SENDERS = Math.max(1, setting('senders', 20));
-/** 1: the gateway runs with --cpu-prof and leaves its profile under tmp/profiles (diagnosis only). */
-const PROFILE_GATEWAY = setting('profile-gateway', 0) === 1;
+/**
+ * Apps that run with --cpu-prof and leave their profiles under tmp/profiles (diagnosis only):
+ * `--profile=gateway,room-service`; `--profile-gateway=1` is short for `--profile=gateway`.
+ */
+const PROFILED = new Set(textSetting('profile', setting('profile-gateway', 0) === 1 ? 'gateway' : '').split(',').filter(Boolean));
 /** The broadcast node's normal-lane cap for the room, per second (its default is 500). */
 const NORMAL_CAP_PER_SEC = setting('normal-cap', 500);
 /** 1: measure our side only (diagnosis; no baseline, no ratio, bench/results left as they are). */
@@ -117,9 +130,9 @@ async function main(): Promise<void> {
     startOurTarget({
       senders: SENDERS,
       normalCapPerSec: NORMAL_CAP_PER_SEC,
-      gatewayNodeArgs: PROFILE_GATEWAY
-        ? ['--cpu-prof', `--cpu-prof-dir=${join(WORKSPACE_ROOT, 'tmp/profiles')}`]
-        : [],
+      nodeArgs: Object.fromEntries(
+        [...PROFILED].map((app) => [app, ['--cpu-prof', `--cpu-prof-dir=${join(WORKSPACE_ROOT, 'tmp/profiles', app)}`]]),
+      ),
     }),
   );
   show(ours);

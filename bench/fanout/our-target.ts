@@ -18,8 +18,8 @@ import { RunningTarget } from './plain-target';
 export interface OurTargetSettings {
   senders: number;
   normalCapPerSec: number;
-  /** Extra node flags of the gateway, e.g. --cpu-prof to see where its CPU goes. */
-  gatewayNodeArgs?: string[];
+  /** Extra node flags per app (by app name), e.g. --cpu-prof to see where its CPU goes. */
+  nodeArgs?: Partial<Record<string, string[]>>;
 }
 
 /** Rate limits that would refuse the bench's own load, raised so they never trigger. */
@@ -48,11 +48,11 @@ export async function startOurTarget(settings: OurTargetSettings): Promise<Runni
     const nmRouter = tcp(next());
     const nmPub = tcp(next());
     const common = { REDIS_URL: testRedisUrl(), REDIS_KEY_PREFIX: keyPrefix, LOG_LEVEL: 'warn' };
-    const start = async (app: string, label: string, env: Record<string, string>, nodeArgs: string[] = []) =>
+    const start = async (app: string, label: string, env: Record<string, string>) =>
       apps.start(app, {
         httpPort: next(),
         label: `bench-fanout-${label}`,
-        nodeArgs,
+        nodeArgs: settings.nodeArgs?.[app] ?? [],
         env: { ...common, INSTANCE_ID: `bench-${label}`, ...env },
       });
 
@@ -97,7 +97,6 @@ export async function startOurTarget(settings: OurTargetSettings): Promise<Runni
         JOINS_PER_SOCKET_PER_SEC: '1000',
         EVENTS_PER_SOCKET_PER_SEC: '100000',
       },
-      settings.gatewayNodeArgs,
     );
     await waitForBroadcastMesh(manager.url, 'bench-bn1');
 

@@ -8,7 +8,8 @@ import {
   reply,
 } from './ipc';
 import { LatencyHistogram } from './latency-histogram';
-import { BenchSocket, errorText, openRoomSockets } from './room-sockets';
+import { errorText, openRoomSockets } from './room-sockets';
+import type { WireSocket } from './wire-socket';
 import { nowMs, stampedClientMsgId } from './send-stamp';
 
 /**
@@ -21,7 +22,7 @@ const ACK_TIMEOUT_MS = 300_000;
 /** About the length of a real danmaku line. */
 const CHAT_TEXT = 'this stream is great, greetings from the bench! 666';
 
-let sockets: BenchSocket[] = [];
+let sockets: WireSocket[] = [];
 let roomId = '';
 let messageNumber = 0;
 
@@ -36,12 +37,12 @@ function send(command: SendCommand): Promise<SenderReport> {
 
   const emit = (type: BenchMessageType, giftId: string) => {
     const index = nextSocket++ % sockets.length;
-    const socket = sockets[index] as BenchSocket;
+    const socket = sockets[index] as WireSocket;
     const clientMsgId = stampedClientMsgId(index, (messageNumber += 1));
     const sentAt = nowMs();
-    const onAck = (error: Error | null, answer?: { ok: boolean; error?: { code: string } }) => {
+    const onAck = (answer: { ok: boolean; error?: { code: string } } | undefined) => {
       pending -= 1;
-      if (error || !answer) errors['timeout'] = (errors['timeout'] ?? 0) + 1;
+      if (answer === undefined) errors['timeout'] = (errors['timeout'] ?? 0) + 1;
       else if (answer.ok) {
         acked[type] += 1;
         ackLatency[type].record(nowMs() - sentAt);
@@ -52,9 +53,12 @@ function send(command: SendCommand): Promise<SenderReport> {
     };
     pending += 1;
     sent[type] += 1;
-    const timed = socket.timeout(ACK_TIMEOUT_MS);
-    if (type === 'chat') timed.emit('chat', { roomId, text: CHAT_TEXT, clientMsgId }, onAck);
-    else timed.emit('gift', { roomId, giftId, count: 1, clientMsgId }, onAck);
+    const payload =
+      type === 'chat' ? { roomId, text: CHAT_TEXT, clientMsgId } : { roomId, giftId, count: 1, clientMsgId };
+    socket.emitWithAck(type, payload, ACK_TIMEOUT_MS).then(
+      (answer) => onAck(answer as { ok: boolean; error?: { code: string } }),
+      () => onAck(undefined),
+    );
   };
 
   return new Promise((resolve) => {

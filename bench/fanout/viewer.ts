@@ -10,7 +10,8 @@ import {
   reply,
 } from './ipc';
 import { LatencyHistogram } from './latency-histogram';
-import { BenchSocket, errorText, openRoomSockets } from './room-sockets';
+import { errorText, openRoomSockets } from './room-sockets';
+import type { WireSocket } from './wire-socket';
 import { nowMs, sentAtOf } from './send-stamp';
 
 /**
@@ -22,7 +23,7 @@ import { nowMs, sentAtOf } from './send-stamp';
 /** Ours: chat is the only normal-lane traffic in the bench and gifts the only important-lane one. */
 const TYPE_OF_LANE: Record<BatchInfo['lane'], BenchMessageType> = { normal: 'chat', important: 'gift' };
 
-let sockets: BenchSocket[] = [];
+let sockets: WireSocket[] = [];
 
 class ViewerCounters {
   delivered: Record<BenchMessageType, number> = { chat: 0, gift: 0 };
@@ -47,7 +48,7 @@ class ViewerCounters {
     this.fromServerStamp[type].record(receivedAt - message.ts);
   }
 
-  report(sockets: BenchSocket[]): ViewerReport {
+  report(sockets: WireSocket[]): ViewerReport {
     const histograms = (set: Record<BenchMessageType, LatencyHistogram>) =>
       Object.fromEntries(
         BENCH_MESSAGE_TYPES.map((type) => [type, set[type].toJSON()]),
@@ -89,13 +90,14 @@ function isProbe(index: number, sockets: number, probes: number): boolean {
   return index % step === step - 1 && index / step < probes;
 }
 
-function listen(socket: BenchSocket, command: ConnectCommand, probe: boolean): void {
+function listen(socket: WireSocket, command: ConnectCommand, probe: boolean): void {
   const cursor: LaneCursor = { normal: 0, important: 0 };
-  socket.on('disconnect', (reason) => {
+  socket.onClose((reason) => {
     counters.disconnects[reason] = (counters.disconnects[reason] ?? 0) + 1;
   });
   if (command.flavor === 'ours') {
-    socket.on('batch', (info: BatchInfo, body: string) => {
+    socket.on('batch', (event) => {
+      const info = event.first as BatchInfo;
       const c = counters;
       c.events += 1;
       c.delivered[TYPE_OF_LANE[info.lane]] += info.count;
@@ -106,6 +108,8 @@ function listen(socket: BenchSocket, command: ConnectCommand, probe: boolean): v
       const receivedAt = nowMs();
       c.lastDeliveryAt = receivedAt;
       if (probe) {
+        // What the SDK does with a batch: the packet, then the body it carries.
+        const [, , body] = JSON.parse(event.packet.toString('utf8')) as [string, BatchInfo, string];
         const messages = JSON.parse(body) as RoomMessage[];
         for (const message of messages) c.recordLatency(message, receivedAt);
         c.probeBytes += Buffer.byteLength(body);
@@ -113,7 +117,8 @@ function listen(socket: BenchSocket, command: ConnectCommand, probe: boolean): v
       }
     });
   } else {
-    socket.on('message', (message: RoomMessage) => {
+    socket.on('message', (event) => {
+      const message = event.first as RoomMessage;
       const c = counters;
       c.events += 1;
       if (message.type === 'chat' || message.type === 'gift') c.delivered[message.type] += 1;
