@@ -1,2 +1,3 @@
 export * from './run-app';
 export * from './clock';
+export * from './built-page';
