@@ -8,7 +8,7 @@ import {
   ViewerReport,
 } from './ipc';
 import { LatencyHistogram } from './latency-histogram';
-import { CpuSplit, processCpu, totalMs } from './process-cpu';
+import { CpuSplit, processCpu, totalMs } from '../shared/process-cpu';
 
 /**
  * One measured run of bench/fanout against one server: viewers in K client processes, one sender

@@ -5,7 +5,7 @@ import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservice
 import { firstValueFrom } from 'rxjs';
 import { AppProcess, WORKSPACE_ROOT, freePorts } from '@live-im/testing';
 import { RpcClient, SILENT_LOGGER } from '@live-im/zmq-transport';
-import { CpuMeter } from './cpu-time';
+import { CpuMeter } from '../shared/process-cpu';
 import { RunResult, runClosedLoop } from './latency';
 import { BenchEcho, benchPayload } from './echo-contract';
 
