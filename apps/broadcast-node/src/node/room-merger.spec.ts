@@ -188,6 +188,8 @@ describe('RoomMerger', () => {
     const good = pushFrames([important('a', 1)]);
     const badMeta = Buffer.from(good[1]!);
     badMeta[4] = 9; // lane byte of the first meta
+    const badRoomId = pushFrames([important('zz', 1)]);
+    badRoomId[1]![4 + 10] = 0x20; // the first room id byte: a space
     const cases: Buffer[][] = [
       [],
       [good[0]!],
@@ -195,10 +197,12 @@ describe('RoomMerger', () => {
       [good[0]!, Buffer.from([5, 0, 0])],
       [good[0]!, good[1]!, good[1]!],
       [good[0]!, badMeta],
+      badRoomId,
       pushFrames([{ roomId: 'a', lane: 'important', seq: 2, body: '' }]),
     ];
     for (const frames of cases) expect(() => merger.acceptPush(frames, 0)).not.toThrow();
     expect(merger.counters.malformed).toBe(cases.length);
+    expect(merger.counters.noSubscriber).toBe(0);
     merger.acceptPush(good, 0);
     expect(out).toHaveLength(1);
   });

@@ -1,7 +1,7 @@
-import { BCAST_VERSION, BroadcastCommand, FrameError, LaneCode, unpackPairs } from '@live-im/broadcast';
+import { BCAST_VERSION, BroadcastCommand, countPairs, FrameError, LaneCode } from '@live-im/broadcast';
 import { HoldDeadlines } from './hold-deadlines';
 import { MAX_MESSAGES_PER_FRAME, type MergeLimits } from './merge-limits';
-import { ROOM_ID_OFFSET, scanMessageMeta } from './message-meta-scan';
+import { hasValidRoomId, ROOM_ID_OFFSET, scanMessageMeta } from './message-meta-scan';
 import { emptyNodeCounters, type NodeCounters } from './node-counters';
 import { LANE_IDLE_RESET_MS, MAX_PARKED_PER_LANE, type RoomLane } from './room-lane';
 import type { RoomLanes } from './room-lanes';
@@ -11,7 +11,7 @@ import { WindowDeadlines } from './window-deadlines';
 // Read once: through the library's CommonJS re-exports every property access is a getter call.
 const IMPORTANT: number = LaneCode.important;
 const PUBLISH: number = BroadcastCommand.PUBLISH;
-const unpack = unpackPairs;
+const checkPairs = countPairs;
 
 /** Where finished frames go: [topic, batch meta, body], in the order they must leave. */
 export type FramePublisher = (frames: Buffer[]) => void;
@@ -74,33 +74,49 @@ export class RoomMerger {
     this.rooms.remove(room);
   }
 
-  /** One message read from PULL: [header, batch of (meta, body) pairs]. Never throws on bad input. */
+  /**
+   * One message read from PULL: [header, batch of (meta, body) records]. Never throws on bad input.
+   * The records are read where they lie (no Buffer per meta or body): an in-order envelope is
+   * copied from here straight into its lane's frame; only one that must wait is kept as a view.
+   */
   acceptPush(frames: Buffer[], now: number): void {
     this.expire(now);
-    const pairs = this.readPairs(frames);
-    if (pairs === undefined) {
+    const batch = this.readBatch(frames);
+    if (batch === undefined) {
       this.counters.malformed += 1;
       return;
     }
     this.turn += 1;
     const counters = this.counters;
     const onTraced = this.onTraced;
-    for (let i = 0; i < pairs.length; i += 2) {
-      const meta = pairs[i] as Buffer;
-      const body = pairs[i + 1] as Buffer;
-      const hash = scanMessageMeta(meta);
+    const end = batch.length;
+    let at = 0;
+    while (at < end) {
+      // The layout was checked whole by readBatch: every record is complete.
+      const metaAt = at + 4;
+      const metaLength = batch.readUInt32LE(at);
+      const bodyAt = metaAt + metaLength + 4;
+      const bodyEnd = bodyAt + batch.readUInt32LE(bodyAt - 4);
+      at = bodyEnd;
+      const hash = scanMessageMeta(batch, metaAt, metaLength);
       // An empty body would make the joined array invalid JSON.
-      if (hash < 0 || body.length === 0) {
+      if (hash < 0 || bodyEnd === bodyAt) {
         counters.malformed += 1;
         continue;
       }
-      if (onTraced !== undefined && meta.length !== ROOM_ID_OFFSET + (meta[9] as number)) onTraced(meta);
-      const important = meta[0] === IMPORTANT;
-      const seq = meta.readDoubleLE(1);
+      const room = this.rooms.findByMeta(batch, metaAt, hash);
+      if (room === undefined && !hasValidRoomId(batch, metaAt)) {
+        counters.malformed += 1;
+        continue;
+      }
+      if (onTraced !== undefined && metaLength !== ROOM_ID_OFFSET + (batch[metaAt + 9] as number)) {
+        onTraced(batch.subarray(metaAt, metaAt + metaLength));
+      }
+      const important = batch[metaAt] === IMPORTANT;
+      const seq = batch.readDoubleLE(metaAt + 1);
       counters.msgsIn += 1;
       if (important) counters.importantIn += 1;
       else counters.normalIn += 1;
-      const room = this.rooms.findByMeta(meta, hash);
       if (room === undefined) {
         counters.noSubscriber += 1;
         continue;
@@ -111,11 +127,11 @@ export class RoomMerger {
         // frame closed by it ends at this seq.
         lane.next = seq + 1;
         lane.lastArrivalAt = now;
-        if (important) this.passImportant(lane, body);
-        else this.passNormal(lane, body, now);
+        if (important) this.passImportant(lane, batch, bodyAt, bodyEnd);
+        else this.passNormal(lane, batch, bodyAt, bodyEnd, now);
         if (lane.parked.size > 0) this.drainParked(lane, now);
       } else {
-        this.acceptOutOfOrder(lane, seq, body, now);
+        this.acceptOutOfOrder(lane, seq, batch.subarray(bodyAt, bodyEnd), now);
       }
     }
     this.endTurn();
@@ -158,7 +174,8 @@ export class RoomMerger {
     return this.rooms.size;
   }
 
-  private readPairs(frames: Buffer[]): Buffer[] | undefined {
+  /** The batch frame of a well-formed PUBLISH message (its records' layout checked), else undefined. */
+  private readBatch(frames: Buffer[]): Buffer | undefined {
     const header = frames[0];
     if (
       frames.length !== 2 ||
@@ -169,8 +186,10 @@ export class RoomMerger {
     ) {
       return undefined;
     }
+    const batch = frames[1] as Buffer;
     try {
-      return unpack(frames[1] as Buffer);
+      checkPairs(batch);
+      return batch;
     } catch (error) {
       if (error instanceof FrameError) return undefined;
       throw error;
@@ -256,24 +275,24 @@ export class RoomMerger {
 
   /** The next in-order message of a lane (`lane.next` already past it) joins the lane's frame. */
   private pass(lane: RoomLane, body: Buffer, now: number): void {
-    if (lane.important) this.passImportant(lane, body);
-    else this.passNormal(lane, body, now);
+    if (lane.important) this.passImportant(lane, body, 0, body.length);
+    else this.passNormal(lane, body, 0, body.length, now);
   }
 
-  /** In-order important messages leave at the end of the turn, one frame per room. */
-  private passImportant(lane: RoomLane, body: Buffer): void {
+  /** In-order important messages (`src[start..end)`) leave at the end of the turn, one frame per room. */
+  private passImportant(lane: RoomLane, src: Buffer, start: number, end: number): void {
     const room = lane.room;
     if (room.turn !== this.turn) {
       room.turn = this.turn;
       this.turnRooms.push(room);
     }
-    const bodies = lane.batch.bodies;
-    bodies.push(body);
-    if (bodies.length >= MAX_MESSAGES_PER_FRAME) this.emit(lane);
+    const batch = lane.batch;
+    batch.append(src, start, end);
+    if (batch.count >= MAX_MESSAGES_PER_FRAME) this.emit(lane);
   }
 
-  /** In-order normal messages pass the room's cap into its merge window. */
-  private passNormal(lane: RoomLane, body: Buffer, now: number): void {
+  /** In-order normal messages (`src[start..end)`) pass the room's cap into its merge window. */
+  private passNormal(lane: RoomLane, src: Buffer, start: number, end: number, now: number): void {
     const room = lane.room;
     const limits = this.limits;
     // Dropped here, the seq still counts as passed: the next frame's range covers it, and its
@@ -282,13 +301,13 @@ export class RoomMerger {
       this.counters.droppedCap += 1;
       return;
     }
-    const bodies = lane.batch.bodies;
-    if (bodies.length === 0) {
+    const batch = lane.batch;
+    if (batch.count === 0) {
       room.windowGeneration += 1;
       this.windows.push(room, room.windowGeneration, now + limits.windowMs);
     }
-    bodies.push(body);
-    if (bodies.length >= this.maxMessages) this.emit(lane);
+    batch.append(src, start, end);
+    if (batch.count >= this.maxMessages) this.emit(lane);
   }
 
   /** Publishes what the room's lanes hold, parked messages included, and forgets their positions. */

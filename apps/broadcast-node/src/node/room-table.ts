@@ -17,15 +17,16 @@ export class RoomTable {
     return this.byId.get(roomId);
   }
 
-  /** The room a meta names, given the hash scanMessageMeta returned for it. */
-  findByMeta(meta: Buffer, hash: number): RoomLanes | undefined {
+  /** The room the meta at `buf[metaAt..]` names, given the hash scanMessageMeta returned for it. */
+  findByMeta(buf: Buffer, metaAt: number, hash: number): RoomLanes | undefined {
     let room = this.buckets.get(hash);
-    const idLength = meta[9] as number;
+    const idLength = buf[metaAt + 9] as number;
+    const idAt = metaAt + ROOM_ID_OFFSET;
     while (room !== undefined) {
       const id = room.idBytes;
       if (id.length === idLength) {
         let i = 0;
-        while (i < idLength && id[i] === meta[ROOM_ID_OFFSET + i]) i += 1;
+        while (i < idLength && id[i] === buf[idAt + i]) i += 1;
         if (i === idLength) return room;
       }
       room = room.nextInBucket;

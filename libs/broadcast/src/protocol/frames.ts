@@ -1,7 +1,7 @@
-import { FrameError, packPairs, unpackPairs } from '@live-im/zmq-transport';
+import { countPairs, FrameError, packPairs, unpackPairs } from '@live-im/zmq-transport';
 import { BCAST_VERSION, BroadcastCommand, isBroadcastCommand, LaneCode } from './commands';
 
-export { FrameError, packPairs, unpackPairs };
+export { countPairs, FrameError, packPairs, unpackPairs };
 
 const HEADERS = new Map<number, Buffer>();
 

@@ -14,6 +14,7 @@ import {
   RequestMeta,
   traceOfRequestMeta,
   unpackPairs,
+  countPairs,
 } from './frames';
 
 describe('LRPC/1 frames', () => {
@@ -152,5 +153,16 @@ describe('batch frame', () => {
     expect(() => unpackPairs(lying)).toThrow(FrameError);
     expect(() => expandPairs([header(Command.REPLY)], 0)).toThrow(FrameError);
     expect(() => expandPairs([header(Command.REPLY), batch, batch], 0)).toThrow(FrameError);
+  });
+
+  it('counts pairs in place, refusing exactly what unpackPairs refuses', () => {
+    const batch = packPairs(pairs);
+    expect(countPairs(batch)).toBe(2);
+    const lying = Buffer.from(batch);
+    lying.writeUInt32LE(0xffffffff, 0);
+    for (const bad of [batch.subarray(0, batch.length - 1), batch.subarray(0, 2), packPairs([Buffer.from('lonely')]), Buffer.alloc(0), lying]) {
+      expect(() => unpackPairs(bad)).toThrow(FrameError);
+      expect(() => countPairs(bad)).toThrow(FrameError);
+    }
   });
 });

@@ -182,6 +182,24 @@ export function unpackPairs(batch: Buffer): Buffer[] {
 }
 
 /**
+ * How many (meta, body) pairs a batch frame holds, checking its layout as unpackPairs does but
+ * without a Buffer view per record: for a reader that walks the records where they lie.
+ * Throws FrameError when unpackPairs would.
+ */
+export function countPairs(batch: Buffer): number {
+  let records = 0;
+  let at = 0;
+  while (at < batch.length) {
+    if (at + 4 > batch.length) throw new FrameError('batch record length truncated');
+    at += 4 + batch.readUInt32LE(at);
+    if (at > batch.length) throw new FrameError('batch record truncated');
+    records += 1;
+  }
+  if (records < 2 || records % 2 !== 0) throw new FrameError('a batch holds (meta, body) pairs');
+  return records / 2;
+}
+
+/**
  * [...envelope, header, batch] → [...envelope, header, meta, body, meta, body, ...], so a receiver
  * walks the pairs of a REQUEST or REPLY by index.
  */
