@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RoomPublisher, SILENT_BROADCAST_LOGGER } from '@live-im/broadcast';
 import { AppProcess, WORKSPACE_ROOT, freePorts, waitFor } from '@live-im/testing';
+import { CpuMeter } from '../shared/process-cpu';
 import { runRawPushPull } from './raw-push-pull';
 
 /**
@@ -33,12 +34,13 @@ interface SubscriberResult {
 
 /**
  * 100-byte JSON envelopes, as room-service hands them over already encoded: a per-room template
- * whose fixed-width seq and ts digits are written per message.
+ * whose fixed-width seq and ts fields are written per message, digit by digit (making strings of
+ * them cost the publisher's process more than publishing did).
  */
 class EnvelopeFactory {
   private readonly templates = new Map<string, { template: Buffer; seqAt: number; tsAt: number }>();
 
-  make(roomId: string, seq: number): Buffer {
+  make(roomId: string, seq: number, ts: number): Buffer {
     let t = this.templates.get(roomId);
     if (!t) {
       const head = `{"id":"${roomId}","roomId":"${roomId}","lane":"normal","seq":`;
@@ -49,14 +51,33 @@ class EnvelopeFactory {
     }
     const body = Buffer.allocUnsafe(t.template.length);
     t.template.copy(body);
-    // Padded with spaces, which JSON allows between tokens (leading zeros it does not).
-    body.write(String(seq).padStart(10, ' '), t.seqAt, 'latin1');
-    body.write(String(Date.now()), t.tsAt, 'latin1');
+    writeDigits(body, t.seqAt, 10, seq);
+    writeDigits(body, t.tsAt, 13, ts);
     return body;
   }
 }
 
-async function benchOurs(): Promise<SubscriberResult & { msgsPerSec: number }> {
+/**
+ * Writes a non-negative integer right-aligned in `width` bytes at `at`, padded with spaces on the
+ * left (JSON allows whitespace between tokens; leading zeros it does not).
+ */
+function writeDigits(buf: Buffer, at: number, width: number, value: number): void {
+  let i = at + width - 1;
+  do {
+    buf[i] = 0x30 + (value % 10);
+    value = Math.floor(value / 10);
+    i -= 1;
+  } while (value > 0 && i >= at);
+  while (i >= at) buf[i--] = 0x20;
+}
+
+interface OursResult extends SubscriberResult {
+  msgsPerSec: number;
+  /** CPU microseconds per delivered message, per process, over the measured run. */
+  cpuUsPerMessage: Record<string, number>;
+}
+
+async function benchOurs(): Promise<OursResult> {
   const [nmRouter, nmPub, nmHttp, pull, pub, nodeHttp] = (await freePorts(6)) as [number, number, number, number, number, number];
   const managerRouter = `tcp://127.0.0.1:${nmRouter}`;
   const managerPub = `tcp://127.0.0.1:${nmPub}`;
@@ -103,16 +124,21 @@ async function benchOurs(): Promise<SubscriberResult & { msgsPerSec: number }> {
         if (m.done) resolve(m.done);
       }),
     );
+    const cpu = new CpuMeter({ publisher: process.pid, node: node.pid, subscriber: subscriber.pid ?? -1 });
+    cpu.start();
     const envelopes = new EnvelopeFactory();
     const seqs = new Array<number>(ROOMS).fill(0);
     for (let sent = 0; sent < MESSAGES; ) {
       while (sent - delivered > IN_FLIGHT) await new Promise<void>((resolve) => (progressed = resolve));
       const end = Math.min(MESSAGES, sent + CHUNK);
+      // One clock reading per chunk: a chunk is made in a few milliseconds, and a ts earlier than
+      // the real send time can only make the measured latency longer.
+      const ts = Date.now();
       for (; sent < end; sent += 1) {
         const r = sent % ROOMS;
         const roomId = rooms[r] as string;
         seqs[r] = (seqs[r] ?? 0) + 1;
-        if (!publisher.publish({ roomId, lane: 'normal', seq: seqs[r] as number, body: envelopes.make(roomId, seqs[r] as number) })) {
+        if (!publisher.publish({ roomId, lane: 'normal', seq: seqs[r] as number, body: envelopes.make(roomId, seqs[r] as number, ts) })) {
           throw new Error(`publisher refused a message: ${JSON.stringify(publisher.stats)}`);
         }
       }
@@ -131,8 +157,15 @@ async function benchOurs(): Promise<SubscriberResult & { msgsPerSec: number }> {
       }, 60_000);
     });
     const result = await Promise.race([done, stuck]).finally(() => clearTimeout(timer));
-    return { ...result, msgsPerSec: Math.round(result.delivered / result.seconds) };
+    const used = cpu.usedMs();
+    const cpuUsPerMessage: Record<string, number> = {};
+    for (const [name, ms] of Object.entries(used)) cpuUsPerMessage[name] = Math.round((ms * 1000 * 100) / result.delivered) / 100;
+    return { ...result, msgsPerSec: Math.round(result.delivered / result.seconds), cpuUsPerMessage };
   } finally {
+    // Asked to exit, so a subscriber run with --cpu-prof writes its profile; killed if it does not.
+    const exited = new Promise<void>((resolve) => subscriber.once('exit', () => resolve()));
+    subscriber.send({ stop: true });
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     subscriber.kill();
     await publisher.close();
     await node.stop();
@@ -150,6 +183,8 @@ async function main(): Promise<void> {
     `publisher -> broadcast-node -> subscriber ${String(ours.msgsPerSec).padStart(9)} msgs/s  ` +
       `p50 ${ours.p50} ms  p99 ${ours.p99} ms  (${ours.delivered} delivered in ${ours.batches} batches, ${ours.gaps} gaps)\n`,
   );
+  const cpuLine = Object.entries(ours.cpuUsPerMessage).map(([name, us]) => `${name} ${us}`).join(', ');
+  process.stdout.write(`CPU µs per message: ${cpuLine} (the publisher's includes making each envelope)\n`);
   const ratio = Math.round((ours.msgsPerSec / baseline.msgsPerSec) * 100) / 100;
   process.stdout.write(`ratio ours/baseline: ${ratio}x (goal >= 4x and >= 1,100,000 msgs/s)\n`);
   const dir = join(WORKSPACE_ROOT, 'bench/results');
@@ -167,6 +202,7 @@ async function main(): Promise<void> {
         rooms: ROOMS,
         body_bytes: BODY_BYTES,
         batches: ours.batches,
+        cpu_us_per_message: ours.cpuUsPerMessage,
         measured_at: new Date().toISOString(),
         machine: `${process.platform} ${process.arch}, node ${process.version}`,
       },

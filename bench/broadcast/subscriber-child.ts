@@ -57,4 +57,7 @@ function start(command: Command): void {
   setInterval(() => process.send?.({ progress: delivered }), 5).unref();
 }
 
-process.once('message', (command: Command) => start(command));
+process.on('message', (command: Command | { stop: true }) => {
+  if ('stop' in command) process.exit(0);
+  else start(command);
+});
