@@ -32,18 +32,29 @@ export function processCpuMs(pid: number): number {
 
 /** CPU time used by each named process between `start()` and the readings after it. */
 export class CpuMeter {
-  private readonly startMs = new Map<string, number>();
+  private readonly startCpu = new Map<string, CpuSplit>();
 
   constructor(private readonly pids: Record<string, number>) {}
 
   start(): void {
-    for (const [name, pid] of Object.entries(this.pids)) this.startMs.set(name, processCpuMs(pid));
+    for (const [name, pid] of Object.entries(this.pids)) this.startCpu.set(name, processCpu(pid));
+  }
+
+  /** User and system CPU milliseconds used since start(), per process. */
+  usedSplit(): Record<string, CpuSplit> {
+    const out: Record<string, CpuSplit> = {};
+    for (const [name, pid] of Object.entries(this.pids)) {
+      const now = processCpu(pid);
+      const then = this.startCpu.get(name) ?? { userMs: 0, systemMs: 0 };
+      out[name] = { userMs: now.userMs - then.userMs, systemMs: now.systemMs - then.systemMs };
+    }
+    return out;
   }
 
   /** CPU milliseconds used since start(), per process. */
   usedMs(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const [name, pid] of Object.entries(this.pids)) out[name] = processCpuMs(pid) - (this.startMs.get(name) ?? 0);
+    for (const [name, split] of Object.entries(this.usedSplit())) out[name] = totalMs(split);
     return out;
   }
 

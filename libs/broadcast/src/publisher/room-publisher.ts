@@ -13,7 +13,10 @@ export interface RoomPublication {
   lane: Lane;
   /** Per room per lane, gapless, ≥ 1. */
   seq: number;
-  /** The UTF-8 JSON envelope (`RoomMessage`); sent as is, never parsed. */
+  /**
+   * The UTF-8 JSON envelope (`RoomMessage`); sent as is, never parsed. Its bytes are copied before
+   * `publish` returns, so the caller may reuse the buffer at once.
+   */
   body: Buffer;
   /**
    * The request id of the call that produced the message, so the node's log lines can name it.
