@@ -147,6 +147,18 @@ describe('RoomPublisher', () => {
     expect(publisher.stats.published).toBe(400);
   });
 
+  it('copies each body before publish returns, so a caller may reuse one buffer', async () => {
+    const scratch = Buffer.from('{"n":0}');
+    for (let n = 1; n <= 5; n += 1) {
+      scratch[5] = 0x30 + n;
+      publisher.publish({ roomId: 'room-0', lane: 'normal', seq: n, body: scratch });
+    }
+    scratch.fill(0x78);
+    await eventually(() => nodeA.received.length + nodeB.received.length === 5);
+    const bodies = [...nodeA.received, ...nodeB.received].map((m) => m.body);
+    expect(bodies).toEqual(['{"n":1}', '{"n":2}', '{"n":3}', '{"n":4}', '{"n":5}']);
+  });
+
   it('moves rooms when the set of active nodes changes', async () => {
     const ownedByB = ROOMS.filter((room) => publisher.ownerOf(room) === 'bn-b');
     expect(ownedByB.length).toBeGreaterThan(0);
