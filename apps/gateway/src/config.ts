@@ -58,6 +58,13 @@ export const GatewayEnv = BaseAppEnv.extend({
   JOINS_PER_SOCKET_PER_SEC: envInt(5, { min: 1, max: 10_000 }),
   EVENTS_PER_SOCKET_PER_SEC: envInt(50, { min: 1, max: 100_000 }),
   MAX_ROOMS_PER_SOCKET: envInt(10, { min: 1, max: 1000 }),
+  /**
+   * How long a chat send may wait at the gateway to leave for the broker in one message with other
+   * sends (0: after the current turn). Every hop then handles many chats per message and Redis
+   * gets their commands in one write; gifts and every other call never wait, and take waiting
+   * chats along. Adds at most this much to a chat's latency.
+   */
+  CHAT_COALESCE_MS: envInt(5, { min: 0, max: 50 }),
   /** Public auth calls (register, login, guest) per client address per second. */
   AUTH_PER_IP_PER_SEC: envInt(50, { min: 1, max: 1_000_000 }),
   /** The built web page (apps/web); served at `/` when its index.html exists. */

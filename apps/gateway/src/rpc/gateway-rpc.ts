@@ -1,5 +1,5 @@
 import { RpcError, type RpcContract, type RpcRequestInput, type RpcResponse } from '@live-im/contracts';
-import { RpcCaller } from '@live-im/zmq-transport';
+import { RpcCaller, type RpcCallOptions } from '@live-im/zmq-transport';
 import { Injectable } from '@nestjs/common';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 
@@ -14,10 +14,14 @@ export class GatewayRpc {
     private readonly metrics: GatewayMetrics,
   ) {}
 
-  async call<C extends RpcContract>(contract: C, payload: RpcRequestInput<C>): Promise<RpcResponse<C>> {
+  async call<C extends RpcContract>(
+    contract: C,
+    payload: RpcRequestInput<C>,
+    options?: RpcCallOptions,
+  ): Promise<RpcResponse<C>> {
     const done = this.metrics.rpcTimer(contract.pattern);
     try {
-      const result = await this.caller.call(contract, payload);
+      const result = await this.caller.call(contract, payload, options);
       done('OK');
       return result;
     } catch (error) {

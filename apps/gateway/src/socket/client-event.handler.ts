@@ -63,16 +63,22 @@ export class ClientEventHandler {
   ) {
     this.events = perSecondLimiter(config.EVENTS_PER_SOCKET_PER_SEC, 'event');
     this.joins = perSecondLimiter(config.JOINS_PER_SOCKET_PER_SEC, 'join');
+    // Chat is the flood: it may wait a moment for company on its way to the broker. Gifts never do.
+    const chatOptions = { coalesceMs: config.CHAT_COALESCE_MS };
     this.handlers = {
       join: (session, request) => this.join(session, request),
       leave: (session, request) => this.membership.leave(session, request.roomId),
       chat: (session, request) =>
-        this.rpc.call(RoomRpc.chat, {
-          roomId: request.roomId,
-          sender: this.sender(session, request.roomId),
-          text: request.text,
-          clientMsgId: request.clientMsgId,
-        }),
+        this.rpc.call(
+          RoomRpc.chat,
+          {
+            roomId: request.roomId,
+            sender: this.sender(session, request.roomId),
+            text: request.text,
+            clientMsgId: request.clientMsgId,
+          },
+          chatOptions,
+        ),
       gift: (session, request) =>
         this.rpc.call(RoomRpc.gift, {
           roomId: request.roomId,

@@ -44,9 +44,21 @@ export function joinEnvelope(parts: EnvelopeParts, seq: number): string {
   return `${parts.head}${seq}${parts.tail}`;
 }
 
+/** Random bytes drawn in one call and handed out 6 at a time: one native call per 1024 ids, not per id. */
+const ID_RANDOM_BYTES = 6;
+const ID_POOL_BYTES = ID_RANDOM_BYTES * 1024;
+let idPool = Buffer.alloc(0);
+let idPoolAt = 0;
+
 /** Unique, short, and ordered by creation time to the millisecond: `m_` + ms base36 + 48 random bits. */
 export function newMessageId(now: number): string {
-  return `m_${now.toString(36)}${randomBytes(6).toString('base64url')}`;
+  if (idPoolAt + ID_RANDOM_BYTES > idPool.length) {
+    idPool = randomBytes(ID_POOL_BYTES);
+    idPoolAt = 0;
+  }
+  const random = idPool.toString('base64url', idPoolAt, idPoolAt + ID_RANDOM_BYTES);
+  idPoolAt += ID_RANDOM_BYTES;
+  return `m_${now.toString(36)}${random}`;
 }
 
 /** The parts of a draft without `to`, addressed to one user: its copy on that user's channel. */

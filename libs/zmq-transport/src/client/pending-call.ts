@@ -41,6 +41,8 @@ export class PendingCall {
   observer: StreamObserver | undefined;
   /** Monotonic ms when the caller made the call; its outcome is timed from here. */
   startedAt = 0;
+  /** How long its first send may wait to leave with other calls (CallOptions.coalesceMs). */
+  coalesceMs = 0;
   private lastValue: unknown = undefined;
 
   constructor(

@@ -93,6 +93,37 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcClient over %s', (transport) =>
     expect(rpc.inFlight).toBe(0);
   });
 
+  it('lets calls with coalesceMs wait for company, and sends them at once with a call without', async () => {
+    const broker = await router();
+    // Heartbeats rare: a PING (never held) would take held calls along early.
+    const rpc = client([broker.endpoint], { heartbeatMs: 5000 });
+    await delay(100); // connected
+    const calls: Array<Promise<unknown>> = [];
+    const call = (pattern: string, n: number, coalesceMs?: number): void => {
+      const promise = rpc.call(pattern, { n }, { timeoutMs: 3000, coalesceMs });
+      promise.catch(() => undefined); // judged below; a failed expectation must not also crash
+      calls.push(promise);
+    };
+    call('room.chat', 1, 30);
+    call('room.chat', 2, 30);
+    await delay(10);
+    call('room.chat', 3, 30);
+    const first = await broker.next(Command.REQUEST);
+    // The three calls, 10 ms apart, left as one message when the first one's hold ended.
+    expect(first.frames.length / 2).toBe(3);
+    call('room.chat', 4, 1000);
+    call('room.gift', 5);
+    const startedAt = Date.now();
+    const second = await broker.next(Command.REQUEST);
+    expect(Date.now() - startedAt).toBeLessThan(500);
+    expect(second.frames.filter((_, i) => i % 2 === 0).map((m) => decodeRequestMeta(m).pattern)).toEqual(['room.chat', 'room.gift']);
+    const pairs = [...first.frames, ...second.frames];
+    const replies: Buffer[] = [];
+    for (let i = 0; i < pairs.length; i += 2) replies.push(...ok(decodeRequestMeta(pairs[i]!).id, 'ok'));
+    await broker.send(first.peer, Command.REPLY, ...replies);
+    await expect(Promise.all(calls)).resolves.toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
+  });
+
   it('takes the trace id from the request context, and speaks MessagePack on request', async () => {
     const broker = await router();
     const rpc = client([broker.endpoint]);

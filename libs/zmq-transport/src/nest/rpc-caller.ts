@@ -7,6 +7,8 @@ export interface RpcCallOptions {
   timeoutMs?: number;
   /** Overrides the request id taken from the current request context. */
   traceId?: string;
+  /** How long the request may wait to leave with other calls (RpcClient CallOptions.coalesceMs). */
+  coalesceMs?: number;
 }
 
 /**
@@ -27,6 +29,7 @@ export class RpcCaller {
       timeoutMs: options.timeoutMs ?? contract.timeoutMs,
       idempotent: contract.idempotent,
       traceId: options.traceId,
+      coalesceMs: options.coalesceMs,
     }) as Promise<RpcResponse<C>>;
   }
 }

@@ -69,8 +69,9 @@ export class BrokerLink {
     this.queue.pushMessage(null, command, frames);
   }
 
-  sendPair(command: Command, meta: Buffer, body: Buffer): void {
-    this.queue.pushPair(null, command, meta, body);
+  /** `holdMs`: how long the pair may wait to leave with others (OutboundQueue.pushPair). */
+  sendPair(command: Command, meta: Buffer, body: Buffer, holdMs = 0): void {
+    this.queue.pushPair(null, command, meta, body, holdMs);
   }
 
   silentForMs(now: number): number {

@@ -120,4 +120,43 @@ describe('OutboundQueue', () => {
     expect(refused).toEqual([Command.PING]);
     expect(calls).toBe(2);
   });
+
+  describe('held pairs', () => {
+    beforeEach(() => jest.useFakeTimers());
+    afterEach(() => jest.useRealTimers());
+
+    it('wait for company up to their hold, then leave together', async () => {
+      const sink = new GatedSink();
+      const queue = new OutboundQueue(sink);
+      queue.pushPair(null, Command.REQUEST, b('m1'), b('b1'), 5);
+      await jest.advanceTimersByTimeAsync(3);
+      queue.pushPair(null, Command.REQUEST, b('m2'), b('b2'), 5);
+      expect(sink.sent).toHaveLength(0);
+      // The first pair's hold is not extended by the second.
+      await jest.advanceTimersByTimeAsync(2);
+      expect(sink.sent.map(text)).toEqual([[text([header(Command.REQUEST)])[0], 'm1', 'b1', 'm2', 'b2']]);
+    });
+
+    it('leave at once, in order, with the next pair that is not held', async () => {
+      const sink = new GatedSink();
+      const queue = new OutboundQueue(sink);
+      queue.pushPair(null, Command.REQUEST, b('chat'), b('c'), 50);
+      queue.pushPair(null, Command.REQUEST, b('gift'), b('g'));
+      await jest.advanceTimersByTimeAsync(0);
+      expect(sink.sent.map((frames) => text(frames).slice(1))).toEqual([['chat', 'c', 'gift', 'g']]);
+      // Nothing is left to flush when the old hold would have ended.
+      await jest.advanceTimersByTimeAsync(50);
+      expect(sink.sent).toHaveLength(1);
+    });
+
+    it('are dropped with the rest on close, leaving no timer behind', async () => {
+      const sink = new GatedSink();
+      const queue = new OutboundQueue(sink);
+      queue.pushPair(null, Command.REQUEST, b('m1'), b('b1'), 20);
+      queue.close();
+      expect(jest.getTimerCount()).toBe(0);
+      await jest.advanceTimersByTimeAsync(20);
+      expect(sink.sent).toHaveLength(0);
+    });
+  });
 });

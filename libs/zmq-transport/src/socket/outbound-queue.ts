@@ -42,6 +42,8 @@ export class OutboundQueue {
   private readonly maxBytes: number;
   private flushing = false;
   private scheduled = false;
+  /** Set while held pairs wait for company (see pushPair). */
+  private holdTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
 
@@ -58,7 +60,12 @@ export class OutboundQueue {
     return this.queue.length;
   }
 
-  pushPair(dest: Buffer | null, command: Command, meta: Buffer, body: Buffer): void {
+  /**
+   * Queues a (meta, body) pair. `holdMs` > 0 lets the pair wait up to that long for company (a
+   * normal-lane send under load): the message leaves when the hold ends, or at once with the next
+   * pair or message queued without a hold, whichever comes first. Order is never changed.
+   */
+  pushPair(dest: Buffer | null, command: Command, meta: Buffer, body: Buffer, holdMs = 0): void {
     if (this.closed) return;
     const key = dest === null ? '' : dest.toString('latin1');
     const size = meta.length + body.length;
@@ -77,7 +84,8 @@ export class OutboundQueue {
     out.frames.push(meta, body);
     out.pairs += 1;
     out.bytes += size;
-    this.schedule();
+    if (holdMs > 0) this.hold(holdMs);
+    else this.schedule();
   }
 
   pushMessage(dest: Buffer | null, command: Command, frames: Buffer[] = []): void {
@@ -98,12 +106,27 @@ export class OutboundQueue {
   /** Drops whatever is queued and refuses more. */
   close(): void {
     this.closed = true;
+    clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
     this.queue.length = 0;
     this.openByDest.clear();
     this.wakeIdle();
   }
 
+  /** Flushes in `holdMs` unless something flushes sooner; a running hold is not extended. */
+  private hold(holdMs: number): void {
+    if (this.scheduled || this.flushing || this.holdTimer !== undefined) return;
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = undefined;
+      this.schedule();
+    }, holdMs);
+  }
+
   private schedule(): void {
+    if (this.holdTimer !== undefined) {
+      clearTimeout(this.holdTimer);
+      this.holdTimer = undefined;
+    }
     if (this.scheduled || this.flushing) return;
     this.scheduled = true;
     // Flush once the current burst of work (this message's handlers and their promise
