@@ -50,6 +50,13 @@ export const GatewayEnv = BaseAppEnv.extend({
   RECEIPT_TIMEOUT_MS: envInt(15_000, { min: 100, max: 3_600_000 }),
   /** (message, user) pairs awaiting an ack on this gateway; past it the oldest expire at once. */
   RECEIPT_MAX_PENDING: envInt(100_000, { min: 1, max: 10_000_000 }),
+  /**
+   * Flow control by room size: a room's normal batches start a fan-out at most once per pace, what
+   * comes in between joined into the next. The pace is this at NORMAL_PACE_FULL_SOCKETS local
+   * sockets and proportionally less below (under 10 ms: none); 0 turns it off.
+   */
+  NORMAL_PACE_MAX_MS: envInt(250, { min: 0, max: 2000 }),
+  NORMAL_PACE_FULL_SOCKETS: envInt(1000, { min: 1, max: 10_000_000 }),
   /** A socket with more packets queued than this is skipped for normal batches. */
   SLOW_SOCKET_PACKETS: envInt(256, { min: 1, max: 1_000_000 }),
   /** A socket with more packets queued than this is disconnected rather than sent an important batch. */

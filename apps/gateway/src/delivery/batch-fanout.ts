@@ -1,7 +1,8 @@
 import type { RoomBatch } from '@live-im/broadcast';
 import { type RoomMessage, SystemEvent, userOfChannel } from '@live-im/contracts';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { RoomMembership } from '../socket/room-membership';
@@ -21,6 +22,7 @@ import {
 } from './batch-envelopes';
 import { unansweredPart } from './join-catch-up';
 import { type FanoutJob, FanoutQueue, type FanoutTarget } from './fanout-queue';
+import { NormalPacer, paceFor, type PaceSettings } from './normal-pacer';
 import { ReceiptService } from './receipt-service';
 import { SlowSocketPolicy } from './slow-socket-policy';
 
@@ -45,11 +47,18 @@ const MAX_JOINED_BODY_CHARS = 64 * 1024;
  * handled on arrival.
  */
 @Injectable()
-export class BatchFanout {
+export class BatchFanout implements OnModuleDestroy {
   private readonly queue = new FanoutQueue(MAX_JOINED_BODY_CHARS);
+  private readonly pacer = new NormalPacer(
+    (batch) => this.enqueue(batch),
+    () => performance.now(),
+    MAX_JOINED_BODY_CHARS,
+  );
+  private readonly pace: PaceSettings;
   private turnScheduled = false;
 
   constructor(
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
     private readonly host: SocketServerHost,
     private readonly registry: SessionRegistry,
     private readonly membership: RoomMembership,
@@ -57,16 +66,20 @@ export class BatchFanout {
     private readonly policy: SlowSocketPolicy,
     private readonly metrics: GatewayMetrics,
     @Inject(GATEWAY_LOGGER) private readonly log: GatewayLogger,
-  ) {}
+  ) {
+    this.pace = { maxMs: config.NORMAL_PACE_MAX_MS, fullAtSockets: config.NORMAL_PACE_FULL_SOCKETS };
+  }
 
   deliver(batch: RoomBatch): void {
     if (!this.host.attached) return;
     try {
       const userId = userOfChannel(batch.roomId);
-      if (userId === undefined) {
-        this.queue.push(textBatchOf(batch));
-        this.scheduleTurn();
-      } else this.deliverToUser(userId, batch);
+      if (userId !== undefined) this.deliverToUser(userId, batch);
+      else if (batch.lane === 'important') this.enqueue(textBatchOf(batch));
+      else {
+        const sockets = this.registry.roomSessions(batch.roomId).size;
+        this.pacer.offer(textBatchOf(batch), paceFor(sockets, this.pace));
+      }
     } catch (error) {
       this.log.error(
         { ...errorFields(error), roomId: batch.roomId, lane: batch.lane },
@@ -75,9 +88,22 @@ export class BatchFanout {
     }
   }
 
-  /** Room batches waiting for (or in the middle of) their fan-out, normal ones joined while waiting, and normal ones dropped because too many waited. */
-  get stats(): { queued: number; joined: number; dropped: number } {
-    return { queued: this.queue.size, joined: this.queue.joined, dropped: this.queue.dropped };
+  /**
+   * Room batches waiting for (or in the middle of) their fan-out, normal ones joined while waiting,
+   * normal ones dropped because too many waited, and rooms whose normal batches wait for their pace.
+   */
+  get stats(): { queued: number; joined: number; dropped: number; paced: number } {
+    return { queued: this.queue.size, joined: this.queue.joined, dropped: this.queue.dropped, paced: this.pacer.held };
+  }
+
+  /** What waits for its pace goes out with the rest of the queue while sockets are still open. */
+  onModuleDestroy(): void {
+    this.pacer.flushAll();
+  }
+
+  private enqueue(batch: TextBatch): void {
+    this.queue.push(batch);
+    this.scheduleTurn();
   }
 
   private scheduleTurn(): void {

@@ -172,7 +172,7 @@ export class GatewayMetrics {
     connectionsByTransport: () => Record<string, number>;
     rooms: () => number;
     pendingReceipts: () => number;
-    fanout: () => { queued: number; joined: number; dropped: number };
+    fanout: () => { queued: number; joined: number; dropped: number; paced: number };
     subscriber: () => {
       delivered: number;
       gaps: number;
@@ -222,6 +222,13 @@ export class GatewayMetrics {
       help: 'Normal batches dropped because the fan-out queue was full (the gateway far behind), since start',
       collect() {
         this.set(read.fanout().dropped);
+      },
+    });
+    new Gauge({
+      name: freshMetricName(`${PREFIX}fanout_rooms_paced`),
+      help: 'Rooms whose normal batches wait for their pace (flow control by room size, NORMAL_PACE_MAX_MS)',
+      collect() {
+        this.set(read.fanout().paced);
       },
     });
     new Gauge({
