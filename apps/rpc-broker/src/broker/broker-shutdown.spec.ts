@@ -56,6 +56,25 @@ describe('Broker shutdown (CLOSING)', () => {
     await Promise.all([0, 1].map(() => client.call('slow.echo', { warm: true })));
   }
 
+  /**
+   * A broker on the endpoints a closed one had. libzmq releases a closed socket's port in its I/O
+   * thread a moment after close() returns, so the first binds may find it still in use.
+   */
+  async function restartOn(
+    endpoints: { frontendBind: string; backendBind: string },
+    brokerId: string,
+  ): Promise<Broker> {
+    const until = Date.now() + 5000;
+    for (;;) {
+      try {
+        return await startBroker({ heartbeatMs: HEARTBEAT_MS, brokerId, ...endpoints });
+      } catch (error) {
+        if (!/already in use/i.test(String(error)) || Date.now() > until) throw error;
+        await sleep(20);
+      }
+    }
+  }
+
   async function waitUntil(check: () => boolean, timeoutMs = 5000): Promise<void> {
     const until = Date.now() + timeoutMs;
     while (!check()) {
@@ -86,20 +105,24 @@ describe('Broker shutdown (CLOSING)', () => {
       await Promise.all(inFlight);
     })();
 
-    for (const index of [0, 1]) {
-      const old = brokers[index]!;
-      const endpoints = endpointsOf(old);
-      await sleep(200);
-      const heldAtStart = old.dispatcher.inFlightCount;
-      await old.drainAndClose({ settleMs: HEARTBEAT_MS, maxWaitMs: 5000 });
-      expect(heldAtStart).toBeGreaterThan(0);
-      // The replacement binds the same endpoints; clients and the worker reconnect by themselves.
-      brokers[index] = await startBroker({ heartbeatMs: HEARTBEAT_MS, brokerId: `b${index + 1}-new`, ...endpoints });
-      await waitUntil(() => client.liveBrokers === 2);
+    try {
+      for (const index of [0, 1]) {
+        const old = brokers[index]!;
+        const endpoints = endpointsOf(old);
+        await sleep(200);
+        const heldAtStart = old.dispatcher.inFlightCount;
+        await old.drainAndClose({ settleMs: HEARTBEAT_MS, maxWaitMs: 5000 });
+        expect(heldAtStart).toBeGreaterThan(0);
+        // The replacement binds the same endpoints; clients and the worker reconnect by themselves.
+        brokers[index] = await restartOn(endpoints, `b${index + 1}-new`);
+        await waitUntil(() => client.liveBrokers === 2);
+      }
+      await sleep(300);
+    } finally {
+      // Even when a step failed: the load must stop, or the test never ends.
+      running = false;
+      await load;
     }
-    await sleep(300);
-    running = false;
-    await load;
 
     expect(failures).toEqual([]);
     expect(sent).toBeGreaterThan(200);
