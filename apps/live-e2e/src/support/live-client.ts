@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import {
   BatchInfo,
   RoomMessage,
@@ -32,10 +33,11 @@ export interface LiveClientOptions {
   ackTimeoutMs?: number;
 }
 
-/** One `batch` as received: its frame info and the decoded messages. */
+/** One `batch` as received: its frame info, the decoded messages and when it came (performance.now()). */
 export interface ReceivedBatch {
   info: BatchInfo;
   messages: RoomMessage[];
+  receivedAt: number;
 }
 
 /** Every room message in the order it reached this client, from batches and directs alike. */
@@ -257,7 +259,7 @@ export class LiveClient {
     if (messages.length !== parsedInfo.data.count) {
       this.violations.push(`batch count ${parsedInfo.data.count} but ${messages.length} messages`);
     }
-    const batch = { info: parsedInfo.data, messages };
+    const batch = { info: parsedInfo.data, messages, receivedAt: performance.now() };
     if (this.options.dropBatch?.(batch.info)) {
       this.droppedBatches.push(batch);
       return;
