@@ -260,7 +260,8 @@ export class RpcClient {
     const call = new PendingCall(id, kind, pattern, flags, codec, traceId, body, now + timeoutMs, -1);
     call.startedAt = now;
     const coalesceMs = options.coalesceMs ?? 0;
-    if (coalesceMs > 0 && Number.isFinite(coalesceMs)) call.coalesceMs = Math.min(coalesceMs, timeoutMs);
+    // At most a tenth of the deadline: the broker is told the time left before the hold.
+    if (coalesceMs > 0 && Number.isFinite(coalesceMs)) call.coalesceMs = Math.min(coalesceMs, timeoutMs / 10);
     return call;
   }
 
@@ -471,6 +472,9 @@ export class RpcClient {
     this.closing[link.index] = false;
     this.logger.warn(`rpc: broker ${link.endpoint} is dead (${reason})`);
     if (wasLive) this.stateListeners.emit({ endpoint: link.endpoint, index: link.index, up: false });
+    // Requests still in the link's queue (held for company, or behind a slow write) never left:
+    // any of them, idempotent or not, can go to another broker.
+    for (const { command, frames } of link.takeUnsent()) this.onUnsent(link, command, frames);
     for (const call of this.pending.carriedBy(link.index)) {
       call.broker = -1;
       const resendable = call.kind !== CallKind.STATS && (call.flags & RequestFlag.IDEMPOTENT) !== 0 && !call.delivered;

@@ -74,6 +74,11 @@ export class BrokerLink {
     this.queue.pushPair(null, command, meta, body, holdMs);
   }
 
+  /** What waits in this link's queue, unsent: taken back when the broker is found dead. */
+  takeUnsent(): Array<{ command: Command; frames: Buffer[] }> {
+    return this.queue.takeUnsent();
+  }
+
   silentForMs(now: number): number {
     return now - this.lastSeenAt;
   }

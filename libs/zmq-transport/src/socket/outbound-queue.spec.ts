@@ -149,6 +149,38 @@ describe('OutboundQueue', () => {
       expect(sink.sent).toHaveLength(1);
     });
 
+    it('leave by the earliest hold asked for: a shorter one brings a longer one forward', async () => {
+      const sink = new GatedSink();
+      const queue = new OutboundQueue(sink);
+      queue.pushPair(null, Command.REQUEST, b('slow'), b('1'), 300);
+      await jest.advanceTimersByTimeAsync(10);
+      queue.pushPair(null, Command.REQUEST, b('quick'), b('2'), 5);
+      await jest.advanceTimersByTimeAsync(5);
+      expect(sink.sent.map((frames) => text(frames).slice(1))).toEqual([['slow', '1', 'quick', '2']]);
+      await jest.advanceTimersByTimeAsync(300);
+      expect(sink.sent).toHaveLength(1);
+    });
+
+    it('can be taken back unsent, with everything else still queued, but not the message being written', async () => {
+      const sink = new GatedSink();
+      sink.gated = true;
+      const queue = new OutboundQueue(sink);
+      queue.pushPair(null, Command.REQUEST, b('m1'), b('b1'));
+      await jest.advanceTimersByTimeAsync(0);
+      expect(sink.wire).toHaveLength(1); // being written, the socket holds it
+      queue.pushPair(null, Command.REQUEST, b('m2'), b('b2'), 50);
+      queue.pushMessage(null, Command.PING);
+      const taken = queue.takeUnsent();
+      expect(taken.map((t) => [t.command, text(t.frames)])).toEqual([
+        [Command.REQUEST, ['m2', 'b2']],
+        [Command.PING, []],
+      ]);
+      sink.open();
+      await queue.whenIdle();
+      await jest.advanceTimersByTimeAsync(50);
+      expect(sink.wire).toHaveLength(1);
+    });
+
     it('are dropped with the rest on close, leaving no timer behind', async () => {
       const sink = new GatedSink();
       const queue = new OutboundQueue(sink);

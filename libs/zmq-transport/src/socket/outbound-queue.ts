@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { Command } from '../protocol/command';
 import { header, packPairs } from '../protocol/frames';
 
@@ -42,8 +43,9 @@ export class OutboundQueue {
   private readonly maxBytes: number;
   private flushing = false;
   private scheduled = false;
-  /** Set while held pairs wait for company (see pushPair). */
+  /** Set while held pairs wait for company (see pushPair), to fire at holdUntil (performance.now()). */
   private holdTimer: NodeJS.Timeout | undefined;
+  private holdUntil = 0;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
 
@@ -113,13 +115,36 @@ export class OutboundQueue {
     this.wakeIdle();
   }
 
-  /** Flushes in `holdMs` unless something flushes sooner; a running hold is not extended. */
+  /**
+   * Flushes within `holdMs` unless something flushes sooner. A running hold is never extended,
+   * and is brought forward for a pair that may wait less.
+   */
   private hold(holdMs: number): void {
-    if (this.scheduled || this.flushing || this.holdTimer !== undefined) return;
+    if (this.scheduled || this.flushing) return;
+    const until = performance.now() + holdMs;
+    if (this.holdTimer !== undefined) {
+      if (until >= this.holdUntil) return;
+      clearTimeout(this.holdTimer);
+    }
+    this.holdUntil = until;
     this.holdTimer = setTimeout(() => {
       this.holdTimer = undefined;
       this.schedule();
     }, holdMs);
+    // The socket keeps the process up while it has work; this timer need not.
+    this.holdTimer.unref();
+  }
+
+  /**
+   * Takes back every message not yet handed to the socket (the one being written stays), for a
+   * sender that has learnt its peer is gone and wants to send them elsewhere.
+   */
+  takeUnsent(): Array<{ command: Command; frames: Buffer[] }> {
+    const taken = this.queue.splice(0).map((out) => ({ command: out.command, frames: out.frames }));
+    this.openByDest.clear();
+    clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    return taken;
   }
 
   private schedule(): void {
