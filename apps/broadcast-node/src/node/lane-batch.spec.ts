@@ -34,4 +34,19 @@ describe('LaneBatch', () => {
     expect(decodeBatchMeta(meta!)).toMatchObject({ count: 64, firstSeq: 65, lastSeq: 128 });
     expect(batch.count).toBe(0);
   });
+
+  it('hands a frame out in a buffer of its own size when its buffer is mostly spare', () => {
+    const batch = new LaneBatch(LaneCode.normal);
+    batch.firstSeq = 1;
+    const big = Buffer.from(envelope(1, 20_000));
+    batch.append(big, 0, big.length);
+    batch.take(Buffer.from('r:a:'), 1);
+    // The next buffer is sized from that big frame; a small frame must not keep it all.
+    const small = Buffer.from(envelope(2));
+    batch.append(small, 0, small.length);
+    const body = batch.take(Buffer.from('r:a:'), 2)[2]!;
+    expect(body.toString()).toBe(`[${envelope(2)}]`);
+    // Its own copy (small copies share Node's 8 KiB pool), not the 20 KB buffer.
+    expect(body.buffer.byteLength).toBeLessThanOrEqual(Buffer.poolSize);
+  });
 });

@@ -7,6 +7,13 @@ const CLOSE = 0x5d; // ]
 const NATIVE_COPY_FROM = 40;
 /** The first buffer of a lane that has not sent a frame yet. */
 const FIRST_CAPACITY = 512;
+/** A lane's next buffer starts at most this big, whatever its last frame was. */
+const MAX_NEXT_CAPACITY = 64 * 1024;
+/**
+ * A frame leaves in a buffer of its own size when its buffer has this many bytes or more to
+ * spare (and more than the frame): ZeroMQ holds what it is given until sent, spare bytes too.
+ */
+const MAX_SPARE_BYTES = 4096;
 
 /**
  * The frame one room lane is building. Its seq range is contiguous: it starts where the lane's
@@ -66,12 +73,17 @@ export class LaneBatch {
     const bodyLength = this.length + 1;
     const meta = encodeBatchMeta({ lane: this.lane, count: this.count, firstSeq: this.firstSeq, lastSeq });
     // Room for a frame like this one, and a little more, without growing.
-    this.nextCapacity = bodyLength + (bodyLength >>> 3) + 64;
+    this.nextCapacity = Math.min(MAX_NEXT_CAPACITY, bodyLength + (bodyLength >>> 3) + 64);
     this.out = undefined;
     this.length = 0;
     this.count = 0;
     this.firstSeq = lastSeq + 1;
-    return [topic, meta, out.subarray(0, bodyLength)];
+    const spare = out.length - bodyLength;
+    const body =
+      spare >= MAX_SPARE_BYTES && spare > bodyLength
+        ? Buffer.from(out.subarray(0, bodyLength))
+        : out.subarray(0, bodyLength);
+    return [topic, meta, body];
   }
 
   private grow(out: Buffer, needed: number): Buffer {

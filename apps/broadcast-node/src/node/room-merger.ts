@@ -131,7 +131,8 @@ export class RoomMerger {
         else this.passNormal(lane, batch, bodyAt, bodyEnd, now);
         if (lane.parked.size > 0) this.drainParked(lane, now);
       } else {
-        this.acceptOutOfOrder(lane, seq, batch.subarray(bodyAt, bodyEnd), now);
+        // A copy: a view would keep the whole PUSH message alive while this one waits.
+        this.acceptOutOfOrder(lane, seq, Buffer.from(batch.subarray(bodyAt, bodyEnd)), now);
       }
     }
     this.endTurn();
