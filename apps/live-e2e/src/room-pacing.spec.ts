@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { sleep } from '@live-im/testing';
+import { sleep, waitFor } from '@live-im/testing';
 import type { LiveClient } from './support/live-client';
 import { LiveCluster } from './support/live-cluster';
 import { clientMsgId, guest, isRun, registerUser, roomIdFor } from './support/fixtures';
@@ -84,5 +84,26 @@ describe('normal batches of a big room, paced at the gateway', () => {
     expect(gift).toBeDefined();
     expect(gift!.receivedAt - giftAckedAt).toBeLessThan(PACE_MS / 2);
     expect(viewer.violations).toEqual([]);
+  });
+
+  it('delivers chat still held for the pace before a room close evicts the viewers', async () => {
+    const api = cluster.api();
+    const closing = roomIdFor('pace-close');
+    const owner = await registerUser(api, 'closer');
+    await api.createRoom(closing, 'closing', owner.user.userId);
+    const talker = (await cluster.joined(0, closing, { token: (await registerUser(api, 'talker')).token })).client;
+    const watcher = (await cluster.joined(0, closing, { token: (await guest(api)).token })).client;
+    // The first chat starts a fan-out; the next ones wait at the gateway for the pace (once past
+    // the node's 20 ms merge window), and the close comes before the pace is up.
+    const results = [];
+    for (let i = 0; i < 5; i += 1) {
+      results.push(await talker.send('chat', { roomId: closing, text: `last words ${i}`, clientMsgId: clientMsgId() }));
+    }
+    await sleep(60);
+    await api.close(closing, 'show over');
+    await waitFor(() => watcher.roomClosed.length > 0, { timeoutMs: 5000, what: 'roomClosed' });
+    const seqs = watcher.seqs(closing, 'normal');
+    expect(seqs).toEqual(results.map((r) => r.seq));
+    expect(watcher.violations).toEqual([]);
   });
 });

@@ -192,6 +192,14 @@ export class BatchFanout implements OnModuleDestroy {
     return targets;
   }
 
+  /** Writes a batch to all its sockets now, outside the queue's turns. */
+  private writeWhole(batch: TextBatch): void {
+    const job: FanoutJob = { batch, written: 0 };
+    while (!this.writeChunk(job)) {
+      // Chunk after chunk until every target is written.
+    }
+  }
+
   private finishJob(job: FanoutJob): void {
     this.queue.finish(job);
     // After the last write, so that every socket got the room_closed message before it is evicted.
@@ -229,6 +237,9 @@ export class BatchFanout implements OnModuleDestroy {
   }
 
   private closeRoom(roomId: string, reason: string): void {
+    // Chat sent before the close and held for the room's pace goes out before the sockets leave.
+    const held = this.pacer.take(roomId);
+    if (held !== undefined) this.writeWhole(held);
     const sessions = [...this.registry.roomSessions(roomId)];
     if (sessions.length === 0) return;
     this.host.io.to(ioRoomOf(roomId)).emit('roomClosed', { roomId, reason });

@@ -110,4 +110,23 @@ describe('NormalPacer', () => {
     await advance(200);
     expect(released).toHaveLength(2);
   });
+
+  it('passes batches straight through after flushAll', () => {
+    pacer.flushAll();
+    pacer.offer(batch('a', 1, 1), 100);
+    pacer.offer(batch('a', 2, 2), 100);
+    expect(released.map((b) => b.firstSeq)).toEqual([1, 2]);
+  });
+
+  it('hands a closing room its held batch and forgets the room', async () => {
+    pacer.offer(batch('a', 1, 1), 100);
+    pacer.offer(batch('a', 2, 3), 100);
+    expect(pacer.take('a')).toMatchObject({ firstSeq: 2, lastSeq: 3 });
+    expect(pacer.take('a')).toBeUndefined();
+    await advance(200);
+    expect(released.map((b) => b.firstSeq)).toEqual([1]);
+    // A room that comes back starts unpaced.
+    pacer.offer(batch('a', 4, 4), 100);
+    expect(released.map((b) => b.firstSeq)).toEqual([1, 4]);
+  });
 });

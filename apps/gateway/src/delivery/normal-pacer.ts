@@ -40,6 +40,8 @@ interface PacedRoom {
 export class NormalPacer {
   private readonly rooms = new Map<string, PacedRoom>();
   private offers = 0;
+  /** After flushAll (shutdown): batches pass straight through. */
+  private stopped = false;
 
   constructor(
     private readonly release: (batch: TextBatch) => void,
@@ -56,6 +58,10 @@ export class NormalPacer {
 
   /** A normal room batch, for a room whose pace is `paceMs` now: released at once or held. */
   offer(batch: TextBatch, paceMs: number): void {
+    if (this.stopped) {
+      this.release(batch);
+      return;
+    }
     const now = this.clock();
     if ((this.offers += 1) % SWEEP_EVERY === 0) this.sweep(now);
     let room = this.rooms.get(batch.roomId);
@@ -91,11 +97,24 @@ export class NormalPacer {
     }
   }
 
-  /** Releases everything held at once (shutdown). */
+  /** Releases everything held at once, and paces nothing from then on (shutdown). */
   flushAll(): void {
+    this.stopped = true;
     const now = this.clock();
     for (const room of this.rooms.values()) this.releaseHeld(room, now);
     this.rooms.clear();
+  }
+
+  /**
+   * Takes the room's held batch out of pacing (the room is closing: its last chat must reach the
+   * sockets before they are evicted), and forgets the room.
+   */
+  take(roomId: string): TextBatch | undefined {
+    const room = this.rooms.get(roomId);
+    if (room === undefined) return undefined;
+    this.rooms.delete(roomId);
+    clearTimeout(room.timer);
+    return room.held;
   }
 
   private onDue(roomId: string): void {
