@@ -35,7 +35,7 @@ export class RedisCommandMetrics {
   constructor(registry: Registry = register) {
     this.duration = new Histogram({
       name: REDIS_DURATION_NAME,
-      help: 'Redis commands, from the call to the reply (or error), by lower-case command name',
+      help: 'Redis commands, from the write (with auto-pipelining: when their pipeline leaves) to the reply or error, by lower-case command name',
       labelNames: ['command'],
       buckets: BUCKETS,
       registers: [registry],
