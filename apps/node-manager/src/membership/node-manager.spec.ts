@@ -1,4 +1,5 @@
 import { BroadcastCommand } from '@live-im/broadcast';
+import { freePorts, startWhenAddressFree } from '@live-im/testing';
 import type { NodeManager } from './node-manager';
 import { ScriptedMember, startManager, TopologyWatcher } from './__tests__/scripted-member';
 
@@ -135,7 +136,14 @@ describe('NodeManager over real sockets', () => {
 
 describe('NodeManager restart', () => {
   it('rebuilds the topology from members that re-register with their state', async () => {
-    const first = await startManager({ heartbeatMs: 100, rebuildWindowMs: 0 });
+    // Ports outside the ephemeral range: the member's reconnects cannot take them while closed.
+    const [routerPort, pubPort] = (await freePorts(2)) as [number, number];
+    const first = await startManager({
+      routerBind: `tcp://127.0.0.1:${routerPort}`,
+      pubBind: `tcp://127.0.0.1:${pubPort}`,
+      heartbeatMs: 100,
+      rebuildWindowMs: 0,
+    });
     const router = first.routerEndpoint!;
     const pub = first.pubEndpoint!;
     const node = new ScriptedMember(router);
@@ -145,7 +153,7 @@ describe('NodeManager restart', () => {
       await first.close();
 
       // ZeroMQ releases a closed listener asynchronously: the same process may have to retry its bind.
-      const second = await rebindWithin(2000, () => startManager({ routerBind: router, pubBind: pub, heartbeatMs: 100 }));
+      const second = await startWhenAddressFree(() => startManager({ routerBind: router, pubBind: pub, heartbeatMs: 100 }));
       try {
         // The member's DEALER reconnects by itself; its next heartbeat is news to the new manager.
         expect(await node.ask(BroadcastCommand.HEARTBEAT, { id: 'bn-1' }, BroadcastCommand.UNKNOWN)).toEqual({});
@@ -172,15 +180,3 @@ describe('NodeManager restart', () => {
     }
   });
 });
-
-async function rebindWithin<T>(ms: number, start: () => Promise<T>): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await start();
-    } catch (error) {
-      if (!(error instanceof Error && /in use/i.test(error.message)) || Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}

@@ -1,3 +1,4 @@
+import { freePorts, startWhenAddressFree } from '@live-im/testing';
 import { RpcClient, RpcWorker, SILENT_LOGGER as SILENT } from '@live-im/zmq-transport';
 import { Broker } from './broker';
 import { startBroker } from './__tests__/peers';
@@ -28,8 +29,19 @@ describe('Broker shutdown (CLOSING)', () => {
   });
 
   async function cluster(): Promise<void> {
-    brokers.push(await startBroker({ heartbeatMs: HEARTBEAT_MS, brokerId: 'b1' }));
-    brokers.push(await startBroker({ heartbeatMs: HEARTBEAT_MS, brokerId: 'b2' }));
+    // Ports outside the ephemeral range: clients and the worker reconnecting to a closed broker
+    // cannot take them (a TCP self-connect) before its replacement binds them.
+    const ports = await freePorts(4);
+    for (const [i, brokerId] of ['b1', 'b2'].entries()) {
+      brokers.push(
+        await startBroker({
+          heartbeatMs: HEARTBEAT_MS,
+          brokerId,
+          frontendBind: `tcp://127.0.0.1:${ports[2 * i]}`,
+          backendBind: `tcp://127.0.0.1:${ports[2 * i + 1]}`,
+        }),
+      );
+    }
     worker = new RpcWorker({
       brokers: brokers.map((b) => b.backendEndpoint!),
       service: 'slow',
@@ -54,25 +66,6 @@ describe('Broker shutdown (CLOSING)', () => {
     await waitUntil(() => client.liveBrokers === 2);
     // Both brokers know the worker before load starts.
     await Promise.all([0, 1].map(() => client.call('slow.echo', { warm: true })));
-  }
-
-  /**
-   * A broker on the endpoints a closed one had. libzmq releases a closed socket's port in its I/O
-   * thread a moment after close() returns, so the first binds may find it still in use.
-   */
-  async function restartOn(
-    endpoints: { frontendBind: string; backendBind: string },
-    brokerId: string,
-  ): Promise<Broker> {
-    const until = Date.now() + 5000;
-    for (;;) {
-      try {
-        return await startBroker({ heartbeatMs: HEARTBEAT_MS, brokerId, ...endpoints });
-      } catch (error) {
-        if (!/already in use/i.test(String(error)) || Date.now() > until) throw error;
-        await sleep(20);
-      }
-    }
   }
 
   async function waitUntil(check: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -114,7 +107,9 @@ describe('Broker shutdown (CLOSING)', () => {
         await old.drainAndClose({ settleMs: HEARTBEAT_MS, maxWaitMs: 5000 });
         expect(heldAtStart).toBeGreaterThan(0);
         // The replacement binds the same endpoints; clients and the worker reconnect by themselves.
-        brokers[index] = await restartOn(endpoints, `b${index + 1}-new`);
+        brokers[index] = await startWhenAddressFree(() =>
+          startBroker({ heartbeatMs: HEARTBEAT_MS, brokerId: `b${index + 1}-new`, ...endpoints }),
+        );
         await waitUntil(() => client.liveBrokers === 2);
       }
       await sleep(300);
