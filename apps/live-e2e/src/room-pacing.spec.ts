@@ -93,13 +93,20 @@ describe('normal batches of a big room, paced at the gateway', () => {
     await api.createRoom(closing, 'closing', owner.user.userId);
     const talker = (await cluster.joined(0, closing, { token: (await registerUser(api, 'talker')).token })).client;
     const watcher = (await cluster.joined(0, closing, { token: (await guest(api)).token })).client;
-    // The first chat starts a fan-out; the next ones wait at the gateway for the pace (once past
-    // the node's 20 ms merge window), and the close comes before the pace is up.
+    // The first chat starts a fan-out; the next ones wait at the gateway for the pace, and the
+    // close comes before the pace is up: once every chat has left the nodes' merge windows and
+    // the gateway holds the room's batch.
+    const outBefore = await cluster.nodeMetric('broadcast_node_msgs_out_total', { lane: 'normal' });
     const results = [];
     for (let i = 0; i < 5; i += 1) {
       results.push(await talker.send('chat', { roomId: closing, text: `last words ${i}`, clientMsgId: clientMsgId() }));
     }
-    await sleep(60);
+    await waitFor(
+      async () =>
+        (await cluster.nodeMetric('broadcast_node_msgs_out_total', { lane: 'normal' })) >= outBefore + 5 &&
+        (await cluster.gateways[0]!.metric('gateway_fanout_rooms_paced')) >= 1,
+      { intervalMs: 5, timeoutMs: 2000, what: 'the chats held at the gateway' },
+    );
     await api.close(closing, 'show over');
     await waitFor(() => watcher.roomClosed.length > 0, { timeoutMs: 5000, what: 'roomClosed' });
     const seqs = watcher.seqs(closing, 'normal');
