@@ -6,3 +6,4 @@ export * from './test-redis';
 export * from './recording-logger';
 export * from './movable-clock';
 export * from './process-group';
+export * from './page-scratch';

@@ -1,10 +1,9 @@
 import { parseConfig } from '@live-im/config';
 import { HealthModule } from '@live-im/health';
-import { freePorts } from '@live-im/testing';
-import { type INestApplication, Module } from '@nestjs/common';
+import { PageScratch, SCRATCH_ASSET } from '@live-im/testing';
+import { Module } from '@nestjs/common';
 import { APP_FILTER, NestFactory } from '@nestjs/core';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GatewayEnv } from '../config';
 import { ApiExceptionFilter } from '../http/api-exception.filter';
@@ -22,32 +21,19 @@ const INDEX_HTML = '<!doctype html><title>live</title>';
 
 /** How the gateway mounts its page; mountBuiltPage's own spec covers the serving itself. */
 describe('mountWebPage', () => {
-  const dirs: string[] = [];
-  const apps: INestApplication[] = [];
+  const pages = new PageScratch();
 
-  afterAll(async () => {
-    await Promise.allSettled(apps.map((app) => app.close()));
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => pages.close());
 
   /** A built page, or none, plus files named like the gateway's own routes. */
   async function serve(built: boolean): Promise<string> {
-    const dir = mkdtempSync(join(tmpdir(), 'web-page-'));
-    dirs.push(dir);
-    mkdirSync(join(dir, 'assets'));
+    const dir = pages.folder('web-page-', built ? INDEX_HTML : undefined);
     mkdirSync(join(dir, 'api'));
     writeFileSync(join(dir, 'api', 'gifts'), 'shadow');
     writeFileSync(join(dir, 'metrics'), 'shadow');
-    if (built) {
-      writeFileSync(join(dir, 'index.html'), INDEX_HTML);
-      writeFileSync(join(dir, 'assets', 'index-abc123.js'), 'console.log("live room")');
-    }
     const app = await NestFactory.create(ProbesModule, { logger: false });
-    apps.push(app);
     mountWebPage(app, parseConfig(GatewayEnv, { ...API_KEY, WEB_DIST_DIR: dir }));
-    const [port] = await freePorts(1);
-    await app.listen(port as number, '127.0.0.1');
-    return `http://127.0.0.1:${port}`;
+    return pages.listen(app);
   }
 
   it('defaults WEB_DIST_DIR to dist/apps/web under the working directory, made absolute', () => {
@@ -64,7 +50,7 @@ describe('mountWebPage', () => {
     expect(page.headers.get('content-security-policy')).toBe(WEB_PAGE_CSP);
     expect(WEB_PAGE_CSP).toContain("form-action 'self'");
     expect(await page.text()).toBe(INDEX_HTML);
-    expect((await fetch(`${base}/assets/index-abc123.js`)).status).toBe(200);
+    expect((await fetch(`${base}/${SCRATCH_ASSET}`)).status).toBe(200);
   });
 
   it('leaves /api, /health and /metrics to the gateway even when the folder holds such names', async () => {

@@ -1,10 +1,7 @@
 import { parseConfig } from '@live-im/config';
-import { freePorts } from '@live-im/testing';
-import { type INestApplication, Module } from '@nestjs/common';
+import { PageScratch, SCRATCH_ASSET } from '@live-im/testing';
+import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { NodeManagerEnv } from '../manager-config';
 import { DASHBOARD_CSP, DASHBOARD_NOT_BUILT, mountDashboard } from './dashboard-page';
 
@@ -15,28 +12,15 @@ const INDEX_HTML = '<!doctype html><title>cluster</title>';
 
 /** How the manager mounts its page; mountBuiltPage's own spec covers the serving itself. */
 describe('mountDashboard', () => {
-  const dirs: string[] = [];
-  const apps: INestApplication[] = [];
+  const pages = new PageScratch();
 
-  afterAll(async () => {
-    await Promise.allSettled(apps.map((app) => app.close()));
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => pages.close());
 
   async function serve(built: boolean): Promise<string> {
-    const dir = mkdtempSync(join(tmpdir(), 'dashboard-'));
-    dirs.push(dir);
-    if (built) {
-      mkdirSync(join(dir, 'assets'));
-      writeFileSync(join(dir, 'index.html'), INDEX_HTML);
-      writeFileSync(join(dir, 'assets', 'index-abc123.js'), 'console.log("cluster")');
-    }
+    const dir = pages.folder('dashboard-', built ? INDEX_HTML : undefined);
     const app = await NestFactory.create(EmptyModule, { logger: false });
-    apps.push(app);
     mountDashboard(app, parseConfig(NodeManagerEnv, { DASHBOARD_DIST_DIR: dir }));
-    const [port] = await freePorts(1);
-    await app.listen(port as number, '127.0.0.1');
-    return `http://127.0.0.1:${port}`;
+    return pages.listen(app);
   }
 
   it('serves the page at /dashboard/ with a CSP that allows no form, /dashboard redirecting there', async () => {
@@ -49,8 +33,8 @@ describe('mountDashboard', () => {
     expect(page.headers.get('content-security-policy')).toBe(DASHBOARD_CSP);
     expect(DASHBOARD_CSP).toContain("form-action 'none'");
     expect(await page.text()).toBe(INDEX_HTML);
-    expect((await fetch(`${base}/dashboard/assets/index-abc123.js`)).status).toBe(200);
-    expect((await fetch(`${base}/assets/index-abc123.js`)).status).toBe(404);
+    expect((await fetch(`${base}/dashboard/${SCRATCH_ASSET}`)).status).toBe(200);
+    expect((await fetch(`${base}/${SCRATCH_ASSET}`)).status).toBe(404);
   });
 
   it('answers 503 in plain text naming the build, never cached, while the page is not built', async () => {
