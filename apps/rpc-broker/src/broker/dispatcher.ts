@@ -175,6 +175,13 @@ export class Dispatcher {
     this.frontend.pushPair(client.routingId, Command.REPLY, meta, body);
   }
 
+  /** A request whose deadline passed while it was queued (taken off its queue): DEADLINE_EXCEEDED. */
+  private expireQueued(req: PendingRequest, now: number): void {
+    this.counters.expired += 1;
+    this.outcomes.write('info', req.meta, { service: req.service }, 'request expired in queue: DEADLINE_EXCEEDED', now);
+    this.answerError(req.client, req.clientRequestId, req.flags, ErrorCode.DEADLINE_EXCEEDED);
+  }
+
   /** Hands queued requests to workers while some worker has free credit. */
   dispatchWaiting(service: ServiceQueue, now: number): void {
     while (service.queued > 0) {
@@ -182,15 +189,7 @@ export class Dispatcher {
       if (!worker) return;
       const req = service.dequeue() as PendingRequest;
       if (req.deadline - now < 1) {
-        this.counters.expired += 1;
-        this.outcomes.write(
-          'info',
-          req.meta,
-          { service: req.service },
-          'request expired in queue: DEADLINE_EXCEEDED',
-          now,
-        );
-        this.answerError(req.client, req.clientRequestId, req.flags, ErrorCode.DEADLINE_EXCEEDED);
+        this.expireQueued(req, now);
         continue;
       }
       this.dispatch(req, worker, now);
@@ -360,15 +359,7 @@ export class Dispatcher {
         for (const req of service.waiting()) {
           if (req.deadline - now < 1) {
             service.remove(req);
-            this.counters.expired += 1;
-            this.outcomes.write(
-              'info',
-              req.meta,
-              { service: req.service },
-              'request expired in queue: DEADLINE_EXCEEDED',
-              now,
-            );
-            this.answerError(req.client, req.clientRequestId, req.flags, ErrorCode.DEADLINE_EXCEEDED);
+            this.expireQueued(req, now);
           } else if (!serviceable && now - req.waitingSince >= this.limits.serviceGraceMs) {
             service.remove(req);
             this.counters.serviceUnavailable += 1;
