@@ -18,9 +18,9 @@ const {
   isServing,
   liveImProcesses,
   log,
-  parseArgs,
   pm2,
   positiveInt,
+  runScript,
   sleep,
   waitUntil,
 } = require('./lib/pm2-system');
@@ -28,18 +28,14 @@ const {
 const USAGE = `usage: node deploy/scripts/pm2-rolling-update.js [--only kind,kind] [--ready-timeout-ms N] [--pause-ms N] [--dry-run]
 kinds: ${KIND_ORDER.join(', ')}`;
 
-async function main() {
-  const { positional, options } = parseArgs(process.argv.slice(2), {
+const OPTIONS = {
     only: 'value',
     'ready-timeout-ms': 'value',
     'pause-ms': 'value',
     'dry-run': 'flag',
-    help: 'flag',
-  });
-  if (options.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  };
+
+async function main(positional, options) {
   if (positional.length > 0) throw new Error(`unexpected argument ${positional[0]}\n${USAGE}`);
   const only = options.only ? options.only.split(',') : KIND_ORDER;
   for (const kind of only) if (!KIND_ORDER.includes(kind)) throw new Error(`unknown kind "${kind}"\n${USAGE}`);
@@ -84,10 +80,4 @@ async function main() {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error) => {
-    process.stderr.write(`pm2-rolling-update: ${error.message}\n`);
-    process.exit(2);
-  },
-);
+runScript('pm2-rolling-update', USAGE, OPTIONS, main);

@@ -20,9 +20,9 @@ const {
   isServing,
   liveImProcesses,
   log,
-  parseArgs,
   pm2,
   positiveInt,
+  runScript,
   waitUntil,
 } = require('./lib/pm2-system');
 
@@ -67,16 +67,12 @@ function ecosystemEnv(processes, kind, count) {
   return env;
 }
 
-async function main() {
-  const { positional, options } = parseArgs(process.argv.slice(2), {
+const OPTIONS = {
     'ready-timeout-ms': 'value',
     'dry-run': 'flag',
-    help: 'flag',
-  });
-  if (options.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+  };
+
+async function main(positional, options) {
   const [kind, rawCount] = positional;
   if (kind === 'rpc-broker') {
     throw new Error('brokers are not scaled at run time: change LIVE_IM_BROKERS and roll every app');
@@ -133,10 +129,4 @@ async function main() {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error) => {
-    process.stderr.write(`pm2-scale: ${error.message}\n`);
-    process.exit(2);
-  },
-);
+runScript('pm2-scale', USAGE, OPTIONS, main);

@@ -132,6 +132,29 @@ function parseArgs(argv, known) {
   return { positional, options };
 }
 
+/**
+ * Runs a script: parses its arguments (`known` as for parseArgs, --help added), prints `usage` for
+ * --help (exit 0), otherwise exits with what `main(positional, options)` resolves to, or with 2 and
+ * one line on stderr when it throws.
+ */
+function runScript(name, usage, known, main) {
+  const run = async () => {
+    const { positional, options } = parseArgs(process.argv.slice(2), { ...known, help: 'flag' });
+    if (options.help) {
+      process.stdout.write(`${usage}\n`);
+      return 0;
+    }
+    return main(positional, options);
+  };
+  run().then(
+    (code) => process.exit(code),
+    (error) => {
+      process.stderr.write(`${name}: ${error.message}\n`);
+      process.exit(2);
+    },
+  );
+}
+
 function positiveInt(value, name) {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
@@ -155,6 +178,7 @@ module.exports = {
   parseArgs,
   pm2,
   positiveInt,
+  runScript,
   sleep,
   waitUntil,
 };
