@@ -10,3 +10,4 @@ export * from './subscriber/lane-sequencer';
 export * from './subscriber/subscription-targets';
 export * from './subscriber/room-subscriber';
 export * from './socket/broadcast-logger';
+export * from './publisher/publish-run';

@@ -1,4 +1,4 @@
-import { bcastHeader, BroadcastCommand, encodeMessageMeta, LaneCode, packPairs } from '@live-im/broadcast';
+import { bcastHeader, BroadcastCommand, encodeMessageMeta, encodeRun, LaneCode, packPairs } from '@live-im/broadcast';
 
 /** Deterministic PRNG (mulberry32), so a failure replays from its seed. */
 export function prng(seed: number): () => number {
@@ -79,7 +79,7 @@ export function malformedPush(random: () => number): Buffer[] {
     () => [header],
     () => [header, packPairs([goodMeta(), body()]), f.bytes(f.int(10))],
     () => [f.badHeader(BroadcastCommand.PUBLISH), packPairs([goodMeta(), body()])],
-    () => [Buffer.from([1, f.pick([0x31, 0x33, 0x38, 0x20, 0x22])]), packPairs([goodMeta(), body()])],
+    () => [Buffer.from([1, f.pick([0x31, 0x33, 0x38, 0x20, 0x23])]), packPairs([goodMeta(), body()])],
     () => [header, Buffer.alloc(0)],
     () => {
       // A first record longer than what follows.

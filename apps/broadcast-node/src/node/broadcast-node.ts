@@ -1,4 +1,4 @@
-import { decodeMessageMeta, LANE_NAMES, type MessageMeta, rendezvousOwner } from '@live-im/broadcast';
+import { decodeMessageMeta, decodeRunMeta, LANE_NAMES, type MessageMeta, rendezvousOwner } from '@live-im/broadcast';
 import type { NodeLoad, Topology } from '@live-im/contracts';
 import { performance } from 'node:perf_hooks';
 import { Pull, XPublisher } from 'zeromq';
@@ -73,21 +73,27 @@ export class BroadcastNode implements ClusterNode {
       this.limits,
       (frames) => this.out.push(frames),
       options.onBatch,
-      this.log.isLevelEnabled === undefined ? undefined : (meta) => this.traced(meta),
+      this.log.isLevelEnabled === undefined ? undefined : (meta, runBodyLength) => this.traced(meta, runBodyLength),
     );
   }
 
-  /** A message that names its request: at debug level, a line follows it from publisher to node. */
-  private traced(meta: Buffer): void {
+  /** Messages that name their request: at debug level, a line follows each from publisher to node. */
+  private traced(meta: Buffer, runBodyLength?: number): void {
     if (this.log.isLevelEnabled?.('debug') !== true) return;
-    let decoded: MessageMeta;
+    let messages: MessageMeta[];
     try {
-      decoded = decodeMessageMeta(meta);
+      messages = runBodyLength === undefined ? [decodeMessageMeta(meta)] : this.runMessages(meta, runBodyLength);
     } catch {
-      return; // A trace id with a forbidden character: the message still goes, unlogged.
+      return; // A trace id with a forbidden character: the messages still go, unlogged.
     }
-    const { traceId, roomId, lane, seq } = decoded;
-    this.log.debug({ reqId: traceId, roomId, lane: LANE_NAMES[lane], seq }, 'message received');
+    for (const { traceId, roomId, lane, seq } of messages) {
+      if (traceId) this.log.debug({ reqId: traceId, roomId, lane: LANE_NAMES[lane], seq }, 'message received');
+    }
+  }
+
+  private runMessages(meta: Buffer, bodyLength: number): MessageMeta[] {
+    const run = decodeRunMeta(meta, bodyLength);
+    return run.lengths.map((_, i) => ({ roomId: run.roomId, lane: run.lane, seq: run.firstSeq + i, traceId: run.traceIds?.[i] }));
   }
 
   async start(): Promise<void> {

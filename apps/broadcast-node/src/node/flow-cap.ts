@@ -19,4 +19,15 @@ export class FlowCap {
     this.used += 1;
     return true;
   }
+
+  /** How many of `wanted` messages fit the budget at `now` (taking them): as many admit calls would. */
+  admitUpTo(now: number, cap: number, wanted: number): number {
+    if (now - this.windowStart >= SECOND_MS) {
+      this.windowStart = now;
+      this.used = 0;
+    }
+    const admitted = Math.max(0, Math.min(wanted, Math.ceil(cap - this.used)));
+    this.used += admitted;
+    return admitted;
+  }
 }

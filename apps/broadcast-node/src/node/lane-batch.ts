@@ -64,6 +64,26 @@ export class LaneBatch {
   }
 
   /**
+   * Adds `count` envelopes already joined by commas, `src[start..end)` (a publisher's run), copied
+   * in one piece.
+   */
+  appendJoined(src: Buffer, start: number, end: number, count: number): void {
+    const size = end - start;
+    const needed = this.length + 1 + size + 1;
+    let out = this.out;
+    if (out === undefined) {
+      out = Buffer.allocUnsafe(Math.max(this.nextCapacity, needed));
+      this.out = out;
+    } else if (needed > out.length) {
+      out = this.grow(out, needed);
+    }
+    out[this.length] = this.count === 0 ? OPEN : COMMA;
+    src.copy(out, this.length + 1, start, end);
+    this.length += 1 + size;
+    this.count += count;
+  }
+
+  /**
    * The delivered frame [topic, batch meta, body] covering firstSeq..lastSeq, leaving the batch
    * empty and starting the next range after lastSeq. Only when count > 0.
    */

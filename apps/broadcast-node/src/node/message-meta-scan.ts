@@ -1,4 +1,4 @@
-import { LaneCode } from '@live-im/broadcast';
+import { LaneCode, MAX_RUN_MESSAGES, RUN_ROOM_ID_OFFSET } from '@live-im/broadcast';
 
 /** Offset of the room id in a message meta: lane u8, seq f64, roomIdLen u8. */
 export const ROOM_ID_OFFSET = 10;
@@ -47,9 +47,56 @@ export function scanMessageMeta(buf: Buffer, at: number, length: number): number
 /** Whether the room id of a meta that passed scanMessageMeta holds only `[A-Za-z0-9_-]`. */
 export function hasValidRoomId(buf: Buffer, metaAt: number): boolean {
   const from = metaAt + ROOM_ID_OFFSET;
-  const end = from + (buf[metaAt + 9] as number);
+  return hasValidIdBytes(buf, from, from + (buf[metaAt + 9] as number));
+}
+
+/** Whether `buf[from..end)` holds only `[A-Za-z0-9_-]`. */
+export function hasValidIdBytes(buf: Buffer, from: number, end: number): boolean {
   for (let i = from; i < end; i += 1) if (ROOM_ID_BYTE[buf[i] as number] !== 1) return false;
   return true;
+}
+
+/**
+ * scanMessageMeta for a run meta (PUBLISH_RUNS) at `buf[at..at+length)` whose body is `bodyLength`
+ * bytes: checks lane, seq range, count, room id length, that every envelope length is non-zero and
+ * that they and the commas between them add up to the body, and the layout of an optional trace
+ * block; returns the room id's hash, or -1 when malformed. Characters are left as there.
+ */
+export function scanRunMeta(buf: Buffer, at: number, length: number, bodyLength: number): number {
+  if (length < RUN_ROOM_ID_OFFSET + 1) return -1;
+  const lane = buf[at];
+  if (lane !== NORMAL && lane !== IMPORTANT) return -1;
+  const count = buf.readUInt16LE(at + 9);
+  if (count < 1 || count > MAX_RUN_MESSAGES) return -1;
+  const seq = buf.readDoubleLE(at + 1);
+  if (!Number.isSafeInteger(seq) || seq < 1 || !Number.isSafeInteger(seq + count - 1)) return -1;
+  const roomIdLen = buf[at + 11] as number;
+  const lengthsAt = RUN_ROOM_ID_OFFSET + roomIdLen;
+  const tracesAt = lengthsAt + 4 * count;
+  if (roomIdLen === 0 || roomIdLen > MAX_ROOM_ID || tracesAt > length) return -1;
+  let joined = count - 1;
+  for (let p = at + lengthsAt, end = at + tracesAt; p < end; p += 4) {
+    const envelope = buf.readUInt32LE(p);
+    if (envelope === 0) return -1;
+    joined += envelope;
+  }
+  if (joined !== bodyLength) return -1;
+  if (tracesAt !== length) {
+    let p = at + tracesAt;
+    const end = at + length;
+    for (let i = 0; i < count; i += 1) {
+      if (p >= end) return -1;
+      const traceLen = buf[p] as number;
+      if (traceLen > MAX_TRACE_ID) return -1;
+      p += 1 + traceLen;
+    }
+    if (p !== end) return -1;
+  }
+  let hash = FNV32_OFFSET;
+  for (let i = at + RUN_ROOM_ID_OFFSET, end = at + lengthsAt; i < end; i += 1) {
+    hash = Math.imul(hash ^ (buf[i] as number), FNV32_PRIME);
+  }
+  return hash >>> 0;
 }
 
 /** The same hash over a room id string (ASCII), for rooms created from subscriptions. */

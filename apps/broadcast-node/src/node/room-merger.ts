@@ -1,7 +1,7 @@
-import { BCAST_VERSION, BroadcastCommand, countPairs, FrameError, LaneCode } from '@live-im/broadcast';
+import { BCAST_VERSION, BroadcastCommand, countPairs, FrameError, LaneCode, RUN_ROOM_ID_OFFSET } from '@live-im/broadcast';
 import { HoldDeadlines } from './hold-deadlines';
 import { MAX_MESSAGES_PER_FRAME, type MergeLimits } from './merge-limits';
-import { hasValidRoomId, ROOM_ID_OFFSET, scanMessageMeta } from './message-meta-scan';
+import { hasValidIdBytes, hasValidRoomId, ROOM_ID_OFFSET, scanMessageMeta, scanRunMeta } from './message-meta-scan';
 import { emptyNodeCounters, type NodeCounters } from './node-counters';
 import { LANE_IDLE_RESET_MS, MAX_PARKED_PER_LANE, type RoomLane } from './room-lane';
 import type { RoomLanes } from './room-lanes';
@@ -11,6 +11,7 @@ import { WindowDeadlines } from './window-deadlines';
 // Read once: through the library's CommonJS re-exports every property access is a getter call.
 const IMPORTANT: number = LaneCode.important;
 const PUBLISH: number = BroadcastCommand.PUBLISH;
+const PUBLISH_RUNS: number = BroadcastCommand.PUBLISH_RUNS;
 const checkPairs = countPairs;
 
 /** Where finished frames go: [topic, batch meta, body], in the order they must leave. */
@@ -19,8 +20,11 @@ export type FramePublisher = (frames: Buffer[]) => void;
 /** Called once per frame published; keep it cheap (it runs on the hot path). */
 export type BatchObserver = (lane: LaneCode, count: number) => void;
 
-/** Called for each well-formed message whose meta carries a trace id (for debug log lines). */
-export type TracedMessageObserver = (meta: Buffer) => void;
+/**
+ * Called for each well-formed message meta (PUBLISH) or run meta (PUBLISH_RUNS, with the length of
+ * its body) that carries trace ids, for debug log lines.
+ */
+export type TracedMessageObserver = (meta: Buffer, runBodyLength?: number) => void;
 
 /**
  * The ordering and merge logic of a broadcast node, free of sockets and timers: PUSH messages in,
@@ -87,6 +91,13 @@ export class RoomMerger {
       return;
     }
     this.turn += 1;
+    if (frames[0]?.[1] === PUBLISH_RUNS) this.acceptRuns(batch, now);
+    else this.acceptMessages(batch, now);
+    this.endTurn();
+  }
+
+  /** PUBLISH: one (message meta, envelope) record pair per message. */
+  private acceptMessages(batch: Buffer, now: number): void {
     const counters = this.counters;
     const onTraced = this.onTraced;
     const end = batch.length;
@@ -113,7 +124,6 @@ export class RoomMerger {
         onTraced(batch.subarray(metaAt, metaAt + metaLength));
       }
       const important = batch[metaAt] === IMPORTANT;
-      const seq = batch.readDoubleLE(metaAt + 1);
       counters.msgsIn += 1;
       if (important) counters.importantIn += 1;
       else counters.normalIn += 1;
@@ -121,21 +131,122 @@ export class RoomMerger {
         counters.noSubscriber += 1;
         continue;
       }
+      this.acceptOne(important ? room.important : room.normal, batch.readDoubleLE(metaAt + 1), batch, bodyAt, bodyEnd, now);
+    }
+  }
+
+  /**
+   * PUBLISH_RUNS: one (run meta, joined envelopes) record pair per run of consecutive seqs. A run
+   * that starts at its lane's next seq with nothing waiting is copied into frames a chunk at a
+   * time; any other goes message by message, exactly as the same messages sent one by one would.
+   */
+  private acceptRuns(batch: Buffer, now: number): void {
+    const counters = this.counters;
+    const onTraced = this.onTraced;
+    const end = batch.length;
+    let at = 0;
+    while (at < end) {
+      const metaAt = at + 4;
+      const metaLength = batch.readUInt32LE(at);
+      const bodyAt = metaAt + metaLength + 4;
+      const bodyLength = batch.readUInt32LE(bodyAt - 4);
+      at = bodyAt + bodyLength;
+      const hash = scanRunMeta(batch, metaAt, metaLength, bodyLength);
+      if (hash < 0) {
+        counters.malformed += 1;
+        continue;
+      }
+      const idLength = batch[metaAt + 11] as number;
+      const idAt = metaAt + RUN_ROOM_ID_OFFSET;
+      const room = this.rooms.findById(batch, idAt, idLength, hash);
+      if (room === undefined && !hasValidIdBytes(batch, idAt, idAt + idLength)) {
+        counters.malformed += 1;
+        continue;
+      }
+      const count = batch.readUInt16LE(metaAt + 9);
+      if (onTraced !== undefined && metaLength !== RUN_ROOM_ID_OFFSET + idLength + 4 * count) {
+        onTraced(batch.subarray(metaAt, metaAt + metaLength), bodyLength);
+      }
+      const important = batch[metaAt] === IMPORTANT;
+      counters.msgsIn += count;
+      if (important) counters.importantIn += count;
+      else counters.normalIn += count;
+      if (room === undefined) {
+        counters.noSubscriber += count;
+        continue;
+      }
       const lane = important ? room.important : room.normal;
-      if (seq === lane.next) {
-        // The common case: in order. The lane moves on before the message joins a frame, so a
-        // frame closed by it ends at this seq.
-        lane.next = seq + 1;
+      const firstSeq = batch.readDoubleLE(metaAt + 1);
+      const lengthsAt = idAt + idLength;
+      if (firstSeq === lane.next && lane.parked.size === 0) {
         lane.lastArrivalAt = now;
-        if (important) this.passImportant(lane, batch, bodyAt, bodyEnd);
-        else this.passNormal(lane, batch, bodyAt, bodyEnd, now);
-        if (lane.parked.size > 0) this.drainParked(lane, now);
-      } else {
-        // A copy: a view would keep the whole PUSH message alive while this one waits.
-        this.acceptOutOfOrder(lane, seq, Buffer.from(batch.subarray(bodyAt, bodyEnd)), now);
+        this.passRun(lane, batch, lengthsAt, bodyAt, firstSeq, count, now);
+        continue;
+      }
+      let envelopeAt = bodyAt;
+      for (let i = 0; i < count; i += 1) {
+        const envelopeEnd = envelopeAt + batch.readUInt32LE(lengthsAt + 4 * i);
+        this.acceptOne(lane, firstSeq + i, batch, envelopeAt, envelopeEnd, now);
+        envelopeAt = envelopeEnd + 1;
       }
     }
-    this.endTurn();
+  }
+
+  /** One message of a subscribed room lane, its envelope `src[start..end)`. */
+  private acceptOne(lane: RoomLane, seq: number, src: Buffer, start: number, end: number, now: number): void {
+    if (seq === lane.next) {
+      // The common case: in order. The lane moves on before the message joins a frame, so a
+      // frame closed by it ends at this seq.
+      lane.next = seq + 1;
+      lane.lastArrivalAt = now;
+      if (lane.important) this.passImportant(lane, src, start, end);
+      else this.passNormal(lane, src, start, end, now);
+      if (lane.parked.size > 0) this.drainParked(lane, now);
+    } else {
+      // A copy: a view would keep the whole PUSH message alive while this one waits.
+      this.acceptOutOfOrder(lane, seq, Buffer.from(src.subarray(start, end)), now);
+    }
+  }
+
+  /**
+   * A run that is the lane's next `count` seqs, nothing parked: normal messages pass the cap
+   * (the first ones it admits, as one by one), then the lane's frame takes them a chunk at a time,
+   * each chunk copied whole, a full frame leaving at the seq that filled it.
+   */
+  private passRun(lane: RoomLane, src: Buffer, lengthsAt: number, bodyAt: number, firstSeq: number, count: number, now: number): void {
+    const room = lane.room;
+    let passing = count;
+    let frameMax = MAX_MESSAGES_PER_FRAME;
+    if (lane.important) {
+      if (room.turn !== this.turn) {
+        room.turn = this.turn;
+        this.turnRooms.push(room);
+      }
+    } else {
+      const limits = this.limits;
+      passing = room.cap.admitUpTo(now, limits.capPerSec + limits.capPerSubscriber * room.subscribers, count);
+      this.counters.droppedCap += count - passing;
+      frameMax = this.maxMessages;
+    }
+    const batch = lane.batch;
+    let i = 0;
+    let at = bodyAt;
+    while (i < passing) {
+      if (!lane.important && batch.count === 0) {
+        room.windowGeneration += 1;
+        this.windows.push(room, room.windowGeneration, now + this.limits.windowMs);
+      }
+      const take = Math.min(passing - i, Math.max(1, frameMax - batch.count));
+      let end = at - 1;
+      for (let k = i; k < i + take; k += 1) end += 1 + src.readUInt32LE(lengthsAt + 4 * k);
+      i += take;
+      lane.next = firstSeq + i;
+      batch.appendJoined(src, at, end, take);
+      at = end + 1;
+      if (batch.count >= frameMax) this.emit(lane);
+    }
+    // Dropped by the cap, the seqs still count as passed: the next frame's range covers them.
+    lane.next = firstSeq + count;
   }
 
   /** Closes every merge window whose time has come and gives up every gap held long enough. */
@@ -175,7 +286,7 @@ export class RoomMerger {
     return this.rooms.size;
   }
 
-  /** The batch frame of a well-formed PUBLISH message (its records' layout checked), else undefined. */
+  /** The batch frame of a well-formed PUBLISH or PUBLISH_RUNS message (its records' layout checked), else undefined. */
   private readBatch(frames: Buffer[]): Buffer | undefined {
     const header = frames[0];
     if (
@@ -183,7 +294,7 @@ export class RoomMerger {
       header === undefined ||
       header.length !== 2 ||
       header[0] !== BCAST_VERSION ||
-      header[1] !== PUBLISH
+      (header[1] !== PUBLISH && header[1] !== PUBLISH_RUNS)
     ) {
       return undefined;
     }

@@ -19,9 +19,12 @@ export class RoomTable {
 
   /** The room the meta at `buf[metaAt..]` names, given the hash scanMessageMeta returned for it. */
   findByMeta(buf: Buffer, metaAt: number, hash: number): RoomLanes | undefined {
+    return this.findById(buf, metaAt + ROOM_ID_OFFSET, buf[metaAt + 9] as number, hash);
+  }
+
+  /** The room whose id is `buf[idAt..idAt+idLength)`, given roomIdHash of those bytes. */
+  findById(buf: Buffer, idAt: number, idLength: number, hash: number): RoomLanes | undefined {
     let room = this.buckets.get(hash);
-    const idLength = buf[metaAt + 9] as number;
-    const idAt = metaAt + ROOM_ID_OFFSET;
     while (room !== undefined) {
       const id = room.idBytes;
       if (id.length === idLength) {

@@ -4,6 +4,7 @@ export const BCAST_VERSION = 1;
 /** Second byte of a header frame (docs/broadcast-protocol.md). */
 export const BroadcastCommand = {
   PUBLISH: 0x21,
+  PUBLISH_RUNS: 0x22,
   REGISTER: 0x31,
   REGISTERED: 0x32,
   HEARTBEAT: 0x33,

@@ -94,6 +94,105 @@ export function decodeMessageMeta(buf: Buffer): MessageMeta {
   return meta;
 }
 
+/**
+ * A run (PUBLISH_RUNS): consecutive seqs of one room lane from one publisher, sent as one record
+ * pair. Meta: lane u8, firstSeq f64, count u16, roomIdLen u8, roomId, then count u32 envelope
+ * lengths, then optionally, for every message, traceLen u8 (0 = none) and the trace id. Body: the
+ * envelopes joined by single commas, exactly as a delivered batch body holds them.
+ */
+export interface RunMeta {
+  roomId: string;
+  lane: LaneCode;
+  firstSeq: number;
+  /** Byte length of each envelope, in seq order. */
+  lengths: number[];
+  /** Per message, the request id that made it ('' for none); absent when no message has one. */
+  traceIds?: string[];
+}
+
+/** Offset of the room id in a run meta: lane u8, firstSeq f64, count u16, roomIdLen u8. */
+export const RUN_ROOM_ID_OFFSET = 12;
+/** Messages one run holds at most. */
+export const MAX_RUN_MESSAGES = 1024;
+
+/** A run's record pair [meta, body] for `bodies` (non-empty JSON envelopes) from `firstSeq` on. */
+export function encodeRun(meta: Omit<RunMeta, 'lengths'>, bodies: readonly Buffer[]): [Buffer, Buffer] {
+  const n = bodies.length;
+  if (!ROOM_ID.test(meta.roomId)) throw new FrameError('room id must match [A-Za-z0-9_-]{1,64}');
+  if (n < 1 || n > MAX_RUN_MESSAGES) throw new FrameError(`a run holds 1..${MAX_RUN_MESSAGES} messages`);
+  if (!Number.isSafeInteger(meta.firstSeq) || meta.firstSeq < 1 || !Number.isSafeInteger(meta.firstSeq + n - 1)) {
+    throw new FrameError('seq must be a positive integer');
+  }
+  const traces = meta.traceIds;
+  if (traces !== undefined && (traces.length !== n || !traces.every((t) => t === '' || isTraceId(t)))) {
+    throw new FrameError('a run has one trace id (or \'\') per message, each [A-Za-z0-9_-]{1,64}');
+  }
+  const lengthsAt = RUN_ROOM_ID_OFFSET + meta.roomId.length;
+  let size = lengthsAt + 4 * n;
+  if (traces !== undefined) for (const t of traces) size += 1 + t.length;
+  const buf = Buffer.allocUnsafe(size);
+  buf[0] = meta.lane;
+  buf.writeDoubleLE(meta.firstSeq, 1);
+  buf.writeUInt16LE(n, 9);
+  buf[11] = meta.roomId.length;
+  buf.write(meta.roomId, RUN_ROOM_ID_OFFSET, 'latin1');
+  let at = lengthsAt;
+  for (const body of bodies) {
+    if (body.length === 0) throw new FrameError('an envelope cannot be empty');
+    buf.writeUInt32LE(body.length, at);
+    at += 4;
+  }
+  if (traces !== undefined) {
+    for (const t of traces) {
+      buf[at] = t.length;
+      buf.write(t, at + 1, 'latin1');
+      at += 1 + t.length;
+    }
+  }
+  return [buf, Buffer.from(bodies.join(','))];
+}
+
+/** Decodes and checks a run meta whole (room id and trace characters included); `bodyLength` must match it. */
+export function decodeRunMeta(buf: Buffer, bodyLength: number): RunMeta {
+  if (buf.length < RUN_ROOM_ID_OFFSET + 1) throw new FrameError('run meta too short');
+  const lane = buf[0] as number;
+  if (lane !== LaneCode.normal && lane !== LaneCode.important) throw new FrameError(`unknown lane ${lane}`);
+  const firstSeq = buf.readDoubleLE(1);
+  const n = buf.readUInt16LE(9);
+  if (n < 1 || n > MAX_RUN_MESSAGES) throw new FrameError(`a run holds 1..${MAX_RUN_MESSAGES} messages`);
+  if (!Number.isSafeInteger(firstSeq) || firstSeq < 1 || !Number.isSafeInteger(firstSeq + n - 1)) {
+    throw new FrameError('seq must be a positive integer');
+  }
+  const roomIdLen = buf[11] as number;
+  const lengthsAt = RUN_ROOM_ID_OFFSET + roomIdLen;
+  if (roomIdLen < 1 || roomIdLen > 64 || buf.length < lengthsAt + 4 * n) throw new FrameError('run meta truncated');
+  checkIdBytes(buf, RUN_ROOM_ID_OFFSET, lengthsAt, 'room id');
+  const lengths: number[] = [];
+  let joined = n - 1;
+  for (let i = 0; i < n; i += 1) {
+    const length = buf.readUInt32LE(lengthsAt + 4 * i);
+    if (length === 0) throw new FrameError('an envelope cannot be empty');
+    lengths.push(length);
+    joined += length;
+  }
+  if (joined !== bodyLength) throw new FrameError('run body length does not match its envelope lengths');
+  const meta: RunMeta = { lane: lane as LaneCode, firstSeq, roomId: buf.toString('latin1', RUN_ROOM_ID_OFFSET, lengthsAt), lengths };
+  let at = lengthsAt + 4 * n;
+  if (at === buf.length) return meta;
+  const traceIds: string[] = [];
+  for (let i = 0; i < n; i += 1) {
+    if (at >= buf.length) throw new FrameError('run trace ids truncated');
+    const traceLen = buf[at] as number;
+    if (traceLen > 64 || at + 1 + traceLen > buf.length) throw new FrameError('bad trace id length');
+    checkIdBytes(buf, at + 1, at + 1 + traceLen, 'trace id');
+    traceIds.push(buf.toString('latin1', at + 1, at + 1 + traceLen));
+    at += 1 + traceLen;
+  }
+  if (at !== buf.length) throw new FrameError('run meta has trailing bytes');
+  meta.traceIds = traceIds;
+  return meta;
+}
+
 /** `r:<roomId>:` — the trailing colon keeps `r:room1` from matching `r:room12`. */
 export function roomTopic(roomId: string): Buffer {
   return Buffer.from(`r:${roomId}:`, 'latin1');

@@ -4,6 +4,10 @@ import { BroadcastCommand, LaneCode } from '../protocol/commands';
 import { bcastHeader } from '../protocol/frames';
 import { describeError } from '../socket/describe-error';
 import { PublishBatch } from './publish-batch';
+import { PublishRun } from './publish-run';
+
+/** Emptied runs kept for reuse, at most. */
+const MAX_SPARE_RUNS = 1024;
 
 export interface NodePushLinkOptions {
   /** A batch closes at this many bytes (a single larger message still goes alone). */
@@ -30,6 +34,9 @@ export interface NodePushLinkCounters {
 /**
  * One PUSH socket to one broadcast node's `pull`, and its single writer. Messages appended in one
  * turn coalesce into one PUSH message; while a send waits, later messages coalesce into the next.
+ * Within a message, each room lane's consecutive seqs travel as one run (PUBLISH_RUNS): the runs
+ * of a turn are gathered per room lane and written, in the order they were started, when the turn's
+ * messages leave, so per room lane the node still reads the seqs in the order they were published.
  *
  * Socket choices: `immediate` queues only on a completed connection, so batches never pile up in
  * the pipe of a node that is down (to be lost, or replayed late after its restart); with a finite
@@ -40,8 +47,12 @@ export interface NodePushLinkCounters {
  */
 export class NodePushLink {
   private readonly socket: Push;
-  private readonly ready: Array<{ frame: Buffer; count: number }> = [];
-  private open: PublishBatch | undefined;
+  private readonly ready: Array<{ frame: Buffer; count: number; charged: number }> = [];
+  /** Runs being gathered, in the order they were started. */
+  private readonly runs: PublishRun[] = [];
+  /** The run being gathered per room (its validated id bytes, one object per route) and lane. */
+  private readonly openRuns = [new Map<Buffer, PublishRun>(), new Map<Buffer, PublishRun>()];
+  private readonly spareRuns: PublishRun[] = [];
   private queuedBytes = 0;
   private lastBatchBytes = 0;
   private scheduled = false;
@@ -70,32 +81,33 @@ export class NodePushLink {
     return this.queuedBytes;
   }
 
-  /** Appends one message to the open batch; false when dropped (closed or queue full). */
+  /** Appends one message to its room lane's run; false when dropped (closed or queue full). */
   append(lane: LaneCode, seq: number, roomIdBytes: Buffer, body: Buffer, traceId?: string): boolean {
     if (this.closed) return false;
-    const size = PublishBatch.sizeOf(roomIdBytes, body, traceId);
-    if (this.queuedBytes + size > this.options.maxQueuedBytes) {
+    const charge = PublishBatch.chargeOf(roomIdBytes, body, traceId);
+    if (this.queuedBytes + charge > this.options.maxQueuedBytes) {
       this.counters.overflow += 1;
       return false;
     }
-    let batch = this.open;
-    if (batch !== undefined && batch.bytes + size > this.options.maxBatchBytes) {
-      this.closeBatch(batch);
-      batch = undefined;
+    const open = this.openRuns[lane] as Map<Buffer, PublishRun>;
+    let run = open.get(roomIdBytes);
+    if (run === undefined || !run.continuesWith(seq)) {
+      // A seq that does not follow (another worker's seqs in between, a new stream) starts a new
+      // run; the old one keeps its place ahead of it.
+      run = this.spareRuns.pop() ?? new PublishRun();
+      run.reset(lane, seq, roomIdBytes);
+      this.runs.push(run);
+      open.set(roomIdBytes, run);
     }
-    if (batch === undefined) {
-      batch = new PublishBatch(Math.min(this.options.maxBatchBytes, Math.max(size, this.lastBatchBytes * 1.25)));
-      this.open = batch;
-    }
-    batch.append(lane, seq, roomIdBytes, body, traceId);
-    this.queuedBytes += size;
+    run.add(body, traceId, charge);
+    this.queuedBytes += charge;
     this.schedule();
     return true;
   }
 
   /** Resolves once everything appended so far has been handed to the socket. */
   whenIdle(): Promise<void> {
-    if (this.ready.length === 0 && this.open === undefined && !this.flushing) return Promise.resolve();
+    if (this.ready.length === 0 && this.runs.length === 0 && !this.flushing) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -108,17 +120,38 @@ export class NodePushLink {
       clearTimeout(timer);
     }
     this.closed = true;
-    this.open = undefined;
     this.ready.length = 0;
+    this.runs.length = 0;
+    for (const open of this.openRuns) open.clear();
     this.queuedBytes = 0;
     this.socket.close();
     this.wakeIdle();
   }
 
+  /** Writes the gathered runs into batches of at most maxBatchBytes (a bigger run goes alone). */
+  private closeRuns(): void {
+    const runs = this.runs;
+    let batch: PublishBatch | undefined;
+    for (let i = 0; i < runs.length; i += 1) {
+      const run = runs[i] as PublishRun;
+      if (batch !== undefined && batch.count > 0 && batch.bytes + run.recordBytes > this.options.maxBatchBytes) {
+        this.closeBatch(batch);
+        batch = undefined;
+      }
+      if (batch === undefined) {
+        batch = new PublishBatch(Math.min(this.options.maxBatchBytes, Math.max(run.recordBytes, this.lastBatchBytes * 1.25)));
+      }
+      batch.appendRun(run);
+      if (this.spareRuns.length < MAX_SPARE_RUNS) this.spareRuns.push(run);
+    }
+    runs.length = 0;
+    for (const open of this.openRuns) open.clear();
+    if (batch !== undefined) this.closeBatch(batch);
+  }
+
   private closeBatch(batch: PublishBatch): void {
-    this.open = undefined;
     this.lastBatchBytes = batch.bytes;
-    this.ready.push({ frame: batch.finish(), count: batch.count });
+    this.ready.push({ frame: batch.finish(), count: batch.count, charged: batch.charged });
   }
 
   private schedule(): void {
@@ -136,11 +169,11 @@ export class NodePushLink {
     this.flushing = true;
     try {
       for (;;) {
-        if (this.ready.length === 0 && this.open !== undefined) this.closeBatch(this.open);
+        if (this.ready.length === 0 && this.runs.length > 0) this.closeRuns();
         const next = this.ready.shift();
         if (next === undefined || this.closed) break;
         try {
-          await this.socket.send([bcastHeader(BroadcastCommand.PUBLISH), next.frame]);
+          await this.socket.send([bcastHeader(BroadcastCommand.PUBLISH_RUNS), next.frame]);
           this.counters.batches += 1;
         } catch (error) {
           if (this.closed) break;
@@ -149,7 +182,7 @@ export class NodePushLink {
             `publisher: ${next.count} messages for node ${this.nodeId} not sent: ${describeError(error)}`,
           );
         }
-        this.queuedBytes -= next.frame.length;
+        this.queuedBytes -= next.charged;
       }
     } finally {
       this.flushing = false;

@@ -1,19 +1,20 @@
-import { LaneCode } from '../protocol/commands';
+import type { PublishRun } from './publish-run';
 
 const MIN_CAPACITY = 4096;
 
 /**
- * Frame 1 of a PUBLISH message, written in place: records `u32 length, bytes`, alternating message
- * meta (lane u8, seq f64, roomIdLen u8, roomId, and traceLen u8, traceId when there is a request id)
- * and body — the bytes packPairs would make from
- * [meta, body, ...], without a meta Buffer or an array entry per message. The buffer grows by
- * doubling; its first size follows the previous batch, so a steady stream rarely copies.
+ * Frame 1 of a PUBLISH_RUNS message, written in place: records `u32 length, bytes`, alternating
+ * run meta and run body (docs/broadcast-protocol.md "Publishing") — the bytes packPairs would make
+ * from [meta, body, ...] without a Buffer or an array entry per run. The buffer grows by doubling;
+ * its first size follows the previous batch, so a steady stream rarely copies.
  */
 export class PublishBatch {
   private buffer: Buffer;
   private length = 0;
   /** Messages appended. */
   count = 0;
+  /** What the link charged its queue for them. */
+  charged = 0;
 
   constructor(capacityHint: number) {
     this.buffer = Buffer.allocUnsafe(Math.max(MIN_CAPACITY, capacityHint));
@@ -23,40 +24,21 @@ export class PublishBatch {
     return this.length;
   }
 
-  /** Bytes one message adds to a batch. */
-  static sizeOf(roomIdBytes: Buffer, body: Buffer, traceId?: string): number {
-    return 4 + 10 + roomIdBytes.length + (traceId === undefined ? 0 : 1 + traceId.length) + 4 + body.length;
+  /**
+   * What one message is charged against a link's queue before its run is written: an upper bound
+   * of the bytes it adds (a run of one, trace id included).
+   */
+  static chargeOf(roomIdBytes: Buffer, body: Buffer, traceId?: string): number {
+    return 4 + 12 + roomIdBytes.length + 4 + (traceId === undefined ? 0 : 1 + traceId.length) + 4 + body.length;
   }
 
-  /**
-   * `roomIdBytes` is the validated latin1 room id (the caller checks it once per room), `traceId`
-   * a request id that passed isTraceId, or undefined.
-   */
-  append(lane: LaneCode, seq: number, roomIdBytes: Buffer, body: Buffer, traceId?: string): void {
-    const roomIdLen = roomIdBytes.length;
-    const traceBytes = traceId === undefined ? 0 : 1 + traceId.length;
-    const metaLen = 10 + roomIdLen + traceBytes;
-    const size = 4 + metaLen + 4 + body.length;
+  /** Copies a finished run in as one record pair. */
+  appendRun(run: PublishRun): void {
+    const size = run.recordBytes;
     if (this.length + size > this.buffer.length) this.grow(this.length + size);
-    const buf = this.buffer;
-    let at = this.length;
-    buf.writeUInt32LE(metaLen, at);
-    buf[at + 4] = lane;
-    buf.writeDoubleLE(seq, at + 5);
-    buf[at + 13] = roomIdLen;
-    // Room ids are short (≤ 64): a loop beats Buffer#copy's native call here.
-    at += 14;
-    for (let i = 0; i < roomIdLen; i += 1) buf[at + i] = roomIdBytes[i] as number;
-    at += roomIdLen;
-    if (traceId !== undefined) {
-      buf[at] = traceId.length;
-      buf.write(traceId, at + 1, 'latin1');
-      at += traceBytes;
-    }
-    buf.writeUInt32LE(body.length, at);
-    body.copy(buf, at + 4);
-    this.length = at + 4 + body.length;
-    this.count += 1;
+    this.length = run.writeInto(this.buffer, this.length);
+    this.count += run.count;
+    this.charged += run.charged;
   }
 
   /** The finished frame; the batch must not be appended to afterwards (the socket may hold it). */

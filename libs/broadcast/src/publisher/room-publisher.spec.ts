@@ -1,22 +1,26 @@
 import { Pull } from 'zeromq';
 import { broadcastNode, eventually, ScriptedManager } from '../__tests__/scripted-manager';
 import { BroadcastCommand } from '../protocol/commands';
-import { decodeMessageMeta, readBcastHeader, unpackPairs } from '../protocol/frames';
+import { decodeRunMeta, encodeRun, readBcastHeader, unpackPairs } from '../protocol/frames';
 import { rendezvousOwner } from '../protocol/rendezvous';
 import { SILENT_BROADCAST_LOGGER } from '../socket/broadcast-logger';
 import { PublishBatch } from './publish-batch';
+import { PublishRun } from './publish-run';
 import { RoomPublisher } from './room-publisher';
 
 interface Received {
   roomId: string;
+  lane: number;
   seq: number;
   body: string;
+  traceId?: string;
 }
 
 /** A broadcast node's PULL side: records every message and how many PUSH messages carried them. */
 class ScriptedNode {
   readonly received: Received[] = [];
   pushes = 0;
+  runs = 0;
   endpoint = '';
   private readonly socket = new Pull({ linger: 0 });
 
@@ -35,12 +39,12 @@ class ScriptedNode {
   private async read(): Promise<void> {
     try {
       for await (const [head, batch] of this.socket) {
-        expect(readBcastHeader(head)).toBe(BroadcastCommand.PUBLISH);
+        expect(readBcastHeader(head)).toBe(BroadcastCommand.PUBLISH_RUNS);
         this.pushes += 1;
         const parts = unpackPairs(batch as Buffer);
         for (let i = 0; i < parts.length; i += 2) {
-          const meta = decodeMessageMeta(parts[i] as Buffer);
-          this.received.push({ roomId: meta.roomId, seq: meta.seq, body: (parts[i + 1] as Buffer).toString() });
+          this.runs += 1;
+          this.received.push(...runMessages(parts[i] as Buffer, parts[i + 1] as Buffer));
         }
       }
     } catch {
@@ -49,36 +53,60 @@ class ScriptedNode {
   }
 }
 
+/** The messages of one run record pair, each envelope cut out of the joined body by its length. */
+function runMessages(meta: Buffer, body: Buffer): Received[] {
+  const run = decodeRunMeta(meta, body.length);
+  let at = 0;
+  return run.lengths.map((length, i) => {
+    const message: Received = { roomId: run.roomId, lane: run.lane, seq: run.firstSeq + i, body: body.toString('utf8', at, at + length) };
+    const traceId = run.traceIds?.[i];
+    if (traceId) message.traceId = traceId;
+    at += length + 1;
+    return message;
+  });
+}
+
 const ROOMS = Array.from({ length: 40 }, (_, i) => `room-${i}`);
 
-describe('PublishBatch', () => {
-  it('writes the bytes packPairs would, growing as needed', () => {
+describe('PublishRun and PublishBatch', () => {
+  const room = Buffer.from('room-7', 'latin1');
+
+  function runOf(lane: 0 | 1, firstSeq: number, bodies: Buffer[], traces: Array<string | undefined> = []): PublishRun {
+    const run = new PublishRun();
+    run.reset(lane, firstSeq, room);
+    bodies.forEach((body, i) => run.add(body, traces[i], 1));
+    return run;
+  }
+
+  it('writes the bytes encodeRun and packPairs would, growing as needed', () => {
+    const bodies = [1, 2, 3, 4, 5].map((n) => Buffer.alloc(3000, 0x60 + n));
     const batch = new PublishBatch(0);
-    const room = Buffer.from('room-7', 'latin1');
-    const body = Buffer.alloc(3000, 0x61);
-    for (let seq = 1; seq <= 5; seq += 1) batch.append(1, seq, room, body);
-    const parts = unpackPairs(batch.finish());
-    expect(parts).toHaveLength(10);
-    expect(decodeMessageMeta(parts[8] as Buffer)).toEqual({ roomId: 'room-7', lane: 1, seq: 5 });
-    expect((parts[9] as Buffer).equals(body)).toBe(true);
+    batch.appendRun(runOf(1, 5, bodies));
+    batch.appendRun(runOf(0, 1, [Buffer.from('{}')]));
+    const expected = [...encodeRun({ roomId: 'room-7', lane: 1, firstSeq: 5 }, bodies), ...encodeRun({ roomId: 'room-7', lane: 0, firstSeq: 1 }, [Buffer.from('{}')])];
+    expect(unpackPairs(batch.finish())).toEqual(expected);
+    expect(batch.count).toBe(6);
+    expect(batch.charged).toBe(6);
   });
 
-  it('writes a trace id into the meta when there is one', () => {
+  it('carries a trace block once any message of the run has a trace id', () => {
+    const run = runOf(0, 9, [Buffer.from('{"a":1}'), Buffer.from('{"b":2}'), Buffer.from('{}')], [undefined, 'trace-1', undefined]);
     const batch = new PublishBatch(0);
-    const room = Buffer.from('room-7', 'latin1');
-    batch.append(0, 1, room, Buffer.from('{}'), 'trace-1');
-    batch.append(0, 2, room, Buffer.from('{}'));
-    const parts = unpackPairs(batch.finish());
-    expect(batch.bytes).toBe(
-      PublishBatch.sizeOf(room, Buffer.from('{}'), 'trace-1') + PublishBatch.sizeOf(room, Buffer.from('{}')),
-    );
-    expect(decodeMessageMeta(parts[0] as Buffer)).toEqual({
-      roomId: 'room-7',
-      lane: 0,
-      seq: 1,
-      traceId: 'trace-1',
-    });
-    expect(decodeMessageMeta(parts[2] as Buffer)).toEqual({ roomId: 'room-7', lane: 0, seq: 2 });
+    batch.appendRun(run);
+    const [meta, body] = unpackPairs(batch.finish()) as [Buffer, Buffer];
+    expect(body.toString()).toBe('{"a":1},{"b":2},{}');
+    expect(decodeRunMeta(meta, body.length)).toEqual({ roomId: 'room-7', lane: 0, firstSeq: 9, lengths: [7, 7, 2], traceIds: ['', 'trace-1', ''] });
+    expect(batch.bytes).toBe(run.recordBytes);
+  });
+
+  it('takes only the seq that follows it, up to the run limit', () => {
+    const run = runOf(0, 3, [Buffer.from('{}')]);
+    expect(run.continuesWith(4)).toBe(true);
+    expect(run.continuesWith(3)).toBe(false);
+    expect(run.continuesWith(5)).toBe(false);
+    for (let seq = 4; seq < 3 + 1024; seq += 1) run.add(Buffer.from('{}'), undefined, 1);
+    expect(run.count).toBe(1024);
+    expect(run.continuesWith(3 + 1024)).toBe(false);
   });
 });
 
@@ -141,10 +169,25 @@ describe('RoomPublisher', () => {
       // One turn: one PUSH message per node.
       expect(node.pushes).toBe(1);
     }
+    // Each room's ten consecutive seqs travel as one run.
+    expect(nodeA.runs + nodeB.runs).toBe(ROOMS.length);
     const room0 = [...nodeA.received, ...nodeB.received].filter((m) => m.roomId === 'room-0');
     expect(room0.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(room0[2]?.body).toBe('{"r":"room-0","s":3}');
     expect(publisher.stats.published).toBe(400);
+  });
+
+  it('keeps the seqs of a room lane in publish order when they do not follow each other, and carries trace ids', async () => {
+    const body = (seq: number) => Buffer.from(`{"s":${seq}}`);
+    for (const seq of [1, 2, 4, 5, 3]) publisher.publish({ roomId: 'room-0', lane: 'normal', seq, body: body(seq), traceId: `req-${seq}` });
+    publisher.publish({ roomId: 'room-0', lane: 'important', seq: 1, body: body(1) });
+    await eventually(() => nodeA.received.length + nodeB.received.length === 6);
+    const node = nodeA.received.length > 0 ? nodeA : nodeB;
+    const normal = node.received.filter((m) => m.lane === 0);
+    expect(normal.map((m) => [m.seq, m.body, m.traceId])).toEqual([1, 2, 4, 5, 3].map((s) => [s, `{"s":${s}}`, `req-${s}`]));
+    expect(node.received.filter((m) => m.lane === 1).map((m) => [m.seq, m.traceId])).toEqual([[1, undefined]]);
+    // Runs [1, 2], [4, 5], [3] and the important lane's [1].
+    expect(node.runs).toBe(4);
   });
 
   it('copies each body before publish returns, so a caller may reuse one buffer', async () => {
