@@ -74,6 +74,28 @@ export function malformedPush(random: () => number): Buffer[] {
         return f.bytes(f.int(30));
     }
   };
+  const runHeader = bcastHeader(BroadcastCommand.PUBLISH_RUNS);
+  const goodRun = () => encodeRun({ roomId: `fuzz-${f.int(100)}`, lane: LaneCode.normal, firstSeq: 1 + f.int(1000) }, [body(), body()]);
+  const badRun = (): Buffer[] => {
+    const [meta, joined] = goodRun();
+    switch (f.int(6)) {
+      case 0:
+        meta.writeUInt16LE(f.pick([0, 3, 1025, 65535]), 9); // count
+        return [meta, joined];
+      case 1:
+        meta.writeUInt32LE(f.pick([0, 1, 5000]), meta.length - 4); // an envelope length
+        return [meta, joined];
+      case 2:
+        return [meta, joined.subarray(0, f.int(joined.length))]; // body shorter than its lengths
+      case 3:
+        meta.writeDoubleLE(f.pick([0, -1, 1.5, Number.NaN, 2 ** 53]), 1); // firstSeq
+        return [meta, joined];
+      case 4:
+        return [Buffer.concat([meta, Buffer.from([f.int(200)])]), joined]; // a truncated trace block
+      default:
+        return [meta.subarray(0, f.int(meta.length)), joined];
+    }
+  };
   const shapes: Array<() => Buffer[]> = [
     () => [f.bytes(f.int(40))],
     () => [header],
@@ -92,6 +114,8 @@ export function malformedPush(random: () => number): Buffer[] {
     () => [header, packPairs([goodMeta()])],
     () => [header, packPairs([badMeta(), body()])],
     () => [header, packPairs([goodMeta(), Buffer.alloc(0)])],
+    () => [runHeader, packPairs(badRun())],
+    () => [runHeader, packPairs([...goodRun(), goodRun()[0] as Buffer])],
   ];
   return f.pick(shapes)();
 }

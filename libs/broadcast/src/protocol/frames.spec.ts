@@ -3,6 +3,8 @@ import {
   bcastHeader,
   decodeBatchMeta,
   decodeMessageMeta,
+  decodeRunMeta,
+  encodeRun,
   encodeBatchMeta,
   encodeMessageMeta,
   FrameError,
@@ -64,6 +66,31 @@ describe('BCAST/1 frames', () => {
     expect(decodeBatchMeta(encodeBatchMeta(meta))).toEqual(meta);
     expect(() => decodeBatchMeta(encodeBatchMeta({ ...meta, count: 6 }))).toThrow(FrameError);
     expect(() => decodeBatchMeta(Buffer.alloc(20))).toThrow(FrameError);
+  });
+
+  it('round trips a run and refuses one whose lengths, count or characters break the layout', () => {
+    const bodies = [Buffer.from('{"a":1}'), Buffer.from('{"b":[1,2]}')];
+    const [meta, body] = encodeRun({ roomId: 'room-1', lane: LaneCode.important, firstSeq: 7, traceIds: ['req-1', ''] }, bodies);
+    expect(body.toString()).toBe('{"a":1},{"b":[1,2]}');
+    expect(decodeRunMeta(meta, body.length)).toEqual({
+      roomId: 'room-1',
+      lane: LaneCode.important,
+      firstSeq: 7,
+      lengths: [7, 11],
+      traceIds: ['req-1', ''],
+    });
+    const [plain] = encodeRun({ roomId: 'room-1', lane: LaneCode.normal, firstSeq: 1 }, bodies);
+    expect(decodeRunMeta(plain, body.length).traceIds).toBeUndefined();
+    expect(() => decodeRunMeta(plain, body.length + 1)).toThrow(FrameError);
+    const zeroCount = Buffer.from(plain);
+    zeroCount.writeUInt16LE(0, 9);
+    expect(() => decodeRunMeta(zeroCount, body.length)).toThrow(FrameError);
+    const badRoom = Buffer.from(plain);
+    badRoom[12] = 0x20;
+    expect(() => decodeRunMeta(badRoom, body.length)).toThrow(FrameError);
+    expect(() => decodeRunMeta(Buffer.concat([plain, Buffer.from([3])]), body.length)).toThrow(FrameError);
+    expect(() => encodeRun({ roomId: 'room-1', lane: LaneCode.normal, firstSeq: 1 }, [Buffer.alloc(0)])).toThrow(FrameError);
+    expect(() => encodeRun({ roomId: 'room-1', lane: LaneCode.normal, firstSeq: 1 }, [])).toThrow(FrameError);
   });
 
   it('uses topics that do not prefix-match other rooms', () => {
