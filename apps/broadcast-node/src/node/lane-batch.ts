@@ -41,15 +41,7 @@ export class LaneBatch {
   /** Adds the envelope `src[start..end)` (non-empty JSON) to the frame. */
   append(src: Buffer, start: number, end: number): void {
     const size = end - start;
-    // A comma or the opening bracket, the envelope, and room for the closing bracket.
-    const needed = this.length + 1 + size + 1;
-    let out = this.out;
-    if (out === undefined) {
-      out = Buffer.allocUnsafe(Math.max(this.nextCapacity, needed));
-      this.out = out;
-    } else if (needed > out.length) {
-      out = this.grow(out, needed);
-    }
+    const out = this.reserve(size);
     let at = this.length;
     out[at] = this.count === 0 ? OPEN : COMMA;
     at += 1;
@@ -69,14 +61,7 @@ export class LaneBatch {
    */
   appendJoined(src: Buffer, start: number, end: number, count: number): void {
     const size = end - start;
-    const needed = this.length + 1 + size + 1;
-    let out = this.out;
-    if (out === undefined) {
-      out = Buffer.allocUnsafe(Math.max(this.nextCapacity, needed));
-      this.out = out;
-    } else if (needed > out.length) {
-      out = this.grow(out, needed);
-    }
+    const out = this.reserve(size);
     out[this.length] = this.count === 0 ? OPEN : COMMA;
     src.copy(out, this.length + 1, start, end);
     this.length += 1 + size;
@@ -104,6 +89,18 @@ export class LaneBatch {
         ? Buffer.from(out.subarray(0, bodyLength))
         : out.subarray(0, bodyLength);
     return [topic, meta, body];
+  }
+
+  /** The frame's buffer, with room for a comma or the opening bracket, `size` bytes and the closing bracket. */
+  private reserve(size: number): Buffer {
+    const needed = this.length + 1 + size + 1;
+    const out = this.out;
+    if (out === undefined) {
+      const first = Buffer.allocUnsafe(Math.max(this.nextCapacity, needed));
+      this.out = first;
+      return first;
+    }
+    return needed > out.length ? this.grow(out, needed) : out;
   }
 
   private grow(out: Buffer, needed: number): Buffer {

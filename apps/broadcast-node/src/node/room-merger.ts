@@ -124,13 +124,7 @@ export class RoomMerger {
         onTraced(batch.subarray(metaAt, metaAt + metaLength));
       }
       const important = batch[metaAt] === IMPORTANT;
-      counters.msgsIn += 1;
-      if (important) counters.importantIn += 1;
-      else counters.normalIn += 1;
-      if (room === undefined) {
-        counters.noSubscriber += 1;
-        continue;
-      }
+      if (!this.countIn(important, 1, room)) continue;
       this.acceptOne(important ? room.important : room.normal, batch.readDoubleLE(metaAt + 1), batch, bodyAt, bodyEnd, now);
     }
   }
@@ -168,13 +162,7 @@ export class RoomMerger {
         onTraced(batch.subarray(metaAt, metaAt + metaLength), bodyLength);
       }
       const important = batch[metaAt] === IMPORTANT;
-      counters.msgsIn += count;
-      if (important) counters.importantIn += count;
-      else counters.normalIn += count;
-      if (room === undefined) {
-        counters.noSubscriber += count;
-        continue;
-      }
+      if (!this.countIn(important, count, room)) continue;
       const lane = important ? room.important : room.normal;
       const firstSeq = batch.readDoubleLE(metaAt + 1);
       const lengthsAt = idAt + idLength;
@@ -190,6 +178,17 @@ export class RoomMerger {
         envelopeAt = envelopeEnd + 1;
       }
     }
+  }
+
+  /** Counts `count` well-formed messages in; true when their room has subscribers (else they are counted as having none). */
+  private countIn(important: boolean, count: number, room: RoomLanes | undefined): room is RoomLanes {
+    const counters = this.counters;
+    counters.msgsIn += count;
+    if (important) counters.importantIn += count;
+    else counters.normalIn += count;
+    if (room !== undefined) return true;
+    counters.noSubscriber += count;
+    return false;
   }
 
   /** One message of a subscribed room lane, its envelope `src[start..end)`. */

@@ -149,7 +149,8 @@ export function encodeRun(meta: Omit<RunMeta, 'lengths'>, bodies: readonly Buffe
       at += 1 + t.length;
     }
   }
-  return [buf, Buffer.from(bodies.join(','))];
+  const joined = joinJsonBodies(bodies);
+  return [buf, joined.subarray(1, joined.length - 1)];
 }
 
 /** Decodes and checks a run meta whole (room id and trace characters included); `bodyLength` must match it. */
