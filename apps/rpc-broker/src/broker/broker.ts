@@ -1,4 +1,4 @@
-import { Command, OutboundQueue } from '@live-im/zmq-transport';
+import { Command, OutboundQueue, RPC_EAGER_PAIRS } from '@live-im/zmq-transport';
 import { Router } from 'zeromq';
 import { BackendHandler } from './backend-handler';
 import {
@@ -90,9 +90,11 @@ export class Broker {
     this.backend = new Router({ mandatory: true, sendTimeout: 0, linger: 0, sendHighWaterMark: 0 });
 
     this.frontendOut = new OutboundQueue(this.frontend, {
+      eagerPairs: RPC_EAGER_PAIRS,
       onSendError: (dest, command, frames, error) => this.onFrontendSendError(dest, command, frames, error),
     });
     this.backendOut = new OutboundQueue(this.backend, {
+      eagerPairs: RPC_EAGER_PAIRS,
       onSendError: (dest, command, frames, error) => this.onBackendSendError(dest, command, frames, error),
     });
     this.dispatcher = new Dispatcher(this.limits, this.frontendOut, this.backendOut, options.hooks, this.log);

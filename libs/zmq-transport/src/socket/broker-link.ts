@@ -1,7 +1,7 @@
 import { Dealer } from 'zeromq';
 import { Command } from '../protocol/command';
 import { monotonicMs } from './clock';
-import { OutboundQueue } from './outbound-queue';
+import { OutboundQueue, RPC_EAGER_PAIRS } from './outbound-queue';
 import { TransportLogger } from './transport-logger';
 
 /** What a link reports to its owner (the RPC client or worker). */
@@ -49,6 +49,7 @@ export class BrokerLink {
       sendHighWaterMark: 10_000,
     });
     this.queue = new OutboundQueue(this.socket, {
+      eagerPairs: RPC_EAGER_PAIRS,
       onSendError: (_dest, command, frames) => this.handlers.onUnsent(this, command, frames),
     });
   }

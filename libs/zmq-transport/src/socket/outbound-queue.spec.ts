@@ -121,6 +121,75 @@ describe('OutboundQueue', () => {
     expect(calls).toBe(2);
   });
 
+  describe('eager batches', () => {
+    const pairs = (sent: Buffer[]): number => (sent.length - 1) / 2;
+
+    it('leave the moment they fill, in the middle of the burst; the rest leaves at its end', async () => {
+      const sink = new GatedSink();
+      const queue = new OutboundQueue(sink, { eagerPairs: 3 });
+      for (let i = 1; i <= 3; i += 1) queue.pushPair(null, Command.REQUEST, b(`m${i}`), b(`b${i}`));
+      // Still inside the burst: the full batch is already on the socket.
+      expect(sink.sent).toHaveLength(1);
+      expect(text(sink.sent[0]!)).toEqual([text([header(Command.REQUEST)])[0], 'm1', 'b1', 'm2', 'b2', 'm3', 'b3']);
+      for (let i = 4; i <= 8; i += 1) queue.pushPair(null, Command.REQUEST, b(`m${i}`), b(`b${i}`));
+      expect(sink.sent.map(pairs)).toEqual([3, 3]);
+      await queue.whenIdle();
+      expect(sink.sent.map(pairs)).toEqual([3, 3, 2]);
+      expect(sink.sent.flatMap((m) => text(m.slice(1))).filter((t) => t.startsWith('m'))).toEqual(
+        ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8'],
+      );
+    });
+
+    it('never pass what was queued earlier for the same peer', async () => {
+      const sink = new GatedSink();
+      const queue = new OutboundQueue(sink, { eagerPairs: 2 });
+      queue.pushPair(b('A'), Command.REQUEST, b('a1'), b(''));
+      queue.pushMessage(b('B'), Command.PING);
+      queue.pushPair(b('B'), Command.REQUEST, b('b1'), b(''));
+      queue.pushPair(b('B'), Command.REQUEST, b('b2'), b(''));
+      // B's PING and full batch leave now, in that order; A's open batch waits for the burst's end.
+      expect(sink.wire.map((m) => text([m[0]!, m[1]!]))).toEqual([
+        ['B', text([header(Command.PING)])[0]],
+        ['B', text([header(Command.REQUEST)])[0]],
+      ]);
+      queue.pushPair(b('A'), Command.REQUEST, b('a2'), b(''));
+      expect(sink.wire).toHaveLength(3);
+      expect(text(sink.sent[2]!.slice(2))).toEqual(['a1', '', 'a2', '']);
+      await queue.whenIdle();
+      expect(sink.wire).toHaveLength(3);
+    });
+
+    it('wait behind a send still pending, then leave in order', async () => {
+      const sink = new GatedSink();
+      sink.gated = true;
+      const queue = new OutboundQueue(sink, { eagerPairs: 2 });
+      queue.pushMessage(null, Command.PING);
+      await Promise.resolve();
+      expect(sink.wire).toHaveLength(1); // the PING's send is pending
+      for (let i = 1; i <= 4; i += 1) queue.pushPair(null, Command.REQUEST, b(`m${i}`), b(''));
+      expect(sink.wire).toHaveLength(1);
+      sink.gated = false;
+      sink.open();
+      await queue.whenIdle();
+      expect(sink.sent.slice(1).map((m) => text(m.slice(1)))).toEqual([
+        ['m1', '', 'm2', ''],
+        ['m3', '', 'm4', ''],
+      ]);
+    });
+
+    it('report a refused send like any other', async () => {
+      const refused: number[] = [];
+      const queue = new OutboundQueue(
+        { send: () => Promise.reject(new Error('EHOSTUNREACH')) },
+        { eagerPairs: 2, onSendError: (_dest, _command, frames) => refused.push(frames.length / 2) },
+      );
+      queue.pushPair(null, Command.REQUEST, b('m1'), b(''));
+      queue.pushPair(null, Command.REQUEST, b('m2'), b(''));
+      await queue.whenIdle();
+      expect(refused).toEqual([2]);
+    });
+  });
+
   describe('held pairs', () => {
     beforeEach(() => jest.useFakeTimers());
     afterEach(() => jest.useRealTimers());

@@ -2,7 +2,11 @@ import { performance } from 'node:perf_hooks';
 import { Command } from '../protocol/command';
 import { header, packPairs } from '../protocol/frames';
 
-/** What the queue writes to: a zeromq.js socket's `send`, which allows one pending call at a time. */
+/**
+ * What the queue writes to: a zeromq.js socket's `send`, which allows one pending call at a time.
+ * A socket with `sendTimeout: 0` (every RPC socket here) never leaves a call pending: the send is
+ * tried at once and its promise is settled when `send` returns.
+ */
 export interface FrameSink {
   send(frames: Buffer[]): Promise<void>;
 }
@@ -12,6 +16,12 @@ export interface OutboundQueueOptions {
   maxPairsPerMessage?: number;
   /** Bytes of pair frames coalesced into one message at most (a single larger pair still goes). */
   maxBytesPerMessage?: number;
+  /**
+   * A batch this many pairs long leaves at once, in the middle of the burst that fills it, instead
+   * of with the rest of the burst: the next hop starts on it while this process makes the rest.
+   * Only for a sink whose sends never stay pending (`sendTimeout: 0`). Default: off.
+   */
+  eagerPairs?: number;
   /** Called when the socket refuses a message (peer gone, high-water mark); the message is dropped. */
   onSendError?: (dest: Buffer | null, command: Command, frames: Buffer[], error: unknown) => void;
 }
@@ -31,16 +41,26 @@ interface Outgoing {
 const COALESCING = new Set<Command>([Command.REQUEST, Command.REPLY]);
 
 /**
+ * The `eagerPairs` of every RPC socket (client, worker, broker): measured in bench/rpc, batches
+ * of about this size keep the client, broker and worker busy at once with 64 calls in flight,
+ * where one 64-pair batch moves through them one at a time.
+ */
+export const RPC_EAGER_PAIRS = 16;
+
+/**
  * The single writer of one socket. Sends are serialised (zeromq.js allows one pending send), and
  * REQUEST/REPLY pairs bound for the same peer while earlier sends are in progress coalesce into one
- * message, its pairs packed in one batch frame (see packPairs): one syscall and one wake-up for many calls. Per-destination order is kept:
- * a control message closes the open batch of its destination.
+ * message, its pairs packed in one batch frame (see packPairs): one syscall and one wake-up for
+ * many calls. With `eagerPairs`, a batch that fills up leaves at once, so a long burst reaches the
+ * next hop in pieces the hops work on in parallel. Per-destination order is kept: a control
+ * message closes the open batch of its destination.
  */
 export class OutboundQueue {
   private readonly queue: Outgoing[] = [];
   private readonly openByDest = new Map<string, Outgoing>();
   private readonly maxPairs: number;
   private readonly maxBytes: number;
+  private readonly eagerPairs: number;
   private flushing = false;
   private scheduled = false;
   /** Set while held pairs wait for company (see pushPair), to fire at holdUntil (performance.now()). */
@@ -55,6 +75,7 @@ export class OutboundQueue {
   ) {
     this.maxPairs = options.maxPairsPerMessage ?? 512;
     this.maxBytes = options.maxBytesPerMessage ?? 1 << 20;
+    this.eagerPairs = options.eagerPairs ?? Number.POSITIVE_INFINITY;
   }
 
   /** Messages waiting to be written. */
@@ -86,7 +107,14 @@ export class OutboundQueue {
     out.frames.push(meta, body);
     out.pairs += 1;
     out.bytes += size;
-    if (holdMs > 0) this.hold(holdMs);
+    if (out.pairs >= this.eagerPairs) {
+      // Full: it leaves now (unless a flush is under way, which takes it next), and whatever is
+      // left follows at the end of the burst, holds or not.
+      out.open = false;
+      this.openByDest.delete(key);
+      this.sendClosed();
+      this.schedule();
+    } else if (holdMs > 0) this.hold(holdMs);
     else this.schedule();
   }
 
@@ -163,6 +191,33 @@ export class OutboundQueue {
     });
   }
 
+  /**
+   * Sends, in queue order, every message that takes no more pairs, leaving the open batches (each
+   * the last of its destination, so per-destination order holds). Nothing is sent while a flush
+   * is under way: it takes them itself, in order.
+   */
+  private sendClosed(): void {
+    if (this.flushing || this.closed) return;
+    let kept = 0;
+    for (const out of this.queue) {
+      if (out.open) this.queue[kept++] = out;
+      else this.sendNow(out);
+    }
+    this.queue.length = kept;
+  }
+
+  private sendNow(out: Outgoing): void {
+    if (this.openByDest.get(out.key) === out) this.openByDest.delete(out.key);
+    this.sink.send(this.framesOf(out)).catch((error: unknown) => {
+      if (!this.closed) this.options.onSendError?.(out.dest, out.command, out.frames, error);
+    });
+  }
+
+  private framesOf(out: Outgoing): Buffer[] {
+    const body = COALESCING.has(out.command) ? [packPairs(out.frames)] : out.frames;
+    return out.dest === null ? [header(out.command), ...body] : [out.dest, header(out.command), ...body];
+  }
+
   private async flush(): Promise<void> {
     if (this.flushing) return;
     this.flushing = true;
@@ -170,10 +225,8 @@ export class OutboundQueue {
       let out: Outgoing | undefined;
       while ((out = this.queue.shift()) !== undefined) {
         if (this.openByDest.get(out.key) === out) this.openByDest.delete(out.key);
-        const body = COALESCING.has(out.command) ? [packPairs(out.frames)] : out.frames;
-        const frames = out.dest === null ? [header(out.command), ...body] : [out.dest, header(out.command), ...body];
         try {
-          await this.sink.send(frames);
+          await this.sink.send(this.framesOf(out));
         } catch (error) {
           if (this.closed) return;
           this.options.onSendError?.(out.dest, out.command, out.frames, error);
