@@ -68,6 +68,9 @@ export class OutboundQueue {
   private holdUntil = 0;
   private closed = false;
   private idleWaiters: Array<() => void> = [];
+  /** The last destination's key: a burst goes to few peers, each always the same routing id Buffer. */
+  private lastDest: Buffer | null = null;
+  private lastKey = '';
 
   constructor(
     private readonly sink: FrameSink,
@@ -90,7 +93,7 @@ export class OutboundQueue {
    */
   pushPair(dest: Buffer | null, command: Command, meta: Buffer, body: Buffer, holdMs = 0): void {
     if (this.closed) return;
-    const key = dest === null ? '' : dest.toString('latin1');
+    const key = this.keyOf(dest);
     const size = meta.length + body.length;
     let out = this.openByDest.get(key);
     if (
@@ -120,7 +123,7 @@ export class OutboundQueue {
 
   pushMessage(dest: Buffer | null, command: Command, frames: Buffer[] = []): void {
     if (this.closed) return;
-    const key = dest === null ? '' : dest.toString('latin1');
+    const key = this.keyOf(dest);
     const out: Outgoing = { dest, key, command, frames, pairs: 0, bytes: 0, open: false };
     this.queue.push(out);
     this.openByDest.set(key, out);
@@ -141,6 +144,15 @@ export class OutboundQueue {
     this.queue.length = 0;
     this.openByDest.clear();
     this.wakeIdle();
+  }
+
+  private keyOf(dest: Buffer | null): string {
+    if (dest === null) return '';
+    if (dest !== this.lastDest) {
+      this.lastKey = dest.toString('latin1');
+      this.lastDest = dest;
+    }
+    return this.lastKey;
   }
 
   /**
