@@ -1,13 +1,11 @@
-import { ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ClientProxy, ClientProxyFactory, Transport } from '@nestjs/microservices';
-import { firstValueFrom } from 'rxjs';
 import { AppProcess, WORKSPACE_ROOT, freePorts } from '@live-im/testing';
 import { RpcClient, SILENT_LOGGER } from '@live-im/zmq-transport';
 import { CpuMeter } from '../shared/process-cpu';
 import { RunResult, runClosedLoop } from './latency';
 import { BenchEcho, benchPayload } from './echo-contract';
+import { benchNestTcp, forkReady, stopChild, warmupCalls } from './tcp-baseline';
 
 /**
  * bench/rpc: one trivial handler called through the broker (client → broker → worker, three
@@ -16,22 +14,6 @@ import { BenchEcho, benchPayload } from './echo-contract';
  */
 const CALLS = Number(process.env['BENCH_CALLS'] ?? 100_000);
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 64);
-const WARMUP = Math.min(10_000, Math.ceil(CALLS / 10));
-
-function forkReady(script: string, env: Record<string, string>): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const child = fork(join(__dirname, script), [], { env: { ...process.env, ...env }, stdio: 'inherit' });
-    child.once('message', () => resolve(child));
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-  });
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 async function benchOurs(): Promise<RunResult> {
   const [front, back, http] = (await freePorts(3)) as [number, number, number];
@@ -52,7 +34,7 @@ async function benchOurs(): Promise<RunResult> {
     client.call(BenchEcho.pattern, benchPayload(i), { timeoutMs: BenchEcho.timeoutMs, idempotent: true });
   const cpu = new CpuMeter({ client: process.pid, broker: broker.pid, worker: worker.pid ?? -1 });
   try {
-    await runClosedLoop('warm-up', WARMUP, CONCURRENCY, call);
+    await runClosedLoop('warm-up', warmupCalls(CALLS), CONCURRENCY, call);
     cpu.start();
     const result = await runClosedLoop('live-im RPC via broker', CALLS, CONCURRENCY, call);
     return { ...result, cpuUsPerCall: cpu.perCallUs(CALLS) };
@@ -60,24 +42,6 @@ async function benchOurs(): Promise<RunResult> {
     await client.close();
     await stopChild(worker);
     await broker.stop();
-  }
-}
-
-async function benchNestTcp(): Promise<RunResult> {
-  const [port] = (await freePorts(1)) as [number];
-  const server = await forkReady('tcp-echo-server.js', { BENCH_TCP_PORT: String(port) });
-  const client: ClientProxy = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
-  await client.connect();
-  const call = (i: number) => firstValueFrom(client.send(BenchEcho.pattern, benchPayload(i)));
-  const cpu = new CpuMeter({ client: process.pid, server: server.pid ?? -1 });
-  try {
-    await runClosedLoop('warm-up', WARMUP, CONCURRENCY, call);
-    cpu.start();
-    const result = await runClosedLoop('NestJS TCP transport, direct', CALLS, CONCURRENCY, call);
-    return { ...result, cpuUsPerCall: cpu.perCallUs(CALLS) };
-  } finally {
-    await client.close();
-    await stopChild(server);
   }
 }
 
@@ -94,7 +58,7 @@ function show(result: RunResult): void {
 
 async function main(): Promise<void> {
   process.stdout.write(`bench/rpc: ${CALLS} calls, concurrency ${CONCURRENCY}, 1 client process\n`);
-  const baseline = await benchNestTcp();
+  const baseline = await benchNestTcp(CALLS, CONCURRENCY);
   show(baseline);
   const ours = await benchOurs();
   show(ours);

@@ -1,9 +1,20 @@
 import { defineRpc, ErrorCode, RpcContract, RpcError, RpcRequest, RpcResponse } from '@live-im/contracts';
 import { RequestContext } from '@live-im/logging';
-import { Controller, INestMicroservice, Module } from '@nestjs/common';
+import {
+  CallHandler,
+  CanActivate,
+  Controller,
+  ExecutionContext,
+  INestMicroservice,
+  Module,
+  NestInterceptor,
+  PipeTransform,
+  UseGuards,
+  UseInterceptors,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Ctx, EventPattern, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
-import { Observable, of } from 'rxjs';
+import { map, Observable, of } from 'rxjs';
 import { z } from 'zod';
 import { delay, ScriptedRouter } from '../__tests__/scripted-router';
 import { JsonCodec } from '../protocol/codec';
@@ -34,7 +45,37 @@ const Fail = defineRpc({
   response: z.null(),
   idempotent: false,
 });
-const CONTRACTS = new Map<string, RpcContract>([Greet, Count, Fail].map((c) => [c.pattern, c]));
+const Shout = defineRpc({
+  pattern: 'test.shout',
+  description: 'answers with its word, its trace id and the current request id',
+  request: z.object({ word: z.string() }),
+  response: z.object({ word: z.string(), traceId: z.string(), current: z.string().optional() }),
+  idempotent: true,
+});
+const ShoutPiped = defineRpc({ ...Shout, pattern: 'test.shoutPiped' });
+const CONTRACTS = new Map<string, RpcContract>([Greet, Count, Fail, Shout, ShoutPiped].map((c) => [c.pattern, c]));
+
+/** Lets a request through only if its word is not "closed". */
+class WordGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    if (context.switchToRpc().getData<{ word: string }>().word === 'closed') throw new RpcError(ErrorCode.FORBIDDEN, 'closed');
+    return true;
+  }
+}
+
+/** Adds "!" to the word of whatever the handler answers. */
+class BangInterceptor implements NestInterceptor {
+  intercept(_context: ExecutionContext, next: CallHandler<{ word: string }>): Observable<{ word: string }> {
+    return next.handle().pipe(map((reply) => ({ ...reply, word: `${reply.word}!` })));
+  }
+}
+
+/** Upper-cases the word of the payload it is given. */
+class UpperPipe implements PipeTransform<{ word: string }> {
+  transform(value: { word: string }): { word: string } {
+    return { ...value, word: value.word.toUpperCase() };
+  }
+}
 
 const seenEvents: unknown[] = [];
 
@@ -55,6 +96,20 @@ class TestController {
     if (req.how === 'rpc-error') throw new RpcError(ErrorCode.FORBIDDEN, 'not yours');
     if (req.how === 'rpc-exception') throw new RpcException({ code: 'NOT_FOUND', message: 'gone' });
     throw new Error('secret connection string');
+  }
+
+  // No parameter decorators: the transport hands over (validated request, ZmqContext) directly.
+  @RpcHandler(Shout)
+  @UseGuards(WordGuard)
+  @UseInterceptors(BangInterceptor)
+  shout(req: RpcRequest<typeof Shout>, ctx: ZmqContext): RpcResponse<typeof Shout> {
+    return { word: req.word, traceId: ctx.getTraceId(), current: RequestContext.currentId() };
+  }
+
+  // Decorated parameters keep Nest's parameter pipeline, pipes included.
+  @RpcHandler(ShoutPiped)
+  shoutPiped(@Payload(new UpperPipe()) req: RpcRequest<typeof Shout>, @Ctx() ctx: ZmqContext): RpcResponse<typeof Shout> {
+    return { word: req.word, traceId: ctx.getTraceId() };
   }
 
   @MessagePattern('test.trace')
@@ -160,6 +215,19 @@ describe('ZmqServer (Nest microservice)', () => {
   it('runs handlers inside the request context of the trace id', async () => {
     const [reply] = await call('test.trace', {}, 0, 'abc-123');
     expect(reply!.body).toEqual({ current: 'abc-123', fromCtx: 'abc-123' });
+  });
+
+  it('hands an undecorated @RpcHandler (request, context) directly; guards, interceptors and filters still run', async () => {
+    const [ok] = await call('test.shout', { word: 'hi' }, 0, 'tr-1');
+    expect(ok!.body).toEqual({ word: 'hi!', traceId: 'tr-1', current: 'tr-1' });
+    const [refused] = await call('test.shout', { word: 'closed' });
+    expect(refused!.body).toEqual({ code: 'FORBIDDEN', message: 'closed' });
+    expect((await call('test.shout', { word: 7 }))[0]!.body).toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('runs the pipes of decorated @RpcHandler parameters', async () => {
+    const [reply] = await call('test.shoutPiped', { word: 'hi' }, 0, 'tr-2');
+    expect(reply!.body).toEqual({ word: 'HI', traceId: 'tr-2' });
   });
 
   it('runs event handlers and acknowledges events', async () => {
