@@ -14,6 +14,8 @@ import { benchNestTcp, forkReady, stopChild, warmupCalls } from './tcp-baseline'
  */
 const CALLS = Number(process.env['BENCH_CALLS'] ?? 100_000);
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 64);
+/** `bare`: serve ours with the framework-free RpcWorker instead of the NestJS worker (comparison only). */
+const BARE_WORKER = process.env['BENCH_WORKER'] === 'bare';
 
 async function benchOurs(): Promise<RunResult> {
   const [front, back, http] = (await freePorts(3)) as [number, number, number];
@@ -27,7 +29,7 @@ async function benchOurs(): Promise<RunResult> {
       RPC_BACKEND_BIND: `tcp://127.0.0.1:${back}`,
     },
   });
-  const worker = await forkReady('zmq-echo-worker.js', { BENCH_BROKER_BACKEND: `tcp://127.0.0.1:${back}` });
+  const worker = await forkReady(BARE_WORKER ? 'bare-echo-worker.js' : 'zmq-echo-worker.js', { BENCH_BROKER_BACKEND: `tcp://127.0.0.1:${back}` });
   const client = new RpcClient({ brokers: [`tcp://127.0.0.1:${front}`], logger: SILENT_LOGGER });
   client.start();
   const call = (i: number) =>
@@ -36,7 +38,8 @@ async function benchOurs(): Promise<RunResult> {
   try {
     await runClosedLoop('warm-up', warmupCalls(CALLS), CONCURRENCY, call);
     cpu.start();
-    const result = await runClosedLoop('live-im RPC via broker', CALLS, CONCURRENCY, call);
+    const name = BARE_WORKER ? 'live-im RPC, bare RpcWorker' : 'live-im RPC via broker';
+    const result = await runClosedLoop(name, CALLS, CONCURRENCY, call);
     return { ...result, cpuUsPerCall: cpu.perCallUs(CALLS) };
   } finally {
     await client.close();
@@ -81,7 +84,8 @@ async function main(): Promise<void> {
     measured_at: new Date().toISOString(),
     machine: `${process.platform} ${process.arch}, node ${process.version}`,
   };
-  writeFileSync(join(dir, 'rpc.json'), `${JSON.stringify(result, null, 2)}\n`);
+  if (BARE_WORKER) process.stdout.write('comparison run (BENCH_WORKER=bare): bench/results/rpc.json not written\n');
+  else writeFileSync(join(dir, 'rpc.json'), `${JSON.stringify(result, null, 2)}\n`);
   if (ours.failures > 0 || baseline.failures > 0) process.exitCode = 1;
 }
 
