@@ -250,6 +250,27 @@ describe('OutboundQueue', () => {
       expect(sink.wire).toHaveLength(1);
     });
 
+    it('leave at once when they fill an eager batch; the rest still waits for its hold', async () => {
+      const sink = new GatedSink();
+      const queue = new OutboundQueue(sink, { eagerPairs: 3 });
+      for (let i = 1; i <= 4; i += 1) queue.pushPair(null, Command.REQUEST, b(`m${i}`), b(''), 20);
+      expect(sink.wire).toHaveLength(1);
+      await jest.advanceTimersByTimeAsync(19);
+      expect(sink.wire).toHaveLength(1);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(sink.sent.map((m) => text(m.slice(1)).filter((t) => t !== ''))).toEqual([['m1', 'm2', 'm3'], ['m4']]);
+    });
+
+    it('leave no timer behind when an eager batch empties the queue', async () => {
+      const sink = new GatedSink();
+      const queue = new OutboundQueue(sink, { eagerPairs: 2 });
+      queue.pushPair(null, Command.REQUEST, b('m1'), b(''), 20);
+      queue.pushPair(null, Command.REQUEST, b('m2'), b(''), 20);
+      expect(sink.wire).toHaveLength(1);
+      expect(jest.getTimerCount()).toBe(0);
+      await expect(queue.whenIdle()).resolves.toBeUndefined();
+    });
+
     it('are dropped with the rest on close, leaving no timer behind', async () => {
       const sink = new GatedSink();
       const queue = new OutboundQueue(sink);

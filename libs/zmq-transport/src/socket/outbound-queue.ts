@@ -111,13 +111,19 @@ export class OutboundQueue {
     out.pairs += 1;
     out.bytes += size;
     if (out.pairs >= this.eagerPairs) {
-      // Full: it leaves now (unless a flush is under way, which takes it next), and whatever is
-      // left follows at the end of the burst, holds or not.
+      // Full: it leaves now (unless a flush is under way, which takes it next). Whatever is left
+      // keeps its own way out: the end of the burst, or a hold still running.
       out.open = false;
       this.openByDest.delete(key);
       this.sendClosed();
-      this.schedule();
-    } else if (holdMs > 0) this.hold(holdMs);
+      if (this.queue.length === 0 && !this.flushing) {
+        clearTimeout(this.holdTimer);
+        this.holdTimer = undefined;
+        this.wakeIdle();
+        return;
+      }
+    }
+    if (holdMs > 0) this.hold(holdMs);
     else this.schedule();
   }
 
