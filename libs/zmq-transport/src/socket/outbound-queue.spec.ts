@@ -159,6 +159,22 @@ describe('OutboundQueue', () => {
       expect(sink.wire).toHaveLength(3);
     });
 
+    it("leave a peer's earlier batch ahead of the control message that closed it", async () => {
+      const sink = new GatedSink();
+      const queue = new OutboundQueue(sink, { eagerPairs: 2 });
+      queue.pushPair(b('A'), Command.REQUEST, b('a1'), b(''));
+      queue.pushMessage(b('A'), Command.PING);
+      queue.pushPair(b('B'), Command.REQUEST, b('b1'), b(''));
+      queue.pushPair(b('B'), Command.REQUEST, b('b2'), b(''));
+      expect(sink.wire.map((m) => text([m[0]!, m[1]!]))).toEqual([
+        ['A', text([header(Command.REQUEST)])[0]],
+        ['A', text([header(Command.PING)])[0]],
+        ['B', text([header(Command.REQUEST)])[0]],
+      ]);
+      await queue.whenIdle();
+      expect(sink.wire).toHaveLength(3);
+    });
+
     it('wait behind a send still pending, then leave in order', async () => {
       const sink = new GatedSink();
       sink.gated = true;

@@ -96,16 +96,9 @@ export class OutboundQueue {
     const key = this.keyOf(dest);
     const size = meta.length + body.length;
     let out = this.openByDest.get(key);
-    if (
-      !out ||
-      !out.open ||
-      out.command !== command ||
-      out.pairs >= this.maxPairs ||
-      out.bytes + size > this.maxBytes
-    ) {
+    if (!out || out.command !== command || out.pairs >= this.maxPairs || out.bytes + size > this.maxBytes) {
       out = { dest, key, command, frames: [], pairs: 0, bytes: 0, open: COALESCING.has(command) };
-      this.queue.push(out);
-      this.openByDest.set(key, out);
+      this.enqueue(out);
     }
     out.frames.push(meta, body);
     out.pairs += 1;
@@ -113,8 +106,7 @@ export class OutboundQueue {
     if (out.pairs >= this.eagerPairs) {
       // Full: it leaves now (unless a flush is under way, which takes it next). Whatever is left
       // keeps its own way out: the end of the burst, or a hold still running.
-      out.open = false;
-      this.openByDest.delete(key);
+      this.closeBatch(out);
       this.sendClosed();
       if (this.queue.length === 0 && !this.flushing) {
         clearTimeout(this.holdTimer);
@@ -130,9 +122,7 @@ export class OutboundQueue {
   pushMessage(dest: Buffer | null, command: Command, frames: Buffer[] = []): void {
     if (this.closed) return;
     const key = this.keyOf(dest);
-    const out: Outgoing = { dest, key, command, frames, pairs: 0, bytes: 0, open: false };
-    this.queue.push(out);
-    this.openByDest.set(key, out);
+    this.enqueue({ dest, key, command, frames, pairs: 0, bytes: 0, open: false });
     this.schedule();
   }
 
@@ -150,6 +140,23 @@ export class OutboundQueue {
     this.queue.length = 0;
     this.openByDest.clear();
     this.wakeIdle();
+  }
+
+  /**
+   * Queues a message after everything its destination already has, which takes no more pairs from
+   * now on: `openByDest` only ever holds the last message of a destination, and only if it is an
+   * open batch (what sendClosed's ordering relies on).
+   */
+  private enqueue(out: Outgoing): void {
+    const previous = this.openByDest.get(out.key);
+    if (previous !== undefined) this.closeBatch(previous);
+    this.queue.push(out);
+    if (out.open) this.openByDest.set(out.key, out);
+  }
+
+  private closeBatch(out: Outgoing): void {
+    out.open = false;
+    if (this.openByDest.get(out.key) === out) this.openByDest.delete(out.key);
   }
 
   private keyOf(dest: Buffer | null): string {
@@ -211,7 +218,7 @@ export class OutboundQueue {
 
   /**
    * Sends, in queue order, every message that takes no more pairs, leaving the open batches (each
-   * the last of its destination, so per-destination order holds). Nothing is sent while a flush
+   * the last of its destination, see enqueue, so per-destination order holds). Nothing is sent while a flush
    * is under way: it takes them itself, in order.
    */
   private sendClosed(): void {
@@ -224,8 +231,8 @@ export class OutboundQueue {
     this.queue.length = kept;
   }
 
+  /** A message sendClosed found closed: never in `openByDest`. */
   private sendNow(out: Outgoing): void {
-    if (this.openByDest.get(out.key) === out) this.openByDest.delete(out.key);
     this.sink.send(this.framesOf(out)).catch((error: unknown) => {
       if (!this.closed) this.options.onSendError?.(out.dest, out.command, out.frames, error);
     });
