@@ -5,7 +5,8 @@ import { LuaScript } from '@live-im/redis';
 import Redis from 'ioredis';
 import { RoomBroadcast } from '../broadcast/room-broadcast';
 import { newMessageId } from '../messages/envelope';
-import { APPEND_LUA, LaneLogPolicy } from '../messages/log-policy';
+import { APPEND_AND_ASSIGN_SEQ_LUA } from '../messages/append-and-assign-seq';
+import { LaneLogPolicy } from '../messages/log-policy';
 import { moderationError, ScriptReply } from '../messages/send-checks';
 import { assertMaySend } from '../messages/send-pipeline';
 import { RoomMetrics } from '../metrics/room-metrics';
@@ -27,7 +28,7 @@ return {'OK'}
  * meanwhile takes none. KEYS: room, likes, seq normal, log normal.
  * ARGV: count, head, mid, tail, maxLen, logTtlMs. Returns {seq, json} or {0}.
  */
-const FLUSH_LIKES = new LuaScript(`${APPEND_LUA}
+const FLUSH_LIKES = new LuaScript(`${APPEND_AND_ASSIGN_SEQ_LUA}
 if redis.call('HGET', KEYS[1], 'status') ~= 'open' then return {0} end
 local total = redis.call('INCRBY', KEYS[2], ARGV[1])
 local seq, json = append(KEYS[3], KEYS[4], ARGV[2], ARGV[3] .. total .. ARGV[4], ARGV[5], ARGV[6])

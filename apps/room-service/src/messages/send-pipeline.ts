@@ -6,7 +6,8 @@ import { RoomBroadcast } from '../broadcast/room-broadcast';
 import { RoomMetrics } from '../metrics/room-metrics';
 import { RoomKeys } from '../rooms/room-keys';
 import { EnvelopeDraft, envelopeParts, joinEnvelope, newMessageId } from './envelope';
-import { APPEND_LUA, LogPolicy } from './log-policy';
+import { APPEND_AND_ASSIGN_SEQ_LUA } from './append-and-assign-seq';
+import { LogPolicy } from './log-policy';
 import { moderationError, parseDedupeHit, SEND_CHECKS_LUA } from './send-checks';
 import { SendRateLimiter } from './send-rate-limiter';
 
@@ -17,7 +18,7 @@ import { SendRateLimiter } from './send-rate-limiter';
  * ARGV: userId, now, head, tail, maxLen, logTtlMs, dedupeTtlMs (0: no clientMsgId), messageId,
  * lane, receiptTtlMs (0: no requireAck), receipt sender ('' for the system).
  */
-const SEND = new LuaScript(`${APPEND_LUA}${SEND_CHECKS_LUA}
+const SEND = new LuaScript(`${APPEND_AND_ASSIGN_SEQ_LUA}${SEND_CHECKS_LUA}
 local refusal, epoch = checks(KEYS[1], KEYS[2], KEYS[3], KEYS[6], ARGV[1], ARGV[2], ARGV[7])
 if refusal then return refusal end
 local seq = append(KEYS[4], KEYS[5], ARGV[3], ARGV[4], ARGV[5], ARGV[6])

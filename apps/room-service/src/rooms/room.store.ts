@@ -13,7 +13,8 @@ import { LuaScript } from '@live-im/redis';
 import Redis from 'ioredis';
 import { RoomBroadcast } from '../broadcast/room-broadcast';
 import { envelopeParts, joinEnvelope, newMessageId } from '../messages/envelope';
-import { APPEND_LUA, LogPolicy } from '../messages/log-policy';
+import { APPEND_AND_ASSIGN_SEQ_LUA } from '../messages/append-and-assign-seq';
+import { LogPolicy } from '../messages/log-policy';
 import { RoomMetrics } from '../metrics/room-metrics';
 import { pairsToRecord, toRoomInfo } from './room-hash';
 import { RoomKeys } from './room-keys';
@@ -39,7 +40,7 @@ return {1, redis.call('HGETALL', KEYS[1])}
  * closed room is returned unchanged (no second message), an unknown one as an empty hash.
  * KEYS: room, seq important, log important. ARGV: now, reason, head, tail, maxLen, logTtlMs.
  */
-const CLOSE_ROOM = new LuaScript(`${APPEND_LUA}
+const CLOSE_ROOM = new LuaScript(`${APPEND_AND_ASSIGN_SEQ_LUA}
 if redis.call('HGET', KEYS[1], 'status') == 'open' then
   redis.call('HSET', KEYS[1], 'status', 'closed', 'closedAt', ARGV[1])
   if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'closeReason', ARGV[2]) end
