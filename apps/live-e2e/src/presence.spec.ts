@@ -54,7 +54,7 @@ describe('online count, member list, viewers ever and peak', () => {
     // Churn: three leave the room, two drop their connection, one joins a second time over another
     // connection to the same gateway (still one user), one comes back on the other gateway. (A user
     // connected through two gateways at once counts once per gateway: the count is a sum of the
-    // gateways' own distinct counts, DESIGN.md "Online count = sum over live gateways".)
+    // gateways' own distinct counts, online count = sum over live gateways.)
     for (const user of [0, 1, 2]) await first(user).send('leave', { roomId });
     for (const user of [HALF, HALF + 1]) first(user).close();
     await join(3, 0);

@@ -37,8 +37,7 @@ const SHARDS_PER_FETCH = 4;
 const ENTRY_SEPARATOR = '\t';
 
 /**
- * The Redis side of presence (DESIGN.md "Presence and statistics"). Every key of a room carries
- * the `{roomId}` hash tag:
+ * The Redis side of presence. Every key of a room carries the `{roomId}` hash tag:
  * - `{R}:online` hash, gatewayId → `<count>:<leaseExpiresAtMs>`;
  * - `{R}:members:<shard>:<gatewayId>` set of entries, PEXPIRE = lease;
  * - `{R}:uv` HyperLogLog of user ids that ever joined; `{R}:peak` highest count seen.

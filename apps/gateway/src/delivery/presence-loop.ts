@@ -12,8 +12,7 @@ import { ioRoomOf } from '../socket/socket-types';
 const ONLINE_ROOMS_PER_READ = 256;
 
 /**
- * Presence in the open (DESIGN.md "Presence and statistics"): every PRESENCE_FLUSH_MS this
- * gateway's counts and member changes go to Redis under its lease; every ONLINE_BROADCAST_MS each
+ * Presence in the open: every PRESENCE_FLUSH_MS this gateway's counts and member changes go to Redis under its lease; every ONLINE_BROADCAST_MS each
  * local room gets the summed figures as `online`. A round still running when the next is due
  * makes that one skip, so a slow Redis never piles rounds up.
  */

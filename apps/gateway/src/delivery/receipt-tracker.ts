@@ -51,8 +51,7 @@ interface PendingMessage {
 }
 
 /**
- * Receipts of requireAck messages on one gateway (DESIGN.md "Messages and reliability"): a
- * tracked message is re-delivered to its unacked users at `retryMs`, then twice as late each
+ * Receipts of requireAck messages on one gateway: a tracked message is re-delivered to its unacked users at `retryMs`, then twice as late each
  * time, until every user acked or `timeoutMs` passed. Pairs are kept per message, so a room-wide
  * message with many local users costs one timer, and a re-delivery reaches them all in one go.
  */

@@ -11,7 +11,7 @@ export interface SlowSocketLimits {
 export type BatchAction = 'write' | 'skip' | 'disconnect';
 
 /**
- * Flow control at the gateway's edge (DESIGN.md "Flow control"): a socket whose write buffer is
+ * Flow control at the gateway's edge (slow consumers): a socket whose write buffer is
  * full misses normal batches (the client sees the seq gap and may pull history) but is never
  * skipped on the important lane; one that falls that far behind on important is cut off, and
  * recovers by reconnecting and joining with `resume`.
