@@ -6,8 +6,8 @@
 //   npm start                  # build, then start
 //   npm start -- --no-build    # start what dist/ holds
 //
-// However it is stopped (Ctrl-C, SIGTERM or SIGHUP to npm or to this script) it stops every app
-// and the redis-server it started itself, never a Redis it found running, then exits 0. Every
+// However it is stopped (Ctrl-C, SIGTERM to npm or to this script, SIGHUP, npm dying) it stops every
+// app and the redis-server it started itself, never a Redis it found running, then exits 0. Every
 // child runs in a session of its own, so Ctrl-C reaches this script only and each app gets exactly
 // one SIGTERM from it. Killed outright (kill -9), it leaves that work to its guard
 // (lib/run-guard.js), which notices the script is gone and stops the same processes.
@@ -141,6 +141,12 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   // Ctrl-C arrives twice (from the terminal and forwarded by npm): the stop runs once.
   process.on(signal, () => void stopAll(signal, 0));
 }
+// npm forwards SIGINT and SIGTERM only: if it dies of anything else (SIGHUP, kill -9), this script
+// is re-parented, and nobody is left to stop it.
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid) void stopAll(`parent process ${parentPid} is gone`, 0);
+}, 1000).unref();
 
 /**
  * The guard: a process of its own session that learns every pid this run starts through a pipe.

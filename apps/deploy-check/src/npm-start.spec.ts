@@ -152,22 +152,33 @@ describeWhenPossible('npm start', () => {
     await run?.destroy();
   }, 30_000);
 
-  const stops: Array<[string, (run: NpmStartRun) => Promise<void>]> = [
-    ['SIGTERM to npm (a supervisor or an IDE stopping it)', async (r) => void r.npm?.kill('SIGTERM')],
+  /** How it is stopped; `requested` stops end with exit 0 of the script and of npm. */
+  const stops: Array<[string, { requested: boolean; stop: (run: NpmStartRun) => Promise<void> }]> = [
+    [
+      'SIGTERM to npm (a supervisor or an IDE stopping it)',
+      { requested: true, stop: async (r) => void r.npm?.kill('SIGTERM') },
+    ],
     [
       'Ctrl-C (SIGINT to the foreground process group)',
-      async (r) => void process.kill(-(r.npm?.pid as number), 'SIGINT'),
+      { requested: true, stop: async (r) => void process.kill(-(r.npm?.pid as number), 'SIGINT') },
     ],
-    ['SIGTERM to the start script itself', async (r) => void process.kill(await r.scriptPid(), 'SIGTERM')],
+    [
+      'SIGTERM to the start script itself',
+      { requested: true, stop: async (r) => void process.kill(await r.scriptPid(), 'SIGTERM') },
+    ],
     [
       'kill -9 of the start script (its guard stops the rest)',
-      async (r) => void process.kill(await r.scriptPid(), 'SIGKILL'),
+      { requested: false, stop: async (r) => void process.kill(await r.scriptPid(), 'SIGKILL') },
+    ],
+    [
+      'kill -9 of npm (the script sees its parent gone)',
+      { requested: false, stop: async (r) => void r.npm?.kill('SIGKILL') },
     ],
   ];
 
   it.each(stops)(
     'after %s, no app and no redis-server it started is left',
-    async (how, stop) => {
+    async (how, { requested, stop }) => {
       run = new NpmStartRun();
       await run.start();
       const started = run.startedPids();
@@ -189,8 +200,8 @@ describeWhenPossible('npm start', () => {
 
       await stop(run);
       const exit = await run.exited;
-      if (!how.startsWith('kill -9')) {
-        // A requested stop is a clean one: the script exits 0 and so does npm.
+      if (requested) {
+        // A clean stop: the script exits 0 and so does npm.
         expect(exit).toEqual({ code: 0, signal: null });
         expect(run.output).toMatch(/stopped redis-server \(pid \d+\)\nstopped 9 apps/);
       }
