@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor, WORKSPACE_ROOT } from '@live-im/testing';
@@ -111,13 +111,16 @@ class NpmStartRun {
     return (await ip('netns', 'pids', this.netns)).split('\n').filter(Boolean).map(Number);
   }
 
-  /** The start script's pid (npm's child). */
+  /** The start script's pid: the node process running start-local.js (npm's child). */
   async scriptPid(): Promise<number> {
     for (const pid of await this.processesInside()) {
-      const cmd = await new Promise<string>((resolve) =>
-        execFile('ps', ['-o', 'args=', '-p', String(pid)], (_error, stdout) => resolve(stdout)),
-      );
-      if (cmd.includes('deploy/scripts/start-local.js') && !cmd.startsWith('npm')) return pid;
+      let argv: string[] = [];
+      try {
+        argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      } catch {
+        continue; // Gone since the listing.
+      }
+      if (argv[1]?.endsWith('deploy/scripts/start-local.js')) return pid;
     }
     throw new Error('found no start-local.js process');
   }
