@@ -113,11 +113,13 @@ function app(kind, i, appEnv) {
     env: { ...common, HTTP_PORT: String(httpPort(kind, i)), ...appEnv },
     // Apps drain on SIGTERM/SIGINT and exit 0 within their own 30 s limit; pm2 waits a bit longer.
     kill_timeout: 35_000,
+    // Any exit pm2 did not ask for is restarted: a crash, and a death by signal (kill -9, the OOM
+    // killer), which pm2 reports as exit code 0. So no stop_exit_codes: with [0] those were never
+    // restarted. `pm2 stop`/`delete`/`kill` mark the app stopping first, and pm2 never restarts that.
     autorestart: true,
-    // A crash-looping app (e.g. Redis down) backs off from 200 ms up to pm2's 15 s ceiling.
+    // A crash-looping app (e.g. Redis down) backs off from 200 ms, x1.5 a time, up to pm2's 15 s
+    // ceiling; 30 s up resets it.
     exp_backoff_restart_delay: 200,
-    // A clean exit (code 0) is a stop, not a crash to restart.
-    stop_exit_codes: [0],
     // json: pm2 wraps every line (the apps' pino JSON, and plain stderr such as a config error)
     // in an object with app_name, type (out/err) and timestamp.
     merge_logs: true,

@@ -1,4 +1,5 @@
-# Sourced by .ci/run and the start script: make sure a Redis answers.
+# Sourced by .ci/run: make sure a Redis answers (deploy/scripts/start-local.js does the same for
+# npm start, with a redis-server it stops again).
 # With REDIS_URL set, that Redis is used as it is. Otherwise 127.0.0.1:6379 is tried, and when
 # nothing answers a local redis-server is started (installed with apt-get in CI when missing).
 

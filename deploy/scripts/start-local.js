@@ -1,0 +1,414 @@
+#!/usr/bin/env node
+// `npm start`: the whole system on this host. Builds, makes sure Redis answers (starting a local
+// redis-server when REDIS_URL is unset and nothing answers on 127.0.0.1:6379), runs every app and
+// waits until each is ready.
+//
+//   npm start                  # build, then start
+//   npm start -- --no-build    # start what dist/ holds
+//
+// However it is stopped (Ctrl-C, SIGTERM to npm or to this script, SIGHUP, npm dying) it stops every
+// app and the redis-server it started itself, never a Redis it found running, then exits 0. Every
+// child runs in a session of its own, so Ctrl-C reaches this script only and each app gets exactly
+// one SIGTERM from it. Killed outright (kill -9), it leaves that work to its guard
+// (lib/run-guard.js), which notices the script is gone and stops the same processes.
+//
+// Logs, secrets and the started redis-server's files go to tmp/run (LIVE_IM_RUN_DIR).
+'use strict';
+
+const { spawn } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
+const {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+} = require('node:fs');
+const { connect } = require('node:net');
+const { delimiter, join, relative, resolve } = require('node:path');
+
+const ROOT = resolve(__dirname, '../..');
+const RUN_DIR = resolve(ROOT, process.env.LIVE_IM_RUN_DIR || 'tmp/run');
+const GUARD = join(__dirname, 'lib/run-guard.js');
+const REDIS_PORT = 6379;
+// Apps drain on SIGTERM and exit within their own 30 s limit; after this they are killed.
+const APP_STOP_TIMEOUT_MS = 35_000;
+const REDIS_STOP_TIMEOUT_MS = 10_000;
+const READY_TIMEOUT_MS = 90_000;
+
+/** Every app of the system: [app, HTTP port, extra environment]. */
+const APPS = [
+  ['rpc-broker', 3010, {}],
+  ['user-service', 3011, { INSTANCE_ID: 'user-1' }],
+  ['room-service', 3012, { INSTANCE_ID: 'room-1' }],
+  ['room-service', 3013, { INSTANCE_ID: 'room-2' }],
+  ['node-manager', 3020, {}],
+  [
+    'broadcast-node',
+    3021,
+    { NODE_ID: 'bn-1', BCAST_PULL_BIND: 'tcp://127.0.0.1:5570', BCAST_PUB_BIND: 'tcp://127.0.0.1:5571' },
+  ],
+  [
+    'broadcast-node',
+    3022,
+    { NODE_ID: 'bn-2', BCAST_PULL_BIND: 'tcp://127.0.0.1:5572', BCAST_PUB_BIND: 'tcp://127.0.0.1:5573' },
+  ],
+  ['gateway', 3000, { INSTANCE_ID: 'gw-1' }],
+  ['gateway', 3001, { INSTANCE_ID: 'gw-2' }],
+];
+
+const USAGE = 'usage: npm start [-- --no-build]   (or node deploy/scripts/start-local.js [--no-build])';
+
+// A closed terminal (SIGHUP) turns every later write into EIO/EPIPE; the stop must still finish.
+process.stdout.on('error', () => undefined);
+process.stderr.on('error', () => undefined);
+const say = (line) => process.stdout.write(`${line}\n`);
+const complain = (line) => process.stderr.write(`${line}\n`);
+/** A path as the user reads it: relative to the workspace when inside it. */
+const shown = (path) => {
+  const inside = relative(ROOT, path);
+  return inside.startsWith('..') ? path : inside || '.';
+};
+
+/** The processes this run started, for the stop: the current build step, the apps, redis-server. */
+const started = { step: undefined, apps: [], redis: undefined };
+let guard;
+let stopping;
+
+/** Spawns a child in a session of its own (so terminal signals reach this script only). */
+function spawnDetached(command, args, options) {
+  const child = spawn(command, args, { cwd: ROOT, ...options, detached: true });
+  const exit = new Promise((resolveExit) => {
+    child.once('exit', (code, signal) => resolveExit({ code, signal }));
+    // A command that could not be started at all (e.g. ENOENT) emits only 'error'.
+    child.once('error', (error) => resolveExit({ code: null, signal: null, error }));
+  });
+  return { child, pid: child.pid, exit, exited: false };
+}
+
+function alive(proc) {
+  return proc !== undefined && proc.pid !== undefined && !proc.exited;
+}
+
+/** SIGTERM (to the whole session's process group), then SIGKILL once `timeoutMs` has passed. */
+async function terminate(proc, timeoutMs) {
+  if (!alive(proc)) return;
+  const signalGroup = (signal) => {
+    try {
+      process.kill(-proc.pid, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  signalGroup('SIGTERM');
+  let timer;
+  const late = new Promise((resolveLate) => {
+    timer = setTimeout(() => resolveLate('late'), timeoutMs);
+  });
+  if ((await Promise.race([proc.exit, late])) === 'late') {
+    complain(`pid ${proc.pid} did not stop within ${timeoutMs} ms; killing it`);
+    signalGroup('SIGKILL');
+    await proc.exit;
+  }
+  clearTimeout(timer);
+}
+
+/**
+ * Stops everything this run started, once, whatever asked first: the build step, then every app
+ * at once (each drains), then the redis-server started here. Exits with `exitCode`.
+ */
+function stopAll(reason, exitCode) {
+  if (stopping) return stopping;
+  say(`stopping (${reason})...`);
+  stopping = (async () => {
+    await terminate(started.step, APP_STOP_TIMEOUT_MS);
+    await Promise.all(started.apps.map((app) => terminate(app, APP_STOP_TIMEOUT_MS)));
+    if (alive(started.redis)) {
+      await terminate(started.redis, REDIS_STOP_TIMEOUT_MS);
+      say(`stopped redis-server (pid ${started.redis.pid})`);
+    }
+    say(`stopped ${started.apps.length} apps`);
+    guard?.done();
+    process.exit(exitCode);
+  })();
+  return stopping;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  // Ctrl-C arrives twice (from the terminal and forwarded by npm): the stop runs once.
+  process.on(signal, () => void stopAll(signal, 0));
+}
+// npm forwards SIGINT and SIGTERM only: if it dies of anything else (SIGHUP, kill -9), this script
+// is re-parented, and nobody is left to stop it.
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid) void stopAll(`parent process ${parentPid} is gone`, 0);
+}, 1000).unref();
+
+/**
+ * The guard: a process of its own session that learns every pid this run starts through a pipe.
+ * If this script dies without saying "done" (kill -9), the pipe closes and the guard stops them.
+ */
+function startGuard() {
+  mkdirSync(RUN_DIR, { recursive: true });
+  const log = openSync(join(RUN_DIR, 'run-guard.log'), 'a');
+  const child = spawn(process.execPath, [GUARD], { cwd: ROOT, detached: true, stdio: ['pipe', log, log] });
+  closeSync(log);
+  child.stdin.on('error', () => undefined);
+  child.unref();
+  const tell = (line) => child.stdin.write(`${line}\n`);
+  return {
+    watch: (kind, pid) => tell(`${kind} ${pid}`),
+    forget: (pid) => tell(`exited ${pid}`),
+    done: () => tell('done'),
+  };
+}
+
+/** Runs a step (npm ci, the build) to its end; a failure or a stop ends the script. */
+async function runStep(what, command, args, env = {}) {
+  if (stopping) return stopping;
+  started.step = spawnDetached(command, args, {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+  const { code, error } = await started.step.exit;
+  started.step.exited = true;
+  if (stopping) return stopping;
+  if (code !== 0) {
+    complain(`${what} failed${error ? `: ${error.message}` : ` (exit ${code})`}`);
+    process.exit(1);
+  }
+  started.step = undefined;
+}
+
+function redisAnswers(host, port) {
+  return new Promise((resolveAnswer) => {
+    const socket = connect(port, host);
+    const done = (answer) => {
+      socket.destroy();
+      resolveAnswer(answer);
+    };
+    socket.setTimeout(1000);
+    socket.on('connect', () => socket.write('PING\r\n'));
+    socket.on('data', (data) => done(data.toString().startsWith('+PONG')));
+    socket.on('error', () => done(false));
+    socket.on('timeout', () => done(false));
+  });
+}
+
+function onPath(command) {
+  for (const dir of (process.env.PATH || '').split(delimiter)) {
+    const candidate = join(dir, command);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // Not in this directory.
+    }
+  }
+  return undefined;
+}
+
+const sleep = (ms) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
+
+/** REDIS_URL as set; else the Redis on 127.0.0.1:6379; else a redis-server started here. */
+async function ensureRedis() {
+  if (process.env.REDIS_URL) {
+    say('using REDIS_URL');
+    return process.env.REDIS_URL;
+  }
+  const url = `redis://127.0.0.1:${REDIS_PORT}`;
+  if (await redisAnswers('127.0.0.1', REDIS_PORT)) {
+    say(`redis answers on 127.0.0.1:${REDIS_PORT} (left running on stop)`);
+    return url;
+  }
+  const server = onPath('redis-server');
+  if (!server) {
+    complain(`No Redis answers on 127.0.0.1:${REDIS_PORT} and redis-server is not installed.`);
+    complain('Install it (Debian: sudo apt-get install -y redis-server) or set REDIS_URL=redis://host:port.');
+    process.exit(1);
+  }
+  const dir = join(RUN_DIR, 'redis');
+  mkdirSync(dir, { recursive: true });
+  const logFile = join(dir, 'redis.log');
+  // In the foreground (no --daemonize): its pid is known and it is stopped with the apps.
+  const redis = spawnDetached(
+    server,
+    [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(REDIS_PORT),
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      dir,
+      '--logfile',
+      logFile,
+    ],
+    { stdio: 'ignore' },
+  );
+  started.redis = redis;
+  void redis.exit.then(() => {
+    redis.exited = true;
+    guard.forget(redis.pid);
+  });
+  guard.watch('redis', redis.pid);
+  say(`started redis-server (pid ${redis.pid}, 127.0.0.1:${REDIS_PORT}, log ${shown(logFile)})`);
+  for (let i = 0; i < 100 && !redis.exited && !stopping; i += 1) {
+    if (await redisAnswers('127.0.0.1', REDIS_PORT)) return url;
+    await sleep(100);
+  }
+  if (stopping) return stopping;
+  complain(`redis-server did not start; see ${shown(logFile)}`);
+  return stopAll('redis-server did not start', 1);
+}
+
+/** A secret made once on this host and kept in the run directory (tmp/ is ignored by git). */
+function hostSecret(file, bytes) {
+  const path = join(RUN_DIR, file);
+  if (!existsSync(path) || readFileSync(path, 'utf8').length === 0) {
+    writeFileSync(path, randomBytes(bytes).toString('hex'), { mode: 0o600 });
+  }
+  return readFileSync(path, 'utf8');
+}
+
+function startApp(name, port, extraEnv, env) {
+  const entry = join(ROOT, 'dist/apps', name, 'apps', name, 'src/main.js');
+  if (!existsSync(entry)) {
+    complain(`${shown(entry)} is missing: run "npm run build" (or npm start without --no-build)`);
+    return stopAll('an app is not built', 1);
+  }
+  const logFile = join(RUN_DIR, `${name}-${port}.log`);
+  const log = openSync(logFile, 'a');
+  const app = spawnDetached(process.execPath, [entry], {
+    stdio: ['ignore', log, log],
+    env: { ...process.env, ...env, HTTP_PORT: String(port), ...extraEnv },
+  });
+  closeSync(log);
+  Object.assign(app, { name, port, logFile });
+  started.apps.push(app);
+  guard.watch('app', app.pid);
+  say(`started ${name} (pid ${app.pid}, http :${port}, log ${shown(logFile)})`);
+  void app.exit.then(({ code, signal }) => {
+    app.exited = true;
+    guard.forget(app.pid);
+    if (stopping) return;
+    complain(`${name} on :${port} exited (${signal ?? `code ${code}`}); see ${shown(logFile)}`);
+    void stopAll(`${name} on :${port} exited`, 1);
+  });
+  return undefined;
+}
+
+async function ready(port) {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/health/ready`, { signal: AbortSignal.timeout(2000) });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+async function waitAllReady() {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let waiting = started.apps;
+  while (waiting.length > 0) {
+    if (stopping) return stopping;
+    const states = await Promise.all(waiting.map((app) => ready(app.port)));
+    waiting = waiting.filter((_, i) => !states[i]);
+    if (waiting.length === 0) return undefined;
+    if (Date.now() > deadline) {
+      const ports = waiting.map((app) => `:${app.port}`).join(' ');
+      complain(`not ready after ${READY_TIMEOUT_MS / 1000} s: ${ports}; see ${shown(RUN_DIR)}/`);
+      return stopAll('apps not ready', 1);
+    }
+    await sleep(250);
+  }
+  return undefined;
+}
+
+/** A room to try things in; ALREADY_EXISTS on later starts is fine. */
+async function createDemoRoom(apiKey) {
+  try {
+    const res = await fetch('http://127.0.0.1:3000/api/rooms', {
+      method: 'POST',
+      headers: { 'x-api-key': apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ roomId: 'demo', title: 'live-im demo room', ownerId: 'u_system' }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    await res.arrayBuffer();
+    if (res.ok || res.status === 409) return;
+  } catch {
+    // Reported below.
+  }
+  complain(`could not create the demo room; see ${shown(join(RUN_DIR, 'gateway-3000.log'))}`);
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  for (const arg of args) {
+    if (arg === '--help') {
+      say(USAGE);
+      return;
+    }
+    if (arg !== '--no-build') {
+      complain(`unknown argument ${arg}\n${USAGE}`);
+      process.exit(2);
+    }
+  }
+  if (!existsSync(join(ROOT, 'node_modules'))) {
+    await runStep('npm ci', 'npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error']);
+  }
+  if (!args.includes('--no-build')) {
+    await runStep('the build', 'npm', ['run', 'build', '--silent'], { NX_TUI: 'false' });
+  }
+  guard = startGuard();
+  const redisUrl = await ensureRedis();
+  if (stopping) return;
+
+  const env = {
+    JWT_SECRET: process.env.JWT_SECRET || hostSecret('jwt-secret', 32),
+    // The key business backends and admins present to the gateway's HTTP API (x-api-key).
+    API_KEY: process.env.API_KEY || hostSecret('api-key', 24),
+    REDIS_URL: redisUrl,
+    RPC_BROKER_FRONTENDS: process.env.RPC_BROKER_FRONTENDS || 'tcp://127.0.0.1:5555',
+    RPC_BROKER_BACKENDS: process.env.RPC_BROKER_BACKENDS || 'tcp://127.0.0.1:5556',
+  };
+  for (const [name, port, extraEnv] of APPS) {
+    if (stopping) return;
+    startApp(name, port, extraEnv, env);
+  }
+  await waitAllReady();
+  if (stopping) return;
+  await createDemoRoom(env.API_KEY);
+  if (stopping) return;
+
+  const redisLine = started.redis
+    ? `every app and the redis-server started above (pid ${started.redis.pid})`
+    : 'every app (the Redis it found stays)';
+  say(`
+live-im is running.
+  demo page      http://127.0.0.1:3000/?room=demo   (also on :3001; watch as a guest, register to chat)
+  gateways       http://127.0.0.1:3000 and http://127.0.0.1:3001 (Socket.IO, HTTP API)
+  API docs       http://127.0.0.1:3000/api/docs   (business/admin calls need x-api-key: see ${shown(join(RUN_DIR, 'api-key'))})
+  RPC broker     ${env.RPC_BROKER_FRONTENDS} (clients)  ${env.RPC_BROKER_BACKENDS} (workers)
+  broadcast      node-manager tcp://127.0.0.1:5580 (members) tcp://127.0.0.1:5581 (topology)
+                 nodes bn-1 (pull :5570, pub :5571) and bn-2 (pull :5572, pub :5573)
+  cluster        http://127.0.0.1:3020/cluster
+  health/metrics http://127.0.0.1:<port>/health/ready and /metrics on ports 3000-3001, 3010-3013, 3020-3022
+  try            npm run rpc -- services
+                 npm run rpc -- call user.guest '{}'
+Ctrl-C (or SIGTERM) stops ${redisLine}.`);
+  // From here the apps' exit handlers and the signal handlers decide when this script ends.
+}
+
+main().catch((error) => {
+  complain(`npm start: ${error.stack || error.message}`);
+  void stopAll('an error', 1);
+});
