@@ -68,13 +68,13 @@ describe('LaneSequencer', () => {
     sequencer.offer(batch(5, 5), 0);
     sequencer.expire(100, 100);
     expect(gaps).toHaveLength(1);
-    expect(sequencer.needsSweep).toBe(true);
-    sequencer.expire(1099, 100);
+    expect(sequencer.hasOpenGaps).toBe(true);
+    sequencer.settle(1099);
     expect(lost).toEqual([]);
-    sequencer.expire(1100, 100);
+    sequencer.settle(1100);
     expect(lost).toEqual([3]);
-    expect(sequencer.needsSweep).toBe(false);
-    sequencer.expire(5000, 100);
+    expect(sequencer.hasOpenGaps).toBe(false);
+    sequencer.settle(5000);
     sequencer.discard();
     expect(lost).toEqual([3]);
   });
@@ -95,7 +95,7 @@ describe('LaneSequencer', () => {
     sequencer.offer(batch(10, 13), 300);
     expect(late).toEqual([3, 2]);
     expect(delivered).toEqual(['1-1', '12-12', '10-13']);
-    sequencer.expire(1100, 100);
+    sequencer.settle(1100);
     // Left: 2..3 and 7..9.
     expect(lost.reduce((a, b) => a + b, 0)).toBe(5);
   });
@@ -106,7 +106,7 @@ describe('LaneSequencer', () => {
     sequencer.expire(100, 100);
     sequencer.discard();
     expect(lost).toEqual([2]);
-    expect(sequencer.needsSweep).toBe(false);
+    expect(sequencer.hasOpenGaps).toBe(false);
   });
 
   it('settles the oldest open gap early rather than keep more than MAX_OPEN_GAPS', () => {

@@ -56,16 +56,16 @@ export class LaneSequencer {
     return this.waiting.length > 0;
   }
 
-  /** Batches wait for missing seqs, or reported gaps wait to settle: expire() has work to do. */
-  get needsSweep(): boolean {
-    return this.waiting.length > 0 || this.openGaps.length > 0;
+  /** Reported gaps wait to settle: settle() has work to do. */
+  get hasOpenGaps(): boolean {
+    return this.openGaps.length > 0;
   }
 
   get nextSeq(): number | undefined {
     return this.next;
   }
 
-  /** Takes one batch; true when it needs expire() calls (batches wait, or gaps are open). */
+  /** Takes one batch; true when it (or others) still wait for missing seqs. */
   offer(batch: RoomBatch, now: number): boolean {
     if (this.openGaps.length > 0) this.fill(batch);
     const next = this.next;
@@ -79,13 +79,10 @@ export class LaneSequencer {
     } else {
       this.park(batch, now);
     }
-    return this.needsSweep;
+    return this.waiting.length > 0;
   }
 
-  /**
-   * Delivers every batch that waited `windowMs` or more (and all before it), reporting gaps, and
-   * settles the gaps reported `settleMs` or more ago.
-   */
+  /** Delivers every batch that waited `windowMs` or more (and all before it), reporting gaps. */
   expire(now: number, windowMs: number): void {
     let last = -1;
     for (let i = 0; i < this.waiting.length; i += 1) {
@@ -102,8 +99,12 @@ export class LaneSequencer {
       this.deliver(batch);
     }
     if (last >= 0) this.drain();
+  }
+
+  /** Counts what is left of the gaps reported `settleMs` or more ago as lost. */
+  settle(now: number): void {
     while (this.openGaps.length > 0 && now - (this.openGaps[0] as OpenGap).reportedAt >= this.settleMs) {
-      this.settle(this.openGaps.shift() as OpenGap);
+      this.settleGap(this.openGaps.shift() as OpenGap);
     }
   }
 
@@ -111,14 +112,14 @@ export class LaneSequencer {
   discard(): void {
     const open = this.openGaps;
     this.openGaps = [];
-    for (const gap of open) this.settle(gap);
+    for (const gap of open) this.settleGap(gap);
   }
 
   private reportGap(batch: RoomBatch, next: number, now: number): void {
     const gap: SeqGap = { roomId: batch.roomId, lane: batch.lane, fromSeq: next, toSeq: batch.firstSeq - 1 };
     this.sink.gap(gap);
     this.openGaps.push({ gap, fromSeq: gap.fromSeq, toSeq: gap.toSeq, reportedAt: now });
-    if (this.openGaps.length > MAX_OPEN_GAPS) this.settle(this.openGaps.shift() as OpenGap);
+    if (this.openGaps.length > MAX_OPEN_GAPS) this.settleGap(this.openGaps.shift() as OpenGap);
   }
 
   /** Takes the batch's seqs out of the open gaps it overlaps: they arrived, late. */
@@ -139,7 +140,7 @@ export class LaneSequencer {
     this.openGaps = remaining;
   }
 
-  private settle(open: OpenGap): void {
+  private settleGap(open: OpenGap): void {
     this.sink.lost(open.gap, open.toSeq - open.fromSeq + 1);
   }
 

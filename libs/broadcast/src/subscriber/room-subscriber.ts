@@ -80,8 +80,9 @@ export class RoomSubscriber {
   /** Node id → the pub endpoint connected to. */
   private readonly targets = new Map<string, string>();
   private readonly handshaken = new Set<string>();
-  /** Lanes with batches waiting for missing seqs or gaps waiting to settle. */
   private readonly waitingLanes = new Set<LaneSequencer>();
+  /** Lanes with reported gaps that have not settled yet. */
+  private readonly settlingLanes = new Set<LaneSequencer>();
   private readonly batchListeners = new Set<BatchListener>();
   private readonly gapListeners = new Set<GapListener>();
   private readonly sink: SequencerSink;
@@ -91,6 +92,7 @@ export class RoomSubscriber {
   private readonly lossBoard: RoomLossBoard;
   private readonly lossSettleMs: number;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private settleTimer: NodeJS.Timeout | undefined;
   private started = false;
   private closed = false;
 
@@ -169,6 +171,7 @@ export class RoomSubscriber {
     this.rooms.delete(key);
     for (const lane of room.lanes) {
       this.waitingLanes.delete(lane);
+      this.settlingLanes.delete(lane);
       lane.discard();
     }
     if (!this.closed) this.socket.unsubscribe(room.topic);
@@ -223,7 +226,10 @@ export class RoomSubscriber {
     this.closed = true;
     clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
+    clearInterval(this.settleTimer);
+    this.settleTimer = undefined;
     this.waitingLanes.clear();
+    this.settlingLanes.clear();
     await this.membership.close();
     this.socket.close();
   }
@@ -330,11 +336,36 @@ export class RoomSubscriber {
       } catch (error) {
         this.logger.error(`subscriber: releasing waiting batches failed: ${describeError(error)}`);
       }
-      if (!lane.needsSweep) this.waitingLanes.delete(lane);
+      if (!lane.hasWaiting) this.waitingLanes.delete(lane);
+      if (lane.hasOpenGaps) this.settleLater(lane);
     }
     if (this.waitingLanes.size === 0) {
       clearInterval(this.sweepTimer);
       this.sweepTimer = undefined;
+    }
+  }
+
+  private settleLater(lane: LaneSequencer): void {
+    this.settlingLanes.add(lane);
+    if (this.settleTimer !== undefined || this.closed) return;
+    // Settling needs no precision: a twentieth of the settle time, and only while gaps are open.
+    this.settleTimer = setInterval(() => this.settle(), Math.max(10, Math.floor(this.lossSettleMs / 20)));
+    this.settleTimer.unref();
+  }
+
+  private settle(): void {
+    const now = monotonicMs();
+    for (const lane of this.settlingLanes) {
+      try {
+        lane.settle(now);
+      } catch (error) {
+        this.logger.error(`subscriber: settling gaps failed: ${describeError(error)}`);
+      }
+      if (!lane.hasOpenGaps) this.settlingLanes.delete(lane);
+    }
+    if (this.settlingLanes.size === 0) {
+      clearInterval(this.settleTimer);
+      this.settleTimer = undefined;
     }
   }
 
