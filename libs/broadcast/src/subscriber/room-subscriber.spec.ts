@@ -161,6 +161,17 @@ describe('RoomSubscriber', () => {
     subscriber.leave('room3');
     expect(subscriber.stats.lost).toEqual({ normal: 0, important: 1 });
     expect(subscriber.lossOf('room3')).toEqual({ roomId: 'room3', normal: 0, important: 1 });
+
+    // Joined again, the room starts from a new baseline: what went by meanwhile is no second loss.
+    subscriber.join('room3');
+    await eventually(() => nodeA.subscriptions.filter((t) => t === '+r:room3:').length === 2);
+    await eventually(() => {
+      if (!batches.some((b) => b.roomId === 'room3' && b.firstSeq === 20)) void nodeA.batch('room3', 20, 20, LaneCode.important);
+      return batches.some((b) => b.roomId === 'room3' && b.firstSeq === 20);
+    });
+    await delay(100);
+    expect(gaps).toHaveLength(1);
+    expect(subscriber.stats.lost).toEqual({ normal: 0, important: 1 });
   });
 
   it('connects to nodes that join the topology and leaves those that vanish', async () => {
