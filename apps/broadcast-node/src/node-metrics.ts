@@ -53,6 +53,7 @@ export class NodeMetrics {
       [{ reason: 'noSubscriber' }, c.noSubscriber],
       [{ reason: 'sendFailure' }, c.sendFailures],
       [{ reason: 'late' }, c.late],
+      [{ reason: 'shutdown' }, c.droppedShutdown],
     ]);
     monotonic(
       'out_of_order_total',

@@ -4,6 +4,7 @@ import { BatchFanout } from './delivery/batch-fanout';
 import { PresenceLoop } from './delivery/presence-loop';
 import { ReceiptService } from './delivery/receipt-service';
 import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from './gateway.tokens';
+import { trackBroadcastLosses } from './metrics/broadcast-loss-metrics';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { HandshakeAuthenticator } from './socket/handshake';
 import { SessionRegistry } from './socket/session-registry';
@@ -48,6 +49,7 @@ export class GatewayLifecycle implements OnModuleInit, OnApplicationBootstrap, O
       fanout: () => this.fanout.stats,
       subscriber: () => this.subscriber.stats,
     });
+    trackBroadcastLosses(subscriber);
   }
 
   onModuleInit(): void {

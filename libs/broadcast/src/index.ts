@@ -9,5 +9,6 @@ export * from './subscriber/room-batch';
 export * from './subscriber/lane-sequencer';
 export * from './subscriber/subscription-targets';
 export * from './subscriber/room-subscriber';
+export * from './subscriber/room-loss-board';
 export * from './socket/broadcast-logger';
 export * from './publisher/publish-run';

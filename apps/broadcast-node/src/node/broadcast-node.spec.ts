@@ -129,4 +129,31 @@ describe('BroadcastNode over loopback tcp', () => {
     heldPush.close();
     heldSub.close();
   });
+
+  it('on close reads and publishes what publishers had sent, instead of dropping it with the socket', async () => {
+    const closing = new BroadcastNode({ nodeId: 'bn-closing', pullBind: 'tcp://127.0.0.1:0', pubBind: 'tcp://127.0.0.1:0' });
+    await closing.start();
+    const closingPush = new Push({ linger: 0 });
+    closingPush.connect(closing.pullEndpoint!);
+    const closingSub = new Subscriber({ linger: 0 });
+    closingSub.connect(closing.pubEndpoint!);
+    const got: Buffer[][] = [];
+    void collect(closingSub, got);
+    try {
+      closingSub.subscribe(roomTopic('live'));
+      await waitFor(() => closing.subscriptions.rooms === 1, 'the subscription');
+      const sent = 4000;
+      for (let seq = 1; seq <= sent; seq += 1) await closingPush.send(pushFrames([important('live', seq)]));
+      // The node reads in this process too, behind the sends: close with messages still queued in PULL.
+      expect(closing.counters.msgsIn).toBeLessThan(sent);
+      await closing.close();
+      const published = () => got.reduce((sum, frames) => sum + decodeBatchMeta(frames[1]!).count, 0);
+      await waitFor(() => published() === sent, `all ${sent} messages published (at ${published()})`);
+      expect(closing.counters).toMatchObject({ msgsIn: sent, droppedShutdown: 0 });
+    } finally {
+      closingPush.close();
+      closingSub.close();
+      await closing.close();
+    }
+  });
 });

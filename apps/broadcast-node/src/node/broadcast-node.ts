@@ -27,10 +27,18 @@ export interface BroadcastNodeOptions extends Partial<MergeLimits> {
 
 type NodeState = 'new' | 'running' | 'closing' | 'closed';
 
-/** How long close() lets the last frames reach ZeroMQ. */
+/** How long close() reads on while messages keep arriving, and lets the last frames reach ZeroMQ. */
 const CLOSE_FLUSH_MS = 500;
+/** A PULL this long without a new message has nothing left for close() to read. */
+const READ_QUIET_MS = 20;
 /** How long ZeroMQ keeps trying to deliver frames still queued when the socket closes. */
 const PUB_LINGER_MS = 1000;
+
+/** Messages in one published frame set (topic, batch meta, body): the meta's count, u16 at offset 2. */
+function messagesOf(frames: Buffer[]): number {
+  const meta = frames[1];
+  return meta !== undefined && meta.length >= 4 ? meta.readUInt16LE(2) : 0;
+}
 
 /**
  * A broadcast node: PULL bound for publishers, XPUB bound for subscribers. The XPUB is verbose
@@ -50,6 +58,8 @@ export class BroadcastNode implements ClusterNode {
   private readers: Promise<void>[] = [];
   private ticker: NodeJS.Timeout | undefined;
   private state: NodeState = 'new';
+  /** Messages in frames queued for the XPUB and not handed to it yet: lost if close() gives up on them. */
+  private unsentMessages = 0;
 
   constructor(private readonly options: BroadcastNodeOptions) {
     this.limits = {
@@ -65,13 +75,24 @@ export class BroadcastNode implements ClusterNode {
     this.pull = new Pull({ linger: 0, receiveHighWaterMark: 10_000 });
     this.pub = new XPublisher({ linger: PUB_LINGER_MS, sendHighWaterMark: options.pubHighWaterMark ?? 100_000 });
     this.pub.verbosity = 'allSubsUnsubs';
-    this.out = new SerialSender(this.pub, (_frames, error) => {
+    const pub = this.pub;
+    const sink = {
+      send: async (frames: Buffer[]): Promise<void> => {
+        await pub.send(frames);
+        this.unsentMessages -= messagesOf(frames);
+      },
+    };
+    this.out = new SerialSender(sink, (frames, error) => {
+      this.unsentMessages -= messagesOf(frames);
       this.merger.counters.sendFailures += 1;
       this.log.warn({ err: error }, 'XPUB refused a frame');
     });
     this.merger = new RoomMerger(
       this.limits,
-      (frames) => this.out.push(frames),
+      (frames) => {
+        this.unsentMessages += messagesOf(frames);
+        this.out.push(frames);
+      },
       options.onBatch,
       this.log.isLevelEnabled === undefined ? undefined : (meta, runBodyLength) => this.traced(meta, runBodyLength),
     );
@@ -177,6 +198,10 @@ export class BroadcastNode implements ClusterNode {
     const wasRunning = this.state === 'running';
     this.state = 'closing';
     clearInterval(this.ticker);
+    // Messages publishers sent before they moved away are read (and published below), not dropped
+    // with the socket: the read loop goes on until a quiet READ_QUIET_MS, for at most CLOSE_FLUSH_MS.
+    // (Asking the socket whether it is readable would steal the reader's wake-up.)
+    if (wasRunning) await this.readUntilQuiet(performance.now() + CLOSE_FLUSH_MS);
     this.pull.close();
     if (wasRunning) {
       const flushed = this.merger.flushAll(this.clock());
@@ -188,11 +213,29 @@ export class BroadcastNode implements ClusterNode {
       clearTimeout(timer);
       this.log.info({ flushed }, 'flushed every room lane');
     }
+    // What the send queue still holds is dropped with it: counted, and said, since this node's
+    // /metrics is about to go (subscribers see the seqs as a gap).
+    if (this.unsentMessages > 0) {
+      this.merger.counters.droppedShutdown += this.unsentMessages;
+      this.log.warn(
+        { lostMessages: this.unsentMessages, frames: this.out.depth, waitedMs: CLOSE_FLUSH_MS },
+        'closing with messages never handed to the XPUB: lost',
+      );
+      this.unsentMessages = 0;
+    }
     this.out.close();
     this.pub.close();
     await Promise.all(this.readers);
     this.state = 'closed';
     this.log.info({ nodeId: this.options.nodeId }, 'broadcast node closed');
+  }
+
+  private async readUntilQuiet(deadline: number): Promise<void> {
+    let seen = -1;
+    while (this.merger.counters.msgsIn + this.merger.counters.malformed !== seen && performance.now() < deadline) {
+      seen = this.merger.counters.msgsIn + this.merger.counters.malformed;
+      await new Promise((resolve) => setTimeout(resolve, READ_QUIET_MS));
+    }
   }
 
   private onSubscription(frames: Buffer[]): void {

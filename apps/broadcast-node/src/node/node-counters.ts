@@ -27,6 +27,8 @@ export interface NodeCounters {
   reorderSkippedSeqs: number;
   /** Messages behind their lane's next seq (late after a gap was given up, or repeated): dropped. */
   late: number;
+  /** Messages still queued for the XPUB when close() stopped waiting for it (graceful stop): dropped. */
+  droppedShutdown: number;
 }
 
 export function emptyNodeCounters(): NodeCounters {
@@ -48,5 +50,6 @@ export function emptyNodeCounters(): NodeCounters {
     reorderGaps: 0,
     reorderSkippedSeqs: 0,
     late: 0,
+    droppedShutdown: 0,
   };
 }

@@ -34,9 +34,15 @@ export class RoomMetrics {
   private readonly likes = counter('likes_flushed_total', 'Likes written to rooms by aggregate flushes');
   private readonly likeMessages = counter('like_messages_total', 'Aggregate like messages appended');
   private readonly receipts = counter('receipts_total', 'Receipts recorded, per status', ['status']);
-  private readonly emitFailures = counter(
-    'business_emit_failures_total',
-    'business.receipt events that could not be handed to a broker',
+  private readonly businessEvents = counter(
+    'business_events_total',
+    'Business events (business.receipt) by outcome: delivered (a business worker answered) or lost',
+    ['event', 'outcome'],
+  );
+  private readonly businessLost = counter(
+    'business_events_lost_total',
+    'Business events lost, by reason: the error code (SERVICE_UNAVAILABLE: no business worker) or IN_FLIGHT_LIMIT',
+    ['event', 'reason'],
   );
 
   messageAppended(lane: Lane, type: MessageType): void {
@@ -68,7 +74,9 @@ export class RoomMetrics {
     this.receipts.inc({ status });
   }
 
-  businessEmitFailed(): void {
-    this.emitFailures.inc();
+  /** One business event's outcome; `reason` says why a lost one was lost. */
+  businessEvent(event: string, outcome: 'delivered' | 'lost', reason?: string): void {
+    this.businessEvents.inc({ event, outcome });
+    if (outcome === 'lost') this.businessLost.inc({ event, reason: reason ?? 'unknown' });
   }
 }

@@ -1,4 +1,4 @@
-import { LaneSequencer } from './lane-sequencer';
+import { LaneSequencer, MAX_OPEN_GAPS } from './lane-sequencer';
 import { RoomBatch, SeqGap } from './room-batch';
 
 function batch(firstSeq: number, lastSeq: number): RoomBatch {
@@ -9,17 +9,26 @@ describe('LaneSequencer', () => {
   let delivered: string[];
   let gaps: SeqGap[];
   let duplicates: number;
+  let lost: number[];
+  let late: number[];
   let sequencer: LaneSequencer;
 
   beforeEach(() => {
     delivered = [];
     gaps = [];
     duplicates = 0;
-    sequencer = new LaneSequencer({
-      deliver: (b) => delivered.push(`${b.firstSeq}-${b.lastSeq}`),
-      gap: (g) => gaps.push(g),
-      duplicate: () => (duplicates += 1),
-    });
+    lost = [];
+    late = [];
+    sequencer = new LaneSequencer(
+      {
+        deliver: (b) => delivered.push(`${b.firstSeq}-${b.lastSeq}`),
+        gap: (g) => gaps.push(g),
+        duplicate: () => (duplicates += 1),
+        lost: (_g, seqs) => lost.push(seqs),
+        late: (_g, seqs) => late.push(seqs),
+      },
+      1000,
+    );
   });
 
   it('takes the first batch as the baseline and restores seq order', () => {
@@ -52,5 +61,61 @@ describe('LaneSequencer', () => {
     sequencer.offer(batch(4, 7), 4);
     expect(delivered).toEqual(['1-3', '4-7']);
     expect(duplicates).toBe(3);
+  });
+
+  it('counts the seqs of a gap as lost once it settles, never before, and only once', () => {
+    sequencer.offer(batch(1, 1), 0);
+    sequencer.offer(batch(5, 5), 0);
+    sequencer.expire(100, 100);
+    expect(gaps).toHaveLength(1);
+    expect(sequencer.hasOpenGaps).toBe(true);
+    sequencer.settle(1099);
+    expect(lost).toEqual([]);
+    sequencer.settle(1100);
+    expect(lost).toEqual([3]);
+    expect(sequencer.hasOpenGaps).toBe(false);
+    sequencer.settle(5000);
+    sequencer.discard();
+    expect(lost).toEqual([3]);
+  });
+
+  it('takes seqs that arrive after their gap was reported out of it: late, not lost', () => {
+    sequencer.offer(batch(1, 1), 0);
+    sequencer.offer(batch(12, 12), 0);
+    sequencer.expire(100, 100);
+    expect(gaps).toEqual([{ roomId: 'r', lane: 'normal', fromSeq: 2, toSeq: 11 }]);
+    // 4..6 come late from the room's previous node: dropped (already passed), but not lost.
+    sequencer.offer(batch(4, 6), 200);
+    expect(duplicates).toBe(1);
+    expect(late).toEqual([3]);
+    // The same batch again (a relay's repeat) is not late twice.
+    sequencer.offer(batch(4, 6), 210);
+    expect(late).toEqual([3]);
+    // A batch that reaches past the gap fills its end and is delivered.
+    sequencer.offer(batch(10, 13), 300);
+    expect(late).toEqual([3, 2]);
+    expect(delivered).toEqual(['1-1', '12-12', '10-13']);
+    sequencer.settle(1100);
+    // Left: 2..3 and 7..9.
+    expect(lost.reduce((a, b) => a + b, 0)).toBe(5);
+  });
+
+  it('settles open gaps at once when the lane is discarded', () => {
+    sequencer.offer(batch(1, 1), 0);
+    sequencer.offer(batch(4, 4), 0);
+    sequencer.expire(100, 100);
+    sequencer.discard();
+    expect(lost).toEqual([2]);
+    expect(sequencer.hasOpenGaps).toBe(false);
+  });
+
+  it('settles the oldest open gap early rather than keep more than MAX_OPEN_GAPS', () => {
+    sequencer.offer(batch(1, 1), 0);
+    for (let i = 1; i <= MAX_OPEN_GAPS + 1; i += 1) {
+      sequencer.offer(batch(2 * i + 1, 2 * i + 1), i);
+      sequencer.expire(i + 100, 100);
+    }
+    expect(gaps).toHaveLength(MAX_OPEN_GAPS + 1);
+    expect(lost).toEqual([1]);
   });
 });

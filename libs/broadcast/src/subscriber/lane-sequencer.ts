@@ -5,6 +5,10 @@ export interface SequencerSink {
   gap(gap: SeqGap): void;
   /** A batch whose every seq was delivered already. */
   duplicate(batch: RoomBatch): void;
+  /** `seqs` seqs of a reported gap never arrived within the settle time (or the lane was discarded): lost. */
+  lost(gap: SeqGap, seqs: number): void;
+  /** `seqs` seqs of a reported gap arrived after it was reported: not lost, too late to deliver in order. */
+  late(gap: SeqGap, seqs: number): void;
 }
 
 interface WaitingBatch {
@@ -12,23 +16,49 @@ interface WaitingBatch {
   arrivedAt: number;
 }
 
+/** A reported gap whose seqs may still arrive late; what is left of it when it settles is lost. */
+interface OpenGap {
+  gap: SeqGap;
+  fromSeq: number;
+  toSeq: number;
+  reportedAt: number;
+}
+
+/** How long a reported gap stays open for late arrivals before its seqs count as lost. */
+export const DEFAULT_LOSS_SETTLE_MS = 5000;
+/** Open gaps a lane keeps; past this the oldest settles at once (bounded memory). */
+export const MAX_OPEN_GAPS = 64;
+
 /**
  * Puts one room lane's batches back in seq order (docs/broadcast-protocol.md "Subscribers").
  * Batches come from whichever node owns the room, and a room that moves arrives from two nodes
  * for a moment, so a batch ahead of the next expected seq waits for the missing ones; after the
  * window it goes anyway and the missing range is reported as a gap. The first batch sets the
  * baseline: earlier seqs are history the gateway pulls itself.
+ *
+ * A reported gap stays open for `settleMs`: seqs of it that still arrive are late, not lost; what
+ * has not arrived when it settles is reported lost, once.
  */
 export class LaneSequencer {
   /** The next seq to deliver; undefined until the first batch. */
   private next: number | undefined;
   /** Sorted by firstSeq. */
   private readonly waiting: WaitingBatch[] = [];
+  /** In report order, so the oldest settles first. */
+  private openGaps: OpenGap[] = [];
 
-  constructor(private readonly sink: SequencerSink) {}
+  constructor(
+    private readonly sink: SequencerSink,
+    private readonly settleMs = DEFAULT_LOSS_SETTLE_MS,
+  ) {}
 
   get hasWaiting(): boolean {
     return this.waiting.length > 0;
+  }
+
+  /** Reported gaps wait to settle: settle() has work to do. */
+  get hasOpenGaps(): boolean {
+    return this.openGaps.length > 0;
   }
 
   get nextSeq(): number | undefined {
@@ -37,6 +67,7 @@ export class LaneSequencer {
 
   /** Takes one batch; true when it (or others) still wait for missing seqs. */
   offer(batch: RoomBatch, now: number): boolean {
+    if (this.openGaps.length > 0) this.fill(batch);
     const next = this.next;
     if (next !== undefined && batch.lastSeq < next) {
       this.sink.duplicate(batch);
@@ -64,12 +95,53 @@ export class LaneSequencer {
         this.sink.duplicate(batch);
         continue;
       }
-      if (batch.firstSeq > next) {
-        this.sink.gap({ roomId: batch.roomId, lane: batch.lane, fromSeq: next, toSeq: batch.firstSeq - 1 });
-      }
+      if (batch.firstSeq > next) this.reportGap(batch, next, now);
       this.deliver(batch);
     }
     if (last >= 0) this.drain();
+  }
+
+  /** Counts what is left of the gaps reported `settleMs` or more ago as lost. */
+  settle(now: number): void {
+    while (this.openGaps.length > 0 && now - (this.openGaps[0] as OpenGap).reportedAt >= this.settleMs) {
+      this.settleGap(this.openGaps.shift() as OpenGap);
+    }
+  }
+
+  /** The lane is being forgotten (its room left): open gaps can no longer be filled, so they settle now. */
+  discard(): void {
+    const open = this.openGaps;
+    this.openGaps = [];
+    for (const gap of open) this.settleGap(gap);
+  }
+
+  private reportGap(batch: RoomBatch, next: number, now: number): void {
+    const gap: SeqGap = { roomId: batch.roomId, lane: batch.lane, fromSeq: next, toSeq: batch.firstSeq - 1 };
+    this.sink.gap(gap);
+    this.openGaps.push({ gap, fromSeq: gap.fromSeq, toSeq: gap.toSeq, reportedAt: now });
+    if (this.openGaps.length > MAX_OPEN_GAPS) this.settleGap(this.openGaps.shift() as OpenGap);
+  }
+
+  /** Takes the batch's seqs out of the open gaps it overlaps: they arrived, late. */
+  private fill(batch: RoomBatch): void {
+    const remaining: OpenGap[] = [];
+    for (const open of this.openGaps) {
+      const from = Math.max(open.fromSeq, batch.firstSeq);
+      const to = Math.min(open.toSeq, batch.lastSeq);
+      if (from > to) {
+        remaining.push(open);
+        continue;
+      }
+      this.sink.late(open.gap, to - from + 1);
+      // What is left of the gap on either side of the batch stays open.
+      if (open.fromSeq < from) remaining.push({ ...open, toSeq: from - 1 });
+      if (to < open.toSeq) remaining.push({ ...open, fromSeq: to + 1 });
+    }
+    this.openGaps = remaining;
+  }
+
+  private settleGap(open: OpenGap): void {
+    this.sink.lost(open.gap, open.toSeq - open.fromSeq + 1);
   }
 
   private park(batch: RoomBatch, now: number): void {

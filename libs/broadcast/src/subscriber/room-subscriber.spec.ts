@@ -64,6 +64,7 @@ describe('RoomSubscriber', () => {
       region: 'home',
       heartbeatMs: 50,
       reorderWindowMs: 60,
+      lossSettleMs: 300,
       logger: SILENT_BROADCAST_LOGGER,
     });
     batches = [];
@@ -142,6 +143,35 @@ describe('RoomSubscriber', () => {
     expect(subscriber.stats.duplicates).toBe(1);
     expect(subscriber.stats.malformed).toBe(2);
     expect(batches[2]?.firstSeq).toBe(7);
+    // 3..4 came after the gap was reported: late, not lost; 2 never came: lost once the gap settles.
+    expect(subscriber.stats.late).toEqual({ normal: 2, important: 0 });
+    await eventually(() => subscriber.stats.lost.normal === 1);
+    expect(subscriber.stats.lost).toEqual({ normal: 1, important: 0 });
+    expect(subscriber.roomLosses(20)).toEqual([{ roomId: 'room1', normal: 1, important: 0 }]);
+    expect(subscriber.lossOf('room1')).toEqual({ roomId: 'room1', normal: 1, important: 0 });
+  });
+
+  it('counts the open gaps of a room its last member leaves as lost at once', async () => {
+    subscriber.join('room3');
+    await primeRoom(nodeA, 'room3', 1);
+    await nodeA.batch('room3', 4, 4, LaneCode.important);
+    await eventually(() => batches.filter((b) => b.roomId === 'room3').length === 2);
+    await nodeA.batch('room3', 6, 6, LaneCode.important);
+    await eventually(() => gaps.length === 1);
+    subscriber.leave('room3');
+    expect(subscriber.stats.lost).toEqual({ normal: 0, important: 1 });
+    expect(subscriber.lossOf('room3')).toEqual({ roomId: 'room3', normal: 0, important: 1 });
+
+    // Joined again, the room starts from a new baseline: what went by meanwhile is no second loss.
+    subscriber.join('room3');
+    await eventually(() => nodeA.subscriptions.filter((t) => t === '+r:room3:').length === 2);
+    await eventually(() => {
+      if (!batches.some((b) => b.roomId === 'room3' && b.firstSeq === 20)) void nodeA.batch('room3', 20, 20, LaneCode.important);
+      return batches.some((b) => b.roomId === 'room3' && b.firstSeq === 20);
+    });
+    await delay(100);
+    expect(gaps).toHaveLength(1);
+    expect(subscriber.stats.lost).toEqual({ normal: 0, important: 1 });
   });
 
   it('connects to nodes that join the topology and leaves those that vanish', async () => {

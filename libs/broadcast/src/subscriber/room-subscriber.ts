@@ -1,13 +1,14 @@
 import { SubscriberLoad, Topology } from '@live-im/contracts';
 import { BroadcastLogger } from '../socket/broadcast-logger';
 import { Subscriber } from 'zeromq';
-import { LANE_NAMES } from '../lane';
+import { Lane, LANE_NAMES } from '../lane';
 import { ClusterMembership } from '../membership/cluster-membership';
 import { BatchMeta, decodeBatchMeta, FrameError, roomOfTopic, roomTopic } from '../protocol/frames';
 import { describeError } from '../socket/describe-error';
 import { monotonicMs } from '../socket/monotonic-clock';
-import { LaneSequencer, SequencerSink } from './lane-sequencer';
+import { DEFAULT_LOSS_SETTLE_MS, LaneSequencer, SequencerSink } from './lane-sequencer';
 import { RoomBatch, SeqGap } from './room-batch';
+import { DEFAULT_LOSS_BOARD_ROOMS, RoomLoss, RoomLossBoard } from './room-loss-board';
 import { subscriptionTargets } from './subscription-targets';
 
 export const DEFAULT_REORDER_WINDOW_MS = 100;
@@ -22,6 +23,10 @@ export interface RoomSubscriberOptions {
   heartbeatMs?: number;
   /** How long a batch ahead of a missing seq waits for it. Default 100 (REORDER_WINDOW_MS). */
   reorderWindowMs?: number;
+  /** How long a reported gap waits for late seqs before what is missing counts as lost. Default 5000. */
+  lossSettleMs?: number;
+  /** Rooms whose losses are remembered one by one (the worst when more lost). Default 256. */
+  lossBoardRooms?: number;
   /** Batches the SUB socket holds before the node drops for it. Default 100 000. */
   receiveHighWaterMark?: number;
   /** Connections and biggest rooms reported to the node manager with each heartbeat. */
@@ -33,6 +38,10 @@ export interface RoomSubscriberStats {
   /** Batches handed to the batch listeners. */
   delivered: number;
   gaps: number;
+  /** Seqs of reported gaps that never arrived (settled), per lane: messages this subscriber lost. */
+  lost: Record<Lane, number>;
+  /** Seqs of reported gaps that arrived afterwards, per lane: not lost, too late to deliver in order. */
+  late: Record<Lane, number>;
   /** Batches whose seqs were all delivered already. */
   duplicates: number;
   /** Messages that broke BCAST/1 (frames, topic, batch meta). */
@@ -72,11 +81,18 @@ export class RoomSubscriber {
   private readonly targets = new Map<string, string>();
   private readonly handshaken = new Set<string>();
   private readonly waitingLanes = new Set<LaneSequencer>();
+  /** Lanes with reported gaps that have not settled yet. */
+  private readonly settlingLanes = new Set<LaneSequencer>();
   private readonly batchListeners = new Set<BatchListener>();
   private readonly gapListeners = new Set<GapListener>();
   private readonly sink: SequencerSink;
   private readonly counters = { delivered: 0, gaps: 0, duplicates: 0, malformed: 0, unjoined: 0 };
+  private readonly lost: Record<Lane, number> = { normal: 0, important: 0 };
+  private readonly late: Record<Lane, number> = { normal: 0, important: 0 };
+  private readonly lossBoard: RoomLossBoard;
+  private readonly lossSettleMs: number;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private settleTimer: NodeJS.Timeout | undefined;
   private started = false;
   private closed = false;
 
@@ -84,6 +100,8 @@ export class RoomSubscriber {
     this.logger = options.logger ?? console;
     this.reorderWindowMs = options.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS;
     this.region = options.region;
+    this.lossSettleMs = options.lossSettleMs ?? DEFAULT_LOSS_SETTLE_MS;
+    this.lossBoard = new RoomLossBoard(options.lossBoardRooms ?? DEFAULT_LOSS_BOARD_ROOMS);
     this.socket = new Subscriber({ linger: 0, receiveHighWaterMark: options.receiveHighWaterMark ?? 100_000 });
     this.membership = new ClusterMembership({
       managerRouter: options.managerRouter,
@@ -99,6 +117,13 @@ export class RoomSubscriber {
       gap: (gap) => this.reportGap(gap),
       duplicate: () => {
         this.counters.duplicates += 1;
+      },
+      lost: (gap, seqs) => {
+        this.lost[gap.lane] += seqs;
+        this.lossBoard.add(gap.roomId, gap.lane, seqs);
+      },
+      late: (gap, seqs) => {
+        this.late[gap.lane] += seqs;
       },
     };
     this.membership.onTopology((topology) => this.follow(topology));
@@ -128,12 +153,15 @@ export class RoomSubscriber {
       roomId,
       topic,
       members: 1,
-      lanes: [new LaneSequencer(this.sink), new LaneSequencer(this.sink)],
+      lanes: [new LaneSequencer(this.sink, this.lossSettleMs), new LaneSequencer(this.sink, this.lossSettleMs)],
     });
     if (!this.closed) this.socket.subscribe(topic);
   }
 
-  /** A member of the room left; the last one unsubscribes and forgets the room's seqs. */
+  /**
+   * A member of the room left; the last one unsubscribes and forgets the room's seqs (its open
+   * gaps settle: what never arrived is lost).
+   */
   leave(roomId: string): void {
     const key = roomTopic(roomId).toString('latin1');
     const room = this.rooms.get(key);
@@ -141,7 +169,11 @@ export class RoomSubscriber {
     room.members -= 1;
     if (room.members > 0) return;
     this.rooms.delete(key);
-    for (const lane of room.lanes) this.waitingLanes.delete(lane);
+    for (const lane of room.lanes) {
+      this.waitingLanes.delete(lane);
+      this.settlingLanes.delete(lane);
+      lane.discard();
+    }
     if (!this.closed) this.socket.unsubscribe(room.topic);
   }
 
@@ -170,7 +202,23 @@ export class RoomSubscriber {
   }
 
   get stats(): RoomSubscriberStats {
-    return { ...this.counters, rooms: this.rooms.size, connected: this.handshaken.size };
+    return {
+      ...this.counters,
+      lost: { ...this.lost },
+      late: { ...this.late },
+      rooms: this.rooms.size,
+      connected: this.handshaken.size,
+    };
+  }
+
+  /** The `limit` rooms that lost the most messages since start (docs/broadcast-protocol.md "Losses"). */
+  roomLosses(limit: number): RoomLoss[] {
+    return this.lossBoard.top(limit);
+  }
+
+  /** Messages one room lost since start, per lane (zeros when none or no longer tracked). */
+  lossOf(roomId: string): RoomLoss {
+    return this.lossBoard.of(roomId);
   }
 
   async close(): Promise<void> {
@@ -178,7 +226,10 @@ export class RoomSubscriber {
     this.closed = true;
     clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
+    clearInterval(this.settleTimer);
+    this.settleTimer = undefined;
     this.waitingLanes.clear();
+    this.settlingLanes.clear();
     await this.membership.close();
     this.socket.close();
   }
@@ -286,10 +337,35 @@ export class RoomSubscriber {
         this.logger.error(`subscriber: releasing waiting batches failed: ${describeError(error)}`);
       }
       if (!lane.hasWaiting) this.waitingLanes.delete(lane);
+      if (lane.hasOpenGaps) this.settleLater(lane);
     }
     if (this.waitingLanes.size === 0) {
       clearInterval(this.sweepTimer);
       this.sweepTimer = undefined;
+    }
+  }
+
+  private settleLater(lane: LaneSequencer): void {
+    this.settlingLanes.add(lane);
+    if (this.settleTimer !== undefined || this.closed) return;
+    // Settling needs no precision: a twentieth of the settle time, and only while gaps are open.
+    this.settleTimer = setInterval(() => this.settle(), Math.max(10, Math.floor(this.lossSettleMs / 20)));
+    this.settleTimer.unref();
+  }
+
+  private settle(): void {
+    const now = monotonicMs();
+    for (const lane of this.settlingLanes) {
+      try {
+        lane.settle(now);
+      } catch (error) {
+        this.logger.error(`subscriber: settling gaps failed: ${describeError(error)}`);
+      }
+      if (!lane.hasOpenGaps) this.settlingLanes.delete(lane);
+    }
+    if (this.settlingLanes.size === 0) {
+      clearInterval(this.settleTimer);
+      this.settleTimer = undefined;
     }
   }
 

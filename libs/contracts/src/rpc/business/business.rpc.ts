@@ -4,8 +4,10 @@ import { Receipt } from '../room/room.schemas';
 import { UserId } from '../user/user.schemas';
 
 /**
- * Events room-service emits for the platform's business services. They are served by whatever
- * worker registers service `business`; room-service emits them and does not wait for an answer.
+ * Events room-service sends to the platform's business services. They are served by whatever
+ * worker registers service `business`, which answers `{}`. room-service sends each as a call
+ * (not a wire EVENT) so that a missing worker comes back SERVICE_UNAVAILABLE and is counted as
+ * lost (`room_service_business_events_lost_total`); nothing waits for the answer.
  */
 export const receipt = defineRpc({
   pattern: 'business.receipt',
