@@ -135,7 +135,12 @@ export interface ServerToClientEvents {
 /** Handshake: `auth: { token }` (a user or guest session token; omitted = anonymous viewer). */
 export const HandshakeAuth = z.object({ token: z.string().min(1).max(4096).optional() }).passthrough();
 
-/** `connect_error` carries `data.code` with one of the contract codes. */
+/**
+ * `connect_error` carries `data.code` with one of the contract codes; a refusal by a connection
+ * limit adds `data.details.limit` (`address_rate`, `address_connections`, `gateway_full`,
+ * `shutting_down`) and, for `address_rate`, `data.details.retryAfterMs`.
+ */
 export interface HandshakeErrorData {
   code: string;
+  details?: Record<string, unknown>;
 }
