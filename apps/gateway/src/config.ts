@@ -95,11 +95,10 @@ export const GatewayEnv = BaseAppEnv.extend({
     .min(1, 'must be a folder path')
     .default(join(process.cwd(), 'dist/apps/web'))
     .transform((dir) => resolve(dir)),
-})
-  .refine((env) => env.PRESENCE_LEASE_MS > env.PRESENCE_FLUSH_MS, {
-    path: ['PRESENCE_LEASE_MS'],
-    message: 'must be longer than PRESENCE_FLUSH_MS, or every lease lapses between flushes',
-  });
+}).refine((env) => env.PRESENCE_LEASE_MS > env.PRESENCE_FLUSH_MS, {
+  path: ['PRESENCE_LEASE_MS'],
+  message: 'must be longer than PRESENCE_FLUSH_MS, or every lease lapses between flushes',
+});
 
 export type GatewayConfig = z.output<typeof GatewayEnv>;
 

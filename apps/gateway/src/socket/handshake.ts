@@ -71,7 +71,8 @@ export class HandshakeAuthenticator {
     const limit = connectionLimit(config.MAX_CONNECTIONS, readOpenFilesLimit());
     this.ledger = new ConnectionLedger(limit.max, config.MAX_CONNECTIONS_PER_IP);
     const fields = { maxConnections: limit.max, source: limit.source };
-    if (limit.source === 'fallback') this.log.warn(fields, 'open-files limit unreadable; connection limit fallback');
+    if (limit.source === 'fallback')
+      this.log.warn(fields, 'open-files limit unreadable; connection limit fallback');
     else this.log.info(fields, 'connection limit');
   }
 
