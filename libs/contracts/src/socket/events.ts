@@ -16,9 +16,10 @@ import {
 import { HistoryResult, LaneMessages, MAX_CHAT_CHARS, SendResult } from '../rpc/room/send.schemas';
 
 /**
- * The Socket.IO protocol between a client (the SDK) and a gateway. Every client event carries one
- * payload object and an acknowledgement callback receiving an `Ack`; payloads are validated against
- * these schemas, so a bad one is answered INVALID_ARGUMENT naming the field.
+ * The Socket.IO protocol between a client (the SDK) and a gateway, written out in full (handshake,
+ * ordering, resume, limits) in docs/socket-protocol.md. Every client event carries one payload
+ * object and an acknowledgement callback receiving an `Ack`; payloads are validated against these
+ * schemas, so a bad one is answered INVALID_ARGUMENT naming the field.
  */
 
 /** The most one client event may weigh as JSON; heavier ones are answered PAYLOAD_TOO_LARGE. */
