@@ -17,15 +17,15 @@ export class PausableProxy {
   ) {}
 
   static async start(upstreamHost: string, upstreamPort: number): Promise<PausableProxy> {
-    let proxy: PausableProxy | undefined;
-    const server = createServer((client) => proxy?.accept(client, upstreamHost, upstreamPort));
+    const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', () => resolve());
     });
     const address = server.address();
     if (address === null || typeof address === 'string') throw new Error('the proxy has no port');
-    proxy = new PausableProxy(server, address.port);
+    const proxy = new PausableProxy(server, address.port);
+    server.on('connection', (client: Socket) => proxy.accept(client, upstreamHost, upstreamPort));
     return proxy;
   }
 
