@@ -30,7 +30,10 @@ describe('GatewayEnv', () => {
       RECEIPT_TIMEOUT_MS: 15_000,
       SLOW_SOCKET_PACKETS: 256,
       IMPORTANT_BACKLOG_PACKETS: 2048,
+      CONNECT_BURST_PER_IP: 500,
       CONNECTS_PER_IP_PER_SEC: 50,
+      MAX_CONNECTIONS_PER_IP: 1000,
+      MAX_CONNECTIONS: 0,
       JOINS_PER_SOCKET_PER_SEC: 5,
       EVENTS_PER_SOCKET_PER_SEC: 50,
       MAX_ROOMS_PER_SOCKET: 10,
@@ -56,6 +59,12 @@ describe('GatewayEnv', () => {
     expect(problem({ ...KEY, PRESENCE_FLUSH_MS: '2000', PRESENCE_LEASE_MS: '2000' })).toContain(
       'PRESENCE_LEASE_MS',
     );
+  });
+
+  it('keeps the connection limits in range (MAX_CONNECTIONS 0: derived from the open-files limit)', () => {
+    expect(problem({ ...KEY, CONNECT_BURST_PER_IP: '0' })).toContain('CONNECT_BURST_PER_IP');
+    expect(problem({ ...KEY, MAX_CONNECTIONS_PER_IP: '0' })).toContain('MAX_CONNECTIONS_PER_IP');
+    expect(problem({ ...KEY, MAX_CONNECTIONS: '-1' })).toContain('MAX_CONNECTIONS');
   });
 
   it('names a bad endpoint or region', () => {

@@ -61,7 +61,21 @@ export const GatewayEnv = BaseAppEnv.extend({
   SLOW_SOCKET_PACKETS: envInt(256, { min: 1, max: 1_000_000 }),
   /** A socket with more packets queued than this is disconnected rather than sent an important batch. */
   IMPORTANT_BACKLOG_PACKETS: envInt(2048, { min: 1, max: 10_000_000 }),
+  /**
+   * Handshakes per client address: a token bucket of CONNECT_BURST_PER_IP that refills at
+   * CONNECTS_PER_IP_PER_SEC. The burst lets a NAT'd office (hundreds of viewers behind one address)
+   * reconnect all at once after a gateway dies; the rate is what may go on for ever.
+   */
+  CONNECT_BURST_PER_IP: envInt(500, { min: 1, max: 1_000_000 }),
   CONNECTS_PER_IP_PER_SEC: envInt(50, { min: 1, max: 1_000_000 }),
+  /** Connections open at once from one client address on this gateway. */
+  MAX_CONNECTIONS_PER_IP: envInt(1000, { min: 1, max: 10_000_000 }),
+  /**
+   * Connections this gateway holds at most; past it handshakes get OVERLOADED. 0: the process's
+   * open-files limit (RLIMIT_NOFILE) less a reserve for the gateway's own Redis, ZeroMQ and HTTP
+   * handles (the larger of 256 and a tenth of it).
+   */
+  MAX_CONNECTIONS: envInt(0, { min: 0, max: 10_000_000 }),
   JOINS_PER_SOCKET_PER_SEC: envInt(5, { min: 1, max: 10_000 }),
   EVENTS_PER_SOCKET_PER_SEC: envInt(50, { min: 1, max: 100_000 }),
   MAX_ROOMS_PER_SOCKET: envInt(10, { min: 1, max: 1000 }),

@@ -82,9 +82,12 @@ describe('gateway app (in-process)', () => {
       expect(metrics.text).toContain('gateway_connections{transport="websocket"}');
       const doc = (await call('GET', '/api/docs-json')).json() as {
         openapi: string;
+        info: { description: string };
         paths: Record<string, Record<string, unknown>>;
       };
       expect(doc.openapi).toMatch(/^3\./);
+      // The real-time half is Socket.IO; the document sends a reader to its protocol.
+      expect(doc.info.description).toContain('docs/socket-protocol.md');
       expect(Object.keys(doc.paths)).toEqual(
         expect.arrayContaining([
           '/api/auth/register',
@@ -192,6 +195,10 @@ describe('gateway app (in-process)', () => {
         code: 'INVALID_ARGUMENT',
         message: expect.any(String),
       });
+      // Not processed, and counted as such.
+      expect((await call('GET', '/metrics')).text).toMatch(
+        /gateway_events_refused_total\{reason="missing_ack"\} 1/,
+      );
     });
 
     it('limits events per socket', async () => {

@@ -44,6 +44,7 @@ export class GatewayLifecycle implements OnModuleInit, OnApplicationBootstrap, O
         }
         return counts;
       },
+      connectionLimit: () => this.handshake.ledger.maxConnections,
       rooms: () => this.registry.roomCount,
       pendingReceipts: () => this.receipts.pending,
       fanout: () => this.fanout.stats,

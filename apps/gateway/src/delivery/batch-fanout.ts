@@ -158,7 +158,7 @@ export class BatchFanout implements OnModuleDestroy {
     job.written = end;
     if (socketIds !== undefined) {
       this.host.io.to(socketIds).emit('batch', batchInfoOf(batch), batch.body);
-      this.metrics.batchOut(batch.lane, 0, socketIds.length);
+      this.metrics.batchWrites(batch.lane, socketIds.length);
     }
     return end >= targets.length;
   }
@@ -181,12 +181,13 @@ export class BatchFanout implements OnModuleDestroy {
         if (part === 'none') continue;
         if (part !== 'all') {
           session.socket.emit('batch', batchInfoOf(part), part.body);
+          this.metrics.batchWrites(part.lane, 1);
           continue;
         }
       }
       targets.push({ session, entry });
     }
-    this.metrics.batchOut(batch.lane, batch.count, 0);
+    this.metrics.batchStarted(batch.lane, batch.count);
     // Receipts are tracked before any write, so that no client's ack can come before its tracking.
     if (batch.lane === 'important') job.closedReason = this.actOnImportant(batch);
     return targets;

@@ -88,6 +88,9 @@ function operation(route: ApiRoute): OperationObject {
   return op;
 }
 
+/** Where the Socket.IO protocol is written down (a path in the live-im repository). */
+export const SOCKET_PROTOCOL_DOC = 'docs/socket-protocol.md';
+
 /** The OpenAPI 3 document of the HTTP API, generated from the routes' contract schemas. */
 export function buildOpenApiDocument(routes: Record<string, ApiRoute>, version: string): OpenAPIObject {
   const base = new DocumentBuilder()
@@ -95,7 +98,10 @@ export function buildOpenApiDocument(routes: Record<string, ApiRoute>, version: 
     .setDescription(
       'Sessions (public), the gift catalogue (public), and the business and admin API of rooms (header x-api-key). ' +
         'Every error is `{error: {code, message, details?}}`; clients branch on `code`. The real-time API is Socket.IO on the same port ' +
-        '(see libs/contracts/src/socket/events.ts).',
+        '(path `/socket.io`): its complete protocol (handshake, events, acks, ordering, resume, limits) is ' +
+        '[docs/socket-protocol.md](' +
+        SOCKET_PROTOCOL_DOC +
+        ') in the live-im repository, typed in libs/contracts/src/socket/events.ts.',
     )
     .setVersion(version)
     .addApiKey({ type: 'apiKey', in: 'header', name: API_KEY_HEADER }, API_KEY_SCHEME)

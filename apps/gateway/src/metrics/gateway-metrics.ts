@@ -8,6 +8,12 @@ const PREFIX = 'gateway_';
 /** What happened to a socket that fell behind. */
 export type SlowSocketOutcome = 'skipped' | 'disconnected';
 
+/** Client events refused before any handler saw them, by why. */
+export type RefusedEventReason = 'missing_ack' | 'unknown_event' | 'unknown_event_without_ack';
+
+/** Which connection limit refused a handshake (docs/socket-protocol.md, "Limits"). */
+export type ConnectRefusal = 'address_rate' | 'address_connections' | 'gateway_full' | 'shutting_down';
+
 interface LaneCounts {
   batches: number;
   messages: number;
@@ -38,6 +44,8 @@ export class GatewayMetrics {
   private readonly presenceFlush: Histogram;
   private readonly presenceFlushFailures: Counter;
   private readonly directs: Counter;
+  private readonly refusedEvents: Counter;
+  private readonly connectRefusals: Counter;
 
   constructor() {
     this.events = new Counter({
@@ -75,9 +83,21 @@ export class GatewayMetrics {
       help: "Messages sent to one user's sockets, by kind (message, redelivery, receipt, kick, roomClosed)",
       labelNames: ['kind'],
     });
+    this.refusedEvents = new Counter({
+      name: freshMetricName(`${PREFIX}events_refused_total`),
+      help: 'Client events not processed: sent without an ack callback (answered with a failure event), or unknown',
+      labelNames: ['reason'],
+    });
+    this.connectRefusals = new Counter({
+      name: freshMetricName(`${PREFIX}connect_refusals_total`),
+      help: 'Handshakes refused by a connection limit: address_rate, address_connections, gateway_full, shutting_down',
+      labelNames: ['limit'],
+    });
+    for (const limit of ['address_rate', 'address_connections', 'gateway_full', 'shutting_down'] as const)
+      this.connectRefusals.inc({ limit }, 0);
     scrapeCounter(
       `${PREFIX}batches_out_total`,
-      'Room batches broadcast to local sockets, per lane',
+      'Room batches fanned out to local sockets, per lane: each batch once, however many sockets it went to',
       ['lane'],
       () => [
         [{ lane: 'normal' }, this.lanes.normal.batches],
@@ -122,12 +142,24 @@ export class GatewayMetrics {
     );
   }
 
-  /** One room batch left for `recipients` sockets. */
-  batchOut(lane: Lane, messages: number, recipients: number): void {
+  /** One room batch of `messages` starts its fan-out (counted once, whatever the number of sockets). */
+  batchStarted(lane: Lane, messages: number): void {
     const counts = this.lanes[lane];
     counts.batches += 1;
     counts.messages += messages;
-    counts.writes += recipients;
+  }
+
+  /** A room batch (or the part of it a socket still needed) was written to `recipients` sockets. */
+  batchWrites(lane: Lane, recipients: number): void {
+    this.lanes[lane].writes += recipients;
+  }
+
+  eventRefused(reason: RefusedEventReason): void {
+    this.refusedEvents.inc({ reason });
+  }
+
+  connectRefused(limit: ConnectRefusal): void {
+    this.connectRefusals.inc({ limit });
   }
 
   slowSocket(lane: Lane, outcome: SlowSocketOutcome): void {
@@ -170,6 +202,7 @@ export class GatewayMetrics {
   /** Gauges read when scraped: connections by transport, local rooms, pending receipts, subscriber figures. */
   trackGauges(read: {
     connectionsByTransport: () => Record<string, number>;
+    connectionLimit: () => number;
     rooms: () => number;
     pendingReceipts: () => number;
     fanout: () => { queued: number; joined: number; dropped: number; paced: number };
@@ -194,6 +227,13 @@ export class GatewayMetrics {
         for (const [transport, count] of Object.entries(byTransport)) {
           if (transport !== 'polling' && transport !== 'websocket') this.set({ transport }, count);
         }
+      },
+    });
+    new Gauge({
+      name: freshMetricName(`${PREFIX}connection_limit`),
+      help: 'Connections this gateway accepts at most (MAX_CONNECTIONS, or derived from the open-files limit)',
+      collect() {
+        this.set(read.connectionLimit());
       },
     });
     new Gauge({

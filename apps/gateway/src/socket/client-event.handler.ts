@@ -1,9 +1,11 @@
 import { Clock } from '@live-im/bootstrap';
 import {
+  type Ack,
   type Actor,
   type ClientEventName,
   type ClientEventResults,
   ErrorCode,
+  type JoinResult,
   RoomRpc,
   RpcError,
 } from '@live-im/contracts';
@@ -31,10 +33,15 @@ import {
 import { RoomMembership } from './room-membership';
 import type { SocketSession } from './socket-session';
 
+/**
+ * A handler resolves with its result, which the ack then carries. One that must act right after the
+ * client has its answer (join: held batches follow the ack) acks early through `answer`.
+ */
 type Handlers = {
   [E in ClientEventName]: (
     session: SocketSession,
     request: ClientEventRequest<E>,
+    answer: (result: ClientEventResults[E]) => void,
   ) => Promise<ClientEventResults[E]>;
 };
 
@@ -66,7 +73,7 @@ export class ClientEventHandler {
     // Chat is the flood: it may wait a moment for company on its way to the broker. Gifts never do.
     const chatOptions = { coalesceMs: config.CHAT_COALESCE_MS };
     this.handlers = {
-      join: (session, request) => this.join(session, request),
+      join: (session, request, answer) => this.join(session, request, answer),
       leave: (session, request) => this.membership.leave(session, request.roomId),
       chat: (session, request) =>
         this.rpc.call(
@@ -113,25 +120,35 @@ export class ClientEventHandler {
     const { payload, ack } = splitInvocation(args);
     if (!isClientEvent(event)) {
       this.metrics.event('unknown', ErrorCode.INVALID_ARGUMENT);
+      this.metrics.eventRefused(ack ? 'unknown_event' : 'unknown_event_without_ack');
       const error = unknownEvent(event);
       if (ack) ack(errorAck(error));
       else session.socket.emit('failure', failureEvent(event.slice(0, 64), error));
       return;
     }
     if (!ack) {
+      // Not processed: without a callback the client could never learn the outcome.
       this.metrics.event(event, ErrorCode.INVALID_ARGUMENT);
+      this.metrics.eventRefused('missing_ack');
       session.socket.emit('failure', failureEvent(event, MISSING_ACK));
       return;
     }
     RequestContext.run(newRequestId(), () => {
-      void this.run(session, event, payload).then((reply) => {
+      let answered = false;
+      const answer = (reply: Ack<unknown>): void => {
+        if (answered) {
+          if (!reply.ok) this.log.warn({ event, code: reply.error.code }, 'failed after its ack was sent');
+          return;
+        }
+        answered = true;
         this.metrics.event(event, reply.ok ? 'OK' : reply.error.code);
         try {
           ack(reply);
         } catch (error) {
           this.log.warn({ ...errorFields(error), event }, 'ack callback failed');
         }
-      });
+      };
+      void this.run(session, event, payload, answer).then(answer);
     });
   }
 
@@ -141,15 +158,21 @@ export class ClientEventHandler {
     void this.joins.delete(session.id);
   }
 
-  private async run<E extends ClientEventName>(session: SocketSession, event: E, payload: unknown) {
+  private async run<E extends ClientEventName>(
+    session: SocketSession,
+    event: E,
+    payload: unknown,
+    answer: (reply: Ack<unknown>) => void,
+  ): Promise<Ack<unknown>> {
     try {
       await consumeOrReject(this.events, session.id, 'events on this connection');
       const request = parseClientEvent(event, payload);
       const handler = this.handlers[event] as (
         session: SocketSession,
         request: ClientEventRequest<E>,
+        answer: (result: ClientEventResults[E]) => void,
       ) => Promise<ClientEventResults[E]>;
-      return okAck(await handler(session, request));
+      return okAck(await handler(session, request, (result) => answer(okAck(result))));
     } catch (error) {
       if (!(error instanceof RpcError))
         this.log.error({ ...errorFields(error), event, socketId: session.id }, 'client event failed');
@@ -157,9 +180,13 @@ export class ClientEventHandler {
     }
   }
 
-  private async join(session: SocketSession, request: ClientEventRequest<'join'>) {
+  private async join(
+    session: SocketSession,
+    request: ClientEventRequest<'join'>,
+    answer: (result: JoinResult) => void,
+  ) {
     await consumeOrReject(this.joins, session.id, 'joins on this connection');
-    return this.membership.join(session, request);
+    return this.membership.join(session, request, answer);
   }
 
   /** The verified identity a send carries; guests and anonymous viewers watch only, and so does an expired token. */

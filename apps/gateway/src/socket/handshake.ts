@@ -1,22 +1,31 @@
-import { type Actor, ErrorCode, HandshakeAuth, RpcError, UserRpc } from '@live-im/contracts';
+import {
+  type Actor,
+  ErrorCode,
+  HandshakeAuth,
+  type HandshakeErrorData,
+  RpcError,
+  UserRpc,
+} from '@live-im/contracts';
 import { newRequestId, RequestContext } from '@live-im/logging';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import type { RateLimiterMemory } from 'rate-limiter-flexible';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { clientAddress } from '../edge/client-address';
-import { consumeOrReject, perSecondLimiter } from '../edge/rate-limit';
+import { ConnectionLedger, connectionLimit, readOpenFilesLimit } from '../edge/connection-limits';
+import { TokenBucket } from '../edge/token-bucket';
 import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
-import { GatewayMetrics } from '../metrics/gateway-metrics';
+import { type ConnectRefusal, GatewayMetrics } from '../metrics/gateway-metrics';
 import { GatewayRpc } from '../rpc/gateway-rpc';
 import type { GatewaySocket } from './socket-types';
 
-/** What `connect_error` carries: the message, and `data.code`, a contract code. */
-export type HandshakeError = Error & { data: { code: ErrorCode } };
+/** What `connect_error` carries: the message, and `data`: a contract code and, for limits, details. */
+export type HandshakeError = Error & { data: HandshakeErrorData };
 
 export function handshakeError(error: unknown): HandshakeError {
   const body = RpcError.from(error).toBody();
-  return Object.assign(new Error(body.message), { data: { code: body.code } });
+  const data: HandshakeErrorData =
+    body.details === undefined ? { code: body.code } : { code: body.code, details: body.details };
+  return Object.assign(new Error(body.message), { data });
 }
 
 /** A viewer without a token: a fresh guest id per connection that still matches UserId (`g_anon…`). */
@@ -24,14 +33,29 @@ export function anonymousActor(): Actor {
   return { userId: `g_anon${randomBytes(8).toString('hex')}`, nickname: 'guest', level: 0, role: 'guest' };
 }
 
+/** A handshake refused by a connection limit: its contract error, and the metric label. */
+class ConnectLimitError extends RpcError {
+  constructor(
+    readonly limit: ConnectRefusal,
+    code: ErrorCode,
+    message: string,
+    details: Record<string, unknown>,
+  ) {
+    super(code, message, { limit, ...details });
+  }
+}
+
 /**
- * The Socket.IO middleware every connection passes: connection rate per client address, then
+ * The Socket.IO middleware every connection passes: the connection limits (the gateway's total,
+ * a token bucket of handshakes per client address, open connections per client address), then
  * identity. `auth.token` is verified by user-service (user.verifyToken: UNAUTHENTICATED when bad
  * or expired, BANNED when banned); no token makes an anonymous viewer, who may watch but not send.
+ * Every refusal is a connect_error with `data.code`, and the connection is closed once it is sent.
  */
 @Injectable()
 export class HandshakeAuthenticator {
-  private readonly connects: RateLimiterMemory;
+  private readonly connects: TokenBucket;
+  readonly ledger: ConnectionLedger;
   private accepting = true;
 
   constructor(
@@ -40,7 +64,16 @@ export class HandshakeAuthenticator {
     private readonly metrics: GatewayMetrics,
     @Inject(GATEWAY_LOGGER) private readonly log: GatewayLogger,
   ) {
-    this.connects = perSecondLimiter(config.CONNECTS_PER_IP_PER_SEC, 'connect');
+    this.connects = new TokenBucket({
+      burst: config.CONNECT_BURST_PER_IP,
+      perSecond: config.CONNECTS_PER_IP_PER_SEC,
+    });
+    const limit = connectionLimit(config.MAX_CONNECTIONS, readOpenFilesLimit());
+    this.ledger = new ConnectionLedger(limit.max, config.MAX_CONNECTIONS_PER_IP);
+    const fields = { maxConnections: limit.max, source: limit.source };
+    if (limit.source === 'fallback')
+      this.log.warn(fields, 'open-files limit unreadable; connection limit fallback');
+    else this.log.info(fields, 'connection limit');
   }
 
   /** Shutdown: new connections are refused with SERVICE_UNAVAILABLE, so clients go to another gateway. */
@@ -52,26 +85,80 @@ export class HandshakeAuthenticator {
     RequestContext.run(newRequestId(), () => {
       this.authenticate(socket).then(
         () => next(),
-        (error: unknown) => next(handshakeError(error)),
+        (error: unknown) => {
+          next(handshakeError(error));
+          // Socket.IO writes the connect_error on the next tick; close() waits until it is sent. A
+          // refused client then holds no file descriptor, whatever it does.
+          setImmediate(() => socket.conn.close());
+        },
       );
     });
   };
 
+  /**
+   * Counts the connection against the limits, or throws the refusal. Once counted it is released
+   * when the transport closes, whether the handshake goes on to succeed or not.
+   */
+  private admit(socket: GatewaySocket, address: string): void {
+    if (!this.accepting) {
+      throw new ConnectLimitError(
+        'shutting_down',
+        ErrorCode.SERVICE_UNAVAILABLE,
+        'this gateway is shutting down; connect to another one',
+        {},
+      );
+    }
+    if (this.ledger.open >= this.ledger.maxConnections) {
+      throw this.gatewayFull();
+    }
+    const taken = this.connects.take(address);
+    if (!taken.ok) {
+      throw new ConnectLimitError(
+        'address_rate',
+        ErrorCode.RATE_LIMITED,
+        `too many connections from this address; retry in ${taken.retryAfterMs} ms`,
+        { retryAfterMs: taken.retryAfterMs },
+      );
+    }
+    const refusal = this.ledger.tryOpen(address);
+    if (refusal === 'gateway_full') {
+      throw this.gatewayFull();
+    }
+    if (refusal === 'address_connections') {
+      throw new ConnectLimitError(
+        'address_connections',
+        ErrorCode.RATE_LIMITED,
+        `this address has ${this.ledger.maxPerAddress} connections open here; close one first`,
+        { maxPerAddress: this.ledger.maxPerAddress },
+      );
+    }
+    if (socket.conn.readyState !== 'open') {
+      // Gone while its CONNECT packet was read: 'close' has fired already.
+      this.ledger.release(address);
+      return;
+    }
+    socket.conn.once('close', () => this.ledger.release(address));
+  }
+
+  private gatewayFull(): ConnectLimitError {
+    return new ConnectLimitError(
+      'gateway_full',
+      ErrorCode.OVERLOADED,
+      `this gateway is at its ${this.ledger.maxConnections} connections; connect to another one`,
+      { maxConnections: this.ledger.maxConnections },
+    );
+  }
+
   private async authenticate(socket: GatewaySocket): Promise<void> {
     let kind: 'user' | 'guest' | 'anonymous' | 'unknown' = 'unknown';
     try {
-      if (!this.accepting)
-        throw new RpcError(
-          ErrorCode.SERVICE_UNAVAILABLE,
-          'this gateway is shutting down; connect to another one',
-        );
       const { handshake } = socket;
       const address = clientAddress(
         handshake.address,
         handshake.headers['x-forwarded-for'],
         this.config.TRUST_PROXY,
       );
-      await consumeOrReject(this.connects, address, 'connections from this address');
+      this.admit(socket, address);
       const auth = HandshakeAuth.safeParse(handshake.auth ?? {});
       if (!auth.success) throw new RpcError(ErrorCode.UNAUTHENTICATED, 'auth must be {token?: string}');
       const token = auth.data.token;
@@ -92,6 +179,7 @@ export class HandshakeAuthenticator {
     } catch (error) {
       const code = RpcError.from(error).code;
       this.metrics.handshake(code, kind);
+      if (error instanceof ConnectLimitError) this.metrics.connectRefused(error.limit);
       if (code === ErrorCode.INTERNAL && !(error instanceof RpcError))
         this.log.error(errorFields(error), 'handshake failed');
       throw error;

@@ -6,23 +6,27 @@ import { Inject, Injectable } from '@nestjs/common';
 import { batchInfoOf, type TextBatch } from '../delivery/batch-envelopes';
 import { unansweredPart } from '../delivery/join-catch-up';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { GatewayRpc } from '../rpc/gateway-rpc';
 import type { ClientEventRequest } from './client-events';
 import { SessionRegistry } from './session-registry';
 import type { RoomEntry, SocketSession } from './socket-session';
 import { ioRoomOf } from './socket-types';
 
+/** Batches held per joining socket while room.join is answered (a few at most in practice). */
+const MAX_HELD_BATCHES = 256;
+
 /**
  * A socket's way into and out of rooms, keeping four books in step: the broadcast subscription
  * (reference counted per socket in room), room-service's admission, the Socket.IO room that
  * batches are broadcast to, and presence. Joining subscribes first and holds the room's batches
- * until room.join answers; then the held batches go to the socket past the answer's `seqs`, and
- * live batches continue from there (BatchFanout skips what the answer already covered; it snapshots a room's sockets when it starts a
- * batch, and a socket still joining then gets that batch through `hold`), so a
- * joining or resuming client misses nothing and gets nothing twice.
+ * until room.join answers. Then, in one synchronous step: the join's ack goes out (`onAdmitted`),
+ * the held batches follow it (only what lies past the answer's `seqs`), and the socket enters the
+ * room's live fan-out (BatchFanout skips what the answer already covered; it snapshots a room's
+ * sockets when it starts a batch, and a socket still joining then gets that batch through `hold`).
+ * A client therefore sees the ack first, then batches continuing from its `seqs`: a joining or
+ * resuming client misses nothing and gets nothing twice (docs/socket-protocol.md, "Ordering").
  */
-/** Batches held per joining socket while room.join is answered (a few at most in practice). */
-const MAX_HELD_BATCHES = 256;
 
 @Injectable()
 export class RoomMembership {
@@ -34,6 +38,7 @@ export class RoomMembership {
     private readonly rpc: GatewayRpc,
     private readonly registry: SessionRegistry,
     private readonly clock: Clock,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   /** A new socket: registered, and listening to its user's channel (kicks, receipts, targeted pushes). */
@@ -49,7 +54,15 @@ export class RoomMembership {
     this.registry.remove(session);
   }
 
-  async join(session: SocketSession, request: ClientEventRequest<'join'>): Promise<JoinResult> {
+  /**
+   * Joins (or re-joins) a room. `onAdmitted` is called with the answer once the socket is admitted,
+   * before any held batch is written: the caller acks the client there, so the ack leads.
+   */
+  async join(
+    session: SocketSession,
+    request: ClientEventRequest<'join'>,
+    onAdmitted: (result: JoinResult) => void,
+  ): Promise<JoinResult> {
     const { roomId } = request;
     let entry = session.rooms.get(roomId);
     if (entry?.state === 'joining') {
@@ -57,8 +70,12 @@ export class RoomMembership {
       await entry.settled;
       entry = session.rooms.get(roomId);
     }
-    if (entry?.state === 'joined') return this.admit(session, request);
-    // (A re-join answers from the log again; live batches already flow, so nothing is held.)
+    if (entry?.state === 'joined') {
+      // Live batches already flow to it, so nothing is held; the client drops what it has seen by seq.
+      const result = await this.admit(session, request);
+      onAdmitted(result);
+      return result;
+    }
     if (session.rooms.size >= this.config.MAX_ROOMS_PER_SOCKET) {
       throw new RpcError(
         ErrorCode.FORBIDDEN,
@@ -95,6 +112,8 @@ export class RoomMembership {
       joining.answeredThrough = { normal: result.seqs.normal, important: result.seqs.important };
       const held = joining.held ?? [];
       joining.held = undefined;
+      // Ack, held batches, live fan-out: all in this one synchronous step, so nothing interleaves.
+      onAdmitted(result);
       for (const batch of held) this.replay(session, joining, batch);
       void session.socket.join(ioRoomOf(roomId));
       this.registry.enterRoom(roomId, session);
@@ -126,6 +145,7 @@ export class RoomMembership {
     if (part === 'none') return;
     const send = part === 'all' ? batch : part;
     session.socket.emit('batch', batchInfoOf(send), send.body);
+    this.metrics.batchWrites(send.lane, 1);
   }
 
   /** The client leaves a room; leaving a room it is not in is not an error. */

@@ -14,7 +14,7 @@ describe('Backoff', () => {
     expect(backoff.next()).toBe(100);
   });
 
-  it('takes up to `jitter` of each delay off, never below min nor above max', () => {
+  it('takes up to `jitter` of each delay off, the first one included, never above max', () => {
     const opts = options({ minDelayMs: 500, maxDelayMs: 15_000, factor: 2, jitter: 0.5 });
     const low = new Backoff(opts, () => 1);
     const high = new Backoff(opts, () => 0);
@@ -23,11 +23,19 @@ describe('Backoff', () => {
       const smallest = low.next();
       const largest = high.next();
       expect(largest).toBe(base);
-      expect(smallest).toBe(Math.max(500, Math.round(base * 0.5)));
+      expect(smallest).toBe(Math.round(base * 0.5));
     }
   });
 
-  it('draws every delay within [min, max] and within the jitter band of its base', () => {
+  it('spreads the first delay of many clients over [min·(1−jitter), min]', () => {
+    const opts = options({ minDelayMs: 500, jitter: 0.5 });
+    const firsts = Array.from({ length: 200 }, () => new Backoff(opts).next());
+    expect(Math.min(...firsts)).toBeGreaterThanOrEqual(250);
+    expect(Math.max(...firsts)).toBeLessThanOrEqual(500);
+    expect(new Set(firsts).size).toBeGreaterThan(50);
+  });
+
+  it('draws every delay within [min·(1−jitter), max] and within the jitter band of its base', () => {
     const opts = options({ minDelayMs: 200, maxDelayMs: 5000, factor: 3, jitter: 0.8 });
     let seed = 42;
     const random = () => {
@@ -38,9 +46,9 @@ describe('Backoff', () => {
     for (let attempt = 0; attempt < 200; attempt += 1) {
       const base = backoff.baseFor(backoff.attempts);
       const delay = backoff.next();
-      expect(delay).toBeGreaterThanOrEqual(200);
+      expect(delay).toBeGreaterThanOrEqual(Math.floor(200 * 0.2));
       expect(delay).toBeLessThanOrEqual(5000);
-      expect(delay).toBeGreaterThanOrEqual(Math.max(200, Math.floor(base * 0.2)));
+      expect(delay).toBeGreaterThanOrEqual(Math.floor(base * 0.2));
       expect(delay).toBeLessThanOrEqual(base);
     }
   });

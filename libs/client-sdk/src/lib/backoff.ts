@@ -1,6 +1,9 @@
 import { z } from 'zod';
 
-/** The reconnect delays: `min · factor^attempt`, capped at `max`, less a random share up to `jitter`. */
+/**
+ * The reconnect delays: a base of `min · factor^attempt` capped at `max`, less a random share of up
+ * to `jitter` of it, so each delay is drawn from `[base·(1−jitter), base]`.
+ */
 export const BackoffOptions = z
   .object({
     minDelayMs: z.number().int().min(1).max(3_600_000).default(500),
@@ -17,8 +20,10 @@ export const BackoffOptions = z
 export type BackoffOptions = z.output<typeof BackoffOptions>;
 
 /**
- * Exponential backoff with jitter, so a gateway that restarts is not hit by all its clients in the
- * same instant. Every delay lies within [minDelayMs, maxDelayMs]; `reset` after a success.
+ * Exponential backoff with jitter, so a gateway that restarts (or the gateways taking over from
+ * one that died) is not hit by all its clients in the same instant. The first delay is jittered
+ * too: it lies within [minDelayMs·(1−jitter), minDelayMs]. Every delay lies within
+ * [minDelayMs·(1−jitter), maxDelayMs] and is at least 1 ms; `reset` after a success.
  */
 export class Backoff {
   private attempt = 0;
@@ -53,10 +58,9 @@ export class Backoff {
   }
 
   private delayFor(attempt: number): number {
-    const { minDelayMs, maxDelayMs, jitter } = this.options;
+    const { jitter } = this.options;
     const base = this.baseFor(attempt);
     const draw = Math.min(1, Math.max(0, this.random()));
-    const jittered = base * (1 - jitter * draw);
-    return Math.round(Math.min(maxDelayMs, Math.max(minDelayMs, jittered)));
+    return Math.max(1, Math.round(base * (1 - jitter * draw)));
   }
 }

@@ -1,5 +1,6 @@
 import type { JoinResult, Lane, RoomMessage } from '@live-im/contracts';
 import { waitFor } from '@live-im/testing';
+import { performance } from 'node:perf_hooks';
 import { connect, type ConnectionState, type LiveClient } from './live-client';
 import type { LiveError } from './live-error';
 import type { RoomHandle } from './room-handle';
@@ -113,16 +114,16 @@ describe('LiveClient against a real Socket.IO server', () => {
     await waitFor(() => c.state === 'connected', { what: 'connected' });
   });
 
-  it('delivers batches the gateway sent before the join answer, to listeners attached after joinRoom resolves', async () => {
+  it('delivers the batches the gateway sends right after the join answer, to listeners attached after joinRoom resolves', async () => {
     const gateway = gateways[0]!;
-    gateway.handlers.join = (socket) => {
-      // The gateway replays held batches before answering the join.
+    gateway.handlers.join = () => joinAnswer({ normal: 0, important: 5 });
+    // The batches it held during the join follow the answer in the same write.
+    gateway.afterAck.join = (socket) => {
       socket.emit(
         'batch',
-        { roomId: 'room-1', lane: 'important', firstSeq: 6, lastSeq: 7, count: 2 },
-        body(messages('important', [6, 7])),
+        { roomId: 'room-1', lane: 'important', firstSeq: 5, lastSeq: 7, count: 3 },
+        body(messages('important', [5, 6, 7])),
       );
-      return joinAnswer({ normal: 0, important: 5 });
     };
     const c = client(gateway.url);
     const room = await c.joinRoom('room-1');
@@ -130,6 +131,7 @@ describe('LiveClient against a real Socket.IO server', () => {
     expect(room.info.roomId).toBe('room-1');
     expect(room.recent.important.map((m) => m.seq)).toEqual([5]);
     await waitFor(() => seen.seqs('important').length === 2, { what: 'the held batch' });
+    // Seq 5 was in the answer already: not delivered twice.
     expect(seen.seqs('important')).toEqual([6, 7]);
     expect(seen.gifts).toHaveLength(2);
     expect(room.seqs).toEqual({ normal: 0, important: 7 });
@@ -193,7 +195,7 @@ describe('LiveClient against a real Socket.IO server', () => {
     expect(seen.messages.map((m) => m.id)).toEqual([push.id, 'targeted-1']);
   });
 
-  it('reconnects to the next gateway and resumes: missed first, nothing twice', async () => {
+  it('reconnects to another gateway and resumes: missed first, nothing twice', async () => {
     const [first, second] = gateways as [ScriptedGateway, ScriptedGateway];
     first.handlers.join = () => joinAnswer({ normal: 2, important: 3 });
     const c = client([first.url, second.url]);
@@ -205,12 +207,14 @@ describe('LiveClient against a real Socket.IO server', () => {
     emitBatch(first, 'normal', messages('normal', [3]));
     await waitFor(() => room.seqs.important === 5 && room.seqs.normal === 3, { what: 'live batches' });
 
-    second.handlers.join = (socket) => {
+    second.afterAck.join = (socket) => {
       socket.emit(
         'batch',
         { roomId: 'room-1', lane: 'important', firstSeq: 9, lastSeq: 9, count: 1 },
         body(messages('important', [9])),
       );
+    };
+    second.handlers.join = () => {
       return joinAnswer(
         { normal: 4, important: 8 },
         { important: messages('important', [6, 7, 8]), normal: messages('normal', [4]), complete: true },
@@ -225,6 +229,58 @@ describe('LiveClient against a real Socket.IO server', () => {
     expect(seen.seqs('important')).toEqual(run(4, 9));
     expect(seen.seqs('normal')).toEqual([3, 4]);
     expect(states.slice(-2)).toEqual(['reconnecting', 'connected']);
+  });
+
+  it('spreads the clients of a dying gateway over the other gateways at random, with jittered delays', async () => {
+    gateways.push(await ScriptedGateway.start(), await ScriptedGateway.start());
+    const [dying, ...others] = gateways as [ScriptedGateway, ...ScriptedGateway[]];
+    const CLIENTS = 40;
+    const many = Array.from({ length: CLIENTS }, () =>
+      client(
+        gateways.map((g) => g.url),
+        { reconnect: { minDelayMs: 1000, maxDelayMs: 5000, factor: 2, jitter: 0.5 } },
+      ),
+    );
+    await waitFor(() => many.every((c) => c.state === 'connected'), { what: 'every client connected' });
+    // Listed first, so every client starts on it.
+    expect(dying.connected).toHaveLength(CLIENTS);
+    const diedAt = performance.now();
+    await dying.close();
+    await waitFor(() => others.reduce((sum, g) => sum + g.connected.length, 0) === CLIENTS, {
+      timeoutMs: 10_000,
+      what: 'every client reconnected to another gateway',
+    });
+    expect(many.every((c) => c.state === 'connected' && c.url !== dying.url)).toBe(true);
+    const landed = others.map((g) => g.connected.length);
+    expect(landed.reduce((a, b) => a + b, 0)).toBe(CLIENTS);
+    // Not all on the next gateway of the list: each of the others took a share.
+    for (const count of landed) expect(count).toBeGreaterThan(0);
+    expect(Math.max(...landed)).toBeLessThan(CLIENTS);
+    // The first reconnect delay is drawn from [500, 1000] ms, not one instant for all (a wide band,
+    // so that a busy machine's stalls cannot squeeze it).
+    const delays = others.flatMap((g) => g.handshakeTimes.map((t) => t - diedAt));
+    expect(delays).toHaveLength(CLIENTS);
+    expect(Math.min(...delays)).toBeGreaterThanOrEqual(490);
+    expect(Math.max(...delays) - Math.min(...delays)).toBeGreaterThan(200);
+  });
+
+  it('waits out the retryAfterMs of a rate-limited handshake', async () => {
+    const gateway = gateways[0]!;
+    gateway.refuseWith = 'RATE_LIMITED';
+    gateway.refuseDetails = { limit: 'address_rate', retryAfterMs: 600 };
+    const errors: LiveError[] = [];
+    const c = client(gateway.url);
+    c.on('error', (e) => errors.push(e));
+    await waitFor(() => gateway.handshakes >= 1, { what: 'the first handshake' });
+    gateway.refuseWith = undefined;
+    await waitFor(() => c.state === 'connected', { what: 'connected' });
+    const [first, second] = gateway.handshakeTimes as [number, number];
+    // FAST backoff alone would retry within 20 ms.
+    expect(second - first).toBeGreaterThanOrEqual(590);
+    expect(errors[0]).toMatchObject({
+      code: 'RATE_LIMITED',
+      details: { limit: 'address_rate', retryAfterMs: 600 },
+    });
   });
 
   it('retries a send with the same clientMsgId after a transient failure and after a dropped connection', async () => {

@@ -18,6 +18,7 @@ import { Backoff } from './backoff';
 import { BoundedSet } from './bounded-set';
 import { type ConnectOptionsInput, ConnectOptions, type ResolvedConnectOptions } from './connect-options';
 import { GatewayConnection, type GatewaySocket } from './gateway-connection';
+import { GatewayPicker } from './gateway-picker';
 import { isTransient, LiveError } from './live-error';
 import { ReceiptAcks } from './receipt-acks';
 import type { RoomHandle } from './room-handle';
@@ -67,14 +68,14 @@ interface ConnectWaiter {
 
 /**
  * A client of live-im's gateways. It owns its reconnect loop (socket.io-client's own is off):
- * exponential backoff with jitter, rotating through the gateway URLs, rejoining every room with
- * `resume` so nothing is missed or repeated. Create it with `connect()`.
+ * exponential backoff with jitter (the first delay too), each attempt after the first to a random
+ * gateway other than the last one tried, rejoining every room with `resume` so nothing is missed
+ * or repeated. Create it with `connect()`.
  */
 export class LiveClient extends TypedEmitter<ClientEventMap> {
   readonly requestTimeoutMs: number;
   private readonly options: ResolvedConnectOptions;
-  private readonly urls: readonly string[];
-  private urlIndex = -1;
+  private readonly gateways: GatewayPicker;
   private token: string | undefined;
   private stateValue: ConnectionState = 'connecting';
   private socket: GatewaySocket | undefined;
@@ -94,7 +95,9 @@ export class LiveClient extends TypedEmitter<ClientEventMap> {
     super();
     this.options = parseOrLiveError(ConnectOptions, options);
     this.requestTimeoutMs = this.options.requestTimeoutMs;
-    this.urls = typeof this.options.url === 'string' ? [this.options.url] : [...this.options.url];
+    this.gateways = new GatewayPicker(
+      typeof this.options.url === 'string' ? [this.options.url] : [...this.options.url],
+    );
     this.token = this.options.token;
     this.reconnectBackoff = new Backoff(this.options.reconnect);
     this.acks = new ReceiptAcks((messageId) => this.sendAck(messageId));
@@ -185,11 +188,10 @@ export class LiveClient extends TypedEmitter<ClientEventMap> {
     this.emit('state', state);
   }
 
-  /** One connection attempt, to the next URL in turn. */
+  /** One connection attempt: the first URL first, later a random other one than the last tried. */
   private open(): void {
     if (this.stateValue === 'closed') return;
-    this.urlIndex = (this.urlIndex + 1) % this.urls.length;
-    const url = this.urls[this.urlIndex] ?? '';
+    const url = this.gateways.next();
     const socket: GatewaySocket = io(url, {
       reconnection: false,
       forceNew: true,
@@ -268,17 +270,27 @@ export class LiveClient extends TypedEmitter<ClientEventMap> {
       this.shutdown(fatal);
       return;
     }
+    const details =
+      typeof data === 'object' && data !== null ? (data as { details?: unknown }).details : undefined;
+    const retryAfterMs =
+      typeof details === 'object' && details !== null
+        ? (details as { retryAfterMs?: unknown }).retryAfterMs
+        : undefined;
     this.emit(
       'error',
       new LiveError(
         isErrorCode(code) ? code : ErrorCode.SERVICE_UNAVAILABLE,
         `cannot connect to ${url}: ${error.message}`,
         {
+          ...(typeof details === 'object' && details !== null ? details : {}),
           url,
         },
       ),
     );
-    this.scheduleReconnect();
+    // A handshake limit of this address says when to come back; the next attempt waits at least that.
+    this.scheduleReconnect(
+      typeof retryAfterMs === 'number' && retryAfterMs > 0 ? Math.min(retryAfterMs, 60_000) : 0,
+    );
   }
 
   private onDisconnect(socket: GatewaySocket, reason: string): void {
@@ -294,12 +306,15 @@ export class LiveClient extends TypedEmitter<ClientEventMap> {
     this.scheduleReconnect();
   }
 
-  private scheduleReconnect(): void {
+  private scheduleReconnect(atLeastMs = 0): void {
     if (this.stateValue === 'closed' || this.reconnectTimer !== undefined) return;
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      this.open();
-    }, this.reconnectBackoff.next());
+    this.reconnectTimer = setTimeout(
+      () => {
+        this.reconnectTimer = undefined;
+        this.open();
+      },
+      Math.max(atLeastMs, this.reconnectBackoff.next()),
+    );
   }
 
   private onBatch(socket: GatewaySocket, info: unknown, body: unknown): void {

@@ -24,8 +24,10 @@ const LANES: readonly Lane[] = ['important', 'normal'];
  * Everything that arrives for one room, turned into one ordered stream per lane: batches, room
  * messages re-delivered one by one, join and resume answers, and the history pulls that fill gaps
  * (important first). Until a join answer is applied (first join, or the rejoin after a reconnect)
- * arrivals wait, because the gateway sends the batches it held for a joining socket before the
- * join's own answer. It knows no socket: history comes through `page`, output goes to the sink.
+ * arrivals wait: the gateway sends the batches it held for a joining socket right after the join's
+ * answer, often in the same read, so they reach the socket before the answer's promise continues
+ * (and a re-join's live batches may come at any time). It knows no socket: history comes through
+ * `page`, output goes to the sink.
  */
 export class RoomStream {
   private readonly lanes: Record<Lane, LaneSequencer>;

@@ -16,9 +16,10 @@ import {
 import { HistoryResult, LaneMessages, MAX_CHAT_CHARS, SendResult } from '../rpc/room/send.schemas';
 
 /**
- * The Socket.IO protocol between a client (the SDK) and a gateway. Every client event carries one
- * payload object and an acknowledgement callback receiving an `Ack`; payloads are validated against
- * these schemas, so a bad one is answered INVALID_ARGUMENT naming the field.
+ * The Socket.IO protocol between a client (the SDK) and a gateway, written out in full (handshake,
+ * ordering, resume, limits) in docs/socket-protocol.md. Every client event carries one payload
+ * object and an acknowledgement callback receiving an `Ack`; payloads are validated against these
+ * schemas, so a bad one is answered INVALID_ARGUMENT naming the field.
  */
 
 /** The most one client event may weigh as JSON; heavier ones are answered PAYLOAD_TOO_LARGE. */
@@ -135,7 +136,12 @@ export interface ServerToClientEvents {
 /** Handshake: `auth: { token }` (a user or guest session token; omitted = anonymous viewer). */
 export const HandshakeAuth = z.object({ token: z.string().min(1).max(4096).optional() }).passthrough();
 
-/** `connect_error` carries `data.code` with one of the contract codes. */
+/**
+ * `connect_error` carries `data.code` with one of the contract codes; a refusal by a connection
+ * limit adds `data.details.limit` (`address_rate`, `address_connections`, `gateway_full`,
+ * `shutting_down`) and, for `address_rate`, `data.details.retryAfterMs`.
+ */
 export interface HandshakeErrorData {
   code: string;
+  details?: Record<string, unknown>;
 }

@@ -1,5 +1,6 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Ack, ClientEventName } from '@live-im/contracts';
 import { Server, type Socket } from 'socket.io';
 
@@ -15,10 +16,15 @@ export type EventHandler = (socket: Socket, payload: Record<string, unknown>) =>
 export class ScriptedGateway {
   readonly received: Array<{ event: string; payload: Record<string, unknown>; socketId: string }> = [];
   readonly handlers: Partial<Record<ClientEventName, EventHandler>> = {};
+  /** Runs right after an event's ack is written, in the same turn (what the gateway sends next). */
+  readonly afterAck: Partial<Record<ClientEventName, (socket: Socket) => void>> = {};
+  /** When each handshake arrived (ms, performance.now()), and the URL of this gateway. */
+  readonly handshakeTimes: number[] = [];
   readonly sockets: Socket[] = [];
   handshakes = 0;
-  /** Refuses handshakes with this contract code when set. */
+  /** Refuses handshakes with this contract code when set (and these details). */
   refuseWith: string | undefined;
+  refuseDetails: Record<string, unknown> | undefined;
 
   private constructor(
     readonly io: Server,
@@ -27,8 +33,11 @@ export class ScriptedGateway {
   ) {
     io.use((_socket, next) => {
       this.handshakes += 1;
+      this.handshakeTimes.push(performance.now());
       if (this.refuseWith === undefined) return next();
-      next(Object.assign(new Error('refused'), { data: { code: this.refuseWith } }));
+      next(
+        Object.assign(new Error('refused'), { data: { code: this.refuseWith, details: this.refuseDetails } }),
+      );
     });
     io.on('connection', (socket) => {
       this.sockets.push(socket);
@@ -37,7 +46,9 @@ export class ScriptedGateway {
         const handler = this.handlers[event as ClientEventName];
         const answer = handler ? handler(socket, payload) : { ok: true, data: payload };
         void Promise.resolve(answer).then((reply) => {
-          if (reply !== undefined) ack?.(reply);
+          if (reply === undefined) return;
+          ack?.(reply);
+          this.afterAck[event as ClientEventName]?.(socket);
         });
       });
     });

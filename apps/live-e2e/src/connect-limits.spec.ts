@@ -1,0 +1,162 @@
+import { waitFor } from '@live-im/testing';
+import { DocClient, type JoinData, type Refusal } from './support/doc-client';
+import { registerUser, roomIdFor } from './support/fixtures';
+import { type LiveApp, LiveCluster } from './support/live-cluster';
+
+const BURST = 20;
+const PER_SEC = 1;
+const PER_ADDRESS = 5;
+const GATEWAY_MAX = 12;
+
+/**
+ * The gateway's connection limits (docs/socket-protocol.md, "Limits"), each refusal a Socket.IO
+ * connect_error with its code and `details.limit`. Clients connect from distinct loopback
+ * addresses (127.0.0.x), which the gateway sees as distinct client addresses.
+ */
+describe('connection limits at the gateway', () => {
+  let cluster: LiveCluster;
+  const clients: DocClient[] = [];
+
+  beforeAll(async () => {
+    cluster = await LiveCluster.start({
+      label: 'connlimits',
+      gatewayEnv: {
+        CONNECT_BURST_PER_IP: String(BURST),
+        CONNECTS_PER_IP_PER_SEC: String(PER_SEC),
+        MAX_CONNECTIONS_PER_IP: String(PER_ADDRESS),
+        MAX_CONNECTIONS: String(GATEWAY_MAX),
+      },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await cluster?.close();
+  });
+
+  function gateway(index: number): LiveApp {
+    const app = cluster.gateways[index];
+    if (!app) throw new Error(`no gateway ${index}`);
+    return app;
+  }
+
+  function client(index: number, localAddress: string, token?: string): DocClient {
+    const created = new DocClient(gateway(index).url, { localAddress, token });
+    clients.push(created);
+    return created;
+  }
+
+  /** Connects, or gives the refusal. */
+  async function attempt(index: number, localAddress: string): Promise<DocClient | Refusal> {
+    const c = client(index, localAddress);
+    try {
+      await c.connected();
+      return c;
+    } catch (refusal) {
+      c.close();
+      return refusal as Refusal;
+    }
+  }
+
+  function open(index: number): Promise<number> {
+    return gateway(index).metric('gateway_connections');
+  }
+
+  it(`lets a burst of ${BURST} handshakes from one address through, then refuses RATE_LIMITED until a token is back`, async () => {
+    const started = Date.now();
+    let accepted = 0;
+    let refusal: Refusal | undefined;
+    for (let i = 0; i < BURST * 3 && refusal === undefined; i += 1) {
+      const outcome = await attempt(0, '127.0.0.2');
+      if (outcome instanceof DocClient) {
+        accepted += 1;
+        outcome.close();
+      } else refusal = outcome;
+    }
+    const elapsedSec = (Date.now() - started) / 1000;
+    expect(refusal?.data).toEqual({
+      code: 'RATE_LIMITED',
+      details: { limit: 'address_rate', retryAfterMs: expect.any(Number) },
+    });
+    // The burst, plus what the bucket refilled while it was spent.
+    expect(accepted).toBeGreaterThanOrEqual(BURST);
+    expect(accepted).toBeLessThanOrEqual(BURST + Math.ceil(elapsedSec * PER_SEC) + 1);
+    const retryAfterMs = Number(refusal?.data.details?.['retryAfterMs']);
+    expect(retryAfterMs).toBeGreaterThan(0);
+    expect(retryAfterMs).toBeLessThanOrEqual(1000 / PER_SEC);
+    // Another address has its own bucket.
+    expect(await attempt(0, '127.0.0.3')).toBeInstanceOf(DocClient);
+    // And this one gets a token back when it was told to come back.
+    await new Promise((resolve) => setTimeout(resolve, retryAfterMs + 50));
+    expect(await attempt(0, '127.0.0.2')).toBeInstanceOf(DocClient);
+    expect(
+      await gateway(0).metric('gateway_connect_refusals_total', { limit: 'address_rate' }),
+    ).toBeGreaterThan(0);
+  });
+
+  it(`holds one address to ${PER_ADDRESS} open connections`, async () => {
+    const mine: DocClient[] = [];
+    for (let i = 0; i < PER_ADDRESS; i += 1) {
+      const outcome = await attempt(0, '127.0.0.4');
+      if (!(outcome instanceof DocClient)) throw new Error(`connection ${i} refused: ${outcome.data.code}`);
+      mine.push(outcome);
+    }
+    const refused = await attempt(0, '127.0.0.4');
+    expect(refused).not.toBeInstanceOf(DocClient);
+    expect((refused as Refusal).data).toEqual({
+      code: 'RATE_LIMITED',
+      details: { limit: 'address_connections', maxPerAddress: PER_ADDRESS },
+    });
+    // Other addresses are not affected.
+    expect(await attempt(0, '127.0.0.5')).toBeInstanceOf(DocClient);
+    // One closed, one more may come.
+    const before = await open(0);
+    mine[0]?.close();
+    await waitFor(async () => (await open(0)) < before, { what: 'the gateway to see the close' });
+    expect(await attempt(0, '127.0.0.4')).toBeInstanceOf(DocClient);
+    expect(
+      await gateway(0).metric('gateway_connect_refusals_total', { limit: 'address_connections' }),
+    ).toBeGreaterThan(0);
+  });
+
+  it(`refuses connections past its ${GATEWAY_MAX} with OVERLOADED, stays up and serves the ones it has`, async () => {
+    expect(await gateway(1).metric('gateway_connection_limit')).toBe(GATEWAY_MAX);
+    const api = cluster.api(1);
+    const roomId = roomIdFor('full');
+    const owner = await registerUser(api, 'full');
+    await api.createRoom(roomId, 'full', owner.user.userId);
+    const held: DocClient[] = [];
+    for (let i = 0; i < GATEWAY_MAX; i += 1) {
+      const outcome = await attempt(1, `127.0.0.${10 + Math.floor(i / 4)}`);
+      if (!(outcome instanceof DocClient)) throw new Error(`connection ${i} refused: ${outcome.data.code}`);
+      held.push(outcome);
+    }
+    // A crowd more, at once, from fresh addresses: every one refused with the documented error.
+    const refusals = await Promise.all(Array.from({ length: 20 }, (_, i) => attempt(1, `127.0.1.${1 + i}`)));
+    for (const refusal of refusals) {
+      expect(refusal).not.toBeInstanceOf(DocClient);
+      expect((refusal as Refusal).data).toEqual({
+        code: 'OVERLOADED',
+        details: { limit: 'gateway_full', maxConnections: GATEWAY_MAX },
+      });
+    }
+    expect(
+      await gateway(1).metric('gateway_connect_refusals_total', { limit: 'gateway_full' }),
+    ).toBeGreaterThanOrEqual(20);
+
+    // Still up, still serving: its connections join and get a push, its HTTP side answers.
+    expect(await gateway(1).ready()).toBe(true);
+    const viewers = held.slice(0, 3);
+    for (const viewer of viewers) await viewer.send<JoinData>('join', { roomId });
+    await api.push(roomId, { lane: 'important', body: { hello: 'still here' } });
+    await waitFor(() => viewers.every((v) => v.log.some((l) => l.startsWith(`batch ${roomId} important`))), {
+      what: 'the push at every held connection',
+    });
+
+    // One leaves: one more is let in.
+    const before = await open(1);
+    held[GATEWAY_MAX - 1]?.close();
+    await waitFor(async () => (await open(1)) < before, { what: 'the gateway to see the close' });
+    expect(await attempt(1, '127.0.2.1')).toBeInstanceOf(DocClient);
+  });
+});
