@@ -72,10 +72,13 @@ function round2(value: number): number {
 }
 
 function showRatios(results: RpcResults): void {
-  const lines = [`ours / NestJS TCP: ${results.ratio}x`, `ours / NestJS gRPC: ${results.ratio_grpc}x`];
+  const lines = [
+    `ours / NestJS TCP: ${results.ratio.toFixed(2)}x`,
+    `ours / NestJS gRPC: ${results.ratio_grpc.toFixed(2)}x`,
+  ];
   for (const [name, reqPerSec] of Object.entries(results.brokered)) {
     const best = name === results.best_brokered ? ' (best brokered)' : '';
-    lines.push(`ours / NestJS ${name}: ${ratioOf(results.ours, reqPerSec)}x${best}`);
+    lines.push(`ours / NestJS ${name}: ${ratioOf(results.ours, reqPerSec).toFixed(2)}x${best}`);
   }
   for (const line of [...lines, ...goalLines(results)]) process.stdout.write(`${line}\n`);
 }

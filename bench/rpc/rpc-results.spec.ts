@@ -83,12 +83,14 @@ describe('assembleRpcResults', () => {
       ratio_brokered: { goal: 'ours >= 3.0x the best brokered transport', value: 3, unit: 'x', pass: true },
       ours_p99_ms: { goal: 'ours p99 <= 5 ms', value: 4.2, unit: 'ms', pass: true },
     });
-    const slow = assembleRpcResults(input({ ours: run('ours', 39_000, 5.5) })).goals;
-    expect([slow.ratio_tcp.pass, slow.ratio_brokered.pass, slow.ours_p99_ms.pass]).toEqual([
-      false,
-      false,
-      false,
+    const slow = assembleRpcResults(input({ ours: run('ours', 39_000, 5.5) }));
+    expect(goalLines(slow)).toEqual([
+      'goal ours >= 1.0x NestJS TCP: 0.98x FAIL',
+      'goal ours >= 3.0x the best brokered transport: 2.60x FAIL',
+      'goal ours p99 <= 5 ms: 5.5 ms FAIL',
     ]);
+    const even = assembleRpcResults(input({ ours: run('ours', 40_000) }));
+    expect(goalLines(even)[0]).toBe('goal ours >= 1.0x NestJS TCP: 1.00x PASS');
   });
 
   it('leaves the brokered ratio and its goal unmeasured when every brokered transport was skipped', () => {

@@ -188,7 +188,9 @@ export function goalLines(results: RpcResults): string[] {
     const value =
       check.value === null
         ? 'no brokered transport measured'
-        : `${check.value}${check.unit === 'ms' ? ' ms' : 'x'}`;
+        : check.unit === 'x'
+          ? `${check.value.toFixed(2)}x`
+          : `${check.value} ms`;
     return `goal ${check.goal}: ${value} ${verdict}`;
   });
 }
