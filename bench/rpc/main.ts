@@ -1,16 +1,22 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { AppProcess, WORKSPACE_ROOT, freePorts } from '@live-im/testing';
 import { RpcClient, SILENT_LOGGER } from '@live-im/zmq-transport';
 import { CpuMeter } from '../shared/process-cpu';
 import { RunResult, runClosedLoop } from './latency';
 import { BenchEcho, benchPayload } from './echo-contract';
-import { benchNestTcp, forkReady, stopChild, warmupCalls } from './tcp-baseline';
+import { forkReady, stopChild, warmupCalls } from './child-processes';
+import { benchBrokered, benchNest } from './nest-baselines';
+import { BROKERED_TRANSPORTS, TRANSPORT_LABELS } from './nest-transports';
+import { BrokeredOutcome, RpcResults, assembleRpcResults, goalLines, ratioOf } from './rpc-results';
 
 /**
  * bench/rpc: one trivial handler called through the broker (client → broker → worker, three
- * processes) against the same handler behind NestJS's TCP transport called directly (two
- * processes), in the same run, with the same concurrency and call count.
+ * processes) against what a NestJS team would pick instead, each a server process called from
+ * this one: NestJS's TCP and gRPC transports (direct, two processes) and its NATS, Redis and
+ * RabbitMQ transports (through that broker server on loopback; skipped when it does not answer).
+ * All in the same run, with the same concurrency and call count.
  */
 const CALLS = Number(process.env['BENCH_CALLS'] ?? 100_000);
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 64);
@@ -29,7 +35,9 @@ async function benchOurs(): Promise<RunResult> {
       RPC_BACKEND_BIND: `tcp://127.0.0.1:${back}`,
     },
   });
-  const worker = await forkReady(BARE_WORKER ? 'bare-echo-worker.js' : 'zmq-echo-worker.js', { BENCH_BROKER_BACKEND: `tcp://127.0.0.1:${back}` });
+  const worker = await forkReady(BARE_WORKER ? 'bare-echo-worker.js' : 'zmq-echo-worker.js', {
+    BENCH_BROKER_BACKEND: `tcp://127.0.0.1:${back}`,
+  });
   const client = new RpcClient({ brokers: [`tcp://127.0.0.1:${front}`], logger: SILENT_LOGGER });
   client.start();
   const call = (i: number) =>
@@ -59,34 +67,71 @@ function show(result: RunResult): void {
   );
 }
 
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+function showRatios(results: RpcResults): void {
+  const lines = [
+    `ours / NestJS TCP: ${results.ratio.toFixed(2)}x`,
+    `ours / NestJS gRPC: ${results.ratio_grpc.toFixed(2)}x`,
+  ];
+  for (const [name, reqPerSec] of Object.entries(results.brokered)) {
+    const best = name === results.best_brokered ? ' (best brokered)' : '';
+    lines.push(`ours / NestJS ${name}: ${ratioOf(results.ours, reqPerSec).toFixed(2)}x${best}`);
+  }
+  for (const line of [...lines, ...goalLines(results)]) process.stdout.write(`${line}\n`);
+}
+
 async function main(): Promise<void> {
-  process.stdout.write(`bench/rpc: ${CALLS} calls, concurrency ${CONCURRENCY}, 1 client process\n`);
-  const baseline = await benchNestTcp(CALLS, CONCURRENCY);
-  show(baseline);
+  const loadAtStart = loadavg()[0] ?? 0;
+  process.stdout.write(
+    `bench/rpc: ${CALLS} calls, concurrency ${CONCURRENCY}, 1 client process; ` +
+      `host load ${loadAtStart.toFixed(2)} (1 min) on ${cpus().length} CPUs\n`,
+  );
+  const tcp = await benchNest('tcp', CALLS, CONCURRENCY);
+  show(tcp);
   const ours = await benchOurs();
   show(ours);
-  const ratio = Math.round((ours.reqPerSec / baseline.reqPerSec) * 100) / 100;
-  process.stdout.write(`ratio ours/baseline: ${ratio}x (goal >= 2x)\n`);
-  const dir = join(WORKSPACE_ROOT, 'bench/results');
-  mkdirSync(dir, { recursive: true });
-  const result = {
-    ours: ours.reqPerSec,
-    baseline: baseline.reqPerSec,
-    ratio,
-    p99_ms: ours.p99Ms,
-    p50_ms: ours.p50Ms,
-    baseline_p50_ms: baseline.p50Ms,
-    baseline_p99_ms: baseline.p99Ms,
-    cpu_us_per_call: { ours: ours.cpuUsPerCall, baseline: baseline.cpuUsPerCall },
+  const grpc = await benchNest('grpc', CALLS, CONCURRENCY);
+  show(grpc);
+  const brokered: Record<string, BrokeredOutcome> = {};
+  for (const transport of BROKERED_TRANSPORTS) {
+    const outcome = await benchBrokered(transport, CALLS, CONCURRENCY);
+    brokered[transport] = outcome;
+    if (outcome.status === 'measured') show(outcome.result);
+    else process.stdout.write(`${TRANSPORT_LABELS[transport].padEnd(32)} skipped: ${outcome.reason}\n`);
+  }
+  const results = assembleRpcResults({
+    ours,
+    tcp,
+    grpc,
+    brokered,
     calls: CALLS,
     concurrency: CONCURRENCY,
-    failures: { ours: ours.failures, baseline: baseline.failures },
-    measured_at: new Date().toISOString(),
+    measuredAt: new Date().toISOString(),
     machine: `${process.platform} ${process.arch}, node ${process.version}`,
-  };
-  if (BARE_WORKER) process.stdout.write('comparison run (BENCH_WORKER=bare): bench/results/rpc.json not written\n');
-  else writeFileSync(join(dir, 'rpc.json'), `${JSON.stringify(result, null, 2)}\n`);
-  if (ours.failures > 0 || baseline.failures > 0) process.exitCode = 1;
+    hostLoad: {
+      load_avg_1m_start: round2(loadAtStart),
+      load_avg_1m_end: round2(loadavg()[0] ?? 0),
+      cpus: cpus().length,
+    },
+  });
+  showRatios(results);
+  if (results.busy_host) {
+    process.stdout.write(
+      `busy host (load ${results.host_load.load_avg_1m_start} on ${results.host_load.cpus} CPUs before the run): ` +
+        "these figures are not comparable with a quiet machine's\n",
+    );
+  }
+  if (BARE_WORKER) {
+    process.stdout.write('comparison run (BENCH_WORKER=bare): bench/results/rpc.json not written\n');
+  } else {
+    const dir = join(WORKSPACE_ROOT, 'bench/results');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'rpc.json'), `${JSON.stringify(results, null, 2)}\n`);
+  }
+  if (Object.values(results.failures).some((count) => count > 0)) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

@@ -2,7 +2,7 @@ import { ChildProcess, fork } from 'node:child_process';
 import { Dealer, Router } from 'zeromq';
 import { freePorts } from '@live-im/testing';
 import { CpuMeter } from '../shared/process-cpu';
-import { benchNestTcp } from './tcp-baseline';
+import { benchNestTcp } from './nest-baselines';
 
 /**
  * bench/rpc relay floor: the most a client → broker → worker chain of zeromq.js sockets carries on
