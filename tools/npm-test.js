@@ -9,6 +9,7 @@ const path = require('node:path');
 
 const root = path.join(__dirname, '..');
 const bin = (name) => path.join(root, 'node_modules/.bin', name);
+const CHECK_REDIS = path.join(root, 'libs/testing/src/test-run/check-redis.ts');
 const started = Date.now();
 let current;
 
@@ -38,6 +39,9 @@ function duration(ms) {
 }
 
 (async () => {
+  // Before the build: a host without any Redis is told how to get one within seconds.
+  const redisStatus = await run(process.execPath, ['-r', '@swc-node/register', CHECK_REDIS]);
+  if (redisStatus !== 0) process.exit(redisStatus);
   const buildStatus = await run(bin('nx'), ['run-many', '-t', 'build', '--parallel=2']);
   const built = Date.now();
   let status = buildStatus;

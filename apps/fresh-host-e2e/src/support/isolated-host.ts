@@ -57,7 +57,7 @@ export interface NestedRun {
   groupLeftovers: number[];
 }
 
-export interface NestedJestOptions {
+export interface NestedRunOptions {
   /** Extra environment; REDIS_URL, CHROMIUM_PATH and the outer run's marker are not passed on. */
   env?: Record<string, string>;
   /** Paths made to look like empty, non-executable files inside the run (bind mounts). */
@@ -99,7 +99,12 @@ export class IsolatedHost {
   }
 
   /** Runs `jest --runInBand <args>` of this workspace inside the namespace, to its end. */
-  jest(args: string[], options: NestedJestOptions = {}): Promise<NestedRun> {
+  jest(args: string[], options: NestedRunOptions = {}): Promise<NestedRun> {
+    return this.run([process.execPath, JEST_BIN, '--runInBand', ...args], options);
+  }
+
+  /** Runs a command from the workspace root inside the namespace, to its end. */
+  run(commandLine: string[], options: NestedRunOptions = {}): Promise<NestedRun> {
     const empty = join(this.scratch, 'hidden');
     writeFileSync(empty, '', { mode: 0o644 });
     const hide = options.hide ?? [];
@@ -115,7 +120,7 @@ export class IsolatedHost {
       if (!options.env?.[name]) delete env[name];
     }
     const argv = ['netns', 'exec', this.name, 'unshare', '--mount', '--propagation', 'private', '--'];
-    argv.push('sh', '-c', script, 'sh', process.execPath, JEST_BIN, '--runInBand', ...args);
+    argv.push('sh', '-c', script, 'sh', ...commandLine);
 
     const started = Date.now();
     // Its own process group, so whatever it leaves can be seen (and killed) by the group id.

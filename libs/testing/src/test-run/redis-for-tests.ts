@@ -35,14 +35,15 @@ export async function redisProblem(url: string, timeoutMs = 2_000): Promise<stri
     enableOfflineQueue: false,
     retryStrategy: () => null,
   });
-  // Connection errors arrive as rejections below; the event would only repeat them on stderr.
-  redis.on('error', () => undefined);
+  // The event says why a connection failed (ECONNREFUSED...); the rejection only that it closed.
+  let connectionError: string | undefined;
+  redis.on('error', (error: Error) => (connectionError ??= error.message));
   try {
     await redis.connect();
     const pong = await redis.ping();
     return pong === 'PONG' ? undefined : `it answered PING with ${pong}`;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return connectionError ?? (error instanceof Error ? error.message : String(error));
   } finally {
     redis.disconnect();
   }
@@ -57,27 +58,41 @@ export function findRedisServer(path = process.env['PATH'] ?? ''): string | unde
   return undefined;
 }
 
+/** A Redis that answers now, or the redis-server that can start one. */
+export type RedisAvailability =
+  | { url: string; source: 'env' | 'default' }
+  | { redisServer: string };
+
 /**
- * Makes sure a Redis answers for a test run: REDIS_URL when set (it must answer), else
- * 127.0.0.1:6379 when it answers, else a private redis-server on a free loopback port, stopped by
- * `stop()`. Throws a TestRunError of one line naming Redis when none can be had.
+ * Where a test run's Redis comes from: REDIS_URL when set (it must answer), else 127.0.0.1:6379
+ * when it answers, else the redis-server on PATH. Throws a TestRunError of one line naming Redis
+ * when none can be had.
  */
-export async function prepareRedisForTests(logDir: string): Promise<RedisForTests> {
-  const nothingToStop = async (): Promise<void> => undefined;
+export async function findRedisForTests(): Promise<RedisAvailability> {
   const fromEnv = process.env['REDIS_URL'];
   if (fromEnv) {
     const problem = await redisProblem(fromEnv);
     if (problem) throw new TestRunError(`Redis at REDIS_URL=${fromEnv} does not answer (${problem})`);
-    return { url: fromEnv, source: 'env', stop: nothingToStop };
+    return { url: fromEnv, source: 'env' };
   }
   if ((await redisProblem(DEFAULT_REDIS_URL, 1_000)) === undefined) {
-    return { url: DEFAULT_REDIS_URL, source: 'default', stop: nothingToStop };
+    return { url: DEFAULT_REDIS_URL, source: 'default' };
   }
-  const binary = findRedisServer();
-  if (!binary) {
+  const redisServer = findRedisServer();
+  if (!redisServer) {
     throw new TestRunError(`No Redis answers on 127.0.0.1:6379 and redis-server is not installed: ${REDIS_INSTALL_HINT}.`);
   }
-  return startPrivateRedis(binary, logDir);
+  return { redisServer };
+}
+
+/**
+ * Makes sure a Redis answers for a test run (see findRedisForTests): the one found, or a private
+ * redis-server on a free loopback port, stopped by `stop()`.
+ */
+export async function prepareRedisForTests(logDir: string): Promise<RedisForTests> {
+  const found = await findRedisForTests();
+  if ('redisServer' in found) return startPrivateRedis(found.redisServer, logDir);
+  return { ...found, stop: async () => undefined };
 }
 
 /** A redis-server of this run only: loopback, a free port, no persistence, a folder of its own. */
