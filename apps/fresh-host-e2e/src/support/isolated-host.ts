@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { isExecutableFile, WORKSPACE_ROOT } from '@live-im/testing';
+import { isExecutableFile, TestRunError, WORKSPACE_ROOT } from '@live-im/testing';
 
 const JEST_BIN = join(WORKSPACE_ROOT, 'node_modules/jest/bin/jest.js');
 
@@ -28,7 +28,7 @@ export function describeInNamespaces(title: string, body: () => void): void {
   } else if (process.env['CI'] === 'true') {
     describe(title, () => {
       it('runs in CI', () => {
-        throw new Error(`CI must run "${title}", but ${reason}`);
+        throw new TestRunError(`CI must run "${title}", but ${reason}`);
       });
     });
   } else {

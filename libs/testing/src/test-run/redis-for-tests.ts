@@ -91,9 +91,19 @@ export async function findRedisForTests(): Promise<RedisAvailability> {
  */
 export async function prepareRedisForTests(logDir: string): Promise<RedisForTests> {
   const found = await findRedisForTests();
-  if ('redisServer' in found) return startPrivateRedis(found.redisServer, logDir);
-  return { ...found, stop: async () => undefined };
+  if (!('redisServer' in found)) return { ...found, stop: async () => undefined };
+  // A port free a moment ago may be taken before redis-server binds it: another port, then.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startPrivateRedis(found.redisServer, logDir);
+    } catch (error) {
+      if (attempt === 3 || !/address already in use/i.test(String(error))) throw error;
+    }
+  }
 }
+
+/** Signals that end a process by default, which a private redis-server must not outlive. */
+const ENDING_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP'];
 
 /** A redis-server of this run only: loopback, a free port, no persistence, a folder of its own. */
 async function startPrivateRedis(binary: string, logDir: string): Promise<RedisForTests> {
@@ -105,24 +115,36 @@ async function startPrivateRedis(binary: string, logDir: string): Promise<RedisF
   const child = spawn(binary, [...args, '--dir', dataDir, '--logfile', logFile, '--daemonize', 'no'], {
     stdio: 'ignore',
   });
-  // Not a reason for the runner to stay alive; stop() ends it, and so does this process's exit.
+  // Not a reason for the runner to stay alive; stop() ends it, and so does this process's end.
   child.unref();
   const killOnExit = (): void => {
     child.kill('SIGKILL');
   };
+  // A SIGTERM or SIGHUP to jest alone ends it without an 'exit' event: the server goes first.
+  const killOnSignal = (signal: NodeJS.Signals): void => {
+    killOnExit();
+    removeListeners();
+    process.kill(process.pid, signal);
+  };
+  const removeListeners = (): void => {
+    process.removeListener('exit', killOnExit);
+    for (const signal of ENDING_SIGNALS) process.removeListener(signal, killOnSignal);
+  };
   process.once('exit', killOnExit);
+  // Only where nothing else handles the signal, so the default (ending the process) still follows.
+  for (const signal of ENDING_SIGNALS) if (process.listenerCount(signal) === 0) process.once(signal, killOnSignal);
   const exited = new Promise<string>((resolve) => {
     child.once('error', (error) => resolve(error.message));
     child.once('exit', (code, signal) => resolve(`exited with ${signal ?? code}`));
   });
   const stop = async (): Promise<void> => {
-    process.removeListener('exit', killOnExit);
+    removeListeners();
     await stopChild(child, exited);
     rmSync(dataDir, { recursive: true, force: true });
   };
 
   const url = `redis://127.0.0.1:${port}`;
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 20_000;
   let problem = await redisProblem(url, 500);
   while (problem !== undefined) {
     const early = await Promise.race([exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))]);
