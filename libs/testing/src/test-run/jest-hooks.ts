@@ -62,9 +62,10 @@ export async function tearDownTestRun(): Promise<void> {
     say(`killed ${leftovers.length} process(es) the specs left behind: ${leftovers.map((p) => `${p.pid} ${p.command}`).join('; ')}`);
   }
   // The last resort against a hang: a handle some spec left open. The timer holds nothing open.
+  // The run then fails, so the leak is fixed rather than waited out.
   setTimeout(() => {
     const open = process.getActiveResourcesInfo().filter((kind) => kind !== 'TTYWrap');
-    say(`jest had not exited ${EXIT_GRACE_MS / 1000} s after the run; open handles: ${open.join(', ')}: exiting`);
-    process.exit();
+    say(`jest had not exited ${EXIT_GRACE_MS / 1000} s after the run (open: ${open.join(', ')}): ending it as failed`);
+    process.exit(1);
   }, EXIT_GRACE_MS).unref();
 }
