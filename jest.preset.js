@@ -18,4 +18,8 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   moduleNameMapper,
   testMatch: ['**/?(*.)+(spec|test).ts'],
+  // Once per jest run whatever projects it runs (jest runs a hook path once): a Redis that answers
+  // (REDIS_URL, 127.0.0.1:6379 or a redis-server of this run), and at the end nothing left running.
+  globalSetup: path.join(root, 'libs/testing/src/test-run/jest-global-setup.ts'),
+  globalTeardown: path.join(root, 'libs/testing/src/test-run/jest-global-teardown.ts'),
 };

@@ -32,15 +32,14 @@ describe('the cluster dashboard', () => {
       throw new Error(`no built dashboard at ${DASHBOARD_DIST_DIR}: run npx nx run cluster-dashboard:build`);
     }
     mkdirSync(ARTIFACTS_DIR, { recursive: true });
-    [cluster, browser] = await Promise.all([
-      LiveCluster.start({
-        label: 'dashboard',
-        env: { DASHBOARD_DIST_DIR },
-        // The host sends two dozen messages at once: above the default per-user budget.
-        roomEnv: { USER_RATE_POINTS: '1000', USER_RATE_WINDOW_SEC: '1' },
-      }),
-      launchChromium(),
-    ]);
+    // The browser first: without Chromium the suite fails at once, before any app is started.
+    browser = await launchChromium();
+    cluster = await LiveCluster.start({
+      label: 'dashboard',
+      env: { DASHBOARD_DIST_DIR },
+      // The host sends two dozen messages at once: above the default per-user budget.
+      roomEnv: { USER_RATE_POINTS: '1000', USER_RATE_WINDOW_SEC: '1' },
+    });
     const api = cluster.api();
     const host = await registerUser(api, 'host');
     await api.createRoom(bigRoom, 'Big room', host.user.userId);
@@ -68,8 +67,8 @@ describe('the cluster dashboard', () => {
 
   afterAll(async () => {
     await context?.close();
-    await browser?.close();
-    await cluster?.close();
+    // Each closed even when the other's close fails.
+    await Promise.allSettled([browser?.close(), cluster?.close()]);
   });
 
   it('serves the page at /dashboard/ with a CSP, and redirects /dashboard there', async () => {

@@ -30,10 +30,9 @@ describe('the live-room web page', () => {
   beforeAll(async () => {
     requireBuiltPage();
     mkdirSync(ARTIFACTS_DIR, { recursive: true });
-    [cluster, browser] = await Promise.all([
-      LiveCluster.start({ label: 'web', gatewayEnv: { WEB_DIST_DIR } }),
-      launchChromium(),
-    ]);
+    // The browser first: without Chromium the suite fails at once, before any app is started.
+    browser = await launchChromium();
+    cluster = await LiveCluster.start({ label: 'web', gatewayEnv: { WEB_DIST_DIR } });
     const api = cluster.api();
     const owner = await registerUser(api, 'host');
     await api.createRoom(roomId, title, owner.user.userId);
@@ -41,8 +40,8 @@ describe('the live-room web page', () => {
 
   afterAll(async () => {
     await Promise.allSettled(drivers.map((driver) => driver.close()));
-    await browser?.close();
-    await cluster?.close();
+    // Each closed even when the other's close fails.
+    await Promise.allSettled([browser?.close(), cluster?.close()]);
   });
 
   async function open(gateway: number): Promise<RoomPageDriver> {

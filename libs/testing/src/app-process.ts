@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, createWriteStream, WriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { testRunEnv } from './test-run/run-processes';
 import { waitFor } from './wait-for';
 
 /** The nearest folder above `from` holding nx.json: right from sources and from dist/ alike. */
@@ -73,6 +74,8 @@ export class AppProcess {
       cwd: WORKSPACE_ROOT,
       env: {
         PATH: process.env['PATH'] ?? '',
+        // So the run's end finds the app should a spec leave it running.
+        ...testRunEnv(),
         LOG_LEVEL: 'info',
         HTTP_HOST: '127.0.0.1',
         HTTP_PORT: String(options.httpPort),

@@ -7,3 +7,8 @@ export * from './recording-logger';
 export * from './movable-clock';
 export * from './process-group';
 export * from './page-scratch';
+export * from './test-run/chromium';
+export * from './test-run/redis-for-tests';
+export * from './test-run/run-processes';
+export * from './test-run/test-run-error';
+export * from './test-run/executable';

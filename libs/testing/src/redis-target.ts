@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 
-/** The Redis that tests use: REDIS_URL when set, else the local default. */
+/**
+ * The Redis that tests use: REDIS_URL, which jest's global set-up (test-run/) always sets to the
+ * Redis it found or started for the run; the local default only outside jest.
+ */
 export function testRedisUrl(): string {
   return process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 }

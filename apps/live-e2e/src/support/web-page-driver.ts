@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { waitFor, WORKSPACE_ROOT } from '@live-im/testing';
+import { findChromium, waitFor, WORKSPACE_ROOT } from '@live-im/testing';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 
 /** Where `nx run web:build` leaves the page; the gateways under test serve it from here. */
@@ -16,10 +16,13 @@ export function requireBuiltPage(): void {
   }
 }
 
-/** Headless Chromium (Debian's by default; CHROMIUM_PATH overrides). */
+/**
+ * Headless Chromium (CHROMIUM_PATH, else Debian's or another at a usual path). Without one it
+ * throws at once, before launching anything, with one line saying how to install it.
+ */
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+    executablePath: findChromium(),
     args: [
       '--headless=new',
       '--no-sandbox',
