@@ -15,6 +15,7 @@ import {
   traceOfRequestMeta,
   unpackPairs,
   countPairs,
+  peekRequestMeta,
 } from './frames';
 
 describe('LRPC/1 frames', () => {
@@ -75,6 +76,20 @@ describe('LRPC/1 frames', () => {
       expect(() => decodeRequestMeta(Buffer.from('not a meta at all, just text'))).toThrow(FrameError);
       expect(() => encodeRequestMeta({ ...meta, pattern: '' })).toThrow(FrameError);
       expect(() => encodeRequestMeta({ ...meta, traceId: 'x'.repeat(256) })).toThrow(FrameError);
+    });
+
+    it('takes a pattern that is not valid UTF-8 for malformed, on the broker and on the worker', () => {
+      const good = encodeRequestMeta({ ...meta, pattern: 'user.ab' });
+      for (const bytes of [[0xff, 0xfe], [0xc3, 0x28], [0xed, 0xa0], [0x80, 0x41]]) {
+        const bad = Buffer.from(good);
+        bad[16] = bytes[0] as number;
+        bad[17] = bytes[1] as number;
+        expect(() => decodeRequestMeta(bad)).toThrow('pattern is not valid UTF-8');
+        expect(() => peekRequestMeta(bad)).toThrow('pattern is not valid UTF-8');
+      }
+      const accented = encodeRequestMeta({ ...meta, pattern: 'user.é' });
+      expect(decodeRequestMeta(accented).pattern).toBe('user.é');
+      expect(peekRequestMeta(accented).patternLen).toBe(7);
     });
   });
 
