@@ -6,7 +6,7 @@ export class ClientPeer {
   alive = true;
   /** Its requests the broker holds (queued or at a worker) that have not had their final reply. */
   held = 0;
-  /** The latest deadline among those requests (monotonic ms); reset when none is held. */
+  /** The latest deadline of the requests held since none was (monotonic ms); 0 when none is held. */
   holdUntil = 0;
 
   constructor(
