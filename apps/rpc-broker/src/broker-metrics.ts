@@ -2,32 +2,11 @@ import { freshMetricName, LabelValues, scrapeCounter } from '@live-im/health';
 import { Injectable } from '@nestjs/common';
 import { Gauge, Histogram } from 'prom-client';
 import type { Broker } from './broker';
-import type { BrokerCounters } from './broker/broker-stats';
+import { COUNTER_VIEWS } from './broker/broker-stats';
 
 const PREFIX = 'rpc_broker_';
 /** Every RESIDENCE_SAMPLE-th dispatch feeds the residence histogram. */
 const RESIDENCE_SAMPLE = 16;
-
-/** The broker's counters that become Prometheus counters, with their help text. */
-const COUNTERS: Array<[keyof BrokerCounters, string, string]> = [
-  ['requests', 'requests_total', 'Request pairs received from clients'],
-  ['replies', 'replies_total', 'Reply pairs received from workers'],
-  ['dispatched', 'dispatched_total', 'Requests handed to a worker, re-dispatches included'],
-  ['redispatched', 'redispatched_total', 'Requests re-dispatched after their worker died'],
-  ['overloaded', 'overloaded_total', 'Requests refused with OVERLOADED'],
-  ['expired', 'expired_total', 'Requests answered DEADLINE_EXCEEDED by the broker'],
-  ['workerLost', 'worker_lost_total', 'Requests answered WORKER_LOST'],
-  ['serviceUnavailable', 'service_unavailable_total', 'Requests answered SERVICE_UNAVAILABLE'],
-  ['tooLarge', 'too_large_total', 'Requests answered PAYLOAD_TOO_LARGE'],
-  ['eventsLost', 'events_lost_total', 'Non-idempotent events dropped with their dead worker'],
-  ['staleReplies', 'stale_replies_total', 'Replies for requests the worker no longer held'],
-  [
-    'droppedForDeadClient',
-    'dropped_for_dead_client_total',
-    'Queued requests dropped with their silent client',
-  ],
-  ['undeliverable', 'undeliverable_replies_total', 'Replies the frontend could not hand to their client'],
-];
 
 /**
  * Prometheus view of the broker on the default registry. Counts are read from the broker when
@@ -58,8 +37,9 @@ export class BrokerMetrics {
 
   /** Registers the scrape-time metrics that read `broker`. */
   track(broker: Broker): void {
-    for (const [field, name, help] of COUNTERS) {
-      monotonic(name, help, [], () => [[{}, broker.counters[field]]]);
+    // STATS_REPLY carries the same counts (COUNTER_VIEWS); keep the two in step.
+    for (const { field, metric, help } of COUNTER_VIEWS) {
+      monotonic(metric, help, [], () => [[{}, broker.counters[field]]]);
     }
     monotonic('malformed_total', 'Malformed messages counted and dropped, per socket', ['socket'], () => [
       [{ socket: 'frontend' }, broker.counters.malformedFrontend],

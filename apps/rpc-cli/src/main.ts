@@ -3,6 +3,7 @@ import { RPC_CONTRACTS, RpcError, findContract } from '@live-im/contracts';
 import { parseConfig, envEndpointList } from '@live-im/config';
 import { RpcClient, TransportLogger } from '@live-im/zmq-transport';
 import { z } from 'zod';
+import { contractListing } from './contract-listing';
 import { renderBrokerStats } from './render';
 
 const USAGE = `usage: npm run rpc -- <command> [options]
@@ -10,6 +11,8 @@ const USAGE = `usage: npm run rpc -- <command> [options]
 commands:
   services                       services, workers, in-flight and queue depth on every broker
   contracts                      every RPC operation: pattern, idempotent, deadline, description
+                                 (with --json: also the request and response JSON Schemas; the
+                                 same listing ships as docs/rpc-contracts.json)
   call <pattern> '<json>'        call an operation and print its reply (exit 1 on an error reply)
 
 options:
@@ -52,6 +55,10 @@ async function main(): Promise<number> {
   }).RPC_BROKER_FRONTENDS;
 
   if (command === 'contracts') {
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(contractListing(), null, 2)}\n`);
+      return 0;
+    }
     for (const contract of RPC_CONTRACTS.values()) {
       const flags = `${contract.idempotent ? 'idempotent' : 'once'} ${contract.timeoutMs}ms`;
       process.stdout.write(`${contract.pattern.padEnd(22)} ${flags.padEnd(18)} ${contract.description}\n`);
@@ -122,7 +129,14 @@ async function call(client: RpcClient, args: string[], timeout: string | undefin
   }
 }
 
+// Output piped into `head` and the like: a closed pipe ends the command, it is not a crash.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 main().then(
-  (code) => process.exit(code),
+  // Exit once stdout is flushed: into a pipe, output past 64 KiB is still on its way.
+  (code) => process.stdout.write('', () => process.exit(code)),
   (error: unknown) => fail(`rpc: ${error instanceof Error ? error.message : String(error)}`, 1),
 );

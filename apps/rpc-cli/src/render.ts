@@ -20,7 +20,8 @@ function workerRow(service: string, w: BrokerWorkerStats): string[] {
 /** The `rpc services` view of one broker: every service, its workers, in-flight and queue depth. */
 export function renderBrokerStats(endpoint: string, stats: BrokerStats): string {
   const lines = [
-    `broker ${stats.brokerId} at ${endpoint}  up ${Math.round(stats.uptimeMs / 1000)}s  clients ${stats.clients}`,
+    `broker ${stats.brokerId} at ${endpoint}  up ${Math.round(stats.uptimeMs / 1000)}s  clients ${stats.clients}  ` +
+      `in-flight ${stats.inFlight}  queued bytes ${stats.queuedBytes}`,
   ];
   const rows: string[][] = [['SERVICE', 'INSTANCE', 'VERSION', 'IN-FLIGHT', 'SERVED', 'STATE', 'LAST SEEN']];
   const queues: string[] = [];
@@ -35,7 +36,12 @@ export function renderBrokerStats(endpoint: string, stats: BrokerStats): string 
   lines.push(
     `requests ${c.requests}  replies ${c.replies}  dispatched ${c.dispatched}  redispatched ${c.redispatched}  ` +
       `expired ${c.expired}  overloaded ${c.overloaded}  workerLost ${c.workerLost}  ` +
-      `serviceUnavailable ${c.serviceUnavailable}  tooLarge ${c.tooLarge}  malformed ${c.malformed}`,
+      `serviceUnavailable ${c.serviceUnavailable}  tooLarge ${c.tooLarge}`,
+  );
+  lines.push(
+    `malformed ${c.malformed} (frontend ${c.malformedFrontend} backend ${c.malformedBackend})  ` +
+      `eventsLost ${c.eventsLost}  staleReplies ${c.staleReplies}  droppedForDeadClient ${c.droppedForDeadClient}  ` +
+      `undeliverableReplies ${c.undeliverableReplies}`,
   );
   return lines.join('\n');
 }

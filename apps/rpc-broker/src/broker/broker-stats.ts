@@ -1,3 +1,5 @@
+import type { BrokerStatsCounters } from '@live-im/zmq-transport';
+
 /** Monotonic event counts of one broker since it started. */
 export class BrokerCounters {
   /** Request pairs received from clients (well-formed). */
@@ -30,5 +32,85 @@ export class BrokerCounters {
 export type {
   BrokerServiceStats as ServiceStats,
   BrokerStats,
+  BrokerStatsCounters,
   BrokerWorkerStats as WorkerStats,
 } from '@live-im/zmq-transport';
+
+/** One unlabelled count as STATS_REPLY and /metrics (`rpc_broker_<metric>`) both show it. */
+export interface CounterView {
+  field: keyof BrokerCounters;
+  stats: Exclude<keyof BrokerStatsCounters, 'malformed' | 'malformedFrontend' | 'malformedBackend'>;
+  metric: string;
+  help: string;
+}
+
+/**
+ * The one list both views are built from, so STATS_REPLY carries every counter /metrics has.
+ * Malformed messages, counted per socket, are added by each view beside these.
+ */
+export const COUNTER_VIEWS: readonly CounterView[] = [
+  { field: 'requests', stats: 'requests', metric: 'requests_total', help: 'Request pairs received from clients' },
+  { field: 'replies', stats: 'replies', metric: 'replies_total', help: 'Reply pairs received from workers' },
+  {
+    field: 'dispatched',
+    stats: 'dispatched',
+    metric: 'dispatched_total',
+    help: 'Requests handed to a worker, re-dispatches included',
+  },
+  {
+    field: 'redispatched',
+    stats: 'redispatched',
+    metric: 'redispatched_total',
+    help: 'Requests re-dispatched after their worker died',
+  },
+  { field: 'overloaded', stats: 'overloaded', metric: 'overloaded_total', help: 'Requests refused with OVERLOADED' },
+  {
+    field: 'expired',
+    stats: 'expired',
+    metric: 'expired_total',
+    help: 'Requests answered DEADLINE_EXCEEDED by the broker',
+  },
+  { field: 'workerLost', stats: 'workerLost', metric: 'worker_lost_total', help: 'Requests answered WORKER_LOST' },
+  {
+    field: 'serviceUnavailable',
+    stats: 'serviceUnavailable',
+    metric: 'service_unavailable_total',
+    help: 'Requests answered SERVICE_UNAVAILABLE',
+  },
+  { field: 'tooLarge', stats: 'tooLarge', metric: 'too_large_total', help: 'Requests answered PAYLOAD_TOO_LARGE' },
+  {
+    field: 'eventsLost',
+    stats: 'eventsLost',
+    metric: 'events_lost_total',
+    help: 'Non-idempotent events dropped with their dead worker',
+  },
+  {
+    field: 'staleReplies',
+    stats: 'staleReplies',
+    metric: 'stale_replies_total',
+    help: 'Replies for requests the worker no longer held',
+  },
+  {
+    field: 'droppedForDeadClient',
+    stats: 'droppedForDeadClient',
+    metric: 'dropped_for_dead_client_total',
+    help: 'Queued requests dropped with their forgotten client',
+  },
+  {
+    field: 'undeliverable',
+    stats: 'undeliverableReplies',
+    metric: 'undeliverable_replies_total',
+    help: 'Replies the frontend could not hand to their client',
+  },
+];
+
+/** The `counters` object of STATS_REPLY. */
+export function statsCounters(counters: Readonly<BrokerCounters>): BrokerStatsCounters {
+  const out = {
+    malformed: counters.malformedFrontend + counters.malformedBackend,
+    malformedFrontend: counters.malformedFrontend,
+    malformedBackend: counters.malformedBackend,
+  } as BrokerStatsCounters;
+  for (const view of COUNTER_VIEWS) out[view.stats] = counters[view.field];
+  return out;
+}

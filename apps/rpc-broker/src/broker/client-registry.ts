@@ -1,6 +1,13 @@
-/** A caller connected to the frontend, known from its first valid message until it falls silent. */
+/**
+ * A caller connected to the frontend, known from its first valid message until it is forgotten:
+ * silent for the liveness window with nothing held for it (see `holding`), or unreachable.
+ */
 export class ClientPeer {
   alive = true;
+  /** Its requests the broker holds (queued or at a worker) that have not had their final reply. */
+  held = 0;
+  /** The latest deadline of the requests held since none was (monotonic ms); 0 when none is held. */
+  holdUntil = 0;
 
   constructor(
     readonly routingId: Buffer,
@@ -8,6 +15,24 @@ export class ClientPeer {
     readonly key: string,
     public lastSeen: number,
   ) {}
+
+  /**
+   * Calls still owed an answer keep a caller known however silent it is: a caller need not PING
+   * while it waits. Once their deadlines pass the caller has given up on them itself.
+   */
+  holding(now: number): boolean {
+    return this.held > 0 && now < this.holdUntil;
+  }
+
+  hold(deadline: number): void {
+    this.held += 1;
+    if (deadline > this.holdUntil) this.holdUntil = deadline;
+  }
+
+  release(): void {
+    this.held -= 1;
+    if (this.held === 0) this.holdUntil = 0;
+  }
 }
 
 /** Live clients by routing id. Any valid message creates or refreshes one. */

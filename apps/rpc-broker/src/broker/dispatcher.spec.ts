@@ -95,24 +95,75 @@ describe('Dispatcher', () => {
       expect(h.dispatcher.workers.service('user')!.workers.map((w) => w.key)).toEqual(['first', 'last']);
     });
 
-    it('expires a silent client in the middle and drops its queued requests', () => {
+    it('forgets a silent client in the middle that is owed nothing, and only that one', () => {
       const h = harness({ heartbeatMs: 1000 });
       const c1 = addClient(h, 'c1', 0);
-      const c2 = addClient(h, 'c2', 0);
+      addClient(h, 'c2', 0);
       const c3 = addClient(h, 'c3', 0);
-      request(h, c1, { id: 1, timeoutMs: 60_000 });
-      request(h, c2, { id: 2, timeoutMs: 60_000 });
-      request(h, c3, { id: 3, timeoutMs: 60_000 });
       c1.lastSeen = 2500;
       c3.lastSeen = 2500;
 
       h.dispatcher.sweepPeers(3001);
 
-      expect(h.dispatcher.clients.size).toBe(2);
-      expect(h.dispatcher.workers.service('user')!.queued).toBe(2);
-      expect(h.dispatcher.counters.droppedForDeadClient).toBe(1);
-      addWorker(h, 'a', 10, 3001);
-      expect(dispatched(h.backend.take()).map((d) => d.worker)).toEqual(['a', 'a']);
+      expect([...h.dispatcher.clients.all()].map((c) => c.key)).toEqual(['c1', 'c3']);
+    });
+
+    it('keeps a silent client while its calls wait or run, and forgets it once they are answered', () => {
+      const h = harness({ heartbeatMs: 1000 });
+      addWorker(h, 'a', 1, 0);
+      const client = addClient(h, 'c', 0);
+      for (let id = 1; id <= 3; id += 1) request(h, client, { id, timeoutMs: 60_000 });
+
+      for (let at = 1; at <= 3; at += 1) {
+        h.dispatcher.workers.get('a')!.lastSeen = at * 3000;
+        h.dispatcher.sweepPeers(at * 3000 + 1);
+        expect(h.dispatcher.clients.size).toBe(1);
+        const [running] = dispatched(h.backend.take());
+        reply(h, 'a', running!.id, at * 3000 + 1);
+      }
+
+      // Every call answered, none dropped: the silent caller is forgotten at the next sweep.
+      expect(answered(h.frontend.take()).map((r) => [r.id, r.status])).toEqual([
+        [1, ReplyStatus.OK],
+        [2, ReplyStatus.OK],
+        [3, ReplyStatus.OK],
+      ]);
+      expect(client.held).toBe(0);
+      h.dispatcher.sweepPeers(9002);
+      expect(h.dispatcher.clients.size).toBe(0);
+      expect(h.dispatcher.counters.droppedForDeadClient).toBe(0);
+    });
+
+    it('forgets a silent client once the deadlines of the calls it is owed have passed', () => {
+      const h = harness({ heartbeatMs: 1000 });
+      addWorker(h, 'a', 1, 0);
+      const client = addClient(h, 'c', 0);
+      request(h, client, { id: 1, timeoutMs: 5000 });
+      h.dispatcher.workers.get('a')!.lastSeen = 5000;
+
+      h.dispatcher.sweepPeers(4000);
+      expect(h.dispatcher.clients.size).toBe(1);
+      h.dispatcher.sweepPeers(5001);
+      expect(h.dispatcher.clients.size).toBe(0);
+
+      // The caller gave up at its deadline; a reply that comes later has no one to go to.
+      const [running] = dispatched(h.backend.take());
+      reply(h, 'a', running!.id, 5002);
+      expect(h.frontend.take()).toHaveLength(0);
+      expect(h.dispatcher.counters.undeliverable).toBe(1);
+    });
+
+    it('drops the queued requests of a client that became unreachable, counting them', () => {
+      const h = harness({ heartbeatMs: 1000 });
+      const client = addClient(h, 'c', 0);
+      request(h, client, { id: 1, timeoutMs: 60_000 });
+      request(h, client, { id: 2, timeoutMs: 60_000 });
+
+      h.dispatcher.removeClient(client, 'unreachable');
+
+      expect(h.dispatcher.workers.service('user')!.queued).toBe(0);
+      expect(h.dispatcher.counters.droppedForDeadClient).toBe(2);
+      expect(client.held).toBe(0);
     });
   });
 
@@ -321,17 +372,25 @@ describe('Dispatcher', () => {
         },
       },
       clients: 1,
+      inFlight: 1,
+      queuedBytes: 0,
       counters: {
         requests: 1,
         replies: 0,
         dispatched: 1,
         redispatched: 0,
         malformed: 0,
+        malformedFrontend: 0,
+        malformedBackend: 0,
         overloaded: 0,
         expired: 0,
         workerLost: 0,
         serviceUnavailable: 0,
         tooLarge: 0,
+        eventsLost: 0,
+        staleReplies: 0,
+        droppedForDeadClient: 0,
+        undeliverableReplies: 0,
       },
     });
   });

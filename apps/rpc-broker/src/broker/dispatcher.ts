@@ -19,7 +19,7 @@ import {
   type BrokerLogger,
   type DispatchLimits,
 } from './broker-options';
-import { BrokerCounters, type BrokerStats, type ServiceStats } from './broker-stats';
+import { BrokerCounters, statsCounters, type BrokerStats, type ServiceStats } from './broker-stats';
 import { ClientRegistry, type ClientPeer } from './client-registry';
 import { ErrorReplies, type BrokerErrorCode } from './error-replies';
 import { PendingRequest } from './pending-request';
@@ -144,6 +144,7 @@ export class Dispatcher {
       now + head.timeoutMs,
       now,
     );
+    client.hold(req.deadline);
     if (worker) this.dispatch(req, worker, now);
     else service.enqueue(req);
   }
@@ -164,6 +165,7 @@ export class Dispatcher {
       worker.inFlight.remove(req);
       worker.served += 1;
       req.worker = null;
+      this.settle(req);
     }
     if (req.isEvent) return;
     const client = this.liveClient(req.client);
@@ -177,6 +179,7 @@ export class Dispatcher {
 
   /** A request whose deadline passed while it was queued (taken off its queue): DEADLINE_EXCEEDED. */
   private expireQueued(req: PendingRequest, now: number): void {
+    this.settle(req);
     this.counters.expired += 1;
     this.outcomes.write('info', req.meta, { service: req.service }, 'request expired in queue: DEADLINE_EXCEEDED', now);
     this.answerError(req.client, req.clientRequestId, req.flags, ErrorCode.DEADLINE_EXCEEDED);
@@ -270,7 +273,10 @@ export class Dispatcher {
       worker.inFlight.remove(req);
       this.inFlight.delete(req.brokerRequestId);
       req.worker = null;
-      if (!this.liveClient(req.client)) continue;
+      if (!this.liveClient(req.client)) {
+        this.settle(req);
+        continue;
+      }
       if (req.idempotent || req.undelivered) {
         req.undelivered = false;
         // The old meta may still sit in the backend send queue: rewrite a copy, not the message.
@@ -287,6 +293,7 @@ export class Dispatcher {
           now,
         );
       } else if (req.isEvent) {
+        this.settle(req);
         this.counters.eventsLost += 1;
         this.outcomes.write(
           'warn',
@@ -296,6 +303,7 @@ export class Dispatcher {
           now,
         );
       } else {
+        this.settle(req);
         this.counters.workerLost += 1;
         this.outcomes.write(
           'warn',
@@ -334,7 +342,10 @@ export class Dispatcher {
     for (const service of this.workers.services()) {
       if (service.queued === 0) continue;
       for (const req of service.waiting()) {
-        if (req.client === client && service.remove(req)) dropped += 1;
+        if (req.client === client && service.remove(req)) {
+          this.settle(req);
+          dropped += 1;
+        }
       }
     }
     this.counters.droppedForDeadClient += dropped;
@@ -362,6 +373,7 @@ export class Dispatcher {
             this.expireQueued(req, now);
           } else if (!serviceable && now - req.waitingSince >= this.limits.serviceGraceMs) {
             service.remove(req);
+            this.settle(req);
             this.counters.serviceUnavailable += 1;
             this.outcomes.write(
               'warn',
@@ -379,15 +391,26 @@ export class Dispatcher {
     }
   }
 
-  /** Every heartbeat: any worker or client silent for 3 intervals is dead, wherever it sits. */
+  /**
+   * Every heartbeat: any worker silent for 3 intervals is dead, wherever it sits. A client silent
+   * that long is forgotten only once nothing it is owed an answer for is left before its deadline:
+   * a caller that does not PING keeps its calls for as long as it waits for them.
+   */
   sweepPeers(now: number): void {
     const silentSince = now - LIVENESS_INTERVALS * this.limits.heartbeatMs;
     for (const worker of this.workers.workers()) {
       if (worker.lastSeen < silentSince) this.removeWorker(worker, 'silent', now);
     }
     for (const client of this.clients.all()) {
-      if (client.lastSeen < silentSince) this.removeClient(client, 'silent');
+      if (client.lastSeen < silentSince && !client.holding(now)) this.removeClient(client, 'silent');
     }
+  }
+
+  /** The request needs no more from the broker: its client stops being held alive by it. */
+  private settle(req: PendingRequest): void {
+    if (req.settled) return;
+    req.settled = true;
+    req.client.release();
   }
 
   // ---- replies from the broker itself ---------------------------------------------------------
@@ -432,24 +455,14 @@ export class Dispatcher {
   }
 
   stats(brokerId: string, uptimeMs: number, now: number): BrokerStats {
-    const c = this.counters;
     return {
       brokerId,
       uptimeMs: Math.round(uptimeMs),
       services: this.services(now),
       clients: this.clients.size,
-      counters: {
-        requests: c.requests,
-        replies: c.replies,
-        dispatched: c.dispatched,
-        redispatched: c.redispatched,
-        malformed: c.malformedFrontend + c.malformedBackend,
-        overloaded: c.overloaded,
-        expired: c.expired,
-        workerLost: c.workerLost,
-        serviceUnavailable: c.serviceUnavailable,
-        tooLarge: c.tooLarge,
-      },
+      inFlight: this.inFlight.size,
+      queuedBytes: this.budget.bytes,
+      counters: statsCounters(this.counters),
     };
   }
 }

@@ -23,6 +23,8 @@ export class PendingRequest {
    * re-dispatched even if it is not idempotent.
    */
   undelivered = false;
+  /** Its final outcome is settled (answered, failed, dropped): its client no longer holds it. */
+  settled = false;
 
   constructor(
     readonly client: ClientPeer,

@@ -255,6 +255,7 @@ export class RpcCluster {
     label: string,
     env: Record<string, string>,
   ): Promise<AppProcess> {
-    return this.processes.start(app, { httpPort, label, env: { LOG_LEVEL: 'warn', ...env } });
+    // A loaded 2-core host boots a Nest app beside busy peers in well over the default 20 s.
+    return this.processes.start(app, { httpPort, label, readyTimeoutMs: 60_000, env: { LOG_LEVEL: 'warn', ...env } });
   }
 }

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { codecById, JsonCodec, MsgpackCodec } from './codec';
 import { CodecId, Command, ReplyStatus, RequestFlag } from './command';
 import {
@@ -15,6 +17,7 @@ import {
   traceOfRequestMeta,
   unpackPairs,
   countPairs,
+  peekRequestMeta,
 } from './frames';
 
 describe('LRPC/1 frames', () => {
@@ -55,10 +58,29 @@ describe('LRPC/1 frames', () => {
       expect(traceOfRequestMeta(encodeRequestMeta({ ...meta, traceId: '' }), patternLen)).toBe('');
     });
 
-    it('matches the example of docs/rpc-protocol.md byte for byte', () => {
-      const bytes = encodeRequestMeta({ id: 7, timeoutMs: 2000, flags: 1, codec: 0, pattern: 'user.login', traceId: '' });
-      const pattern = Buffer.from('user.login').toString('hex');
-      expect(bytes.toString('hex')).toBe(['07000000', 'd0070000', '01', '00', '0a', pattern, '00'].join(''));
+    it('matches the examples of docs/rpc-protocol.md byte for byte', () => {
+      // The doc's hex, table pipes, code fences and line breaks aside, must be what the codec writes.
+      const doc = readFileSync(join(__dirname, '../../../../docs/rpc-protocol.md'), 'utf8')
+        .replace(/```|\|/g, ' ')
+        .replace(/\s+/g, ' ');
+      const inDoc = (text: string) => expect({ text, inDoc: doc.includes(text) }).toEqual({ text, inDoc: true });
+      const hex = (bytes: Buffer) => bytes.toString('hex').replace(/(..)(?!$)/g, '$1 ');
+      const login = { id: 7, timeoutMs: 2000, flags: 1, codec: 0, pattern: 'user.login', traceId: '' };
+      const meta = encodeRequestMeta(login);
+      expect(meta.length).toBe(22);
+      inDoc(`the meta is ${meta.length} bytes: ${hex(meta)}`);
+      const body = Buffer.from(JSON.stringify({ username: 'alice', password: 'secret-pass' }));
+      const batch = packPairs([meta, body]);
+      inDoc(`${body.toString()}\` is ${body.length} bytes, so the batch frame is the ${batch.length} bytes ${hex(batch)}`);
+      const traced = encodeRequestMeta({ ...login, traceId: 'req-1' });
+      inDoc(`grows to ${traced.length} bytes: \`... ${hex(traced.subarray(16))}\``);
+      inDoc(`\`${hex(encodeReplyMeta(7, ReplyStatus.OK, CodecId.JSON))}\` is the final OK of request 7`);
+      for (const [status, value] of [[ReplyStatus.NEXT, '1'], [ReplyStatus.NEXT, '2'], [ReplyStatus.END, '']] as const) {
+        inDoc(hex(packPairs([encodeReplyMeta(7, status, CodecId.JSON), Buffer.from(value)])));
+      }
+      inDoc(`\`expiresAt: 1765000000000\` is \`${hex(MsgpackCodec.encode(1765000000000))}\``);
+      inDoc('the 12-byte batch `04 00 00 00 m m m m 00 00 00 00`');
+      expect(packPairs([Buffer.from('mmmm'), Buffer.alloc(0)]).length).toBe(12);
     });
 
     it('rejects every truncation and any trailing byte', () => {
@@ -75,6 +97,20 @@ describe('LRPC/1 frames', () => {
       expect(() => decodeRequestMeta(Buffer.from('not a meta at all, just text'))).toThrow(FrameError);
       expect(() => encodeRequestMeta({ ...meta, pattern: '' })).toThrow(FrameError);
       expect(() => encodeRequestMeta({ ...meta, traceId: 'x'.repeat(256) })).toThrow(FrameError);
+    });
+
+    it('takes a pattern that is not valid UTF-8 for malformed, on the broker and on the worker', () => {
+      const good = encodeRequestMeta({ ...meta, pattern: 'user.ab' });
+      for (const bytes of [[0xff, 0xfe], [0xc3, 0x28], [0xed, 0xa0], [0x80, 0x41]]) {
+        const bad = Buffer.from(good);
+        bad[16] = bytes[0] as number;
+        bad[17] = bytes[1] as number;
+        expect(() => decodeRequestMeta(bad)).toThrow('pattern is not valid UTF-8');
+        expect(() => peekRequestMeta(bad)).toThrow('pattern is not valid UTF-8');
+      }
+      const accented = encodeRequestMeta({ ...meta, pattern: 'user.é' });
+      expect(decodeRequestMeta(accented).pattern).toBe('user.é');
+      expect(peekRequestMeta(accented).patternLen).toBe(7);
     });
   });
 

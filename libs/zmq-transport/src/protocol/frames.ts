@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { Command, isCommand, PROTOCOL_VERSION, ReplyStatus } from './command';
 
 /**
@@ -70,6 +71,7 @@ export function decodeRequestMeta(buf: Buffer): RequestMeta {
   if (buf.length < traceAt + 1) throw new FrameError('request meta truncated');
   const traceLen = buf[traceAt] as number;
   if (buf.length !== REQUEST_FIXED + patternLen + traceLen) throw new FrameError('request meta length mismatch');
+  assertUtf8Pattern(buf, traceAt);
   return {
     id: buf.readUInt32LE(0),
     timeoutMs: buf.readUInt32LE(4),
@@ -93,7 +95,21 @@ export function peekRequestMeta(buf: Buffer): { id: number; timeoutMs: number; f
   if (buf.length !== REQUEST_FIXED + patternLen + (buf[traceAt] as number)) {
     throw new FrameError('request meta length mismatch');
   }
+  assertUtf8Pattern(buf, traceAt);
   return { id: buf.readUInt32LE(0), timeoutMs: buf.readUInt32LE(4), flags: buf[8] as number, patternLen };
+}
+
+/**
+ * A pattern names a handler: bytes that are not UTF-8 cannot name one, and decoding them would
+ * turn them into U+FFFD and route a different name. ASCII (every real pattern) is checked inline.
+ */
+function assertUtf8Pattern(buf: Buffer, end: number): void {
+  for (let i = 11; i < end; i += 1) {
+    if ((buf[i] as number) >= 0x80) {
+      if (!isUtf8(buf.subarray(11, end))) throw new FrameError('pattern is not valid UTF-8');
+      return;
+    }
+  }
 }
 
 /** The pattern's service part (before the first dot), read straight from a request meta. */
