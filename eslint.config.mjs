@@ -33,11 +33,25 @@ export default [
             },
             {
               sourceTag: 'type:e2e',
-              onlyDependOnLibsWithTags: ['type:testing', 'type:sdk', 'type:broadcast', 'type:transport', 'type:util', 'type:contracts'],
+              onlyDependOnLibsWithTags: [
+                'type:testing',
+                'type:sdk',
+                'type:broadcast',
+                'type:transport',
+                'type:util',
+                'type:contracts',
+              ],
             },
             {
               sourceTag: 'type:bench',
-              onlyDependOnLibsWithTags: ['type:testing', 'type:sdk', 'type:broadcast', 'type:transport', 'type:util', 'type:contracts'],
+              onlyDependOnLibsWithTags: [
+                'type:testing',
+                'type:sdk',
+                'type:broadcast',
+                'type:transport',
+                'type:util',
+                'type:contracts',
+              ],
             },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
           ],
@@ -60,7 +74,14 @@ export default [
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
             {
               sourceTag: '*',
-              onlyDependOnLibsWithTags: ['type:testing', 'type:sdk', 'type:broadcast', 'type:transport', 'type:util', 'type:contracts'],
+              onlyDependOnLibsWithTags: [
+                'type:testing',
+                'type:sdk',
+                'type:broadcast',
+                'type:transport',
+                'type:util',
+                'type:contracts',
+              ],
             },
           ],
         },

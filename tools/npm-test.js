@@ -47,6 +47,8 @@ function duration(ms) {
   let status = buildStatus;
   if (buildStatus === 0) status = await run(bin('jest'), ['--runInBand', ...process.argv.slice(2)]);
   const tests = buildStatus === 0 ? `, tests ${duration(Date.now() - built)}` : ', the build failed';
-  console.log(`\nnpm test: ${duration(Date.now() - started)} in total (build ${duration(built - started)}${tests})`);
+  console.log(
+    `\nnpm test: ${duration(Date.now() - started)} in total (build ${duration(built - started)}${tests})`,
+  );
   process.exit(status);
 })();

@@ -82,7 +82,14 @@ interface OursResult extends SubscriberResult {
 }
 
 async function benchOurs(): Promise<OursResult> {
-  const [nmRouter, nmPub, nmHttp, pull, pub, nodeHttp] = (await freePorts(6)) as [number, number, number, number, number, number];
+  const [nmRouter, nmPub, nmHttp, pull, pub, nodeHttp] = (await freePorts(6)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const managerRouter = `tcp://127.0.0.1:${nmRouter}`;
   const managerPub = `tcp://127.0.0.1:${nmPub}`;
   const manager = await AppProcess.start('node-manager', {
@@ -108,7 +115,13 @@ async function benchOurs(): Promise<OursResult> {
   });
   const rooms = Array.from({ length: ROOMS }, (_, i) => `bench-room-${i}`);
   const subscriber: ChildProcess = fork(join(__dirname, 'subscriber-child.js'), [], { stdio: 'inherit' });
-  const publisher = new RoomPublisher({ managerRouter, managerPub, id: 'bench-publisher', region: 'home', logger: SILENT_BROADCAST_LOGGER });
+  const publisher = new RoomPublisher({
+    managerRouter,
+    managerPub,
+    id: 'bench-publisher',
+    region: 'home',
+    logger: SILENT_BROADCAST_LOGGER,
+  });
   try {
     const ready = new Promise<void>((resolve) =>
       subscriber.on('message', (m: { ready?: boolean }) => m.ready && resolve()),
@@ -116,7 +129,10 @@ async function benchOurs(): Promise<OursResult> {
     subscriber.send({ managerRouter, managerPub, rooms, expected: MESSAGES });
     await ready;
     await publisher.start();
-    await waitFor(() => publisher.ownerOf(rooms[0] as string) === 'bench-node', { timeoutMs: 15_000, what: 'node active' });
+    await waitFor(() => publisher.ownerOf(rooms[0] as string) === 'bench-node', {
+      timeoutMs: 15_000,
+      what: 'node active',
+    });
     let delivered = 0;
     let progressed: () => void = () => undefined;
     const done = new Promise<SubscriberResult>((resolve) =>
@@ -142,7 +158,14 @@ async function benchOurs(): Promise<OursResult> {
         const r = sent % ROOMS;
         const roomId = rooms[r] as string;
         seqs[r] = (seqs[r] ?? 0) + 1;
-        if (!publisher.publish({ roomId, lane: 'normal', seq: seqs[r] as number, body: envelopes.make(roomId, seqs[r] as number, ts) })) {
+        if (
+          !publisher.publish({
+            roomId,
+            lane: 'normal',
+            seq: seqs[r] as number,
+            body: envelopes.make(roomId, seqs[r] as number, ts),
+          })
+        ) {
           throw new Error(`publisher refused a message: ${JSON.stringify(publisher.stats)}`);
         }
       }
@@ -153,9 +176,15 @@ async function benchOurs(): Promise<OursResult> {
       timer = setTimeout(() => {
         const why = fetch(`${node.url}/metrics`)
           .then((r) => r.text())
-          .then((text) => text.split('\n').filter((l) => /^broadcast_node_(dropped|malformed|msgs)/.test(l)).join('; '));
+          .then((text) =>
+            text
+              .split('\n')
+              .filter((l) => /^broadcast_node_(dropped|malformed|msgs)/.test(l))
+              .join('; '),
+          );
         void why.then(
-          (counters) => reject(new Error(`subscriber got ${delivered} of ${MESSAGES} in 60 s; node: ${counters}`)),
+          (counters) =>
+            reject(new Error(`subscriber got ${delivered} of ${MESSAGES} in 60 s; node: ${counters}`)),
           () => reject(new Error(`subscriber got ${delivered} of ${MESSAGES} in 60 s`)),
         );
       }, 60_000);
@@ -168,7 +197,12 @@ async function benchOurs(): Promise<OursResult> {
       cpuUsPerMessage[name] = perMessage(totalMs(split));
       systemUsPerMessage[name] = perMessage(split.systemMs);
     }
-    return { ...result, msgsPerSec: Math.round(result.delivered / result.seconds), cpuUsPerMessage, systemUsPerMessage };
+    return {
+      ...result,
+      msgsPerSec: Math.round(result.delivered / result.seconds),
+      cpuUsPerMessage,
+      systemUsPerMessage,
+    };
   } finally {
     // Asked to exit, so a subscriber run with --cpu-prof writes its profile; killed if it does not.
     const exited = new Promise<void>((resolve) => subscriber.once('exit', () => resolve()));
@@ -184,8 +218,14 @@ async function benchOurs(): Promise<OursResult> {
 async function main(): Promise<void> {
   process.stdout.write(`bench/broadcast: ${MESSAGES} messages of ${BODY_BYTES} B over ${ROOMS} rooms\n`);
   const [rawPort] = (await freePorts(1)) as [number];
-  const baseline = await runRawPushPull(`tcp://127.0.0.1:${rawPort}`, Math.min(MESSAGES, 1_000_000), BODY_BYTES);
-  process.stdout.write(`raw zeromq.js PUSH->PULL, 1 msg/send   ${String(baseline.msgsPerSec).padStart(9)} msgs/s\n`);
+  const baseline = await runRawPushPull(
+    `tcp://127.0.0.1:${rawPort}`,
+    Math.min(MESSAGES, 1_000_000),
+    BODY_BYTES,
+  );
+  process.stdout.write(
+    `raw zeromq.js PUSH->PULL, 1 msg/send   ${String(baseline.msgsPerSec).padStart(9)} msgs/s\n`,
+  );
   const ours = await benchOurs();
   process.stdout.write(
     `publisher -> broadcast-node -> subscriber ${String(ours.msgsPerSec).padStart(9)} msgs/s  ` +

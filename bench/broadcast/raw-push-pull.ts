@@ -30,12 +30,16 @@ async function receive(endpoint: string, total: number): Promise<void> {
 export async function runRawPushPull(endpoint: string, total: number, bodyBytes: number): Promise<RawResult> {
   const push = new Push({ sendHighWaterMark: 100_000, linger: 0 });
   await push.bind(endpoint);
-  const receiver = fork(__filename, ['receive', push.lastEndpoint ?? endpoint, String(total)], { stdio: 'inherit' });
+  const receiver = fork(__filename, ['receive', push.lastEndpoint ?? endpoint, String(total)], {
+    stdio: 'inherit',
+  });
   const done = new Promise<number>((resolve, reject) => {
     receiver.on('message', (m: { ready?: boolean; seconds?: number }) => {
       if (m.seconds !== undefined) resolve(m.seconds);
     });
-    receiver.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`receiver exited with ${code}`))));
+    receiver.once('exit', (code) =>
+      code === 0 ? undefined : reject(new Error(`receiver exited with ${code}`)),
+    );
   });
   await new Promise<void>((resolve) => receiver.once('message', () => resolve()));
   const body = Buffer.alloc(bodyBytes, 0x61);

@@ -33,7 +33,8 @@ function start(command: Command): void {
     batches += 1;
     if (batches % SAMPLE_EVERY === 0) {
       const now = Date.now();
-      for (const envelope of JSON.parse(batch.body.toString('utf8')) as Array<{ ts: number }>) latencies.push(now - envelope.ts);
+      for (const envelope of JSON.parse(batch.body.toString('utf8')) as Array<{ ts: number }>)
+        latencies.push(now - envelope.ts);
     }
     if (delivered >= command.expected && !reported) {
       reported = true;

@@ -52,7 +52,11 @@ const SENDERS = Math.max(1, setting('senders', 20));
  * Apps that run with --cpu-prof and leave their profiles under tmp/profiles (diagnosis only):
  * `--profile=gateway,room-service`; `--profile-gateway=1` is short for `--profile=gateway`.
  */
-const PROFILED = new Set(textSetting('profile', setting('profile-gateway', 0) === 1 ? 'gateway' : '').split(',').filter(Boolean));
+const PROFILED = new Set(
+  textSetting('profile', setting('profile-gateway', 0) === 1 ? 'gateway' : '')
+    .split(',')
+    .filter(Boolean),
+);
 /** The broadcast node's normal-lane cap for the room, per second (its default is 500). */
 const NORMAL_CAP_PER_SEC = setting('normal-cap', 500);
 /** 1: measure our side only (diagnosis; no baseline, no ratio, bench/results left as they are). */
@@ -131,7 +135,10 @@ async function main(): Promise<void> {
       senders: SENDERS,
       normalCapPerSec: NORMAL_CAP_PER_SEC,
       nodeArgs: Object.fromEntries(
-        [...PROFILED].map((app) => [app, ['--cpu-prof', `--cpu-prof-dir=${join(WORKSPACE_ROOT, 'tmp/profiles', app)}`]]),
+        [...PROFILED].map((app) => [
+          app,
+          ['--cpu-prof', `--cpu-prof-dir=${join(WORKSPACE_ROOT, 'tmp/profiles', app)}`],
+        ]),
       ),
     }),
   );

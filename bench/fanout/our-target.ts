@@ -84,20 +84,16 @@ export async function startOurTarget(settings: OurTargetSettings): Promise<Runni
         ROOM_RATE_WINDOW_SEC: '1',
       }),
     ]);
-    const gateway = await start(
-      'gateway',
-      'gw',
-      {
-        RPC_BROKER_FRONTENDS: brokerFrontend,
-        NM_ROUTER: nmRouter,
-        NM_PUB: nmPub,
-        API_KEY: apiKey,
-        CONNECTS_PER_IP_PER_SEC: UNLIMITED,
-        AUTH_PER_IP_PER_SEC: UNLIMITED,
-        JOINS_PER_SOCKET_PER_SEC: '1000',
-        EVENTS_PER_SOCKET_PER_SEC: '100000',
-      },
-    );
+    const gateway = await start('gateway', 'gw', {
+      RPC_BROKER_FRONTENDS: brokerFrontend,
+      NM_ROUTER: nmRouter,
+      NM_PUB: nmPub,
+      API_KEY: apiKey,
+      CONNECTS_PER_IP_PER_SEC: UNLIMITED,
+      AUTH_PER_IP_PER_SEC: UNLIMITED,
+      JOINS_PER_SOCKET_PER_SEC: '1000',
+      EVENTS_PER_SOCKET_PER_SEC: '100000',
+    });
     await waitForBroadcastMesh(manager.url, 'bench-bn1');
 
     const api = new GatewayApi(gateway.url, apiKey);

@@ -20,7 +20,11 @@ describe('WireSocket against a real Socket.IO server', () => {
       socket.on('join', (payload: { roomId: string }, ack: (reply: unknown) => void) => {
         ack({ ok: true, data: { roomId: payload.roomId, token: socket.handshake.auth['token'] ?? null } });
         const body = JSON.stringify([{ seq: 1, text: 'quote " and brace } inside' }]);
-        socket.emit('batch', { roomId: payload.roomId, lane: 'normal', firstSeq: 1, lastSeq: 1, count: 1 }, body);
+        socket.emit(
+          'batch',
+          { roomId: payload.roomId, lane: 'normal', firstSeq: 1, lastSeq: 1, count: 1 },
+          body,
+        );
         socket.emit('message', { seq: 2, from: { userId: 'u1' }, lane: 'important' });
       });
     });
@@ -36,7 +40,11 @@ describe('WireSocket against a real Socket.IO server', () => {
     const socket = await WireSocket.connect(url, { token: 't1' }, 5000);
     const events: Array<{ name: string; first: unknown; args: unknown[] }> = [];
     const record = (event: { name: string; first: unknown; packet: Buffer }) =>
-      events.push({ name: event.name, first: event.first, args: JSON.parse(event.packet.toString()) as unknown[] });
+      events.push({
+        name: event.name,
+        first: event.first,
+        args: JSON.parse(event.packet.toString()) as unknown[],
+      });
     socket.on('batch', record);
     socket.on('message', record);
     let closed: string | undefined;
@@ -65,7 +73,9 @@ describe('WireSocket against a real Socket.IO server', () => {
   });
 
   it('rejects a connection the server refuses', async () => {
-    await expect(WireSocket.connect(url, { token: 'bad' }, 5000)).rejects.toThrow(/connect refused: .*UNAUTHENTICATED/);
+    await expect(WireSocket.connect(url, { token: 'bad' }, 5000)).rejects.toThrow(
+      /connect refused: .*UNAUTHENTICATED/,
+    );
   });
 
   it('reads a first argument with nested objects by parsing the packet whole', () => {

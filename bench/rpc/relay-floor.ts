@@ -61,7 +61,11 @@ async function echo(back: string): Promise<void> {
   for await (const message of socket) await socket.send(message);
 }
 
-async function measureShape(front: string, batch: number, windows: number): Promise<{ callsPerSec: number; seconds: number }> {
+async function measureShape(
+  front: string,
+  batch: number,
+  windows: number,
+): Promise<{ callsPerSec: number; seconds: number }> {
   const socket = new Dealer({ linger: 0, sendTimeout: 0 });
   socket.connect(front);
   const payload = Buffer.alloc(batch * RECORD_BYTES, 0x61);
@@ -84,7 +88,9 @@ async function measureShape(front: string, batch: number, windows: number): Prom
 }
 
 async function main(): Promise<void> {
-  process.stdout.write(`bench/rpc relay floor: ${CALLS} calls per shape, 64 in flight, ${RECORD_BYTES}-byte records\n`);
+  process.stdout.write(
+    `bench/rpc relay floor: ${CALLS} calls per shape, 64 in flight, ${RECORD_BYTES}-byte records\n`,
+  );
   const baseline = await benchNestTcp(100_000, 64);
   process.stdout.write(
     `NestJS TCP transport, direct (baseline)   ${String(baseline.reqPerSec).padStart(8)} req/s  ` +

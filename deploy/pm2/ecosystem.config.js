@@ -26,9 +26,21 @@ const DEFAULT_PORT_BASE = 3000;
  */
 const KINDS = {
   gateway: { max: 8, countVar: 'LIVE_IM_GATEWAYS', http: 0 },
-  'rpc-broker': { max: 3, countVar: 'LIVE_IM_BROKERS', http: 10, zmq: { frontend: 2555, backend: 2556 }, step: 2 },
+  'rpc-broker': {
+    max: 3,
+    countVar: 'LIVE_IM_BROKERS',
+    http: 10,
+    zmq: { frontend: 2555, backend: 2556 },
+    step: 2,
+  },
   'node-manager': { max: 1, http: 20, zmq: { router: 2590, pub: 2591 } },
-  'broadcast-node': { max: 8, countVar: 'LIVE_IM_BROADCAST_NODES', http: 21, zmq: { pull: 2570, pub: 2571 }, step: 2 },
+  'broadcast-node': {
+    max: 8,
+    countVar: 'LIVE_IM_BROADCAST_NODES',
+    http: 21,
+    zmq: { pull: 2570, pub: 2571 },
+    step: 2,
+  },
   'user-service': { max: 4, countVar: 'LIVE_IM_USER_SERVICES', http: 30 },
   'room-service': { max: 8, countVar: 'LIVE_IM_ROOM_SERVICES', http: 40 },
 };
@@ -75,7 +87,8 @@ function count(kind) {
   const raw = countVar ? env[countVar] : undefined;
   if (raw === undefined || raw === '') return Math.min(DEFAULT_COUNT, max);
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > max) fail(`${countVar} must be an integer from 1 to ${max}, got "${raw}"`);
+  if (!Number.isInteger(n) || n < 1 || n > max)
+    fail(`${countVar} must be an integer from 1 to ${max}, got "${raw}"`);
   return n;
 }
 
@@ -87,8 +100,12 @@ const tcp = (kind, socket, i = 1) =>
 
 // ZeroMQ wiring shared by the clients of the brokers and the members of the broadcast cluster.
 // Clients and workers connect to every broker.
-const brokerFrontends = instances('rpc-broker').map((i) => tcp('rpc-broker', 'frontend', i)).join(',');
-const brokerBackends = instances('rpc-broker').map((i) => tcp('rpc-broker', 'backend', i)).join(',');
+const brokerFrontends = instances('rpc-broker')
+  .map((i) => tcp('rpc-broker', 'frontend', i))
+  .join(',');
+const brokerBackends = instances('rpc-broker')
+  .map((i) => tcp('rpc-broker', 'backend', i))
+  .join(',');
 const managerRouter = tcp('node-manager', 'router');
 const managerPub = tcp('node-manager', 'pub');
 
@@ -162,7 +179,12 @@ module.exports = {
       }),
     ),
     ...instances('gateway').map((i) =>
-      app('gateway', i, { INSTANCE_ID: `gw-${i}`, RPC_BROKER_FRONTENDS: brokerFrontends, ...cluster, API_KEY }),
+      app('gateway', i, {
+        INSTANCE_ID: `gw-${i}`,
+        RPC_BROKER_FRONTENDS: brokerFrontends,
+        ...cluster,
+        API_KEY,
+      }),
     ),
   ],
 };

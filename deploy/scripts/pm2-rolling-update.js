@@ -29,16 +29,17 @@ const USAGE = `usage: node deploy/scripts/pm2-rolling-update.js [--only kind,kin
 kinds: ${KIND_ORDER.join(', ')}`;
 
 const OPTIONS = {
-    only: 'value',
-    'ready-timeout-ms': 'value',
-    'pause-ms': 'value',
-    'dry-run': 'flag',
-  };
+  only: 'value',
+  'ready-timeout-ms': 'value',
+  'pause-ms': 'value',
+  'dry-run': 'flag',
+};
 
 async function main(positional, options) {
   if (positional.length > 0) throw new Error(`unexpected argument ${positional[0]}\n${USAGE}`);
   const only = options.only ? options.only.split(',') : KIND_ORDER;
-  for (const kind of only) if (!KIND_ORDER.includes(kind)) throw new Error(`unknown kind "${kind}"\n${USAGE}`);
+  for (const kind of only)
+    if (!KIND_ORDER.includes(kind)) throw new Error(`unknown kind "${kind}"\n${USAGE}`);
   const readyTimeoutMs = positiveInt(options['ready-timeout-ms'] ?? 60_000, '--ready-timeout-ms');
   const pauseMs = positiveInt(options['pause-ms'] ?? 2000, '--pause-ms');
 
@@ -54,7 +55,8 @@ async function main(positional, options) {
     for (const proc of processes) if (!(await isServing(proc, processes))) notServing.push(proc.name);
     return notServing.length === 0;
   }, readyTimeoutMs);
-  if (notServing.length > 0) throw new Error(`not serving before the update, fix first: ${notServing.join(', ')}`);
+  if (notServing.length > 0)
+    throw new Error(`not serving before the update, fix first: ${notServing.join(', ')}`);
 
   log(`rolling ${targets.length} instances: ${targets.map((p) => p.name).join(' ')}`);
   for (const proc of targets) {

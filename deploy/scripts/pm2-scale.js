@@ -68,9 +68,9 @@ function ecosystemEnv(processes, kind, count) {
 }
 
 const OPTIONS = {
-    'ready-timeout-ms': 'value',
-    'dry-run': 'flag',
-  };
+  'ready-timeout-ms': 'value',
+  'dry-run': 'flag',
+};
 
 async function main(positional, options) {
   const [kind, rawCount] = positional;

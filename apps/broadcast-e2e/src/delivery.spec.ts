@@ -21,7 +21,11 @@ describe('a cluster of three nodes', () => {
       for (const room of ROOMS) subscriber.join(room);
       await subscriber.start();
     }
-    for (const subscriber of subscribers) await cluster.waitForConnected(subscriber, nodes.map((n) => n.id));
+    for (const subscriber of subscribers)
+      await cluster.waitForConnected(
+        subscriber,
+        nodes.map((n) => n.id),
+      );
     // Every node holds both subscribers' subscription of every room (a SUB subscribes at each node).
     for (const node of nodes) await cluster.waitForSubscriptions(node, 2 * ROOMS.length);
     publisher = cluster.publisher();
@@ -54,7 +58,8 @@ describe('a cluster of three nodes', () => {
     let msgsIn = 0;
     for (const node of nodes) msgsIn += await node.metric('broadcast_node_msgs_in_total');
     expect(msgsIn).toBe(MESSAGES);
-    for (const node of nodes) expect(await node.metric('broadcast_node_dropped_total', { reason: 'noSubscriber' })).toBe(0);
+    for (const node of nodes)
+      expect(await node.metric('broadcast_node_dropped_total', { reason: 'noSubscriber' })).toBe(0);
     // Rendezvous spreads 50 rooms over all three nodes.
     const owners = new Set(ROOMS.map((room) => publisher.ownerOf(room)));
     expect([...owners].sort()).toEqual(view.nodes.map((n) => n.id).sort());

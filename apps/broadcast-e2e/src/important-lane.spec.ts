@@ -48,7 +48,10 @@ describe('one room saturated with normal traffic', () => {
     });
     const startedAt = performance.now();
     try {
-      await waitFor(() => performance.now() - startedAt >= RUN_MS, { timeoutMs: RUN_MS + 5000, intervalMs: 50 });
+      await waitFor(() => performance.now() - startedAt >= RUN_MS, {
+        timeoutMs: RUN_MS + 5000,
+        intervalMs: 50,
+      });
     } finally {
       await load.stop();
     }
@@ -62,7 +65,9 @@ describe('one room saturated with normal traffic', () => {
 
     // Important: every message, in order, fast.
     expect(log.violations).toEqual([]);
-    expect(log.lane(ROOM, 'important').seqs).toEqual(traffic.sent.get(laneKey(ROOM, 'important'))!.map((m) => m.seq));
+    expect(log.lane(ROOM, 'important').seqs).toEqual(
+      traffic.sent.get(laneKey(ROOM, 'important'))!.map((m) => m.seq),
+    );
     expect(log.gaps.filter((g) => g.lane === 'important')).toEqual([]);
     expect(latencies).toHaveLength(importantSent);
     const p99 = percentile(latencies, 99);
@@ -99,6 +104,8 @@ describe('one room saturated with normal traffic', () => {
       async () => (await cluster.cluster()).nodes.find((n) => n.id === node.id)?.load?.droppedCap === dropped,
       { timeoutMs: 5000, what: `droppedCap ${dropped} in /cluster` },
     );
-    console.log(`important p99 ${p99.toFixed(1)} ms over ${latencies.length}; normal per second ${perSecond.join(',')}, dropped ${dropped}`);
+    console.log(
+      `important p99 ${p99.toFixed(1)} ms over ${latencies.length}; normal per second ${perSecond.join(',')}, dropped ${dropped}`,
+    );
   });
 });

@@ -8,7 +8,12 @@ import { DeliveryLog, missingSeqs, RoomTraffic, roomIds } from './support/room-t
 const MESSAGES_PER_SOCKET = 5000;
 const ROOMS = roomIds('garbage', 10);
 
-async function flood(socket: Push | Dealer, endpoint: string, make: (random: () => number) => Buffer[], seed: number) {
+async function flood(
+  socket: Push | Dealer,
+  endpoint: string,
+  make: (random: () => number) => Buffer[],
+  seed: number,
+) {
   socket.connect(endpoint);
   const random = prng(seed);
   try {
@@ -60,12 +65,17 @@ describe('garbage on the PULL socket of a node and the ROUTER of the node manage
       let counted = { node: 0, manager: 0 };
       await waitFor(
         async () => {
-          counted = { node: (await nodeMalformed()) - nodeBefore, manager: (await managerMalformed()) - managerBefore };
+          counted = {
+            node: (await nodeMalformed()) - nodeBefore,
+            manager: (await managerMalformed()) - managerBefore,
+          };
           return counted.node >= MESSAGES_PER_SOCKET && counted.manager >= MESSAGES_PER_SOCKET;
         },
         { timeoutMs: 15_000, what: `every message counted malformed (seed ${seed})` },
       ).catch((error: Error) => {
-        throw new Error(`${error.message}: node ${counted.node}, manager ${counted.manager} of ${MESSAGES_PER_SOCKET}`);
+        throw new Error(
+          `${error.message}: node ${counted.node}, manager ${counted.manager} of ${MESSAGES_PER_SOCKET}`,
+        );
       });
       expect(counted).toEqual({ node: MESSAGES_PER_SOCKET, manager: MESSAGES_PER_SOCKET });
       await load.progress(500);
@@ -77,10 +87,10 @@ describe('garbage on the PULL socket of a node and the ROUTER of the node manage
     expect(manager.running).toBe(true);
     expect(await node.ready()).toBe(true);
     expect(await manager.ready()).toBe(true);
-    await waitFor(
-      () => [...traffic.sent].every(([key, sent]) => log.lanes.get(key)?.last === sent.length),
-      { timeoutMs: 10_000, what: 'the last seq of every room lane delivered' },
-    );
+    await waitFor(() => [...traffic.sent].every(([key, sent]) => log.lanes.get(key)?.last === sent.length), {
+      timeoutMs: 10_000,
+      what: 'the last seq of every room lane delivered',
+    });
     expect(traffic.refused).toBe(0);
     expect(log.violations).toEqual([]);
     expect(log.gaps).toEqual([]);
@@ -89,6 +99,8 @@ describe('garbage on the PULL socket of a node and the ROUTER of the node manage
     expect(await node.metric('broadcast_node_msgs_in_total')).toBe(traffic.total);
     const view = await cluster.cluster();
     expect(view.nodes.map((n) => `${n.id}:${n.state}`)).toEqual([`${node.id}:active`]);
-    expect(view.members.map((m) => m.id).sort()).toEqual([publisher.membership.id, subscriber.membership.id].sort());
+    expect(view.members.map((m) => m.id).sort()).toEqual(
+      [publisher.membership.id, subscriber.membership.id].sort(),
+    );
   });
 });

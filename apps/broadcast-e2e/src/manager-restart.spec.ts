@@ -38,8 +38,11 @@ describe('the node manager killed and restarted under load', () => {
       expect(publisher.stats.nodes).toBe(nodes.length);
 
       await cluster.launchManager();
-      await cluster.waitForStates(nodes.map((n) => n.id), 'active');
-      await waitFor(() => (cluster.cluster().then((v) => v.members.length === 2)), {
+      await cluster.waitForStates(
+        nodes.map((n) => n.id),
+        'active',
+      );
+      await waitFor(() => cluster.cluster().then((v) => v.members.length === 2), {
         what: 'the publisher and the subscriber registered again',
       });
       await load.progress(1000);
@@ -57,7 +60,9 @@ describe('the node manager killed and restarted under load', () => {
       expect(longestPause(log.arrivals, downAt, upAt)).toBeLessThanOrEqual(MAX_PAUSE_MS);
       // The rooms never moved: the rebuilt topology is the old one.
       expect(publisher.stats.nodes).toBe(nodes.length);
-      expect((await cluster.cluster()).nodes.map((n) => `${n.id}:${n.state}`)).toEqual(nodes.map((n) => `${n.id}:active`));
+      expect((await cluster.cluster()).nodes.map((n) => `${n.id}:${n.state}`)).toEqual(
+        nodes.map((n) => `${n.id}:active`),
+      );
     } finally {
       await load.stop();
     }

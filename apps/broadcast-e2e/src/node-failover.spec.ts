@@ -2,13 +2,24 @@ import { performance } from 'node:perf_hooks';
 import type { RoomPublisher, RoomSubscriber } from '@live-im/broadcast';
 import { waitFor } from '@live-im/testing';
 import { BroadcastCluster, NodeProcess } from './support/broadcast-cluster';
-import { countOf, DeliveryLog, laneKey, LANES, missingSeqs, RoomTraffic, roomIds } from './support/room-traffic';
+import {
+  countOf,
+  DeliveryLog,
+  laneKey,
+  LANES,
+  missingSeqs,
+  RoomTraffic,
+  roomIds,
+} from './support/room-traffic';
 
 const ROOMS = roomIds('failover', 30);
 
 describe('a broadcast node killed under load', () => {
   // The protocol's default timings: a node silent for 3 heartbeats of 1 s is dead.
-  const cluster = new BroadcastCluster('failover', { heartbeatMs: 1000, nodeEnv: { NORMAL_CAP_PER_SEC: '1000000' } });
+  const cluster = new BroadcastCluster('failover', {
+    heartbeatMs: 1000,
+    nodeEnv: { NORMAL_CAP_PER_SEC: '1000000' },
+  });
   let nodes: NodeProcess[];
   let publisher: RoomPublisher;
   let subscriber: RoomSubscriber;
@@ -34,7 +45,8 @@ describe('a broadcast node killed under load', () => {
       // Its silence starts at its last heartbeat, which the manager reports (an early estimate: the
       // time is taken before asking).
       const askedAt = performance.now();
-      const lastHeardAt = askedAt - (await cluster.cluster()).nodes.find((n) => n.id === victim.id)!.lastSeenMsAgo;
+      const lastHeardAt =
+        askedAt - (await cluster.cluster()).nodes.find((n) => n.id === victim.id)!.lastSeenMsAgo;
       await waitFor(
         async () => {
           const node = (await cluster.cluster()).nodes.find((n) => n.id === victim.id);
@@ -65,7 +77,10 @@ describe('a broadcast node killed under load', () => {
       for (const room of ROOMS) {
         for (const lane of LANES) {
           const key = laneKey(room, lane);
-          expect({ key, gaps: [...log.gapSeqs(room, lane)].sort((a, b) => a - b) }).toEqual({ key, gaps: lost[key] ?? [] });
+          expect({ key, gaps: [...log.gapSeqs(room, lane)].sort((a, b) => a - b) }).toEqual({
+            key,
+            gaps: lost[key] ?? [],
+          });
         }
       }
       // Every lost message was routed to the dead node, before the failover.

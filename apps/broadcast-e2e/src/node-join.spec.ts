@@ -1,7 +1,14 @@
 import { rendezvousOwner, type RoomPublisher, type RoomSubscriber } from '@live-im/broadcast';
 import { waitFor } from '@live-im/testing';
 import { BroadcastCluster, NodeProcess } from './support/broadcast-cluster';
-import { DeliveryLog, LANES, missingSeqs, RoomTraffic, roomIds, waitForMessages } from './support/room-traffic';
+import {
+  DeliveryLog,
+  LANES,
+  missingSeqs,
+  RoomTraffic,
+  roomIds,
+  waitForMessages,
+} from './support/room-traffic';
 
 const ROOMS = roomIds('join', 40);
 
@@ -30,7 +37,10 @@ describe('a fourth node joining under load', () => {
       const fourth = await cluster.startNode();
       nodes.push(fourth);
       // It joins, the subscriber connects and reports it, the manager activates it.
-      await cluster.waitForStates(nodes.map((n) => n.id), 'active');
+      await cluster.waitForStates(
+        nodes.map((n) => n.id),
+        'active',
+      );
       await cluster.waitForPublisherNodes(publisher, 4);
       const newIds = nodes.map((n) => n.id);
       const moved = ROOMS.filter((room) => rendezvousOwner(room, newIds) !== before.get(room));
@@ -59,7 +69,9 @@ describe('a fourth node joining under load', () => {
       const inBefore = await msgsIn();
       for (const room of ROOMS) for (const lane of LANES) traffic.publish(room, lane);
       await waitForMessages(log, traffic.total);
-      const expected = nodes.map((n) => ROOMS.filter((room) => rendezvousOwner(room, newIds) === n.id).length * 2);
+      const expected = nodes.map(
+        (n) => ROOMS.filter((room) => rendezvousOwner(room, newIds) === n.id).length * 2,
+      );
       await waitFor(async () => (await msgsIn()).every((count, i) => count - inBefore[i]! === expected[i]), {
         timeoutMs: 5000,
         what: `msgs_in per node to grow by ${expected.join(',')}`,

@@ -53,13 +53,17 @@ describe('a relay serving region b', () => {
     await waitFor(
       async () => {
         const view = await cluster.cluster();
-        return [...nodes, relay].every((n) => view.nodes.find((v) => v.id === n.id)?.load?.msgsOut !== undefined);
+        return [...nodes, relay].every(
+          (n) => view.nodes.find((v) => v.id === n.id)?.load?.msgsOut !== undefined,
+        );
       },
       { what: 'every node to report its load' },
     );
     const loads = async () => {
       const view = await cluster.cluster();
-      return Object.fromEntries(view.nodes.map((n) => [n.id, { rooms: n.load?.rooms, subscriptions: n.load?.subscriptions }]));
+      return Object.fromEntries(
+        view.nodes.map((n) => [n.id, { rooms: n.load?.rooms, subscriptions: n.load?.subscriptions }]),
+      );
     };
     const expected = Object.fromEntries([
       ...nodes.map((n) => [n.id, { rooms: ROOMS.length, subscriptions: ROOMS.length }]),

@@ -21,7 +21,9 @@ import type { ClusterNode } from './shared/cluster-node';
  * publishing for DRAIN_GRACE_MS while publishers move the rooms away, then flushes and closes.
  */
 @Injectable()
-export class BroadcastNodeService implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class BroadcastNodeService
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   readonly node: ClusterNode;
   private readonly nodeId: string;
   private readonly log: Logger;

@@ -27,12 +27,18 @@ describe('NodeEnv', () => {
 
   it('takes a reorder hold from 0 (no hold) to 1000 ms', () => {
     expect(parseConfig(NodeEnv, { INSTANCE_ID: 'bn-7', REORDER_HOLD_MS: '0' }).REORDER_HOLD_MS).toBe(0);
-    expect(() => parseConfig(NodeEnv, { INSTANCE_ID: 'bn-7', REORDER_HOLD_MS: '1001' })).toThrow(/REORDER_HOLD_MS/);
-    expect(() => parseConfig(NodeEnv, { INSTANCE_ID: 'bn-7', REORDER_HOLD_MS: '-1' })).toThrow(/REORDER_HOLD_MS/);
+    expect(() => parseConfig(NodeEnv, { INSTANCE_ID: 'bn-7', REORDER_HOLD_MS: '1001' })).toThrow(
+      /REORDER_HOLD_MS/,
+    );
+    expect(() => parseConfig(NodeEnv, { INSTANCE_ID: 'bn-7', REORDER_HOLD_MS: '-1' })).toThrow(
+      /REORDER_HOLD_MS/,
+    );
   });
 
   it('names every bad variable in one error', () => {
-    expect(() => parseConfig(NodeEnv, { NODE_KIND: 'gateway', MERGE_MAX_MESSAGES: '0', REGION: 'EU' })).toThrow(
+    expect(() =>
+      parseConfig(NodeEnv, { NODE_KIND: 'gateway', MERGE_MAX_MESSAGES: '0', REGION: 'EU' }),
+    ).toThrow(
       expect.objectContaining({
         constructor: ConfigError,
         message: expect.stringMatching(/NODE_KIND.*MERGE_MAX_MESSAGES.*REGION|NODE_KIND/),

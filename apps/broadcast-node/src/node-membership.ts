@@ -30,7 +30,13 @@ export function joinCluster(node: ClusterNode, settings: NodeMembershipSettings)
   if (pub === null) throw new Error('the node must be bound before it joins the cluster');
   const self: RegisterBody =
     node.kind === 'broadcast'
-      ? { id: settings.nodeId, kind: 'broadcast', region: settings.region, pull: node.pullEndpoint ?? undefined, pub }
+      ? {
+          id: settings.nodeId,
+          kind: 'broadcast',
+          region: settings.region,
+          pull: node.pullEndpoint ?? undefined,
+          pub,
+        }
       : { id: settings.nodeId, kind: 'relay', region: settings.region, pub };
   const membership = new ClusterMembership({
     managerRouter: settings.managerRouter,

@@ -59,7 +59,9 @@ export class ClusterFeed {
       response = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS), cache: 'no-store' });
     } catch (error) {
       const timedOut = error instanceof DOMException && error.name === 'TimeoutError';
-      throw new Error(timedOut ? `${url.pathname} took longer than ${FETCH_TIMEOUT_MS} ms` : `${url.pathname}: no answer`);
+      throw new Error(
+        timedOut ? `${url.pathname} took longer than ${FETCH_TIMEOUT_MS} ms` : `${url.pathname}: no answer`,
+      );
     }
     if (!response.ok) throw new Error(`${url.pathname} answered ${response.status}`);
     const parsed = schema.safeParse(await response.json().catch(() => undefined));

@@ -1,4 +1,11 @@
-import { ClusterSeries, LANE_RATE_NAMES, MemberKind, NodeState, RoomViewers, SubscriberLoad } from '@live-im/contracts';
+import {
+  ClusterSeries,
+  LANE_RATE_NAMES,
+  MemberKind,
+  NodeState,
+  RoomViewers,
+  SubscriberLoad,
+} from '@live-im/contracts';
 import { z } from 'zod';
 
 const LaneRates = z.object(
@@ -10,7 +17,12 @@ const LaneRates = z.object(
 
 /** The part of GET /cluster the page shows; other fields are ignored, so the manager may add some. */
 export const ClusterSnapshot = z.object({
-  manager: z.object({ id: z.string(), uptimeMs: z.number(), rebuilding: z.boolean(), heartbeatMs: z.number() }),
+  manager: z.object({
+    id: z.string(),
+    uptimeMs: z.number(),
+    rebuilding: z.boolean(),
+    heartbeatMs: z.number(),
+  }),
   version: z.number(),
   nodes: z.array(
     z.object({
@@ -39,7 +51,13 @@ export const ClusterSnapshot = z.object({
   ),
   audience: z.object({ viewers: z.number(), connections: z.number(), topRooms: z.array(RoomViewers) }),
   departed: z.array(
-    z.object({ id: z.string(), kind: MemberKind, region: z.string(), lastState: NodeState, goneForMs: z.number() }),
+    z.object({
+      id: z.string(),
+      kind: MemberKind,
+      region: z.string(),
+      lastState: NodeState,
+      goneForMs: z.number(),
+    }),
   ),
 });
 export type ClusterSnapshot = z.infer<typeof ClusterSnapshot>;

@@ -44,7 +44,10 @@ export class DashboardPage implements FeedListener {
   failed(reason: string): void {
     this.feed.dataset['state'] = 'down';
     this.feedLabel.textContent = 'unreachable';
-    const since = this.lastUpdateAt === undefined ? 'no data yet' : `last data ${formatDuration(Date.now() - this.lastUpdateAt)} ago`;
+    const since =
+      this.lastUpdateAt === undefined
+        ? 'no data yet'
+        : `last data ${formatDuration(Date.now() - this.lastUpdateAt)} ago`;
     this.bannerDetail.textContent = `${reason} (${since}).`;
     this.banner.hidden = false;
   }
@@ -52,7 +55,11 @@ export class DashboardPage implements FeedListener {
   private renderHeader(snapshot: ClusterSnapshot): void {
     const { manager } = snapshot;
     byId('manager-id', HTMLElement).textContent = manager.id;
-    const parts = [`up ${formatDuration(manager.uptimeMs)}`, `topology v${snapshot.version}`, `heartbeat ${manager.heartbeatMs} ms`];
+    const parts = [
+      `up ${formatDuration(manager.uptimeMs)}`,
+      `topology v${snapshot.version}`,
+      `heartbeat ${manager.heartbeatMs} ms`,
+    ];
     if (manager.rebuilding) parts.push('rebuilding');
     byId('manager-detail', HTMLElement).textContent = parts.join(' · ');
   }

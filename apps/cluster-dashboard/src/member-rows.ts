@@ -76,5 +76,7 @@ export function memberRows(snapshot: ClusterSnapshot): MemberRow[] {
       loadAge: '–',
     });
   }
-  return rows.sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return rows.sort(
+    (a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
 }

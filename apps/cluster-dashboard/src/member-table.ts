@@ -15,14 +15,25 @@ const COLUMNS: readonly Column[] = [
   'outRate',
   'loadAge',
 ];
-const NUMERIC = new Set<Column>(['lastSeen', 'inState', 'rooms', 'subscriptions', 'inRate', 'outRate', 'loadAge']);
+const NUMERIC = new Set<Column>([
+  'lastSeen',
+  'inState',
+  'rooms',
+  'subscriptions',
+  'inRate',
+  'outRate',
+  'loadAge',
+]);
 
 /**
  * The members table: one `<tr data-node-id>` per member, kept across updates (only text and
  * attributes change), so a row can be watched as its state turns. Text only, never markup.
  */
 export class MemberTable {
-  private readonly rows = new Map<string, { tr: HTMLTableRowElement; cells: Map<Column, HTMLTableCellElement> }>();
+  private readonly rows = new Map<
+    string,
+    { tr: HTMLTableRowElement; cells: Map<Column, HTMLTableCellElement> }
+  >();
 
   constructor(
     private readonly body: HTMLTableSectionElement,

@@ -10,7 +10,11 @@ export interface ChartLine {
 }
 
 const HEIGHT = 190;
-const AXIS = { stroke: '#8da2b5', grid: { stroke: 'rgba(141, 162, 181, 0.12)', width: 1 }, ticks: { show: false } };
+const AXIS = {
+  stroke: '#8da2b5',
+  grid: { stroke: 'rgba(141, 162, 181, 0.12)', width: 1 },
+  ticks: { show: false },
+};
 
 /**
  * A uPlot time chart in a container: data replaced on each update, rebuilt only when its lines

@@ -12,7 +12,11 @@ export class TopRoomsTable {
     const rows = rooms.map((room, index) => {
       const tr = document.createElement('tr');
       tr.dataset['roomId'] = room.roomId;
-      tr.append(cell(String(index + 1), 'num rank'), cell(room.roomId, 'room'), cell(formatCount(room.viewers), 'num viewers'));
+      tr.append(
+        cell(String(index + 1), 'num rank'),
+        cell(room.roomId, 'room'),
+        cell(formatCount(room.viewers), 'num viewers'),
+      );
       return tr;
     });
     this.body.replaceChildren(...rows);

@@ -39,7 +39,14 @@ function healthcheck(env: Record<string, string>): Promise<number> {
 describe('deploy/docker', () => {
   it('the entrypoint accepts every service the image holds, each with its built entry, and refuses anything else', async () => {
     const apps = entrypointApps();
-    expect(apps).toEqual(['broadcast-node', 'gateway', 'node-manager', 'room-service', 'rpc-broker', 'user-service']);
+    expect(apps).toEqual([
+      'broadcast-node',
+      'gateway',
+      'node-manager',
+      'room-service',
+      'rpc-broker',
+      'user-service',
+    ]);
     for (const app of apps) {
       const result = await run('sh', [ENTRYPOINT, '--check'], 10_000, { APP: app });
       expect({ app, code: result.code, stderr: result.stderr }).toEqual({ app, code: 0, stderr: '' });
@@ -75,11 +82,14 @@ describe('deploy/docker', () => {
     const child = spawn('sh', [ENTRYPOINT], { cwd: WORKSPACE_ROOT, env, stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      await waitFor(async () => (await healthcheck({ APP: 'rpc-broker', HTTP_PORT: String(httpPort) })) === 0, {
-        timeoutMs: 20_000,
-        intervalMs: 200,
-        what: 'the healthcheck to pass',
-      });
+      await waitFor(
+        async () => (await healthcheck({ APP: 'rpc-broker', HTTP_PORT: String(httpPort) })) === 0,
+        {
+          timeoutMs: 20_000,
+          intervalMs: 200,
+          what: 'the healthcheck to pass',
+        },
+      );
       // exec: the shell became node, so the container's SIGTERM reaches the app itself.
       const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
       expect(cmdline[0]).toBe('node');
@@ -102,7 +112,10 @@ describe('deploy/docker', () => {
     // Every file copied from the build context exists (multi-stage copies name their stage).
     for (const [, sources] of DOCKERFILE.matchAll(/^COPY (?!--from)(?:--\S+ )*(.+) \S+$/gm)) {
       for (const source of (sources as string).split(' ').filter((s) => s !== '.')) {
-        expect({ source, exists: existsSync(join(WORKSPACE_ROOT, source)) }).toEqual({ source, exists: true });
+        expect({ source, exists: existsSync(join(WORKSPACE_ROOT, source)) }).toEqual({
+          source,
+          exists: true,
+        });
       }
     }
     // The context leaves out local builds, dependencies and secrets.

@@ -1,7 +1,12 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { USUAL_CHROMIUM_PATHS, WORKSPACE_ROOT } from '@live-im/testing';
-import { describeInNamespaces, executablesOnPath, IsolatedHost, type NestedRun } from './support/isolated-host';
+import {
+  describeInNamespaces,
+  executablesOnPath,
+  IsolatedHost,
+  type NestedRun,
+} from './support/isolated-host';
 
 const INSTALL_LINE =
   'No Chromium for the browser specs: CHROMIUM_PATH=/nowhere/chromium is not an executable file; install it (Debian: sudo apt-get install -y chromium) or set CHROMIUM_PATH to a Chromium or Chrome executable.';
@@ -19,7 +24,10 @@ describeInNamespaces('the browser spec without chromium', () => {
   beforeAll(async () => {
     host = await IsolatedHost.create();
     started = Date.now();
-    const hide = [...USUAL_CHROMIUM_PATHS.filter((path) => existsSync(path)), ...executablesOnPath('chromium')];
+    const hide = [
+      ...USUAL_CHROMIUM_PATHS.filter((path) => existsSync(path)),
+      ...executablesOnPath('chromium'),
+    ];
     run = await host.jest(['apps/live-e2e/src/web-page.spec.ts'], {
       env: { CHROMIUM_PATH: '/nowhere/chromium' },
       hide: [...new Set(hide)],

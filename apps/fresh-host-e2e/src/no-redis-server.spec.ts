@@ -1,4 +1,9 @@
-import { describeInNamespaces, executablesOnPath, IsolatedHost, type NestedRun } from './support/isolated-host';
+import {
+  describeInNamespaces,
+  executablesOnPath,
+  IsolatedHost,
+  type NestedRun,
+} from './support/isolated-host';
 
 const INSTALL_LINE =
   'No Redis answers on 127.0.0.1:6379 and redis-server is not installed: install it (Debian: sudo apt-get install -y redis-server) or set REDIS_URL=redis://host:port.';

@@ -1,4 +1,10 @@
-import { describeInNamespaces, executablesOnPath, IsolatedHost, alive, type NestedRun } from './support/isolated-host';
+import {
+  describeInNamespaces,
+  executablesOnPath,
+  IsolatedHost,
+  alive,
+  type NestedRun,
+} from './support/isolated-host';
 
 /** A unit spec on Redis directly, and an e2e spec whose spawned apps (broker, user-service) use it. */
 const REDIS_SPECS = ['libs/presence/src/presence-store.spec.ts', 'apps/rpc-e2e/src/user-service.spec.ts'];
@@ -26,7 +32,9 @@ describeInNamespaces('a test run with no Redis on loopback', () => {
 
   it('starts a redis-server of its own and the Redis-using specs pass on it', () => {
     expect(run.timedOut).toBe(false);
-    expect(run.output).toMatch(/test run: no Redis answers on 127\.0\.0\.1:6379: started redis-server \(pid \d+\)/);
+    expect(run.output).toMatch(
+      /test run: no Redis answers on 127\.0\.0\.1:6379: started redis-server \(pid \d+\)/,
+    );
     expect(run.output).toMatch(/Test Suites: 2 passed, 2 total/);
     expect(run.output).not.toMatch(/Tests:.* failed/);
     expect(run.code).toBe(0);

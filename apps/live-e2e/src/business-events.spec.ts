@@ -41,26 +41,36 @@ describe('business.receipt with no business worker', () => {
 
   it('counts the event as lost (SERVICE_UNAVAILABLE), not delivered; with a worker back, the next one is delivered', async () => {
     const room = cluster.roomServices[0]!;
-    const lost = () => room.metric('room_service_business_events_lost_total', { event: EVENT, reason: 'SERVICE_UNAVAILABLE' });
-    const delivered = () => room.metric('room_service_business_events_total', { event: EVENT, outcome: 'delivered' });
+    const lost = () =>
+      room.metric('room_service_business_events_lost_total', { event: EVENT, reason: 'SERVICE_UNAVAILABLE' });
+    const delivered = () =>
+      room.metric('room_service_business_events_total', { event: EVENT, outcome: 'delivered' });
     const brokerUnavailable = await cluster.broker.metric('rpc_broker_service_unavailable_total');
 
     await expiringReceipt();
-    await waitFor(async () => (await room.metric('room_service_receipts_total', { status: 'expired' })) === 1, {
-      timeoutMs: 15_000,
-      what: 'the receipt to expire',
-    });
+    await waitFor(
+      async () => (await room.metric('room_service_receipts_total', { status: 'expired' })) === 1,
+      {
+        timeoutMs: 15_000,
+        what: 'the receipt to expire',
+      },
+    );
     // The broker holds the request for its grace period, then answers SERVICE_UNAVAILABLE.
     await waitFor(async () => (await lost()) === 1, { timeoutMs: 15_000, what: 'the lost business.receipt' });
     expect(await delivered()).toBe(0);
-    expect(await room.metric('room_service_business_events_total', { event: EVENT, outcome: 'lost' })).toBe(1);
+    expect(await room.metric('room_service_business_events_total', { event: EVENT, outcome: 'lost' })).toBe(
+      1,
+    );
     expect(await cluster.broker.metric('rpc_broker_service_unavailable_total')).toBe(brokerUnavailable + 1);
 
     const received: BusinessReceipt[] = [];
     cluster.businessWorker(received);
     await cluster.waitForService('business');
     const messageId = await expiringReceipt();
-    await waitFor(async () => (await delivered()) === 1, { timeoutMs: 15_000, what: 'the delivered business.receipt' });
+    await waitFor(async () => (await delivered()) === 1, {
+      timeoutMs: 15_000,
+      what: 'the delivered business.receipt',
+    });
     expect(received.map((r) => r.messageId)).toEqual([messageId]);
     expect(await lost()).toBe(1);
   });

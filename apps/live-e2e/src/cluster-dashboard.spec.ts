@@ -57,7 +57,8 @@ describe('the cluster dashboard', () => {
     });
     for (let i = 0; i < 20; i += 1) {
       await sender.send('chat', { roomId: bigRoom, text: `dashboard chat ${i}`, clientMsgId: clientMsgId() });
-      if (i % 5 === 0) await sender.send('gift', { roomId: bigRoom, giftId: 'rose', count: 1, clientMsgId: clientMsgId() });
+      if (i % 5 === 0)
+        await sender.send('gift', { roomId: bigRoom, giftId: 'rose', count: 1, clientMsgId: clientMsgId() });
     }
 
     context = await browser.newContext({ viewport: { width: 1440, height: 1100 } });
@@ -94,7 +95,9 @@ describe('the cluster dashboard', () => {
       expect(await row.getAttribute('data-state')).toBe('active');
       expect(await row.locator('.state').textContent()).toBe('active');
     }
-    expect(await page.locator(`#nodes tr[data-node-id="${nodeIds[0]}"] td.col-kind`).textContent()).toBe('broadcast');
+    expect(await page.locator(`#nodes tr[data-node-id="${nodeIds[0]}"] td.col-kind`).textContent()).toBe(
+      'broadcast',
+    );
     // The room-service workers publish: they are listed too.
     await page.locator('#nodes tr[data-kind="publisher"]').first().waitFor({ timeout: 5_000 });
   });
@@ -103,10 +106,14 @@ describe('the cluster dashboard', () => {
     const rows = page.locator('#top-rooms-body tr');
     await waitFor(
       async () =>
-        (await page.locator(`#top-rooms-body tr[data-room-id="${bigRoom}"] td.viewers`).textContent().catch(() => null)) ===
-          String(BIG_ROOM_VIEWERS) &&
-        (await page.locator(`#top-rooms-body tr[data-room-id="${smallRoom}"] td.viewers`).textContent().catch(() => null)) ===
-          String(SMALL_ROOM_VIEWERS),
+        (await page
+          .locator(`#top-rooms-body tr[data-room-id="${bigRoom}"] td.viewers`)
+          .textContent()
+          .catch(() => null)) === String(BIG_ROOM_VIEWERS) &&
+        (await page
+          .locator(`#top-rooms-body tr[data-room-id="${smallRoom}"] td.viewers`)
+          .textContent()
+          .catch(() => null)) === String(SMALL_ROOM_VIEWERS),
       { timeoutMs: 10_000, intervalMs: 200, what: 'both rooms with their viewers in the top rooms' },
     );
     const order = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-room-id')));
@@ -137,12 +144,14 @@ describe('the cluster dashboard', () => {
     const victim = cluster.nodes[1]!;
     await victim.kill();
     const row = page.locator(`#nodes tr[data-node-id="${victim.name}"]`);
-    await page.locator(`#nodes tr[data-node-id="${victim.name}"][data-state="dead"]`).waitFor({ timeout: 6_000 });
+    await page
+      .locator(`#nodes tr[data-node-id="${victim.name}"][data-state="dead"]`)
+      .waitFor({ timeout: 6_000 });
     expect(await row.locator('.state').textContent()).toBe('dead');
     // The survivor stays active; the page kept every other row.
-    expect(await page.locator(`#nodes tr[data-node-id="${cluster.nodes[0]!.name}"]`).getAttribute('data-state')).toBe(
-      'active',
-    );
+    expect(
+      await page.locator(`#nodes tr[data-node-id="${cluster.nodes[0]!.name}"]`).getAttribute('data-state'),
+    ).toBe('active');
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'cluster-dashboard-dead-node.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
   });

@@ -66,13 +66,19 @@ describe('rolling update under load (pm2)', () => {
 
     running = true;
     // RPC load straight at both brokers, as an internal team's service would call.
-    rpc = new RpcClient({ brokers: system.envOf('gateway-1')['RPC_BROKER_FRONTENDS']!.split(','), logger: SILENT_LOGGER });
+    rpc = new RpcClient({
+      brokers: system.envOf('gateway-1')['RPC_BROKER_FRONTENDS']!.split(','),
+      logger: SILENT_LOGGER,
+    });
     const rpcFailures: string[] = [];
     let rpcCalls = 0;
     const call = async <C extends RpcContract>(contract: C, payload: unknown): Promise<void> => {
       rpcCalls += 1;
       try {
-        await rpc!.call(contract.pattern, payload, { idempotent: contract.idempotent, timeoutMs: contract.timeoutMs });
+        await rpc!.call(contract.pattern, payload, {
+          idempotent: contract.idempotent,
+          timeoutMs: contract.timeoutMs,
+        });
       } catch (error) {
         rpcFailures.push(`${contract.pattern}: ${(error as Error).message}`);
       }
@@ -82,7 +88,11 @@ describe('rolling update under load (pm2)', () => {
         for (let i = 0; running; i += 1) {
           if (lane === 0 && i % 5 === 0) {
             // Not idempotent: a lost call could not be re-sent.
-            await call(UserRpc.register, { username: `roll_${unique()}`, password: PASSWORD, nickname: 'roll' });
+            await call(UserRpc.register, {
+              username: `roll_${unique()}`,
+              password: PASSWORD,
+              nickname: 'roll',
+            });
           } else if (lane === 1) {
             await call(UserRpc.getProfile, { userId: owner.user.userId });
           } else {
@@ -128,7 +138,11 @@ describe('rolling update under load (pm2)', () => {
     );
 
     await sleep(1000);
-    const rolled = await runNode(['deploy/scripts/pm2-rolling-update.js', '--pause-ms', '1000'], system.env, 180_000);
+    const rolled = await runNode(
+      ['deploy/scripts/pm2-rolling-update.js', '--pause-ms', '1000'],
+      system.env,
+      180_000,
+    );
     expect({ code: rolled.code, stderr: rolled.stderr }).toEqual({ code: 0, stderr: '' });
     for (const app of system.apps) expect(rolled.stdout).toContain(`${app.name}: serving again`);
 
@@ -170,9 +184,13 @@ describe('rolling update under load (pm2)', () => {
     expect(await nodeStates()).toMatchObject({ 'bn-1': 'active', 'bn-2': 'active', 'bn-3': 'active' });
 
     expect((await scale('room-service', 2)).code).toBe(0);
-    await waitFor(async () => (await roomWorkers()) === 2, { what: 'the third room worker to leave the broker' });
+    await waitFor(async () => (await roomWorkers()) === 2, {
+      what: 'the third room worker to leave the broker',
+    });
     expect((await scale('broadcast-node', 2)).code).toBe(0);
-    await waitFor(async () => (await nodeStates())['bn-3'] !== 'active', { what: 'bn-3 to leave the topology' });
+    await waitFor(async () => (await nodeStates())['bn-3'] !== 'active', {
+      what: 'bn-3 to leave the topology',
+    });
     const refused = await scale('rpc-broker', 3);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('brokers are not scaled at run time');

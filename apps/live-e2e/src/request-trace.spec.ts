@@ -64,10 +64,13 @@ describe('request ids and secrets in the logs', () => {
     });
     expect(res.status).toBeLessThan(300);
     const push = (await res.json()) as PushResult;
-    await waitFor(() => client.arrivals.some((a) => a.message.id === push.messageId), { what: 'the push arrives' });
+    await waitFor(() => client.arrivals.some((a) => a.message.id === push.messageId), {
+      what: 'the push arrives',
+    });
 
     const byRole = (role: string) => cluster.apps.filter((app) => app.app === role);
-    const carries = (role: string) => byRole(role).some((app) => jsonLines(app).some((l) => l.reqId === reqId));
+    const carries = (role: string) =>
+      byRole(role).some((app) => jsonLines(app).some((l) => l.reqId === reqId));
     // Log lines reach the files through pipes: give them a moment.
     await waitFor(
       () => ['gateway', 'rpc-broker', 'room-service', 'broadcast-node'].every((role) => carries(role)),
@@ -80,7 +83,9 @@ describe('request ids and secrets in the logs', () => {
     // Every line naming it says which app wrote it, and none names it twice.
     for (const app of cluster.apps) {
       for (const line of jsonLines(app).filter((l) => l.reqId === reqId)) expect(line.app).toBe(app.app);
-      const raw = logText(app).split('\n').filter((text) => text.includes(reqId));
+      const raw = logText(app)
+        .split('\n')
+        .filter((text) => text.includes(reqId));
       for (const text of raw) expect(text.split('"reqId"').length).toBeLessThanOrEqual(2);
     }
   });

@@ -91,7 +91,8 @@ describe('normal batches of a big room, paced at the gateway', () => {
     const closing = roomIdFor('pace-close');
     const owner = await registerUser(api, 'closer');
     await api.createRoom(closing, 'closing', owner.user.userId);
-    const talker = (await cluster.joined(0, closing, { token: (await registerUser(api, 'talker')).token })).client;
+    const talker = (await cluster.joined(0, closing, { token: (await registerUser(api, 'talker')).token }))
+      .client;
     const watcher = (await cluster.joined(0, closing, { token: (await guest(api)).token })).client;
     // The first chat starts a fan-out; the next ones wait at the gateway for the pace, and the
     // close comes before the pace is up: once every chat has left the nodes' merge windows and
@@ -99,7 +100,9 @@ describe('normal batches of a big room, paced at the gateway', () => {
     const outBefore = await cluster.nodeMetric('broadcast_node_msgs_out_total', { lane: 'normal' });
     const results = [];
     for (let i = 0; i < 5; i += 1) {
-      results.push(await talker.send('chat', { roomId: closing, text: `last words ${i}`, clientMsgId: clientMsgId() }));
+      results.push(
+        await talker.send('chat', { roomId: closing, text: `last words ${i}`, clientMsgId: clientMsgId() }),
+      );
     }
     await waitFor(
       async () =>

@@ -17,7 +17,9 @@ describe('NodeManagerEnv', () => {
 
   it('derives DEAD_AFTER_MS from HEARTBEAT_MS unless given', () => {
     expect(parseConfig(NodeManagerEnv, { HEARTBEAT_MS: '200' }).DEAD_AFTER_MS).toBe(600);
-    expect(parseConfig(NodeManagerEnv, { HEARTBEAT_MS: '200', DEAD_AFTER_MS: '1000' }).DEAD_AFTER_MS).toBe(1000);
+    expect(parseConfig(NodeManagerEnv, { HEARTBEAT_MS: '200', DEAD_AFTER_MS: '1000' }).DEAD_AFTER_MS).toBe(
+      1000,
+    );
   });
 
   it('names every bad variable', () => {
@@ -33,7 +35,9 @@ describe('NodeManagerEnv', () => {
   });
 
   it('defaults DASHBOARD_DIST_DIR to dist/apps/cluster-dashboard under the working directory, made absolute', () => {
-    expect(parseConfig(NodeManagerEnv, {}).DASHBOARD_DIST_DIR).toBe(join(process.cwd(), 'dist/apps/cluster-dashboard'));
+    expect(parseConfig(NodeManagerEnv, {}).DASHBOARD_DIST_DIR).toBe(
+      join(process.cwd(), 'dist/apps/cluster-dashboard'),
+    );
     expect(parseConfig(NodeManagerEnv, { DASHBOARD_DIST_DIR: 'some/where' }).DASHBOARD_DIST_DIR).toBe(
       join(process.cwd(), 'some/where'),
     );

@@ -104,7 +104,12 @@ async function services(client: RpcClient, brokers: string[], json: boolean): Pr
   return failures === brokers.length ? 1 : 0;
 }
 
-async function call(client: RpcClient, args: string[], timeout: string | undefined, json: boolean): Promise<number> {
+async function call(
+  client: RpcClient,
+  args: string[],
+  timeout: string | undefined,
+  json: boolean,
+): Promise<number> {
   const [pattern, body = '{}'] = args;
   if (pattern === undefined) fail(`call needs a pattern\n\n${USAGE}`);
   let payload: unknown;
@@ -115,10 +120,14 @@ async function call(client: RpcClient, args: string[], timeout: string | undefin
   }
   const contract = findContract(pattern);
   const timeoutMs = timeout === undefined ? (contract?.timeoutMs ?? 5000) : Number(timeout);
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) fail('--timeout must be a positive number of milliseconds');
+  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
+    fail('--timeout must be a positive number of milliseconds');
   try {
     // Unknown patterns are sent too: the broker and the worker say what is wrong with them.
-    const reply = await client.call(pattern, payload, { timeoutMs, idempotent: contract?.idempotent ?? false });
+    const reply = await client.call(pattern, payload, {
+      timeoutMs,
+      idempotent: contract?.idempotent ?? false,
+    });
     process.stdout.write(`${JSON.stringify(reply, null, json ? 0 : 2)}\n`);
     return 0;
   } catch (error) {

@@ -2,7 +2,14 @@ import { BrokerStats, BrokerWorkerStats } from '@live-im/zmq-transport';
 
 function pad(cells: string[][]): string {
   const widths = cells[0]?.map((_, col) => Math.max(...cells.map((row) => (row[col] ?? '').length))) ?? [];
-  return cells.map((row) => row.map((cell, col) => cell.padEnd(widths[col] ?? 0)).join('  ').trimEnd()).join('\n');
+  return cells
+    .map((row) =>
+      row
+        .map((cell, col) => cell.padEnd(widths[col] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function workerRow(service: string, w: BrokerWorkerStats): string[] {

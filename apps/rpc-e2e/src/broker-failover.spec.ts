@@ -24,7 +24,9 @@ describe('broker failures', () => {
 
   it('a broker killed with -9 and started again on the same ports serves calls within 5 s, peers reconnecting by themselves', async () => {
     const client = cluster.client([first]);
-    await expect(client.call(UserRpc.guest.pattern, {}, { idempotent: true, timeoutMs: 5000 })).resolves.toBeDefined();
+    await expect(
+      client.call(UserRpc.guest.pattern, {}, { idempotent: true, timeoutMs: 5000 }),
+    ).resolves.toBeDefined();
 
     await cluster.killBroker(first);
     await waitFor(() => client.liveBrokers === 0, { what: 'the client to see its broker dead' });
@@ -54,10 +56,14 @@ describe('broker failures', () => {
     await cluster.waitForWorkers(second, 'user', instances);
     const secondBefore = (await cluster.stats(second)).counters.requests;
 
-    const load = new LoadRun(client, userCallPlan(users, { registerEvery: 0, loginEvery: 20, timeoutMs: 10_000 }), {
-      concurrency: 64,
-      maxCalls: 50_000,
-    });
+    const load = new LoadRun(
+      client,
+      userCallPlan(users, { registerEvery: 0, loginEvery: 20, timeoutMs: 10_000 }),
+      {
+        concurrency: 64,
+        maxCalls: 50_000,
+      },
+    );
     await load.progress(500);
     await cluster.killBroker(first);
     await waitFor(() => client.liveBrokers === 1, { what: 'the client to see the broker dead' });

@@ -26,7 +26,8 @@ function parseMetrics(text: string): Map<string, Family> {
     const family = families.get(sample[1] as string);
     if (!family) continue;
     const labels: Record<string, string> = {};
-    for (const pair of (sample[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)) labels[pair[1] as string] = pair[2] as string;
+    for (const pair of (sample[2] ?? '').matchAll(/(\w+)="([^"]*)"/g))
+      labels[pair[1] as string] = pair[2] as string;
     family.samples.push({ labels, value: Number(sample[3]) });
   }
   return families;
@@ -66,12 +67,19 @@ describe('broker STATS_REPLY against its /metrics', () => {
   it('carries every counter /metrics has, with the same value', async () => {
     // Traffic that moves several counters: answered calls, a refusal, a service nobody serves.
     const client = cluster.client();
-    await Promise.all(Array.from({ length: 20 }, () => client.call(UserRpc.guest.pattern, {}, { timeoutMs: 10_000 })));
+    await Promise.all(
+      Array.from({ length: 20 }, () => client.call(UserRpc.guest.pattern, {}, { timeoutMs: 10_000 })),
+    );
     const refusals = await Promise.all(
       [
         client.call(UserRpc.guest.pattern, { pad: 'x'.repeat(2048) }, { timeoutMs: 5000 }),
         client.call('nobody.home', {}, { timeoutMs: 5000 }),
-      ].map((call) => call.then(() => 'OK', (error: unknown) => RpcError.from(error).code)),
+      ].map((call) =>
+        call.then(
+          () => 'OK',
+          (error: unknown) => RpcError.from(error).code,
+        ),
+      ),
     );
     expect(refusals).toEqual([ErrorCode.PAYLOAD_TOO_LARGE, ErrorCode.SERVICE_UNAVAILABLE]);
 
@@ -81,14 +89,20 @@ describe('broker STATS_REPLY against its /metrics', () => {
     const again = await cluster.stats(broker);
     expect(again.counters).toEqual(stats.counters);
 
-    const counters = [...metrics].filter(([name, family]) => family.type === 'counter' && name.startsWith('rpc_broker_'));
+    const counters = [...metrics].filter(
+      ([name, family]) => family.type === 'counter' && name.startsWith('rpc_broker_'),
+    );
     expect(counters.length).toBeGreaterThanOrEqual(14);
     const statsCounters = stats.counters as unknown as Record<string, number>;
     const compared: string[] = [];
     for (const [name, family] of counters) {
       const key = statsName(name);
       const total = family.samples.reduce((sum, s) => sum + s.value, 0);
-      expect({ metric: name, stats: key, value: statsCounters[key] }).toEqual({ metric: name, stats: key, value: total });
+      expect({ metric: name, stats: key, value: statsCounters[key] }).toEqual({
+        metric: name,
+        stats: key,
+        value: total,
+      });
       compared.push(key);
       for (const sample of family.samples) {
         for (const value of Object.values(sample.labels)) {
@@ -107,7 +121,9 @@ describe('broker STATS_REPLY against its /metrics', () => {
     expect(stats.counters.requests).toBeGreaterThanOrEqual(22);
     expect(stats.counters.tooLarge).toBe(1);
 
-    const gauges = [...metrics].filter(([name, family]) => family.type === 'gauge' && name.startsWith('rpc_broker_'));
+    const gauges = [...metrics].filter(
+      ([name, family]) => family.type === 'gauge' && name.startsWith('rpc_broker_'),
+    );
     for (const [name, family] of gauges) {
       const read = GAUGES[name];
       expect({ gauge: name, inStats: read !== undefined }).toEqual({ gauge: name, inStats: true });

@@ -10,19 +10,30 @@ const run = promisify(execFile);
 interface Listing {
   protocol: string;
   defaultTimeoutMs: number;
-  operations: Array<{ pattern: string; service: string; idempotent: boolean; timeoutMs: number; request: object; response: object }>;
+  operations: Array<{
+    pattern: string;
+    service: string;
+    idempotent: boolean;
+    timeoutMs: number;
+    request: object;
+    response: object;
+  }>;
 }
 
 describe('the machine-readable contract listing', () => {
   it('`rpc contracts --json` prints exactly docs/rpc-contracts.json, one entry per contract', async () => {
-    const { stdout } = await run(process.execPath, [builtEntry('rpc-cli'), 'contracts', '--json'], { timeout: 30_000 });
+    const { stdout } = await run(process.execPath, [builtEntry('rpc-cli'), 'contracts', '--json'], {
+      timeout: 30_000,
+    });
     const shipped = readFileSync(join(WORKSPACE_ROOT, 'docs/rpc-contracts.json'), 'utf8');
     // When this fails after a contract change: npm run rpc -- contracts --json > docs/rpc-contracts.json
     expect(stdout).toBe(shipped);
 
     const listing = JSON.parse(stdout) as Listing;
     expect(listing.protocol).toBe('LRPC/1');
-    expect(listing.operations.map((op) => op.pattern)).toEqual([...RPC_CONTRACTS.keys()].sort((a, b) => a.localeCompare(b)));
+    expect(listing.operations.map((op) => op.pattern)).toEqual(
+      [...RPC_CONTRACTS.keys()].sort((a, b) => a.localeCompare(b)),
+    );
     for (const op of listing.operations) {
       const contract = RPC_CONTRACTS.get(op.pattern)!;
       expect([op.pattern, op.service, op.idempotent, op.timeoutMs]).toEqual([

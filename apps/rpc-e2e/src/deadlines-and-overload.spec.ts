@@ -52,7 +52,9 @@ describe('deadlines, missing services and overload', () => {
     // Capacity 1: one held call keeps every other call of the service in the broker's queue.
     cluster.worker({ service: 'slow', capacity: 1, dispatch: held.dispatch });
     client = cluster.client();
-    await waitFor(async () => (await cluster.workersOf(broker, 'slow')).length === 1, { what: 'the slow worker' });
+    await waitFor(async () => (await cluster.workersOf(broker, 'slow')).length === 1, {
+      what: 'the slow worker',
+    });
   });
 
   afterAll(async () => {
@@ -92,7 +94,9 @@ describe('deadlines, missing services and overload', () => {
     held.releaseAll();
     expect(await blocker).toBe('OK');
     // The worker is free again, and none of the expired calls reached it even now.
-    await expect(outcome(client.call('slow.count', { tag: 'after' }, { timeoutMs: 5000 }))).resolves.toBe('OK');
+    await expect(outcome(client.call('slow.count', { tag: 'after' }, { timeoutMs: 5000 }))).resolves.toBe(
+      'OK',
+    );
     for (let i = 0; i < 20; i += 1) expect(held.ran(`late-${i}`)).toBe(0);
     expect(held.ran('instant')).toBe(0);
     expect(held.ran('blocker')).toBe(1);
@@ -125,7 +129,11 @@ describe('deadlines, missing services and overload', () => {
     for (let round = 0; round < ROUNDS; round += 1) {
       for (let sent = 0; sent < PER_ROUND; sent += CHUNK) {
         for (let i = sent; i < sent + CHUNK; i += 1) {
-          const call = client.call('slow.count', { tag: `flood-${round}-${i}`, pad: 'x'.repeat(200) }, { timeoutMs: 30_000 });
+          const call = client.call(
+            'slow.count',
+            { tag: `flood-${round}-${i}`, pad: 'x'.repeat(200) },
+            { timeoutMs: 30_000 },
+          );
           queuedCalls.push(outcome(call).then((code) => (count(code), code)));
         }
         // In chunks: this process also hosts the worker and the client, whose heartbeats must go on.
@@ -154,6 +162,9 @@ describe('deadlines, missing services and overload', () => {
     held.releaseAll();
     expect(await blocker).toBe('OK');
     await Promise.all(queuedCalls);
-    expect(Object.fromEntries(codes)).toEqual({ [ErrorCode.OVERLOADED]: ROUNDS * PER_ROUND - MAX_QUEUE, OK: MAX_QUEUE });
+    expect(Object.fromEntries(codes)).toEqual({
+      [ErrorCode.OVERLOADED]: ROUNDS * PER_ROUND - MAX_QUEUE,
+      OK: MAX_QUEUE,
+    });
   });
 });

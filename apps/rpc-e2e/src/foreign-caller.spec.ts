@@ -80,7 +80,12 @@ describe('a caller written from docs/rpc-protocol.md (raw DEALER)', () => {
     const raw = caller();
     const before = await cluster.stats(broker);
     for (let n = 1; n <= PIPELINED; n += 1) {
-      await raw.send({ id: n, timeoutMs: CALL_TIMEOUT_MS, pattern: 'slow.work', body: Buffer.from(JSON.stringify({ n })) });
+      await raw.send({
+        id: n,
+        timeoutMs: CALL_TIMEOUT_MS,
+        pattern: 'slow.work',
+        body: Buffer.from(JSON.stringify({ n })),
+      });
     }
 
     // The calls take twelve heartbeats to serve; the caller says nothing meanwhile.
@@ -93,9 +98,15 @@ describe('a caller written from docs/rpc-protocol.md (raw DEALER)', () => {
     });
 
     const finals = raw.finals();
-    expect([...finals.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: PIPELINED }, (_, i) => i + 1));
+    expect([...finals.keys()].sort((a, b) => a - b)).toEqual(
+      Array.from({ length: PIPELINED }, (_, i) => i + 1),
+    );
     for (const [id, reply] of finals) {
-      expect([id, reply.status, JSON.parse(reply.body.toString()) as unknown]).toEqual([id, STATUS.OK, { n: id }]);
+      expect([id, reply.status, JSON.parse(reply.body.toString()) as unknown]).toEqual([
+        id,
+        STATUS.OK,
+        { n: id },
+      ]);
     }
     expect(raw.replies).toHaveLength(PIPELINED);
     expect(raw.others).toEqual([]);
@@ -114,7 +125,13 @@ describe('a caller written from docs/rpc-protocol.md (raw DEALER)', () => {
     const raw = caller();
     const tag = randomBytes(4).toString('hex');
     await raw.send(
-      { id: 1, timeoutMs: 10_000, codec: MSGPACK, pattern: UserRpc.guest.pattern, body: pack({ deviceId: `device-${tag}` }) },
+      {
+        id: 1,
+        timeoutMs: 10_000,
+        codec: MSGPACK,
+        pattern: UserRpc.guest.pattern,
+        body: pack({ deviceId: `device-${tag}` }),
+      },
       {
         id: 2,
         timeoutMs: 20_000,
@@ -153,7 +170,12 @@ describe('a caller written from docs/rpc-protocol.md (raw DEALER)', () => {
     const before = await cluster.stats(broker);
     const seen = slow.patterns.length;
     const bad = Buffer.concat([Buffer.from('slow.'), Buffer.from([0xff, 0xfe, 0x77])]);
-    await raw.sendMetas([[rawRequestMeta({ id: 66, timeoutMs: 5000, pattern: bad, body: Buffer.alloc(0) }), Buffer.from('{"n":66}')]]);
+    await raw.sendMetas([
+      [
+        rawRequestMeta({ id: 66, timeoutMs: 5000, pattern: bad, body: Buffer.alloc(0) }),
+        Buffer.from('{"n":66}'),
+      ],
+    ]);
     // Messages of one connection are read in order: once this one is answered, the bad one was handled.
     await raw.send({ id: 67, timeoutMs: 5000, pattern: 'slow.work', body: Buffer.from('{"n":67}') });
     await waitFor(() => raw.finals().has(67), { timeoutMs: 10_000, what: 'the reply to the valid call' });

@@ -27,7 +27,14 @@ function malformedMessage(side: 'frontend' | 'backend', random: () => number): B
   const int = (n: number) => Math.floor(random() * n);
   const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => int(256)));
   const goodMeta = () =>
-    encodeRequestMeta({ id: 1000 + int(1000), timeoutMs: 1000, flags: 0, codec: 0, pattern: 'user.guest', traceId: 'fuzz' });
+    encodeRequestMeta({
+      id: 1000 + int(1000),
+      timeoutMs: 1000,
+      flags: 0,
+      codec: 0,
+      pattern: 'user.guest',
+      traceId: 'fuzz',
+    });
   const truncated = (buf: Buffer) => buf.subarray(0, int(buf.length));
   const badHeader = () => {
     const h = bytes(int(5));
@@ -78,7 +85,9 @@ function malformedMessage(side: 'frontend' | 'backend', random: () => number): B
     ],
     () => [
       header(Command.READY),
-      Buffer.from(JSON.stringify({ service: 'Not A Name!', instance: 'fuzz', version: '1', capacity: 4, pid: 1 })),
+      Buffer.from(
+        JSON.stringify({ service: 'Not A Name!', instance: 'fuzz', version: '1', capacity: 4, pid: 1 }),
+      ),
     ],
     () => [header(Command.READY)],
     () => [header(Command.READY), Buffer.from('{}'), Buffer.from('{}')],
@@ -115,7 +124,9 @@ describe('a broker fed malformed messages', () => {
 
   it('survives 10,000 random and truncated messages on each socket, counts them and serves the next calls', async () => {
     const client = cluster.client();
-    await expect(client.call(UserRpc.guest.pattern, {}, { idempotent: true, timeoutMs: 5000 })).resolves.toBeDefined();
+    await expect(
+      client.call(UserRpc.guest.pattern, {}, { idempotent: true, timeoutMs: 5000 }),
+    ).resolves.toBeDefined();
     const before = await cluster.stats(broker);
     const seed = Date.now() >>> 0;
 
@@ -130,19 +141,25 @@ describe('a broker fed malformed messages', () => {
       },
       { timeoutMs: 15_000, what: `every message counted malformed (seed ${seed})` },
     ).catch((error: Error) => {
-      throw new Error(`${error.message}: ${malformed - before.counters.malformed} of ${2 * MESSAGES_PER_SOCKET}`);
+      throw new Error(
+        `${error.message}: ${malformed - before.counters.malformed} of ${2 * MESSAGES_PER_SOCKET}`,
+      );
     });
     expect(malformed).toBe(expected);
 
     expect(broker.running).toBe(true);
     expect((await fetch(`${broker.url}/health/ready`)).status).toBe(200);
     const calls = await Promise.all(
-      Array.from({ length: 100 }, () => client.call(UserRpc.guest.pattern, {}, { idempotent: true, timeoutMs: 5000 })),
+      Array.from({ length: 100 }, () =>
+        client.call(UserRpc.guest.pattern, {}, { idempotent: true, timeoutMs: 5000 }),
+      ),
     );
     expect(calls).toHaveLength(100);
     const after = await cluster.stats(broker);
     // No fuzz message made it into a worker slot or a queue.
-    expect(after.services['user']?.workers.map((w) => w.instance)).toEqual(before.services['user']?.workers.map((w) => w.instance));
+    expect(after.services['user']?.workers.map((w) => w.instance)).toEqual(
+      before.services['user']?.workers.map((w) => w.instance),
+    );
     expect(after.services['user']?.queued).toBe(0);
     expect(after.counters.requests - before.counters.requests).toBe(100);
   });

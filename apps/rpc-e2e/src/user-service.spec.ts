@@ -64,27 +64,52 @@ describe('user-service through the broker', () => {
   afterAll(() => cluster.close());
 
   it('registers, logs in, verifies the token and reads the profile', async () => {
-    const registered = (await client.call(UserRpc.register.pattern, { username, password, nickname: 'Alice' })) as Session;
+    const registered = (await client.call(UserRpc.register.pattern, {
+      username,
+      password,
+      nickname: 'Alice',
+    })) as Session;
     expect(registered.user).toMatchObject({ username, nickname: 'Alice', role: 'user', bannedUntil: null });
 
-    const session = (await client.call(UserRpc.login.pattern, { username, password }, { idempotent: true })) as Session;
+    const session = (await client.call(
+      UserRpc.login.pattern,
+      { username, password },
+      { idempotent: true },
+    )) as Session;
     expect(session.user.userId).toBe(registered.user.userId);
     expect(session.expiresAt).toBeGreaterThan(Date.now());
 
-    const claims = (await client.call(UserRpc.verifyToken.pattern, { token: session.token }, { idempotent: true })) as TokenClaims;
-    expect(claims).toMatchObject({ userId: registered.user.userId, nickname: 'Alice', role: 'user', level: 0 });
+    const claims = (await client.call(
+      UserRpc.verifyToken.pattern,
+      { token: session.token },
+      { idempotent: true },
+    )) as TokenClaims;
+    expect(claims).toMatchObject({
+      userId: registered.user.userId,
+      nickname: 'Alice',
+      role: 'user',
+      level: 0,
+    });
 
-    const profile = (await client.call(UserRpc.getProfile.pattern, { userId: claims.userId }, { idempotent: true })) as UserProfile;
+    const profile = (await client.call(
+      UserRpc.getProfile.pattern,
+      { userId: claims.userId },
+      { idempotent: true },
+    )) as UserProfile;
     expect(profile).toEqual(registered.user);
   });
 
   it('answers INVALID_ARGUMENT naming the field of a schema-invalid payload', async () => {
-    const error = await rpcError(client.call(UserRpc.register.pattern, { username: 'x', password, nickname: 'X' }));
+    const error = await rpcError(
+      client.call(UserRpc.register.pattern, { username: 'x', password, nickname: 'X' }),
+    );
     expect(error.code).toBe(ErrorCode.INVALID_ARGUMENT);
     expect(error.message).toContain('username');
     expect(error.details?.['fields']).toEqual([expect.objectContaining({ field: 'username' })]);
 
-    const nested = await rpcError(client.call(UserRpc.getProfile.pattern, { userId: 42 }, { idempotent: true }));
+    const nested = await rpcError(
+      client.call(UserRpc.getProfile.pattern, { userId: 42 }, { idempotent: true }),
+    );
     expect(nested.code).toBe(ErrorCode.INVALID_ARGUMENT);
     expect(nested.message).toContain('userId');
   });
@@ -98,20 +123,36 @@ describe('user-service through the broker', () => {
 
   it('answers UNAUTHENTICATED to a token signed with another key', async () => {
     const forged = jwt.sign(
-      { sub: 'g_forgedGuest01', nick: 'Forged', role: 'guest', lvl: 0, exp: Math.floor(Date.now() / 1000) + 600 },
+      {
+        sub: 'g_forgedGuest01',
+        nick: 'Forged',
+        role: 'guest',
+        lvl: 0,
+        exp: Math.floor(Date.now() / 1000) + 600,
+      },
       randomBytes(32).toString('hex'),
       { algorithm: 'HS256' },
     );
-    const error = await rpcError(client.call(UserRpc.verifyToken.pattern, { token: forged }, { idempotent: true }));
+    const error = await rpcError(
+      client.call(UserRpc.verifyToken.pattern, { token: forged }, { idempotent: true }),
+    );
     expect(error.code).toBe(ErrorCode.UNAUTHENTICATED);
 
     // The same claims signed with the cluster's key pass: only the signature was wrong.
     const genuine = jwt.sign(
-      { sub: 'g_forgedGuest01', nick: 'Forged', role: 'guest', lvl: 0, exp: Math.floor(Date.now() / 1000) + 600 },
+      {
+        sub: 'g_forgedGuest01',
+        nick: 'Forged',
+        role: 'guest',
+        lvl: 0,
+        exp: Math.floor(Date.now() / 1000) + 600,
+      },
       cluster.jwtSecret,
       { algorithm: 'HS256' },
     );
-    await expect(client.call(UserRpc.verifyToken.pattern, { token: genuine }, { idempotent: true })).resolves.toMatchObject({
+    await expect(
+      client.call(UserRpc.verifyToken.pattern, { token: genuine }, { idempotent: true }),
+    ).resolves.toMatchObject({
       userId: 'g_forgedGuest01',
     });
   });
@@ -123,12 +164,17 @@ describe('user-service through the broker', () => {
     expect(services.stdout).toContain('user');
 
     const listed = await run(cli, ['services', '--json', '--brokers', broker.frontend]);
-    const [entry] = JSON.parse(listed.stdout) as Array<{ stats: { services: Record<string, { workers: unknown[] }> } }>;
+    const [entry] = JSON.parse(listed.stdout) as Array<{
+      stats: { services: Record<string, { workers: unknown[] }> };
+    }>;
     expect(entry?.stats.services['user']?.workers).toHaveLength(1);
 
     const guest = await run(cli, ['call', 'user.guest', '{}', '--brokers', broker.frontend]);
     expect(guest.code).toBe(0);
-    expect(JSON.parse(guest.stdout)).toMatchObject({ token: expect.any(String), guestId: expect.stringMatching(/^g_/) });
+    expect(JSON.parse(guest.stdout)).toMatchObject({
+      token: expect.any(String),
+      guestId: expect.stringMatching(/^g_/),
+    });
 
     const invalid = await run(cli, ['call', 'user.login', '{}', '--brokers', broker.frontend]);
     expect(invalid.code).toBe(1);

@@ -27,7 +27,11 @@ describe('user-service workers behind one broker', () => {
   /** Two workers again, whatever the previous test left. */
   async function twoWorkers(): Promise<void> {
     while (cluster.liveUserServices.length < 2) await cluster.startUserService({ capacity: CAPACITY });
-    await cluster.waitForWorkers(broker, 'user', cluster.liveUserServices.map((p) => cluster.instanceOf(p)));
+    await cluster.waitForWorkers(
+      broker,
+      'user',
+      cluster.liveUserServices.map((p) => cluster.instanceOf(p)),
+    );
   }
 
   it('spreads 2,000 concurrent calls over both workers, all succeeding', async () => {
@@ -38,7 +42,11 @@ describe('user-service workers behind one broker', () => {
       Array.from({ length: 2000 }, (_, i) =>
         i % 2 === 0
           ? client.call(UserRpc.guest.pattern, {}, { idempotent: true, timeoutMs: 30_000 })
-          : client.call(UserRpc.getProfile.pattern, { userId: users[i % users.length]!.userId }, { idempotent: true, timeoutMs: 30_000 }),
+          : client.call(
+              UserRpc.getProfile.pattern,
+              { userId: users[i % users.length]!.userId },
+              { idempotent: true, timeoutMs: 30_000 },
+            ),
       ),
     );
 
@@ -59,15 +67,21 @@ describe('user-service workers behind one broker', () => {
     const victimInstance = cluster.instanceOf(victim);
     const { counters: before } = await cluster.stats(broker);
 
-    const load = new LoadRun(client, userCallPlan(users, { registerEvery: 7, loginEvery: 11, timeoutMs: 30_000 }), {
-      concurrency: 96,
-      maxCalls: 20_000,
-    });
+    const load = new LoadRun(
+      client,
+      userCallPlan(users, { registerEvery: 7, loginEvery: 11, timeoutMs: 30_000 }),
+      {
+        concurrency: 96,
+        maxCalls: 20_000,
+      },
+    );
     await load.progress(300);
     // Kill it while it holds requests, non-idempotent ones included whenever the load has them.
     let victimInFlight = 0;
     for (let attempt = 0; attempt < 200 && victimInFlight === 0; attempt += 1) {
-      const victimStats = (await cluster.workersOf(broker, 'user')).find((w) => w.instance === victimInstance);
+      const victimStats = (await cluster.workersOf(broker, 'user')).find(
+        (w) => w.instance === victimInstance,
+      );
       victimInFlight = victimStats?.inFlight ?? 0;
     }
     expect(victimInFlight).toBeGreaterThan(0);
@@ -96,10 +110,14 @@ describe('user-service workers behind one broker', () => {
   it('a rolling restart with DRAIN of every worker under load fails no call', async () => {
     await twoWorkers();
     const originals = [...cluster.liveUserServices];
-    const load = new LoadRun(client, userCallPlan(users, { registerEvery: 7, loginEvery: 11, timeoutMs: 30_000 }), {
-      concurrency: 64,
-      maxCalls: 50_000,
-    });
+    const load = new LoadRun(
+      client,
+      userCallPlan(users, { registerEvery: 7, loginEvery: 11, timeoutMs: 30_000 }),
+      {
+        concurrency: 64,
+        maxCalls: 50_000,
+      },
+    );
     await load.progress(200);
     for (const old of originals) {
       const replacement = await cluster.startUserService({ capacity: CAPACITY });

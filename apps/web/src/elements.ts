@@ -1,4 +1,3 @@
-
 export interface ElementOptions {
   className?: string;
   /** Set as textContent: user data is always text, never markup. */

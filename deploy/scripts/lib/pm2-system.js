@@ -9,7 +9,14 @@ const ROOT = join(__dirname, '../../..');
 const ECOSYSTEM = join(ROOT, 'deploy/pm2/ecosystem.config.js');
 
 /** Restart order: the RPC path first, then the broadcast cluster, the gateways (clients move) last. */
-const KIND_ORDER = ['rpc-broker', 'user-service', 'room-service', 'node-manager', 'broadcast-node', 'gateway'];
+const KIND_ORDER = [
+  'rpc-broker',
+  'user-service',
+  'room-service',
+  'node-manager',
+  'broadcast-node',
+  'gateway',
+];
 const NAME = /^(rpc-broker|user-service|room-service|node-manager|broadcast-node|gateway)(?:-(\d+))?$/;
 
 /** The pm2 CLI: PM2_BIN, else the project's own pm2, else `pm2` on PATH. */
@@ -26,10 +33,15 @@ function pm2Command() {
 function pm2(args, { env = process.env, timeoutMs = 120_000 } = {}) {
   const [command, prefix] = pm2Command();
   return new Promise((resolve, reject) => {
-    execFile(command, [...prefix, ...args], { cwd: ROOT, env, timeout: timeoutMs, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`pm2 ${args.join(' ')} failed: ${stderr || stdout || error.message}`));
-      else resolve(stdout);
-    });
+    execFile(
+      command,
+      [...prefix, ...args],
+      { cwd: ROOT, env, timeout: timeoutMs, maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`pm2 ${args.join(' ')} failed: ${stderr || stdout || error.message}`));
+        else resolve(stdout);
+      },
+    );
   });
 }
 
@@ -54,7 +66,9 @@ async function liveImProcesses() {
       logFile: pm2Env.pm_out_log_path,
     });
   }
-  return processes.sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.index - b.index);
+  return processes.sort(
+    (a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.index - b.index,
+  );
 }
 
 function httpUrl(proc, path) {
@@ -157,7 +171,8 @@ function runScript(name, usage, known, main) {
 
 function positiveInt(value, name) {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${value}"`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`${name} must be a non-negative integer, got "${value}"`);
   return n;
 }
 

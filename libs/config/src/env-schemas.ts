@@ -17,7 +17,10 @@ const ZMQ_ENDPOINT = /^(tcp:\/\/[^\s:]+:(\d+|\*)|ipc:\/\/\S+|inproc:\/\/\S+)$/;
 
 /** A ZeroMQ endpoint such as tcp://127.0.0.1:5555 or ipc:///tmp/broker.sock. */
 export function envEndpoint(defaultValue: string) {
-  return z.string().regex(ZMQ_ENDPOINT, 'must be a ZeroMQ endpoint like tcp://host:port').default(defaultValue);
+  return z
+    .string()
+    .regex(ZMQ_ENDPOINT, 'must be a ZeroMQ endpoint like tcp://host:port')
+    .default(defaultValue);
 }
 
 /** A comma-separated list of ZeroMQ endpoints, at least one. */
@@ -31,7 +34,9 @@ export function envEndpointList(defaultValue: string) {
         .map((part) => part.trim())
         .filter((part) => part.length > 0),
     )
-    .pipe(z.array(z.string().regex(ZMQ_ENDPOINT, 'each must be a ZeroMQ endpoint like tcp://host:port')).min(1));
+    .pipe(
+      z.array(z.string().regex(ZMQ_ENDPOINT, 'each must be a ZeroMQ endpoint like tcp://host:port')).min(1),
+    );
 }
 
 export function envBool(defaultValue: boolean) {

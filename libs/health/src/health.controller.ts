@@ -1,4 +1,11 @@
-import { BeforeApplicationShutdown, Controller, Get, Header, Inject, ServiceUnavailableException } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Controller,
+  Get,
+  Header,
+  Inject,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { register } from 'prom-client';
 import { READINESS_INDICATORS, ReadinessIndicator } from './readiness-indicator';
@@ -18,14 +25,17 @@ export class HealthController implements BeforeApplicationShutdown {
   @Get('health/live')
   @HealthCheck()
   live() {
-    return this.health.check([async () => this.indicators.check('process').up({ uptimeSec: Math.round(process.uptime()) })]);
+    return this.health.check([
+      async () => this.indicators.check('process').up({ uptimeSec: Math.round(process.uptime()) }),
+    ]);
   }
 
   /** Readiness: every dependency answers, and the app is not shutting down. */
   @Get('health/ready')
   @HealthCheck()
   ready() {
-    if (this.shuttingDown) throw new ServiceUnavailableException({ status: 'error', reason: 'shutting down' });
+    if (this.shuttingDown)
+      throw new ServiceUnavailableException({ status: 'error', reason: 'shutting down' });
     return this.health.check(this.readiness.map((indicator) => () => indicator.check()));
   }
 

@@ -50,7 +50,10 @@ describe('createLogger', () => {
   const shapes: [string, Record<string, unknown>][] = [
     ['a top-level password', { password: SECRET }],
     ['a top-level token', { token: SECRET }],
-    ['accessToken, refreshToken, apiKey, jwt', { accessToken: SECRET, refreshToken: SECRET, apiKey: SECRET, jwt: SECRET }],
+    [
+      'accessToken, refreshToken, apiKey, jwt',
+      { accessToken: SECRET, refreshToken: SECRET, apiKey: SECRET, jwt: SECRET },
+    ],
     ['an HTTP body (pino-http req.body)', { req: { body: { password: SECRET, token: SECRET } } }],
     [
       'HTTP request headers',
@@ -58,7 +61,10 @@ describe('createLogger', () => {
     ],
     ['response cookies', { res: { headers: { 'set-cookie': SECRET } } }],
     ['the Socket.IO handshake auth', { handshake: { auth: { token: SECRET } } }],
-    ['the Socket.IO handshake headers', { handshake: { headers: { authorization: SECRET, cookie: SECRET } } }],
+    [
+      'the Socket.IO handshake headers',
+      { handshake: { headers: { authorization: SECRET, cookie: SECRET } } },
+    ],
     ['an HTTP query string', { req: { query: { token: SECRET } } }],
     ['an RPC payload (user.login)', { payload: { username: 'ann', password: SECRET } }],
     ['an RPC payload (user.verifyToken)', { pattern: 'user.verifyToken', payload: { token: SECRET } }],

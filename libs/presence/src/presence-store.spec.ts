@@ -8,7 +8,10 @@ import { PresenceTracker } from './presence-tracker';
 const LEASE_MS = 3000;
 const T0 = 1_700_000_000_000;
 
-const user = (i: number): PresenceMember => ({ userId: `u_user${String(i).padStart(5, '0')}`, nickname: `Viewer ${i}` });
+const user = (i: number): PresenceMember => ({
+  userId: `u_user${String(i).padStart(5, '0')}`,
+  nickname: `Viewer ${i}`,
+});
 
 describe('PresenceStore', () => {
   const test = new TestRedis('presence');
@@ -66,7 +69,12 @@ describe('PresenceStore', () => {
     await b.flush(T0);
 
     expect(await presence.online(roomId, T0 + 1)).toEqual({ roomId, count: 3, peak: 3, viewersEver: 3 });
-    expect(await presence.online('nobody-here', T0)).toEqual({ roomId: 'nobody-here', count: 0, peak: 0, viewersEver: 0 });
+    expect(await presence.online('nobody-here', T0)).toEqual({
+      roomId: 'nobody-here',
+      count: 0,
+      peak: 0,
+      viewersEver: 0,
+    });
   });
 
   it('drops a gateway that stops flushing once its lease is over', async () => {
@@ -194,7 +202,10 @@ describe('PresenceStore', () => {
     a.tracker.join(roomId, 's2', user(2));
     a.tracker.restore(a.tracker.drain()); // as if that flush had failed
     // A stray entry the lost flush might have left behind is gone after the resync.
-    await test.redis.sadd(test.keys.tagged(roomId, 'members', String(memberShard('u_stray000', 16)), 'gw-a'), 'u_stray000\tStray');
+    await test.redis.sadd(
+      test.keys.tagged(roomId, 'members', String(memberShard('u_stray000', 16)), 'gw-a'),
+      'u_stray000\tStray',
+    );
     await a.flush(T0 + 1000);
 
     const listed = await allMembers(presence, T0 + 1000);
@@ -208,7 +219,9 @@ describe('PresenceStore', () => {
     a.tracker.join(roomId, 's1', user(1));
     await a.flush(T0);
     // The gateway stalled past its lease and its member sets expired meanwhile.
-    await test.redis.del(test.keys.tagged(roomId, 'members', String(memberShard(user(1).userId, 16)), 'gw-a'));
+    await test.redis.del(
+      test.keys.tagged(roomId, 'members', String(memberShard(user(1).userId, 16)), 'gw-a'),
+    );
     a.tracker.join(roomId, 's2', user(2));
 
     const lapsed = await a.flush(T0 + LEASE_MS + 1).catch((error: unknown) => error);
@@ -228,7 +241,9 @@ describe('PresenceStore', () => {
     expect(await test.redis.keys(`${test.keys.tagged(roomId, '')}*`)).toHaveLength(3); // online, uv, one set
 
     await new Promise((resolve) => setTimeout(resolve, 250));
-    expect(await test.redis.keys(`${test.keys.tagged(roomId, '')}*`)).toEqual([test.keys.tagged(roomId, 'uv')]);
+    expect(await test.redis.keys(`${test.keys.tagged(roomId, '')}*`)).toEqual([
+      test.keys.tagged(roomId, 'uv'),
+    ]);
   });
 
   it('withdraws a gateway from rooms at once', async () => {
@@ -264,8 +279,19 @@ describe('PresenceStore', () => {
 
   it('answers a bad cursor or gateway id with INVALID_ARGUMENT', async () => {
     const presence = store();
-    for (const cursor of ['', 'abc', '1', '1:x', '-1:0', '16:0', '99999999999999999999:0', '0:99999999999999999999']) {
-      await expect(presence.members(roomId, cursor, T0)).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
+    for (const cursor of [
+      '',
+      'abc',
+      '1',
+      '1:x',
+      '-1:0',
+      '16:0',
+      '99999999999999999999:0',
+      '0:99999999999999999999',
+    ]) {
+      await expect(presence.members(roomId, cursor, T0)).rejects.toMatchObject({
+        code: ErrorCode.INVALID_ARGUMENT,
+      });
     }
     await expect(presence.flush('gw{x}', [], T0)).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });
     await expect(presence.withdraw('', [roomId])).rejects.toMatchObject({ code: ErrorCode.INVALID_ARGUMENT });

@@ -56,7 +56,10 @@ export class PresenceStore {
   ) {
     this.leaseMs = positiveInteger('leaseMs', options.leaseMs);
     this.shards = positiveInteger('shards', options.shards ?? DEFAULT_MEMBER_SHARDS);
-    this.memberCapPerShard = positiveInteger('memberCapPerShard', options.memberCapPerShard ?? DEFAULT_MEMBER_CAP_PER_SHARD);
+    this.memberCapPerShard = positiveInteger(
+      'memberCapPerShard',
+      options.memberCapPerShard ?? DEFAULT_MEMBER_CAP_PER_SHARD,
+    );
     this.listPageSize = positiveInteger('listPageSize', options.listPageSize ?? DEFAULT_LIST_PAGE_SIZE);
   }
 
@@ -79,9 +82,13 @@ export class PresenceStore {
       return result?.status === 'fulfilled' && result.value === 0;
     });
     if (lapsed.length > 0) {
-      throw new RpcError(ErrorCode.INTERNAL, `presence lease of ${gatewayId} lapsed in ${lapsed.length} room(s); resync needed`, {
-        roomIds: lapsed.map((delta) => delta.roomId),
-      });
+      throw new RpcError(
+        ErrorCode.INTERNAL,
+        `presence lease of ${gatewayId} lapsed in ${lapsed.length} room(s); resync needed`,
+        {
+          roomIds: lapsed.map((delta) => delta.roomId),
+        },
+      );
     }
   }
 
@@ -111,7 +118,10 @@ export class PresenceStore {
     const liveGateways = await this.liveGateways(roomId, now);
     const members: OnlineMember[] = [];
     while (shard < this.shards && liveGateways.length > 0 && members.length < this.listPageSize) {
-      const window = Array.from({ length: Math.min(SHARDS_PER_FETCH, this.shards - shard) }, (_, i) => shard + i);
+      const window = Array.from(
+        { length: Math.min(SHARDS_PER_FETCH, this.shards - shard) },
+        (_, i) => shard + i,
+      );
       const shardEntries = await this.fetchShards(roomId, window, liveGateways);
       for (const entries of shardEntries) {
         const sorted = sortedUniqueMembers(entries);
@@ -211,7 +221,12 @@ export class PresenceStore {
   private parseCursor(cursor: string | undefined): { shard: number; offset: number } {
     if (cursor === undefined) return { shard: 0, offset: 0 };
     const [shard, offset] = OnlineListCursor.safeParse(cursor).success ? cursor.split(':').map(Number) : [];
-    if (shard === undefined || offset === undefined || shard >= this.shards || !Number.isSafeInteger(offset)) {
+    if (
+      shard === undefined ||
+      offset === undefined ||
+      shard >= this.shards ||
+      !Number.isSafeInteger(offset)
+    ) {
       throw new RpcError(ErrorCode.INVALID_ARGUMENT, 'invalid cursor: not one returned by a previous page', {
         fields: [{ field: 'cursor', message: 'a cursor returned by a previous page' }],
       });

@@ -91,7 +91,12 @@ describe('PresenceTracker', () => {
     tracker.drain();
     tracker.leave('r1', 's1', alice.userId);
     tracker.join('r1', 's2', alice);
-    expect(deltaOf(tracker.drain(), 'r1')).toMatchObject({ count: 1, joined: [], left: [], arrived: [alice.userId] });
+    expect(deltaOf(tracker.drain(), 'r1')).toMatchObject({
+      count: 1,
+      joined: [],
+      left: [],
+      arrived: [alice.userId],
+    });
 
     // Back under a new nickname: the old entry goes, the new one comes.
     tracker.leave('r1', 's2', alice.userId);
@@ -110,7 +115,16 @@ describe('PresenceTracker', () => {
     expect(tracker.rooms()).toEqual([]);
 
     expect(tracker.drain()).toEqual([
-      { roomId: 'r1', count: 0, joined: [], left: [alice], members: [], resync: false, arrived: [], listedShards: [] },
+      {
+        roomId: 'r1',
+        count: 0,
+        joined: [],
+        left: [alice],
+        members: [],
+        resync: false,
+        arrived: [],
+        listedShards: [],
+      },
     ]);
     expect(tracker.drain()).toEqual([]);
   });
@@ -120,7 +134,16 @@ describe('PresenceTracker', () => {
     tracker.join('r1', 's1', alice);
     tracker.leave('r1', 's1', alice.userId);
     expect(tracker.drain()).toEqual([
-      { roomId: 'r1', count: 0, joined: [], left: [], members: [], resync: true, arrived: [alice.userId], listedShards: [] },
+      {
+        roomId: 'r1',
+        count: 0,
+        joined: [],
+        left: [],
+        members: [],
+        resync: true,
+        arrived: [alice.userId],
+        listedShards: [],
+      },
     ]);
     expect(tracker.drain()).toEqual([]);
   });
@@ -148,7 +171,16 @@ describe('PresenceTracker', () => {
     tracker.restore(tracker.drain());
 
     expect(tracker.drain()).toEqual([
-      { roomId: 'r1', count: 0, joined: [], left: [], members: [], resync: true, arrived: [], listedShards: [] },
+      {
+        roomId: 'r1',
+        count: 0,
+        joined: [],
+        left: [],
+        members: [],
+        resync: true,
+        arrived: [],
+        listedShards: [],
+      },
     ]);
     expect(tracker.drain()).toEqual([]);
   });
@@ -179,7 +211,10 @@ describe('PresenceTracker', () => {
   it('caps each shard on its own', () => {
     const shards = 4;
     const tracker = new PresenceTracker({ shards, memberCapPerShard: 1 });
-    const users = Array.from({ length: 40 }, (_, i) => ({ userId: `u_user${String(i).padStart(4, '0')}`, nickname: `n${i}` }));
+    const users = Array.from({ length: 40 }, (_, i) => ({
+      userId: `u_user${String(i).padStart(4, '0')}`,
+      nickname: `n${i}`,
+    }));
     users.forEach((user, i) => tracker.join('r1', `s${i}`, user));
 
     const delta = deltaOf(tracker.drain(), 'r1');

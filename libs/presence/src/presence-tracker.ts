@@ -77,7 +77,10 @@ export class PresenceTracker {
 
   constructor(options: PresenceTrackerOptions = {}) {
     this.shards = positiveInteger('shards', options.shards ?? DEFAULT_MEMBER_SHARDS);
-    this.memberCapPerShard = positiveInteger('memberCapPerShard', options.memberCapPerShard ?? DEFAULT_MEMBER_CAP_PER_SHARD);
+    this.memberCapPerShard = positiveInteger(
+      'memberCapPerShard',
+      options.memberCapPerShard ?? DEFAULT_MEMBER_CAP_PER_SHARD,
+    );
   }
 
   /** A socket entered a room. Returns true when this is the user's first socket in the room on this gateway. */

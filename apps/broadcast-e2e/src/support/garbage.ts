@@ -1,4 +1,11 @@
-import { bcastHeader, BroadcastCommand, encodeMessageMeta, encodeRun, LaneCode, packPairs } from '@live-im/broadcast';
+import {
+  bcastHeader,
+  BroadcastCommand,
+  encodeMessageMeta,
+  encodeRun,
+  LaneCode,
+  packPairs,
+} from '@live-im/broadcast';
 
 /** Deterministic PRNG (mulberry32), so a failure replays from its seed. */
 export function prng(seed: number): () => number {
@@ -44,7 +51,8 @@ class Fuzz {
 export function malformedPush(random: () => number): Buffer[] {
   const f = new Fuzz(random);
   const header = bcastHeader(BroadcastCommand.PUBLISH);
-  const goodMeta = () => encodeMessageMeta({ roomId: `fuzz-${f.int(100)}`, lane: LaneCode.normal, seq: 1 + f.int(1000) });
+  const goodMeta = () =>
+    encodeMessageMeta({ roomId: `fuzz-${f.int(100)}`, lane: LaneCode.normal, seq: 1 + f.int(1000) });
   const body = () => Buffer.from(`{"id":"fuzz-${f.int(1000)}"}`);
   const badMeta = (): Buffer => {
     const meta = goodMeta();
@@ -75,7 +83,11 @@ export function malformedPush(random: () => number): Buffer[] {
     }
   };
   const runHeader = bcastHeader(BroadcastCommand.PUBLISH_RUNS);
-  const goodRun = () => encodeRun({ roomId: `fuzz-${f.int(100)}`, lane: LaneCode.normal, firstSeq: 1 + f.int(1000) }, [body(), body()]);
+  const goodRun = () =>
+    encodeRun({ roomId: `fuzz-${f.int(100)}`, lane: LaneCode.normal, firstSeq: 1 + f.int(1000) }, [
+      body(),
+      body(),
+    ]);
   const badRun = (): Buffer[] => {
     const [meta, joined] = goodRun();
     switch (f.int(6)) {
@@ -134,7 +146,10 @@ export function malformedNm(random: () => number): Buffer[] {
     () => [h(BroadcastCommand.REGISTER), json({ ...register, kind: f.pick(['gateway', 'BROADCAST', 7]) })],
     () => [h(BroadcastCommand.REGISTER), json({ ...register, region: f.pick(['Home', '', 'b'.repeat(40)]) })],
     () => [h(BroadcastCommand.REGISTER), json({ ...register, kind: 'broadcast' })],
-    () => [h(BroadcastCommand.REGISTER), json({ ...register, kind: 'broadcast', pull: 'http://x:1', pub: 'tcp://a:1' })],
+    () => [
+      h(BroadcastCommand.REGISTER),
+      json({ ...register, kind: 'broadcast', pull: 'http://x:1', pub: 'tcp://a:1' }),
+    ],
     () => [h(BroadcastCommand.REGISTER), json({ ...register, extra: true })],
     () => [h(BroadcastCommand.REGISTER), json({ ...register, state: 'asleep' })],
     () => [h(BroadcastCommand.HEARTBEAT), json({ id: register.id, extra: 1 })],
@@ -143,7 +158,10 @@ export function malformedNm(random: () => number): Buffer[] {
     () => [h(BroadcastCommand.HEARTBEAT), json({})],
     () => [h(BroadcastCommand.DRAIN), json({ id: 5 })],
     () => [h(BroadcastCommand.GET_TOPOLOGY), json({ a: 1 })],
-    () => [h(f.pick([BroadcastCommand.REGISTER, BroadcastCommand.HEARTBEAT])), json(f.pick([null, [1, 2], 42, 'x', true]))],
+    () => [
+      h(f.pick([BroadcastCommand.REGISTER, BroadcastCommand.HEARTBEAT])),
+      json(f.pick([null, [1, 2], 42, 'x', true])),
+    ],
   ];
   const shapes: Array<() => Buffer[]> = [
     () => [f.bytes(f.int(40))],
@@ -164,7 +182,10 @@ export function malformedNm(random: () => number): Buffer[] {
       ),
       json({ topology: { version: 1, updatedAt: 1, nodes: [] } }),
     ],
-    () => [h(f.pick([BroadcastCommand.REGISTER, BroadcastCommand.HEARTBEAT, BroadcastCommand.DRAIN])), f.truncated(json(register))],
+    () => [
+      h(f.pick([BroadcastCommand.REGISTER, BroadcastCommand.HEARTBEAT, BroadcastCommand.DRAIN])),
+      f.truncated(json(register)),
+    ],
     () => [h(BroadcastCommand.GET_TOPOLOGY), Buffer.from([0xff, ...f.bytes(f.int(20))])],
     ...badBodies,
   ];

@@ -59,7 +59,12 @@ export class RoomTraffic {
       ts: Date.now(),
     };
     const owner = this.publisher.ownerOf(roomId);
-    const accepted = this.publisher.publish({ roomId, lane, seq, body: Buffer.from(JSON.stringify(envelope)) });
+    const accepted = this.publisher.publish({
+      roomId,
+      lane,
+      seq,
+      body: Buffer.from(JSON.stringify(envelope)),
+    });
     const message = { seq, at, owner, accepted };
     log.push(message);
     this.total += 1;
@@ -107,7 +112,11 @@ export class LoadRun {
   /** Waits until `count` more messages were published than had been when called. */
   async progress(count: number, timeoutMs = 20_000): Promise<void> {
     const target = this.issued + count;
-    await waitFor(() => this.issued >= target, { timeoutMs, intervalMs: 10, what: `${count} more messages published` });
+    await waitFor(() => this.issued >= target, {
+      timeoutMs,
+      intervalMs: 10,
+      what: `${count} more messages published`,
+    });
   }
 
   /** Resolves once maxMessages were published. */

@@ -1,4 +1,11 @@
-import { bcastHeader, BroadcastCommand, decodeBatchMeta, LaneCode, roomOfTopic, roomTopic } from '@live-im/broadcast';
+import {
+  bcastHeader,
+  BroadcastCommand,
+  decodeBatchMeta,
+  LaneCode,
+  roomOfTopic,
+  roomTopic,
+} from '@live-im/broadcast';
 import { Push, Subscriber } from 'zeromq';
 import { collect, waitFor } from '../__tests__/wait-for';
 import { important, normal, pushFrames } from './__tests__/push-frames';
@@ -12,7 +19,12 @@ describe('BroadcastNode over loopback tcp', () => {
 
   beforeEach(async () => {
     received.length = 0;
-    node = new BroadcastNode({ nodeId: 'bn-test', pullBind: 'tcp://127.0.0.1:0', pubBind: 'tcp://127.0.0.1:0', windowMs: 10 });
+    node = new BroadcastNode({
+      nodeId: 'bn-test',
+      pullBind: 'tcp://127.0.0.1:0',
+      pubBind: 'tcp://127.0.0.1:0',
+      windowMs: 10,
+    });
     await node.start();
     push = new Push({ linger: 0 });
     push.connect(node.pullEndpoint!);
@@ -31,12 +43,19 @@ describe('BroadcastNode over loopback tcp', () => {
     sub.subscribe(roomTopic('live'));
     await waitFor(() => node.subscriptions.subscribersOf('live') === 1, 'the subscription to reach the node');
 
-    await push.send(pushFrames([normal('live', 1), normal('live', 2), important('live', 1), normal('quiet', 1)]));
+    await push.send(
+      pushFrames([normal('live', 1), normal('live', 2), important('live', 1), normal('quiet', 1)]),
+    );
     await waitFor(() => received.length === 2, 'an important and a normal batch');
 
     const [first, second] = received as [Buffer[], Buffer[]];
     expect(roomOfTopic(first[0]!)).toBe('live');
-    expect(decodeBatchMeta(first[1]!)).toEqual({ lane: LaneCode.important, count: 1, firstSeq: 1, lastSeq: 1 });
+    expect(decodeBatchMeta(first[1]!)).toEqual({
+      lane: LaneCode.important,
+      count: 1,
+      firstSeq: 1,
+      lastSeq: 1,
+    });
     expect(decodeBatchMeta(second[1]!)).toEqual({ lane: LaneCode.normal, count: 2, firstSeq: 1, lastSeq: 2 });
     expect(JSON.parse(second[2]!.toString())).toEqual([
       { seq: 1, lane: 'normal' },
@@ -94,7 +113,12 @@ describe('BroadcastNode over loopback tcp', () => {
       await waitFor(() => node.counters.msgsIn === 2, 'seq 3 to be read');
       await push.send(pushFrames([important('live', 2)]));
       await waitFor(() => received.length === 2, 'the reordered frame');
-      expect(decodeBatchMeta(received[1]![1]!)).toEqual({ lane: LaneCode.important, count: 2, firstSeq: 2, lastSeq: 3 });
+      expect(decodeBatchMeta(received[1]![1]!)).toEqual({
+        lane: LaneCode.important,
+        count: 2,
+        firstSeq: 2,
+        lastSeq: 3,
+      });
       expect(JSON.parse(received[1]![2]!.toString())).toEqual([
         { seq: 2, lane: 'important' },
         { seq: 3, lane: 'important' },
@@ -131,7 +155,11 @@ describe('BroadcastNode over loopback tcp', () => {
   });
 
   it('on close reads and publishes what publishers had sent, instead of dropping it with the socket', async () => {
-    const closing = new BroadcastNode({ nodeId: 'bn-closing', pullBind: 'tcp://127.0.0.1:0', pubBind: 'tcp://127.0.0.1:0' });
+    const closing = new BroadcastNode({
+      nodeId: 'bn-closing',
+      pullBind: 'tcp://127.0.0.1:0',
+      pubBind: 'tcp://127.0.0.1:0',
+    });
     await closing.start();
     const closingPush = new Push({ linger: 0 });
     closingPush.connect(closing.pullEndpoint!);

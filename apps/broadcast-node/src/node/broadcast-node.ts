@@ -1,4 +1,10 @@
-import { decodeMessageMeta, decodeRunMeta, LANE_NAMES, type MessageMeta, rendezvousOwner } from '@live-im/broadcast';
+import {
+  decodeMessageMeta,
+  decodeRunMeta,
+  LANE_NAMES,
+  type MessageMeta,
+  rendezvousOwner,
+} from '@live-im/broadcast';
 import type { NodeLoad, Topology } from '@live-im/contracts';
 import { performance } from 'node:perf_hooks';
 import { Pull, XPublisher } from 'zeromq';
@@ -73,7 +79,10 @@ export class BroadcastNode implements ClusterNode {
     this.clock = options.clock ?? (() => performance.now());
     // linger 0: what publishers sent and we have not read is theirs to lose; the log has it.
     this.pull = new Pull({ linger: 0, receiveHighWaterMark: 10_000 });
-    this.pub = new XPublisher({ linger: PUB_LINGER_MS, sendHighWaterMark: options.pubHighWaterMark ?? 100_000 });
+    this.pub = new XPublisher({
+      linger: PUB_LINGER_MS,
+      sendHighWaterMark: options.pubHighWaterMark ?? 100_000,
+    });
     this.pub.verbosity = 'allSubsUnsubs';
     const pub = this.pub;
     const sink = {
@@ -94,7 +103,9 @@ export class BroadcastNode implements ClusterNode {
         this.out.push(frames);
       },
       options.onBatch,
-      this.log.isLevelEnabled === undefined ? undefined : (meta, runBodyLength) => this.traced(meta, runBodyLength),
+      this.log.isLevelEnabled === undefined
+        ? undefined
+        : (meta, runBodyLength) => this.traced(meta, runBodyLength),
     );
   }
 
@@ -103,18 +114,25 @@ export class BroadcastNode implements ClusterNode {
     if (this.log.isLevelEnabled?.('debug') !== true) return;
     let messages: MessageMeta[];
     try {
-      messages = runBodyLength === undefined ? [decodeMessageMeta(meta)] : this.runMessages(meta, runBodyLength);
+      messages =
+        runBodyLength === undefined ? [decodeMessageMeta(meta)] : this.runMessages(meta, runBodyLength);
     } catch {
       return; // A trace id with a forbidden character: the messages still go, unlogged.
     }
     for (const { traceId, roomId, lane, seq } of messages) {
-      if (traceId) this.log.debug({ reqId: traceId, roomId, lane: LANE_NAMES[lane], seq }, 'message received');
+      if (traceId)
+        this.log.debug({ reqId: traceId, roomId, lane: LANE_NAMES[lane], seq }, 'message received');
     }
   }
 
   private runMessages(meta: Buffer, bodyLength: number): MessageMeta[] {
     const run = decodeRunMeta(meta, bodyLength);
-    return run.lengths.map((_, i) => ({ roomId: run.roomId, lane: run.lane, seq: run.firstSeq + i, traceId: run.traceIds?.[i] }));
+    return run.lengths.map((_, i) => ({
+      roomId: run.roomId,
+      lane: run.lane,
+      seq: run.firstSeq + i,
+      traceId: run.traceIds?.[i],
+    }));
   }
 
   async start(): Promise<void> {
@@ -129,12 +147,21 @@ export class BroadcastNode implements ClusterNode {
     }
     const running = () => this.state === 'running';
     this.readers = [
-      readLoop(this.pull, 'pull', running, (frames) => this.merger.acceptPush(frames, this.clock()), this.log),
+      readLoop(
+        this.pull,
+        'pull',
+        running,
+        (frames) => this.merger.acceptPush(frames, this.clock()),
+        this.log,
+      ),
       readLoop(this.pub, 'xpub', running, (frames) => this.onSubscription(frames), this.log),
     ];
     // One interval closes every due window and hold; a fifth of the shorter keeps the lateness small.
     const { windowMs, reorderHoldMs } = this.limits;
-    const tickMs = Math.max(1, Math.floor((reorderHoldMs > 0 ? Math.min(windowMs, reorderHoldMs) : windowMs) / 5));
+    const tickMs = Math.max(
+      1,
+      Math.floor((reorderHoldMs > 0 ? Math.min(windowMs, reorderHoldMs) : windowMs) / 5),
+    );
     this.ticker = setInterval(() => this.merger.expire(this.clock()), tickMs);
     this.log.info(
       { nodeId: this.options.nodeId, pull: this.pullEndpoint, pub: this.pubEndpoint, ...this.limits },
@@ -163,13 +190,16 @@ export class BroadcastNode implements ClusterNode {
    * the messages waiting for a missing seq are published, and their seq positions forgotten.
    */
   applyTopology(topology: Topology): void {
-    const active = topology.nodes.filter((n) => n.kind === 'broadcast' && n.state === 'active').map((n) => n.id);
+    const active = topology.nodes
+      .filter((n) => n.kind === 'broadcast' && n.state === 'active')
+      .map((n) => n.id);
     const self = this.options.nodeId;
     const released = this.merger.flushWhere((room) => {
       const owner = rendezvousOwner(room.roomId, active);
       return owner !== undefined && owner !== self;
     }, this.clock());
-    if (released > 0) this.log.debug({ version: topology.version, released }, 'released rooms now owned elsewhere');
+    if (released > 0)
+      this.log.debug({ version: topology.version, released }, 'released rooms now owned elsewhere');
   }
 
   load(): NodeLoad {
@@ -232,7 +262,10 @@ export class BroadcastNode implements ClusterNode {
 
   private async readUntilQuiet(deadline: number): Promise<void> {
     let seen = -1;
-    while (this.merger.counters.msgsIn + this.merger.counters.malformed !== seen && performance.now() < deadline) {
+    while (
+      this.merger.counters.msgsIn + this.merger.counters.malformed !== seen &&
+      performance.now() < deadline
+    ) {
       seen = this.merger.counters.msgsIn + this.merger.counters.malformed;
       await new Promise((resolve) => setTimeout(resolve, READ_QUIET_MS));
     }

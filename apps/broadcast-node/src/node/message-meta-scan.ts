@@ -11,7 +11,8 @@ const IMPORTANT: number = LaneCode.important;
 
 /** 1 for the bytes a room id may hold: `[A-Za-z0-9_-]`. */
 const ROOM_ID_BYTE = new Uint8Array(256);
-for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-') ROOM_ID_BYTE[c.charCodeAt(0)] = 1;
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-')
+  ROOM_ID_BYTE[c.charCodeAt(0)] = 1;
 
 /**
  * Checks the layout of the message meta at `buf[at..at+length)` (lengths, lane, seq: the checks of
@@ -102,6 +103,7 @@ export function scanRunMeta(buf: Buffer, at: number, length: number, bodyLength:
 /** The same hash over a room id string (ASCII), for rooms created from subscriptions. */
 export function roomIdHash(roomId: string): number {
   let hash = FNV32_OFFSET;
-  for (let i = 0; i < roomId.length; i += 1) hash = Math.imul(hash ^ (roomId.charCodeAt(i) & 0xff), FNV32_PRIME);
+  for (let i = 0; i < roomId.length; i += 1)
+    hash = Math.imul(hash ^ (roomId.charCodeAt(i) & 0xff), FNV32_PRIME);
   return hash >>> 0;
 }

@@ -1,7 +1,20 @@
-import { BCAST_VERSION, BroadcastCommand, countPairs, FrameError, LaneCode, RUN_ROOM_ID_OFFSET } from '@live-im/broadcast';
+import {
+  BCAST_VERSION,
+  BroadcastCommand,
+  countPairs,
+  FrameError,
+  LaneCode,
+  RUN_ROOM_ID_OFFSET,
+} from '@live-im/broadcast';
 import { HoldDeadlines } from './hold-deadlines';
 import { MAX_MESSAGES_PER_FRAME, type MergeLimits } from './merge-limits';
-import { hasValidIdBytes, hasValidRoomId, ROOM_ID_OFFSET, scanMessageMeta, scanRunMeta } from './message-meta-scan';
+import {
+  hasValidIdBytes,
+  hasValidRoomId,
+  ROOM_ID_OFFSET,
+  scanMessageMeta,
+  scanRunMeta,
+} from './message-meta-scan';
 import { emptyNodeCounters, type NodeCounters } from './node-counters';
 import { LANE_IDLE_RESET_MS, MAX_PARKED_PER_LANE, type RoomLane } from './room-lane';
 import type { RoomLanes } from './room-lanes';
@@ -125,7 +138,14 @@ export class RoomMerger {
       }
       const important = batch[metaAt] === IMPORTANT;
       if (!this.countIn(important, 1, room)) continue;
-      this.acceptOne(important ? room.important : room.normal, batch.readDoubleLE(metaAt + 1), batch, bodyAt, bodyEnd, now);
+      this.acceptOne(
+        important ? room.important : room.normal,
+        batch.readDoubleLE(metaAt + 1),
+        batch,
+        bodyAt,
+        bodyEnd,
+        now,
+      );
     }
   }
 
@@ -212,7 +232,15 @@ export class RoomMerger {
    * (the first ones it admits, as one by one), then the lane's frame takes them a chunk at a time,
    * each chunk copied whole, a full frame leaving at the seq that filled it.
    */
-  private passRun(lane: RoomLane, src: Buffer, lengthsAt: number, bodyAt: number, firstSeq: number, count: number, now: number): void {
+  private passRun(
+    lane: RoomLane,
+    src: Buffer,
+    lengthsAt: number,
+    bodyAt: number,
+    firstSeq: number,
+    count: number,
+    now: number,
+  ): void {
     const room = lane.room;
     let passing = count;
     let frameMax = MAX_MESSAGES_PER_FRAME;

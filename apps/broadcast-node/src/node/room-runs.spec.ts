@@ -1,4 +1,13 @@
-import { bcastHeader, BroadcastCommand, decodeBatchMeta, decodeRunMeta, encodeRun, LaneCode, packPairs, roomOfTopic } from '@live-im/broadcast';
+import {
+  bcastHeader,
+  BroadcastCommand,
+  decodeBatchMeta,
+  decodeRunMeta,
+  encodeRun,
+  LaneCode,
+  packPairs,
+  roomOfTopic,
+} from '@live-im/broadcast';
 import { important, normal, pushFrames, runFrames, type TestMessage } from './__tests__/push-frames';
 import { DEFAULT_MERGE_LIMITS, type MergeLimits } from './merge-limits';
 import { RoomMerger } from './room-merger';
@@ -137,13 +146,23 @@ describe('RoomMerger and PUBLISH_RUNS', () => {
   it('counts a malformed run and takes the well-formed ones around it', () => {
     const { merger, frames } = recorder({ reorderHoldMs: 0 });
     merger.setSubscribers('a', 1, 0);
-    const [meta1, body1] = encodeRun({ roomId: 'a', lane: LaneCode.important, firstSeq: 1 }, [Buffer.from('{"n":1}')]);
-    const [meta2, body2] = encodeRun({ roomId: 'a', lane: LaneCode.important, firstSeq: 2 }, [Buffer.from('{"n":2}')]);
+    const [meta1, body1] = encodeRun({ roomId: 'a', lane: LaneCode.important, firstSeq: 1 }, [
+      Buffer.from('{"n":1}'),
+    ]);
+    const [meta2, body2] = encodeRun({ roomId: 'a', lane: LaneCode.important, firstSeq: 2 }, [
+      Buffer.from('{"n":2}'),
+    ]);
     const liar = Buffer.from(meta2);
     liar.writeUInt32LE(99, liar.length - 4); // its envelope length no longer matches the body
     const badRoom = Buffer.from(meta2);
     badRoom[12] = 0x20; // a space in the room id of a room nobody subscribed
-    merger.acceptPush([bcastHeader(BroadcastCommand.PUBLISH_RUNS), packPairs([meta1, body1, liar, body2, badRoom, body2, meta2, body2])], 0);
+    merger.acceptPush(
+      [
+        bcastHeader(BroadcastCommand.PUBLISH_RUNS),
+        packPairs([meta1, body1, liar, body2, badRoom, body2, meta2, body2]),
+      ],
+      0,
+    );
     expect(frames.map((f) => f.split(' ')[2])).toEqual(['[{"n":1},{"n":2}]']);
     expect(merger.counters).toMatchObject({ malformed: 2, msgsIn: 2 });
   });

@@ -10,7 +10,16 @@ function topologyOf(node: BroadcastNode, version = 1): Topology {
   return {
     version,
     updatedAt: Date.now(),
-    nodes: [{ id: 'bn-1', kind: 'broadcast', region: 'home', state: 'active', pull: node.pullEndpoint, pub: node.pubEndpoint! }],
+    nodes: [
+      {
+        id: 'bn-1',
+        kind: 'broadcast',
+        region: 'home',
+        state: 'active',
+        pull: node.pullEndpoint,
+        pub: node.pubEndpoint!,
+      },
+    ],
   };
 }
 
@@ -21,7 +30,12 @@ describe('RelayNode', () => {
   const subs: Subscriber[] = [];
 
   beforeEach(async () => {
-    node = new BroadcastNode({ nodeId: 'bn-1', pullBind: 'tcp://127.0.0.1:0', pubBind: 'tcp://127.0.0.1:0', windowMs: 5 });
+    node = new BroadcastNode({
+      nodeId: 'bn-1',
+      pullBind: 'tcp://127.0.0.1:0',
+      pubBind: 'tcp://127.0.0.1:0',
+      windowMs: 5,
+    });
     await node.start();
     relay = new RelayNode({ nodeId: 'relay-eu', pubBind: 'tcp://127.0.0.1:0' });
     await relay.start();
@@ -54,7 +68,8 @@ describe('RelayNode', () => {
 
     await push.send(pushFrames([important('live', 1), normal('live', 1), normal('live', 2)]));
     // After the lanes' baselines (their first messages wait the reorder hold), frame by frame.
-    for (const into of received) await waitFor(() => into.length === 2, 'the first two batches at each subscriber');
+    for (const into of received)
+      await waitFor(() => into.length === 2, 'the first two batches at each subscriber');
     await push.send(pushFrames([important('live', 2)]));
     for (const into of received) await waitFor(() => into.length === 3, 'three batches at each subscriber');
     for (const into of received) {

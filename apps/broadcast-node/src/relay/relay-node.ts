@@ -43,7 +43,10 @@ export class RelayNode implements ClusterNode {
 
   constructor(private readonly options: RelayNodeOptions) {
     this.log = options.logger ?? silentLogger;
-    this.downstream = new XPublisher({ linger: PUB_LINGER_MS, sendHighWaterMark: options.pubHighWaterMark ?? 100_000 });
+    this.downstream = new XPublisher({
+      linger: PUB_LINGER_MS,
+      sendHighWaterMark: options.pubHighWaterMark ?? 100_000,
+    });
     this.downstream.verbosity = 'allSubsUnsubs';
     this.upstream = new XSubscriber({ linger: 0, receiveHighWaterMark: 100_000 });
     const refused = (_frames: Buffer[], error: unknown) => {
@@ -91,7 +94,10 @@ export class RelayNode implements ClusterNode {
     if (this.state !== 'running') return;
     const { added, removed } = this.links.follow(topology);
     if (added.length + removed.length > 0) {
-      this.log.info({ version: topology.version, added, removed, upstream: this.links.size }, 'relay upstream changed');
+      this.log.info(
+        { version: topology.version, added, removed, upstream: this.links.size },
+        'relay upstream changed',
+      );
     }
   }
 

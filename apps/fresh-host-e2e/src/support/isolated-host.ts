@@ -12,7 +12,8 @@ export function whyNoNamespaces(): string | undefined {
   if (process.platform !== 'linux') return 'network and mount namespaces are Linux only';
   if (process.getuid?.() !== 0) return 'network and mount namespaces need root (CI runs these specs as root)';
   for (const tool of ['ip', 'unshare', 'mount']) {
-    if (!onPath(tool)) return `${tool} is not installed (Debian: apt-get install -y iproute2 util-linux mount)`;
+    if (!onPath(tool))
+      return `${tool} is not installed (Debian: apt-get install -y iproute2 util-linux mount)`;
   }
   return undefined;
 }
@@ -109,11 +110,9 @@ export class IsolatedHost {
     writeFileSync(empty, '', { mode: 0o644 });
     const hide = options.hide ?? [];
     // Mount errors end the script: a run that hid nothing would prove nothing.
-    const script = [
-      'set -e',
-      ...hide.map((_, i) => `mount --bind "$HIDDEN" "$HIDE_${i}"`),
-      'exec "$@"',
-    ].join('\n');
+    const script = ['set -e', ...hide.map((_, i) => `mount --bind "$HIDDEN" "$HIDE_${i}"`), 'exec "$@"'].join(
+      '\n',
+    );
     const env: NodeJS.ProcessEnv = { ...process.env, HIDDEN: empty, FORCE_COLOR: '0', ...options.env };
     hide.forEach((path, i) => (env[`HIDE_${i}`] = path));
     for (const name of ['REDIS_URL', 'CHROMIUM_PATH', 'LIVE_IM_TEST_RUN']) {
@@ -124,7 +123,12 @@ export class IsolatedHost {
 
     const started = Date.now();
     // Its own process group, so whatever it leaves can be seen (and killed) by the group id.
-    const child = spawn('ip', argv, { cwd: WORKSPACE_ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('ip', argv, {
+      cwd: WORKSPACE_ROOT,
+      env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -93,7 +93,12 @@ export class BatchFanout implements OnModuleDestroy {
    * normal ones dropped because too many waited, and rooms whose normal batches wait for their pace.
    */
   get stats(): { queued: number; joined: number; dropped: number; paced: number } {
-    return { queued: this.queue.size, joined: this.queue.joined, dropped: this.queue.dropped, paced: this.pacer.held };
+    return {
+      queued: this.queue.size,
+      joined: this.queue.joined,
+      dropped: this.queue.dropped,
+      paced: this.pacer.held,
+    };
   }
 
   /** What waits for its pace goes out with the rest of the queue while sockets are still open. */

@@ -4,7 +4,14 @@ import { FanoutQueue } from './fanout-queue';
 
 function batch(roomId: string, lane: Lane, seqs: number[]): TextBatch {
   const body = JSON.stringify(seqs.map((seq) => ({ id: `m${seq}`, seq })));
-  return { roomId, lane, firstSeq: seqs[0] as number, lastSeq: seqs[seqs.length - 1] as number, count: seqs.length, body };
+  return {
+    roomId,
+    lane,
+    firstSeq: seqs[0] as number,
+    lastSeq: seqs[seqs.length - 1] as number,
+    count: seqs.length,
+    body,
+  };
 }
 
 function drain(queue: FanoutQueue): TextBatch[] {

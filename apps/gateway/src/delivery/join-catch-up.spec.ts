@@ -4,7 +4,14 @@ import { unansweredPart } from './join-catch-up';
 
 function batch(lane: 'normal' | 'important', seqs: number[]): TextBatch {
   const body = JSON.stringify(seqs.map((seq) => ({ id: `m${seq}`, seq })));
-  return { roomId: 'r1', lane, firstSeq: seqs[0] as number, lastSeq: seqs[seqs.length - 1] as number, count: seqs.length, body };
+  return {
+    roomId: 'r1',
+    lane,
+    firstSeq: seqs[0] as number,
+    lastSeq: seqs[seqs.length - 1] as number,
+    count: seqs.length,
+    body,
+  };
 }
 
 function joined(normal: number, important: number): RoomEntry {

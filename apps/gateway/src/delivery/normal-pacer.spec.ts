@@ -37,7 +37,11 @@ describe('NormalPacer', () => {
     jest.useFakeTimers();
     now = 1000;
     released = [];
-    pacer = new NormalPacer((b) => released.push(b), () => now, 1_000);
+    pacer = new NormalPacer(
+      (b) => released.push(b),
+      () => now,
+      1_000,
+    );
   });
 
   afterEach(() => jest.useRealTimers());

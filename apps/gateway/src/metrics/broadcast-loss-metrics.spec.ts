@@ -39,7 +39,11 @@ describe('trackBroadcastLosses', () => {
       'gateway_broadcast_room_messages_lost{room="r1",lane="important"} 2',
     ]);
 
-    rooms = Array.from({ length: LOSS_GAUGE_ROOMS + 5 }, (_, i) => ({ roomId: `big${i}`, normal: 100 - i, important: 0 }));
+    rooms = Array.from({ length: LOSS_GAUGE_ROOMS + 5 }, (_, i) => ({
+      roomId: `big${i}`,
+      normal: 100 - i,
+      important: 0,
+    }));
     const lines = await scrape('gateway_broadcast_room_messages_lost');
     expect(lines).toHaveLength(2 * LOSS_GAUGE_ROOMS);
     expect(lines.some((line) => line.includes('room="r1"'))).toBe(false);

@@ -4,7 +4,13 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deleteKeysWithPrefix, testRedisUrl, uniqueKeyPrefix, waitFor, WORKSPACE_ROOT } from '@live-im/testing';
+import {
+  deleteKeysWithPrefix,
+  testRedisUrl,
+  uniqueKeyPrefix,
+  waitFor,
+  WORKSPACE_ROOT,
+} from '@live-im/testing';
 
 export const ECOSYSTEM = join(WORKSPACE_ROOT, 'deploy/pm2/ecosystem.config.js');
 export const PM2_BIN = join(WORKSPACE_ROOT, 'node_modules/pm2/bin/pm2');
@@ -82,7 +88,10 @@ const APPS = ['rpc-broker', 'user-service', 'room-service', 'node-manager', 'bro
 export class Pm2System {
   readonly pm2Home = mkdtempSync(join(tmpdir(), 'live-im-pm2-'));
   readonly keyPrefix: string;
-  readonly secrets = { JWT_SECRET: randomBytes(32).toString('hex'), API_KEY: randomBytes(24).toString('hex') };
+  readonly secrets = {
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    API_KEY: randomBytes(24).toString('hex'),
+  };
   readonly baseEnv: Env;
   env: Env;
   apps: DeclaredApp[] = [];
@@ -97,7 +106,11 @@ export class Pm2System {
       REDIS_KEY_PREFIX: this.keyPrefix,
       LOG_LEVEL: 'warn',
       // Beside AppProcess's logs, not in the tmp/pm2-logs of a deployment on this host.
-      LIVE_IM_PM2_LOG_DIR: join(WORKSPACE_ROOT, 'tmp/test-logs', `pm2-${this.keyPrefix.replace(/[^A-Za-z0-9-]/g, '-')}`),
+      LIVE_IM_PM2_LOG_DIR: join(
+        WORKSPACE_ROOT,
+        'tmp/test-logs',
+        `pm2-${this.keyPrefix.replace(/[^A-Za-z0-9-]/g, '-')}`,
+      ),
     };
     this.env = this.baseEnv;
   }
@@ -113,7 +126,11 @@ export class Pm2System {
       if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
     }
     for (let attempt = 0; attempt < 20; attempt += 1) {
-      const candidate: Env = { ...this.baseEnv, ...this.secrets, LIVE_IM_PORT_BASE: String(randomInt(10_000, 30_000)) };
+      const candidate: Env = {
+        ...this.baseEnv,
+        ...this.secrets,
+        LIVE_IM_PORT_BASE: String(randomInt(10_000, 30_000)),
+      };
       const apps = await declaredApps(candidate);
       const ports = portsOf(apps);
       if ((await Promise.all(ports.map(portIsFree))).every(Boolean)) {

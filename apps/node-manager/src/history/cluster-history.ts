@@ -62,7 +62,13 @@ export class ClusterHistory {
 
   /** Takes one sample of `members` at monotonic `now`, stamped with epoch `wallNow`. */
   sample(members: Iterable<Member>, now: number, wallNow: number): void {
-    const sample: ClusterSample = { at: wallNow, nodes: new Map(), total: zeroRates(), viewers: 0, connections: 0 };
+    const sample: ClusterSample = {
+      at: wallNow,
+      nodes: new Map(),
+      total: zeroRates(),
+      viewers: 0,
+      connections: 0,
+    };
     const seen = new Map<string, Seen>();
     const withLoad = new Set<string>();
     const listed: Member[] = [];
@@ -71,7 +77,8 @@ export class ClusterHistory {
       seen.set(member.id, { kind: member.kind, region: member.region, state: member.state });
       if (!this.seen.has(member.id)) this.departures.returned(member.id);
       const kind = member.kind;
-      if ((kind !== 'broadcast' && kind !== 'relay') || !this.fresh(member, now) || member.load === null) continue;
+      if ((kind !== 'broadcast' && kind !== 'relay') || !this.fresh(member, now) || member.load === null)
+        continue;
       withLoad.add(member.id);
       const rates = this.rates.update(member.id, member.load, member.loadAt as number);
       sample.nodes.set(member.id, { kind, rates });
@@ -120,7 +127,8 @@ export class ClusterHistory {
         const rates = emptyColumns<number | null>();
         for (const sample of samples) {
           const node = sample.nodes.get(id);
-          for (const lane of LANE_RATE_NAMES) rates[lane].push(node === undefined ? null : round(node.rates[lane]));
+          for (const lane of LANE_RATE_NAMES)
+            rates[lane].push(node === undefined ? null : round(node.rates[lane]));
         }
         return { id, kind, rates };
       });
@@ -133,7 +141,9 @@ export class ClusterHistory {
   }
 
   private fresh(member: Member, now: number): boolean {
-    return member.state !== 'dead' && member.loadAt !== null && now - member.loadAt <= this.options.loadMaxAgeMs;
+    return (
+      member.state !== 'dead' && member.loadAt !== null && now - member.loadAt <= this.options.loadMaxAgeMs
+    );
   }
 }
 

@@ -50,7 +50,14 @@ export class DepartedMembers {
     const out: DepartedMemberView[] = [];
     for (const [id, d] of this.departures) {
       if (now - d.at > this.keepMs) this.departures.delete(id);
-      else out.push({ id, kind: d.kind, region: d.region, lastState: d.lastState, goneForMs: Math.round(now - d.at) });
+      else
+        out.push({
+          id,
+          kind: d.kind,
+          region: d.region,
+          lastState: d.lastState,
+          goneForMs: Math.round(now - d.at),
+        });
     }
     return out.reverse();
   }

@@ -21,7 +21,9 @@ function load(fields: Partial<NodeLoad> = {}): NodeLoad {
 describe('lane rates', () => {
   it('maps the heartbeat counters to lanes: drops are capped plus unsubscribed', () => {
     expect(
-      laneCounts(load({ importantIn: 1, normalIn: 2, msgsOut: 3, droppedCap: 4, noSubscriber: 5, malformed: 6 })),
+      laneCounts(
+        load({ importantIn: 1, normalIn: 2, msgsOut: 3, droppedCap: 4, noSubscriber: 5, malformed: 6 }),
+      ),
     ).toEqual({ importantIn: 1, normalIn: 2, out: 3, drops: 9, malformed: 6 });
   });
 
@@ -35,8 +37,20 @@ describe('lane rates', () => {
   it('divides each delta by the time between the two readings', () => {
     const before = laneCounts(load({ importantIn: 10, normalIn: 100, msgsOut: 1000 }));
     const after = laneCounts(load({ importantIn: 15, normalIn: 300, msgsOut: 400, droppedCap: 3 }));
-    expect(laneRates(before, after, 500)).toEqual({ importantIn: 10, normalIn: 400, out: 800, drops: 6, malformed: 0 });
-    expect(laneRates(before, after, 0)).toEqual({ importantIn: 0, normalIn: 0, out: 0, drops: 0, malformed: 0 });
+    expect(laneRates(before, after, 500)).toEqual({
+      importantIn: 10,
+      normalIn: 400,
+      out: 800,
+      drops: 6,
+      malformed: 0,
+    });
+    expect(laneRates(before, after, 0)).toEqual({
+      importantIn: 0,
+      normalIn: 0,
+      out: 0,
+      drops: 0,
+      malformed: 0,
+    });
   });
 });
 

@@ -31,7 +31,8 @@ export function counterDelta(previous: number, current: number): number {
 export function laneRates(previous: LaneCounts, current: LaneCounts, elapsedMs: number): LaneRates {
   const rates = zeroRates();
   if (elapsedMs <= 0) return rates;
-  for (const lane of LANE_RATE_NAMES) rates[lane] = (counterDelta(previous[lane], current[lane]) * 1000) / elapsedMs;
+  for (const lane of LANE_RATE_NAMES)
+    rates[lane] = (counterDelta(previous[lane], current[lane]) * 1000) / elapsedMs;
   return rates;
 }
 

@@ -21,7 +21,8 @@ export class NodeRates {
     const previous = this.readings.get(nodeId);
     if (previous !== undefined && previous.at === loadAt) return previous.rates;
     const counts = laneCounts(load);
-    const rates = previous === undefined ? zeroRates() : laneRates(previous.counts, counts, loadAt - previous.at);
+    const rates =
+      previous === undefined ? zeroRates() : laneRates(previous.counts, counts, loadAt - previous.at);
     this.readings.set(nodeId, { counts, at: loadAt, rates });
     return rates;
   }

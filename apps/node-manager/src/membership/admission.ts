@@ -35,7 +35,8 @@ export function admit(body: RegisterBody, context: AdmissionContext): Admission 
 function admitNode(body: RegisterBody, { previous, sameSocket, rebuilding }: AdmissionContext): Admission {
   // Judged dead, subscribers may have dropped it; with other endpoints, their connections are moot.
   const live = previous !== undefined && previous.state !== 'dead' && sameIdentity(previous, body);
-  if (body.state === 'draining') return { state: 'draining', continues: live && previous.state === 'draining' };
+  if (body.state === 'draining')
+    return { state: 'draining', continues: live && previous.state === 'draining' };
   if (live) {
     // A retry, or the same process on a new connection (it says its state): nothing changed.
     // Without a state over a new socket it is a restarted process and joins afresh.

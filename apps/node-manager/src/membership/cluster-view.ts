@@ -104,7 +104,12 @@ export function clusterView(
   };
 }
 
-function nodeView(member: Member, membership: Membership, history: ClusterHistory, now: number): ClusterNodeView {
+function nodeView(
+  member: Member,
+  membership: Membership,
+  history: ClusterHistory,
+  now: number,
+): ClusterNodeView {
   const view: ClusterNodeView = {
     ...topologyNode(member),
     lastSeenMsAgo: Math.round(now - member.lastSeen),

@@ -247,7 +247,10 @@ describe('Membership: restart', () => {
 
     // A new manager process, later: every member's next heartbeat gets UNKNOWN and it registers again.
     before.clock.advance(30_000);
-    const rebuilt = new MembershipHarness({ heartbeatMs: 1000, deadAfterMs: 3000, rebuildWindowMs: 3000 }, before.clock);
+    const rebuilt = new MembershipHarness(
+      { heartbeatMs: 1000, deadAfterMs: 3000, rebuildWindowMs: 3000 },
+      before.clock,
+    );
     for (const id of ['bn-4', 'relay-eu', 'bn-1', 'gw-eu', 'bn-3', 'pub-1', 'bn-2', 'gw-home']) {
       const member = before.membership.registry.get(id)!;
       expect(rebuilt.beat(id).command).toBe(UNKNOWN);

@@ -86,7 +86,10 @@ export class Membership {
     if (!previous) this.log.info(fields, 'member registered');
     else if (!sameSocket) {
       this.counters.replacements += 1;
-      this.log.warn({ ...fields, previousState: previous.state }, 'member registered again from a new socket');
+      this.log.warn(
+        { ...fields, previousState: previous.state },
+        'member registered again from a new socket',
+      );
     }
     if (isNodeKind(member.kind) || (previous && isNodeKind(previous.kind))) this.book.touch();
     if (state === 'joining' && !continues) this.forgetReportsOf(member.id);
@@ -113,7 +116,8 @@ export class Membership {
     if (body.connected) {
       const before = member.connected;
       member.connected = new Set(body.connected);
-      if (member.kind === 'subscriber' || member.kind === 'relay') this.promoteNewlyListed(before, member.connected, now);
+      if (member.kind === 'subscriber' || member.kind === 'relay')
+        this.promoteNewlyListed(before, member.connected, now);
     }
     this.commit();
     return { command: BroadcastCommand.HEARTBEAT_ACK, body: Buffer.from(`{"version":${this.book.version}}`) };
@@ -151,7 +155,10 @@ export class Membership {
     // (timers run before socket reads), so silence says nothing until the next sweep.
     if (sinceLast > 2 * this.timings.heartbeatMs) {
       this.counters.lateSweeps += 1;
-      this.log.warn({ lateByMs: Math.round(sinceLast - this.timings.heartbeatMs) }, 'sweep came late; judging nobody');
+      this.log.warn(
+        { lateByMs: Math.round(sinceLast - this.timings.heartbeatMs) },
+        'sweep came late; judging nobody',
+      );
       return;
     }
     const members = [...this.registry.values()];
@@ -214,11 +221,19 @@ export class Membership {
     const missing = missingListeners(node, this.registry);
     if (missing.length === 0) {
       this.counters.activatedConnected += 1;
-      this.log.info({ id: node.id, kind: node.kind, joiningMs: Math.round(now - node.stateSince) }, 'node active');
+      this.log.info(
+        { id: node.id, kind: node.kind, joiningMs: Math.round(now - node.stateSince) },
+        'node active',
+      );
     } else if (now - node.stateSince >= this.timings.activateTimeoutMs) {
       this.counters.activatedTimeout += 1;
       this.log.warn(
-        { id: node.id, kind: node.kind, missing: missing.slice(0, LOGGED_MISSING), missingCount: missing.length },
+        {
+          id: node.id,
+          kind: node.kind,
+          missing: missing.slice(0, LOGGED_MISSING),
+          missingCount: missing.length,
+        },
         'node active by timeout; some members never reported it connected',
       );
     } else {

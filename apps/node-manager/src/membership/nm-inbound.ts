@@ -34,7 +34,8 @@ export class MalformedMessage extends Error {
 
 /** Reads `[routingId, header, body]` off the ROUTER; throws MalformedMessage for anything else. */
 export function parseInbound(frames: readonly Buffer[]): Inbound {
-  if (frames.length !== 3) throw new MalformedMessage('frames', `expected header and body, got ${frames.length - 1} frames`);
+  if (frames.length !== 3)
+    throw new MalformedMessage('frames', `expected header and body, got ${frames.length - 1} frames`);
   const [routingId, head, bodyFrame] = frames as [Buffer, Buffer, Buffer];
   let command: BroadcastCommand;
   try {

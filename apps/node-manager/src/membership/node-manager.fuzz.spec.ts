@@ -35,7 +35,10 @@ function garbage(random: () => number): Array<() => Buffer[]> {
     () => [bcastHeader(BroadcastCommand.PUBLISH), bytes(int(30))],
     () => [bcastHeader(BroadcastCommand.REGISTER), bytes(1 + int(60))],
     () => [bcastHeader(BroadcastCommand.REGISTER), json({ id: 'bn-x', kind: 'broadcast', region: 'home' })],
-    () => [bcastHeader(BroadcastCommand.REGISTER), json({ id: '../etc', kind: 'subscriber', region: 'home' })],
+    () => [
+      bcastHeader(BroadcastCommand.REGISTER),
+      json({ id: '../etc', kind: 'subscriber', region: 'home' }),
+    ],
     () => [bcastHeader(BroadcastCommand.REGISTER), json({ id: 'gw', kind: 'gateway', region: 'home' })],
     () => [bcastHeader(BroadcastCommand.REGISTER), json({ id: 'gw', kind: 'subscriber', region: 'Home!' })],
     () => [bcastHeader(BroadcastCommand.HEARTBEAT), json({ id: 'gw', load: { msgsIn: -1 } })],
@@ -66,7 +69,9 @@ describe('NodeManager under garbage', () => {
         await attacker.sendRaw(generators[Math.floor(random() * generators.length)]!());
       }
       // The ROUTER reads in order: once the attacker's stranger heartbeat is answered, all garbage before it was read.
-      expect(await attacker.ask(BroadcastCommand.HEARTBEAT, { id: 'late' }, BroadcastCommand.UNKNOWN)).toEqual({});
+      expect(
+        await attacker.ask(BroadcastCommand.HEARTBEAT, { id: 'late' }, BroadcastCommand.UNKNOWN),
+      ).toEqual({});
 
       const malformed = Object.values(manager.counters.malformed).reduce((a, b) => a + b, 0);
       expect(malformed).toBe(GARBAGE_MESSAGES);

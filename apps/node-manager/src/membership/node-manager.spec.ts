@@ -3,7 +3,13 @@ import { freePorts, startWhenAddressFree } from '@live-im/testing';
 import type { NodeManager } from './node-manager';
 import { ScriptedMember, startManager, TopologyWatcher } from './__tests__/scripted-member';
 
-const BN1 = { id: 'bn-1', kind: 'broadcast', region: 'home', pull: 'tcp://10.0.0.7:5570', pub: 'tcp://10.0.0.7:5571' };
+const BN1 = {
+  id: 'bn-1',
+  kind: 'broadcast',
+  region: 'home',
+  pull: 'tcp://10.0.0.7:5570',
+  pub: 'tcp://10.0.0.7:5571',
+};
 
 describe('NodeManager over real sockets', () => {
   let manager: NodeManager;
@@ -70,7 +76,9 @@ describe('NodeManager over real sockets', () => {
 
   it('answers UNKNOWN to a heartbeat from a stranger, drains on DRAIN, and declares the silent dead', async () => {
     const stranger = member();
-    expect(await stranger.ask(BroadcastCommand.HEARTBEAT, { id: 'who' }, BroadcastCommand.UNKNOWN)).toEqual({});
+    expect(await stranger.ask(BroadcastCommand.HEARTBEAT, { id: 'who' }, BroadcastCommand.UNKNOWN)).toEqual(
+      {},
+    );
 
     const node = member();
     await node.register(BN1);
@@ -119,7 +127,11 @@ describe('NodeManager over real sockets', () => {
       subscriptions: 5,
     };
     await node.ask(BroadcastCommand.HEARTBEAT, { id: 'bn-1', load }, BroadcastCommand.HEARTBEAT_ACK);
-    await gateway.ask(BroadcastCommand.HEARTBEAT, { id: 'gw-1', connected: ['bn-1'] }, BroadcastCommand.HEARTBEAT_ACK);
+    await gateway.ask(
+      BroadcastCommand.HEARTBEAT,
+      { id: 'gw-1', connected: ['bn-1'] },
+      BroadcastCommand.HEARTBEAT_ACK,
+    );
 
     const view = manager.cluster();
     expect(view.nodes).toEqual([
@@ -153,10 +165,14 @@ describe('NodeManager restart', () => {
       await first.close();
 
       // ZeroMQ releases a closed listener asynchronously: the same process may have to retry its bind.
-      const second = await startWhenAddressFree(() => startManager({ routerBind: router, pubBind: pub, heartbeatMs: 100 }));
+      const second = await startWhenAddressFree(() =>
+        startManager({ routerBind: router, pubBind: pub, heartbeatMs: 100 }),
+      );
       try {
         // The member's DEALER reconnects by itself; its next heartbeat is news to the new manager.
-        expect(await node.ask(BroadcastCommand.HEARTBEAT, { id: 'bn-1' }, BroadcastCommand.UNKNOWN)).toEqual({});
+        expect(await node.ask(BroadcastCommand.HEARTBEAT, { id: 'bn-1' }, BroadcastCommand.UNKNOWN)).toEqual(
+          {},
+        );
         // While rebuilding it takes the REGISTER but hands out no partial topology; the member
         // registers again each heartbeat and gets the rebuilt topology once the window closes.
         const topology = new TopologyWatcher(pub);

@@ -14,7 +14,13 @@ import {
 import { Membership, type NmReply } from './membership';
 import { MalformedMessage, parseInbound, type Inbound } from './nm-inbound';
 import { SerialSender } from '@live-im/zmq-transport';
-import { ClusterHistory, DEPARTED_KEEP_MS, MAX_DEPARTED, SERIES_SAMPLE_MS, SERIES_SAMPLES } from '../history/cluster-history';
+import {
+  ClusterHistory,
+  DEPARTED_KEEP_MS,
+  MAX_DEPARTED,
+  SERIES_SAMPLE_MS,
+  SERIES_SAMPLES,
+} from '../history/cluster-history';
 
 export interface NodeManagerOptions extends Partial<MembershipTimings> {
   /** Where members' DEALERs connect, e.g. `tcp://0.0.0.0:5580` (`tcp://127.0.0.1:0` picks a free port). */

@@ -47,7 +47,6 @@ export class RecordingBusiness implements BusinessEvents {
   }
 }
 
-
 export interface FixtureOptions {
   rates?: Partial<SendRateLimits>;
   log?: Partial<{ normalMax: number; importantMax: number }>;

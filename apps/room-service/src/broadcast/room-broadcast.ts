@@ -32,7 +32,13 @@ export class RoomBroadcast {
   private publish(channel: string, lane: Lane, seq: number, json: string): void {
     try {
       const body = Buffer.from(json, 'utf8');
-      const published = this.outlet.publish({ roomId: channel, lane, seq, body, traceId: RequestContext.currentId() });
+      const published = this.outlet.publish({
+        roomId: channel,
+        lane,
+        seq,
+        body,
+        traceId: RequestContext.currentId(),
+      });
       if (!published) this.metrics.publishDropped();
       // The hot path: the fields are built only when a debug line is written.
       if (this.pino?.logger.isLevelEnabled('debug') === true)

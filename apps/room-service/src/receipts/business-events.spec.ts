@@ -27,14 +27,23 @@ describe('BrokerBusinessEvents', () => {
       };
       for (let i = 0; i < 3; i += 1) events.receipt(receipt);
       expect(events.pending).toBe(2);
-      expect(await sample('room_service_business_events_lost_total', `event="business.receipt",reason="${IN_FLIGHT_LIMIT}"`)).toBe(1);
-      expect(await sample('room_service_business_events_total', 'event="business.receipt",outcome="lost"')).toBe(1);
+      expect(
+        await sample(
+          'room_service_business_events_lost_total',
+          `event="business.receipt",reason="${IN_FLIGHT_LIMIT}"`,
+        ),
+      ).toBe(1);
+      expect(
+        await sample('room_service_business_events_total', 'event="business.receipt",outcome="lost"'),
+      ).toBe(1);
     } finally {
       await client.close();
     }
     // Closing the client fails the two waiting calls: lost too, and no longer pending.
     await new Promise((resolve) => setImmediate(resolve));
     expect(events.pending).toBe(0);
-    expect(await sample('room_service_business_events_total', 'event="business.receipt",outcome="lost"')).toBe(3);
+    expect(
+      await sample('room_service_business_events_total', 'event="business.receipt",outcome="lost"'),
+    ).toBe(3);
   });
 });

@@ -49,7 +49,12 @@ export interface CounterView {
  * Malformed messages, counted per socket, are added by each view beside these.
  */
 export const COUNTER_VIEWS: readonly CounterView[] = [
-  { field: 'requests', stats: 'requests', metric: 'requests_total', help: 'Request pairs received from clients' },
+  {
+    field: 'requests',
+    stats: 'requests',
+    metric: 'requests_total',
+    help: 'Request pairs received from clients',
+  },
   { field: 'replies', stats: 'replies', metric: 'replies_total', help: 'Reply pairs received from workers' },
   {
     field: 'dispatched',
@@ -63,21 +68,36 @@ export const COUNTER_VIEWS: readonly CounterView[] = [
     metric: 'redispatched_total',
     help: 'Requests re-dispatched after their worker died',
   },
-  { field: 'overloaded', stats: 'overloaded', metric: 'overloaded_total', help: 'Requests refused with OVERLOADED' },
+  {
+    field: 'overloaded',
+    stats: 'overloaded',
+    metric: 'overloaded_total',
+    help: 'Requests refused with OVERLOADED',
+  },
   {
     field: 'expired',
     stats: 'expired',
     metric: 'expired_total',
     help: 'Requests answered DEADLINE_EXCEEDED by the broker',
   },
-  { field: 'workerLost', stats: 'workerLost', metric: 'worker_lost_total', help: 'Requests answered WORKER_LOST' },
+  {
+    field: 'workerLost',
+    stats: 'workerLost',
+    metric: 'worker_lost_total',
+    help: 'Requests answered WORKER_LOST',
+  },
   {
     field: 'serviceUnavailable',
     stats: 'serviceUnavailable',
     metric: 'service_unavailable_total',
     help: 'Requests answered SERVICE_UNAVAILABLE',
   },
-  { field: 'tooLarge', stats: 'tooLarge', metric: 'too_large_total', help: 'Requests answered PAYLOAD_TOO_LARGE' },
+  {
+    field: 'tooLarge',
+    stats: 'tooLarge',
+    metric: 'too_large_total',
+    help: 'Requests answered PAYLOAD_TOO_LARGE',
+  },
   {
     field: 'eventsLost',
     stats: 'eventsLost',

@@ -181,7 +181,10 @@ export class Broker {
       this.frontendOut.pushMessage(client.routingId, Command.CLOSING);
     }
     const startedAt = this.clock();
-    this.log.info({ brokerId: this.options.brokerId, clients: this.dispatcher.clients.size }, 'broker draining');
+    this.log.info(
+      { brokerId: this.options.brokerId, clients: this.dispatcher.clients.size },
+      'broker draining',
+    );
     let held = this.heldRequests();
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
@@ -189,7 +192,8 @@ export class Broker {
       const waited = this.clock() - startedAt;
       if ((held === 0 && waited >= options.settleMs) || waited >= options.maxWaitMs) break;
     }
-    if (held > 0) this.log.warn({ brokerId: this.options.brokerId, held }, 'drain timed out with requests held');
+    if (held > 0)
+      this.log.warn({ brokerId: this.options.brokerId, held }, 'drain timed out with requests held');
     await this.close();
   }
 

@@ -181,7 +181,13 @@ export class Dispatcher {
   private expireQueued(req: PendingRequest, now: number): void {
     this.settle(req);
     this.counters.expired += 1;
-    this.outcomes.write('info', req.meta, { service: req.service }, 'request expired in queue: DEADLINE_EXCEEDED', now);
+    this.outcomes.write(
+      'info',
+      req.meta,
+      { service: req.service },
+      'request expired in queue: DEADLINE_EXCEEDED',
+      now,
+    );
     this.answerError(req.client, req.clientRequestId, req.flags, ErrorCode.DEADLINE_EXCEEDED);
   }
 

@@ -1,4 +1,11 @@
-import { assertPairs, Command, expandPairs, FrameError, peekRequestMeta, readHeader } from '@live-im/zmq-transport';
+import {
+  assertPairs,
+  Command,
+  expandPairs,
+  FrameError,
+  peekRequestMeta,
+  readHeader,
+} from '@live-im/zmq-transport';
 import type { BrokerStats } from './broker-stats';
 import type { Dispatcher, PeerOutbox, RequestHead } from './dispatcher';
 import { expectFrames } from './frame-checks';

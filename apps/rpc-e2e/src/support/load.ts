@@ -42,9 +42,9 @@ export class LoadRun {
     private readonly plan: (i: number) => PlannedCall,
     options: LoadOptions,
   ) {
-    this.lanes = Promise.all(Array.from({ length: options.concurrency }, () => this.lane(options.maxCalls))).then(
-      () => undefined,
-    );
+    this.lanes = Promise.all(
+      Array.from({ length: options.concurrency }, () => this.lane(options.maxCalls)),
+    ).then(() => undefined);
   }
 
   get completed(): number {
@@ -63,7 +63,8 @@ export class LoadRun {
       intervalMs: 10,
       what: `${count} more calls to complete (at ${this.completed})`,
     });
-    if (this.completed < target) throw new Error(`load ended after ${this.completed} calls, before ${target}`);
+    if (this.completed < target)
+      throw new Error(`load ended after ${this.completed} calls, before ${target}`);
   }
 
   /** Stops issuing and waits for the calls in flight. */
@@ -78,7 +79,10 @@ export class LoadRun {
       const call = this.plan(this.issued);
       this.issued += 1;
       try {
-        await this.client.call(call.pattern, call.payload, { timeoutMs: call.timeoutMs, idempotent: call.idempotent });
+        await this.client.call(call.pattern, call.payload, {
+          timeoutMs: call.timeoutMs,
+          idempotent: call.idempotent,
+        });
         this.outcomes.push({ call, ok: true });
       } catch (error) {
         const rpcError = RpcError.from(error);

@@ -35,7 +35,8 @@ export const STATUS = { OK: 0, ERROR: 1, NEXT: 2, END: 3 } as const;
 
 /** Request meta: id u32, timeoutMs u32, flags u8, codec u8, patternLen u8, pattern, traceLen u8, trace. */
 export function rawRequestMeta(request: RawRequest): Buffer {
-  const pattern = typeof request.pattern === 'string' ? Buffer.from(request.pattern, 'utf8') : request.pattern;
+  const pattern =
+    typeof request.pattern === 'string' ? Buffer.from(request.pattern, 'utf8') : request.pattern;
   const trace = Buffer.from(request.traceId ?? '', 'utf8');
   const meta = Buffer.alloc(12 + pattern.length + trace.length);
   meta.writeUInt32LE(request.id, 0);
@@ -70,7 +71,12 @@ function unpackReplies(batch: Buffer): RawReply[] {
   const replies: RawReply[] = [];
   for (let i = 0; i + 1 < records.length; i += 2) {
     const meta = records[i] as Buffer;
-    replies.push({ id: meta.readUInt32LE(0), status: meta[4] as number, codec: meta[5] as number, body: records[i + 1] as Buffer });
+    replies.push({
+      id: meta.readUInt32LE(0),
+      status: meta[4] as number,
+      codec: meta[5] as number,
+      body: records[i + 1] as Buffer,
+    });
   }
   return replies;
 }

@@ -256,6 +256,11 @@ export class RpcCluster {
     env: Record<string, string>,
   ): Promise<AppProcess> {
     // A loaded 2-core host boots a Nest app beside busy peers in well over the default 20 s.
-    return this.processes.start(app, { httpPort, label, readyTimeoutMs: 60_000, env: { LOG_LEVEL: 'warn', ...env } });
+    return this.processes.start(app, {
+      httpPort,
+      label,
+      readyTimeoutMs: 60_000,
+      env: { LOG_LEVEL: 'warn', ...env },
+    });
   }
 }

@@ -66,6 +66,11 @@ export function userCallPlan(users: readonly SeededUser[], mix: UserMix): (i: nu
         timeoutMs: mix.timeoutMs,
       };
     }
-    return { pattern: UserRpc.guest.pattern, payload: {}, idempotent: UserRpc.guest.idempotent, timeoutMs: mix.timeoutMs };
+    return {
+      pattern: UserRpc.guest.pattern,
+      payload: {},
+      idempotent: UserRpc.guest.idempotent,
+      timeoutMs: mix.timeoutMs,
+    };
   };
 }

@@ -132,7 +132,12 @@ export class ScriptedManager {
   }
 }
 
-export function broadcastNode(id: string, state: TopologyNode['state'], pull: string | null, pub: string): TopologyNode {
+export function broadcastNode(
+  id: string,
+  state: TopologyNode['state'],
+  pull: string | null,
+  pub: string,
+): TopologyNode {
   return { id, kind: 'broadcast', region: 'home', state, pull, pub };
 }
 

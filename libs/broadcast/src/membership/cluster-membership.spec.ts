@@ -36,7 +36,13 @@ describe('ClusterMembership', () => {
     member = new ClusterMembership({
       managerRouter: manager.routerEndpoint,
       managerPub: manager.pubEndpoint,
-      self: { id: 'bn-1', kind: 'broadcast', region: 'home', pull: 'tcp://127.0.0.1:7001', pub: 'tcp://127.0.0.1:7002' },
+      self: {
+        id: 'bn-1',
+        kind: 'broadcast',
+        region: 'home',
+        pull: 'tcp://127.0.0.1:7001',
+        pub: 'tcp://127.0.0.1:7002',
+      },
       heartbeatMs: 50,
       load: () => LOAD,
       connected: () => ['bn-2'],

@@ -1,4 +1,11 @@
-import { HeartbeatBody, NodeLoad, NodeState, RegisterBody, SubscriberLoad, Topology } from '@live-im/contracts';
+import {
+  HeartbeatBody,
+  NodeLoad,
+  NodeState,
+  RegisterBody,
+  SubscriberLoad,
+  Topology,
+} from '@live-im/contracts';
 import { BroadcastLogger } from '../socket/broadcast-logger';
 import { Dealer, Subscriber } from 'zeromq';
 import { z } from 'zod';
@@ -172,7 +179,9 @@ export class ClusterMembership {
       this.managerUp = false;
       // It may come back as a new process: register rather than heartbeat from now on.
       this.registered = false;
-      this.logger.warn(`membership ${this.self.id}: node manager silent; running on topology v${this.topology?.version ?? '-'}`);
+      this.logger.warn(
+        `membership ${this.self.id}: node manager silent; running on topology v${this.topology?.version ?? '-'}`,
+      );
     }
     if (this.registered) this.heartbeat();
     else this.register();
@@ -221,11 +230,14 @@ export class ClusterMembership {
           this.onReply(frames);
         } catch (error) {
           // A bug in one message's handling (a listener's included) must not stop the only reader.
-          this.logger.error(`membership ${this.self.id}: handling a manager reply failed: ${describeError(error)}`);
+          this.logger.error(
+            `membership ${this.self.id}: handling a manager reply failed: ${describeError(error)}`,
+          );
         }
       }
     } catch (error) {
-      if (!this.closed) this.logger.error(`membership ${this.self.id}: reply reader stopped: ${describeError(error)}`);
+      if (!this.closed)
+        this.logger.error(`membership ${this.self.id}: reply reader stopped: ${describeError(error)}`);
     }
   }
 
@@ -235,11 +247,14 @@ export class ClusterMembership {
         try {
           this.onPublished(frames);
         } catch (error) {
-          this.logger.error(`membership ${this.self.id}: handling a topology failed: ${describeError(error)}`);
+          this.logger.error(
+            `membership ${this.self.id}: handling a topology failed: ${describeError(error)}`,
+          );
         }
       }
     } catch (error) {
-      if (!this.closed) this.logger.error(`membership ${this.self.id}: topology reader stopped: ${describeError(error)}`);
+      if (!this.closed)
+        this.logger.error(`membership ${this.self.id}: topology reader stopped: ${describeError(error)}`);
     }
   }
 

@@ -70,7 +70,10 @@ describe('BCAST/1 frames', () => {
 
   it('round trips a run and refuses one whose lengths, count or characters break the layout', () => {
     const bodies = [Buffer.from('{"a":1}'), Buffer.from('{"b":[1,2]}')];
-    const [meta, body] = encodeRun({ roomId: 'room-1', lane: LaneCode.important, firstSeq: 7, traceIds: ['req-1', ''] }, bodies);
+    const [meta, body] = encodeRun(
+      { roomId: 'room-1', lane: LaneCode.important, firstSeq: 7, traceIds: ['req-1', ''] },
+      bodies,
+    );
     expect(body.toString()).toBe('{"a":1},{"b":[1,2]}');
     expect(decodeRunMeta(meta, body.length)).toEqual({
       roomId: 'room-1',
@@ -89,7 +92,9 @@ describe('BCAST/1 frames', () => {
     badRoom[12] = 0x20;
     expect(() => decodeRunMeta(badRoom, body.length)).toThrow(FrameError);
     expect(() => decodeRunMeta(Buffer.concat([plain, Buffer.from([3])]), body.length)).toThrow(FrameError);
-    expect(() => encodeRun({ roomId: 'room-1', lane: LaneCode.normal, firstSeq: 1 }, [Buffer.alloc(0)])).toThrow(FrameError);
+    expect(() =>
+      encodeRun({ roomId: 'room-1', lane: LaneCode.normal, firstSeq: 1 }, [Buffer.alloc(0)]),
+    ).toThrow(FrameError);
     expect(() => encodeRun({ roomId: 'room-1', lane: LaneCode.normal, firstSeq: 1 }, [])).toThrow(FrameError);
   });
 

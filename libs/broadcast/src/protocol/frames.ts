@@ -120,12 +120,16 @@ export function encodeRun(meta: Omit<RunMeta, 'lengths'>, bodies: readonly Buffe
   const n = bodies.length;
   if (!ROOM_ID.test(meta.roomId)) throw new FrameError('room id must match [A-Za-z0-9_-]{1,64}');
   if (n < 1 || n > MAX_RUN_MESSAGES) throw new FrameError(`a run holds 1..${MAX_RUN_MESSAGES} messages`);
-  if (!Number.isSafeInteger(meta.firstSeq) || meta.firstSeq < 1 || !Number.isSafeInteger(meta.firstSeq + n - 1)) {
+  if (
+    !Number.isSafeInteger(meta.firstSeq) ||
+    meta.firstSeq < 1 ||
+    !Number.isSafeInteger(meta.firstSeq + n - 1)
+  ) {
     throw new FrameError('seq must be a positive integer');
   }
   const traces = meta.traceIds;
   if (traces !== undefined && (traces.length !== n || !traces.every((t) => t === '' || isTraceId(t)))) {
-    throw new FrameError('a run has one trace id (or \'\') per message, each [A-Za-z0-9_-]{1,64}');
+    throw new FrameError("a run has one trace id (or '') per message, each [A-Za-z0-9_-]{1,64}");
   }
   const lengthsAt = RUN_ROOM_ID_OFFSET + meta.roomId.length;
   let size = lengthsAt + 4 * n;
@@ -166,7 +170,8 @@ export function decodeRunMeta(buf: Buffer, bodyLength: number): RunMeta {
   }
   const roomIdLen = buf[11] as number;
   const lengthsAt = RUN_ROOM_ID_OFFSET + roomIdLen;
-  if (roomIdLen < 1 || roomIdLen > 64 || buf.length < lengthsAt + 4 * n) throw new FrameError('run meta truncated');
+  if (roomIdLen < 1 || roomIdLen > 64 || buf.length < lengthsAt + 4 * n)
+    throw new FrameError('run meta truncated');
   checkIdBytes(buf, RUN_ROOM_ID_OFFSET, lengthsAt, 'room id');
   const lengths: number[] = [];
   let joined = n - 1;
@@ -177,7 +182,12 @@ export function decodeRunMeta(buf: Buffer, bodyLength: number): RunMeta {
     joined += length;
   }
   if (joined !== bodyLength) throw new FrameError('run body length does not match its envelope lengths');
-  const meta: RunMeta = { lane: lane as LaneCode, firstSeq, roomId: buf.toString('latin1', RUN_ROOM_ID_OFFSET, lengthsAt), lengths };
+  const meta: RunMeta = {
+    lane: lane as LaneCode,
+    firstSeq,
+    roomId: buf.toString('latin1', RUN_ROOM_ID_OFFSET, lengthsAt),
+    lengths,
+  };
   let at = lengthsAt + 4 * n;
   if (at === buf.length) return meta;
   const traceIds: string[] = [];
@@ -201,7 +211,8 @@ export function roomTopic(roomId: string): Buffer {
 
 /** The room of a topic frame, or undefined when it is not a room topic. */
 export function roomOfTopic(topic: Buffer): string | undefined {
-  if (topic.length < 4 || topic[0] !== 0x72 || topic[1] !== 0x3a || topic[topic.length - 1] !== 0x3a) return undefined;
+  if (topic.length < 4 || topic[0] !== 0x72 || topic[1] !== 0x3a || topic[topic.length - 1] !== 0x3a)
+    return undefined;
   const roomId = topic.toString('latin1', 2, topic.length - 1);
   return ROOM_ID.test(roomId) ? roomId : undefined;
 }

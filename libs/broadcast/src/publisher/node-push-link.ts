@@ -116,7 +116,10 @@ export class NodePushLink {
     if (this.closed) return;
     if (flushMs > 0) {
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.whenIdle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, flushMs)))]);
+      await Promise.race([
+        this.whenIdle(),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, flushMs))),
+      ]);
       clearTimeout(timer);
     }
     this.closed = true;
@@ -134,12 +137,18 @@ export class NodePushLink {
     let batch: PublishBatch | undefined;
     for (let i = 0; i < runs.length; i += 1) {
       const run = runs[i] as PublishRun;
-      if (batch !== undefined && batch.count > 0 && batch.bytes + run.recordBytes > this.options.maxBatchBytes) {
+      if (
+        batch !== undefined &&
+        batch.count > 0 &&
+        batch.bytes + run.recordBytes > this.options.maxBatchBytes
+      ) {
         this.closeBatch(batch);
         batch = undefined;
       }
       if (batch === undefined) {
-        batch = new PublishBatch(Math.min(this.options.maxBatchBytes, Math.max(run.recordBytes, this.lastBatchBytes * 1.25)));
+        batch = new PublishBatch(
+          Math.min(this.options.maxBatchBytes, Math.max(run.recordBytes, this.lastBatchBytes * 1.25)),
+        );
       }
       batch.appendRun(run);
       if (this.spareRuns.length < MAX_SPARE_RUNS) this.spareRuns.push(run);

@@ -29,7 +29,9 @@ export class PublishBatch {
    * of the bytes it adds (a run of one, trace id included).
    */
   static chargeOf(roomIdBytes: Buffer, body: Buffer, traceId?: string): number {
-    return 4 + 12 + roomIdBytes.length + 4 + (traceId === undefined ? 0 : 1 + traceId.length) + 4 + body.length;
+    return (
+      4 + 12 + roomIdBytes.length + 4 + (traceId === undefined ? 0 : 1 + traceId.length) + 4 + body.length
+    );
   }
 
   /** Copies a finished run in as one record pair. */

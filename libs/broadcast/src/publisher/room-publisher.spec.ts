@@ -58,7 +58,12 @@ function runMessages(meta: Buffer, body: Buffer): Received[] {
   const run = decodeRunMeta(meta, body.length);
   let at = 0;
   return run.lengths.map((length, i) => {
-    const message: Received = { roomId: run.roomId, lane: run.lane, seq: run.firstSeq + i, body: body.toString('utf8', at, at + length) };
+    const message: Received = {
+      roomId: run.roomId,
+      lane: run.lane,
+      seq: run.firstSeq + i,
+      body: body.toString('utf8', at, at + length),
+    };
     const traceId = run.traceIds?.[i];
     if (traceId) message.traceId = traceId;
     at += length + 1;
@@ -71,7 +76,12 @@ const ROOMS = Array.from({ length: 40 }, (_, i) => `room-${i}`);
 describe('PublishRun and PublishBatch', () => {
   const room = Buffer.from('room-7', 'latin1');
 
-  function runOf(lane: 0 | 1, firstSeq: number, bodies: Buffer[], traces: Array<string | undefined> = []): PublishRun {
+  function runOf(
+    lane: 0 | 1,
+    firstSeq: number,
+    bodies: Buffer[],
+    traces: Array<string | undefined> = [],
+  ): PublishRun {
     const run = new PublishRun();
     run.reset(lane, firstSeq, room);
     bodies.forEach((body, i) => run.add(body, traces[i], 1));
@@ -83,19 +93,33 @@ describe('PublishRun and PublishBatch', () => {
     const batch = new PublishBatch(0);
     batch.appendRun(runOf(1, 5, bodies));
     batch.appendRun(runOf(0, 1, [Buffer.from('{}')]));
-    const expected = [...encodeRun({ roomId: 'room-7', lane: 1, firstSeq: 5 }, bodies), ...encodeRun({ roomId: 'room-7', lane: 0, firstSeq: 1 }, [Buffer.from('{}')])];
+    const expected = [
+      ...encodeRun({ roomId: 'room-7', lane: 1, firstSeq: 5 }, bodies),
+      ...encodeRun({ roomId: 'room-7', lane: 0, firstSeq: 1 }, [Buffer.from('{}')]),
+    ];
     expect(unpackPairs(batch.finish())).toEqual(expected);
     expect(batch.count).toBe(6);
     expect(batch.charged).toBe(6);
   });
 
   it('carries a trace block once any message of the run has a trace id', () => {
-    const run = runOf(0, 9, [Buffer.from('{"a":1}'), Buffer.from('{"b":2}'), Buffer.from('{}')], [undefined, 'trace-1', undefined]);
+    const run = runOf(
+      0,
+      9,
+      [Buffer.from('{"a":1}'), Buffer.from('{"b":2}'), Buffer.from('{}')],
+      [undefined, 'trace-1', undefined],
+    );
     const batch = new PublishBatch(0);
     batch.appendRun(run);
     const [meta, body] = unpackPairs(batch.finish()) as [Buffer, Buffer];
     expect(body.toString()).toBe('{"a":1},{"b":2},{}');
-    expect(decodeRunMeta(meta, body.length)).toEqual({ roomId: 'room-7', lane: 0, firstSeq: 9, lengths: [7, 7, 2], traceIds: ['', 'trace-1', ''] });
+    expect(decodeRunMeta(meta, body.length)).toEqual({
+      roomId: 'room-7',
+      lane: 0,
+      firstSeq: 9,
+      lengths: [7, 7, 2],
+      traceIds: ['', 'trace-1', ''],
+    });
     expect(batch.bytes).toBe(run.recordBytes);
   });
 
@@ -179,13 +203,18 @@ describe('RoomPublisher', () => {
 
   it('keeps the seqs of a room lane in publish order when they do not follow each other, and carries trace ids', async () => {
     const body = (seq: number) => Buffer.from(`{"s":${seq}}`);
-    for (const seq of [1, 2, 4, 5, 3]) publisher.publish({ roomId: 'room-0', lane: 'normal', seq, body: body(seq), traceId: `req-${seq}` });
+    for (const seq of [1, 2, 4, 5, 3])
+      publisher.publish({ roomId: 'room-0', lane: 'normal', seq, body: body(seq), traceId: `req-${seq}` });
     publisher.publish({ roomId: 'room-0', lane: 'important', seq: 1, body: body(1) });
     await eventually(() => nodeA.received.length + nodeB.received.length === 6);
     const node = nodeA.received.length > 0 ? nodeA : nodeB;
     const normal = node.received.filter((m) => m.lane === 0);
-    expect(normal.map((m) => [m.seq, m.body, m.traceId])).toEqual([1, 2, 4, 5, 3].map((s) => [s, `{"s":${s}}`, `req-${s}`]));
-    expect(node.received.filter((m) => m.lane === 1).map((m) => [m.seq, m.traceId])).toEqual([[1, undefined]]);
+    expect(normal.map((m) => [m.seq, m.body, m.traceId])).toEqual(
+      [1, 2, 4, 5, 3].map((s) => [s, `{"s":${s}}`, `req-${s}`]),
+    );
+    expect(node.received.filter((m) => m.lane === 1).map((m) => [m.seq, m.traceId])).toEqual([
+      [1, undefined],
+    ]);
     // Runs [1, 2], [4, 5], [3] and the important lane's [1].
     expect(node.runs).toBe(4);
   });
@@ -208,16 +237,23 @@ describe('RoomPublisher', () => {
     const next = { ...manager.topology, version: 2 };
     next.nodes = next.nodes.map((n) => (n.id === 'bn-b' ? { ...n, state: 'draining' as const } : n));
     await manager.announce(next, () => publisher.stats.nodes === 1);
-    for (const roomId of ROOMS) publisher.publish({ roomId, lane: 'important', seq: 1, body: Buffer.from('{}') });
+    for (const roomId of ROOMS)
+      publisher.publish({ roomId, lane: 'important', seq: 1, body: Buffer.from('{}') });
     await eventually(() => nodeA.received.length === ROOMS.length);
     expect(nodeB.received).toHaveLength(0);
   });
 
   it('counts messages with no active node as noRoute', async () => {
     await manager.announce({ version: 5, updatedAt: 0, nodes: [] }, () => publisher.stats.nodes === 0);
-    expect(publisher.publish({ roomId: 'room-1', lane: 'normal', seq: 1, body: Buffer.from('{}') })).toBe(false);
+    expect(publisher.publish({ roomId: 'room-1', lane: 'normal', seq: 1, body: Buffer.from('{}') })).toBe(
+      false,
+    );
     expect(publisher.stats.noRoute).toBe(1);
-    expect(() => publisher.publish({ roomId: 'bad room', lane: 'normal', seq: 1, body: Buffer.from('{}') })).toThrow();
-    expect(() => publisher.publish({ roomId: 'room-1', lane: 'normal', seq: 0, body: Buffer.from('{}') })).toThrow();
+    expect(() =>
+      publisher.publish({ roomId: 'bad room', lane: 'normal', seq: 1, body: Buffer.from('{}') }),
+    ).toThrow();
+    expect(() =>
+      publisher.publish({ roomId: 'room-1', lane: 'normal', seq: 0, body: Buffer.from('{}') }),
+    ).toThrow();
   });
 });

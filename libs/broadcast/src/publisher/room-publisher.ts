@@ -110,7 +110,8 @@ export class RoomPublisher {
    * node's queue is full). Throws FrameError for a room id or seq the protocol cannot carry.
    */
   publish(message: RoomPublication): boolean {
-    if (!(message.seq >= 1 && Number.isSafeInteger(message.seq))) throw new FrameError('seq must be a positive integer');
+    if (!(message.seq >= 1 && Number.isSafeInteger(message.seq)))
+      throw new FrameError('seq must be a positive integer');
     const lane = LANE_CODES[message.lane];
     if (lane === undefined) throw new FrameError(`unknown lane ${String(message.lane)}`);
     let route = this.routes.get(message.roomId);
@@ -175,7 +176,8 @@ export class RoomPublisher {
     if (this.closed) return;
     const wanted = new Map<string, string>();
     for (const node of topology.nodes) {
-      if (node.kind === 'broadcast' && node.state === 'active' && node.pull !== null) wanted.set(node.id, node.pull);
+      if (node.kind === 'broadcast' && node.state === 'active' && node.pull !== null)
+        wanted.set(node.id, node.pull);
     }
     let changed = false;
     for (const [id, link] of this.links) {

@@ -2,7 +2,14 @@ import { LaneSequencer, MAX_OPEN_GAPS } from './lane-sequencer';
 import { RoomBatch, SeqGap } from './room-batch';
 
 function batch(firstSeq: number, lastSeq: number): RoomBatch {
-  return { roomId: 'r', lane: 'normal', firstSeq, lastSeq, count: lastSeq - firstSeq + 1, body: Buffer.from('[]') };
+  return {
+    roomId: 'r',
+    lane: 'normal',
+    firstSeq,
+    lastSeq,
+    count: lastSeq - firstSeq + 1,
+    body: Buffer.from('[]'),
+  };
 }
 
 describe('LaneSequencer', () => {

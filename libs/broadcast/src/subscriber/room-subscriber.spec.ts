@@ -21,7 +21,12 @@ class ScriptedNode {
     return node;
   }
 
-  async batch(roomId: string, firstSeq: number, lastSeq: number, lane: LaneCode = LaneCode.normal): Promise<void> {
+  async batch(
+    roomId: string,
+    firstSeq: number,
+    lastSeq: number,
+    lane: LaneCode = LaneCode.normal,
+  ): Promise<void> {
     const meta = encodeBatchMeta({ lane, count: lastSeq - firstSeq + 1, firstSeq, lastSeq });
     await this.socket.send([roomTopic(roomId), meta, Buffer.from(`[${firstSeq}]`)]);
   }
@@ -56,7 +61,11 @@ describe('RoomSubscriber', () => {
   beforeEach(async () => {
     manager = await ScriptedManager.start();
     nodeA = await ScriptedNode.bind();
-    manager.topology = { version: 1, updatedAt: 0, nodes: [broadcastNode('bn-a', 'joining', null, nodeA.endpoint)] };
+    manager.topology = {
+      version: 1,
+      updatedAt: 0,
+      nodes: [broadcastNode('bn-a', 'joining', null, nodeA.endpoint)],
+    };
     subscriber = new RoomSubscriber({
       managerRouter: manager.routerEndpoint,
       managerPub: manager.pubEndpoint,
@@ -92,7 +101,9 @@ describe('RoomSubscriber', () => {
   it('reports the nodes it connected to in its heartbeats', async () => {
     const register = await manager.next(BroadcastCommand.REGISTER);
     expect(register.body).toEqual({ id: 'gateway-1', kind: 'subscriber', region: 'home' });
-    await eventually(() => manager.take(BroadcastCommand.HEARTBEAT).some((h) => String(h.body['connected']) === 'bn-a'));
+    await eventually(() =>
+      manager.take(BroadcastCommand.HEARTBEAT).some((h) => String(h.body['connected']) === 'bn-a'),
+    );
   });
 
   it('subscribes on the first member of a room and unsubscribes on the last', async () => {
@@ -166,7 +177,8 @@ describe('RoomSubscriber', () => {
     subscriber.join('room3');
     await eventually(() => nodeA.subscriptions.filter((t) => t === '+r:room3:').length === 2);
     await eventually(() => {
-      if (!batches.some((b) => b.roomId === 'room3' && b.firstSeq === 20)) void nodeA.batch('room3', 20, 20, LaneCode.important);
+      if (!batches.some((b) => b.roomId === 'room3' && b.firstSeq === 20))
+        void nodeA.batch('room3', 20, 20, LaneCode.important);
       return batches.some((b) => b.roomId === 'room3' && b.firstSeq === 20);
     });
     await delay(100);
@@ -184,7 +196,9 @@ describe('RoomSubscriber', () => {
         () => subscriber.membership.topology?.version === 2,
       );
       // The subscription follows to the new node by itself.
-      await eventually(() => subscriber.connected.join() === 'bn-b' && nodeB.subscriptions.includes('+r:room2:'));
+      await eventually(
+        () => subscriber.connected.join() === 'bn-b' && nodeB.subscriptions.includes('+r:room2:'),
+      );
       await primeRoom(nodeB, 'room2', 1);
       await nodeA.batch('room2', 2, 2);
       await delay(30);
@@ -203,8 +217,22 @@ describe('RoomSubscriber', () => {
           updatedAt: 0,
           nodes: [
             broadcastNode('bn-a', 'active', 'tcp://127.0.0.1:9100', nodeA.endpoint),
-            { id: 'relay-eu', kind: 'relay', region: 'eu-west', state: 'active', pull: null, pub: 'tcp://127.0.0.1:9101' },
-            { id: 'relay-home', kind: 'relay', region: 'home', state: 'active', pull: null, pub: relay.endpoint },
+            {
+              id: 'relay-eu',
+              kind: 'relay',
+              region: 'eu-west',
+              state: 'active',
+              pull: null,
+              pub: 'tcp://127.0.0.1:9101',
+            },
+            {
+              id: 'relay-home',
+              kind: 'relay',
+              region: 'home',
+              state: 'active',
+              pull: null,
+              pub: relay.endpoint,
+            },
           ],
         },
         () => subscriber.membership.topology?.version === 3,

@@ -102,7 +102,10 @@ export class RoomSubscriber {
     this.region = options.region;
     this.lossSettleMs = options.lossSettleMs ?? DEFAULT_LOSS_SETTLE_MS;
     this.lossBoard = new RoomLossBoard(options.lossBoardRooms ?? DEFAULT_LOSS_BOARD_ROOMS);
-    this.socket = new Subscriber({ linger: 0, receiveHighWaterMark: options.receiveHighWaterMark ?? 100_000 });
+    this.socket = new Subscriber({
+      linger: 0,
+      receiveHighWaterMark: options.receiveHighWaterMark ?? 100_000,
+    });
     this.membership = new ClusterMembership({
       managerRouter: options.managerRouter,
       managerPub: options.managerPub,
@@ -153,7 +156,10 @@ export class RoomSubscriber {
       roomId,
       topic,
       members: 1,
-      lanes: [new LaneSequencer(this.sink, this.lossSettleMs), new LaneSequencer(this.sink, this.lossSettleMs)],
+      lanes: [
+        new LaneSequencer(this.sink, this.lossSettleMs),
+        new LaneSequencer(this.sink, this.lossSettleMs),
+      ],
     });
     if (!this.closed) this.socket.subscribe(topic);
   }

@@ -31,7 +31,8 @@ function malformed(info: BatchInfo, why: string): LiveError {
 export function decodeBatchBody(info: BatchInfo, body: unknown): RoomMessage[] {
   // The gateway sends the JSON text; binary bodies (UTF-8 bytes) are read too.
   const bytes = typeof body === 'string' ? undefined : bytesOf(body);
-  if (typeof body !== 'string' && bytes === undefined) throw malformed(info, 'the body is neither text nor binary');
+  if (typeof body !== 'string' && bytes === undefined)
+    throw malformed(info, 'the body is neither text nor binary');
   let values: unknown;
   try {
     values = JSON.parse(typeof body === 'string' ? body : utf8.decode(bytes as Uint8Array));

@@ -19,11 +19,16 @@ describe('HeartbeatBody.subscriberLoad', () => {
     });
     expect(HeartbeatBody.parse({ id: 'gw-1' })).toEqual({ id: 'gw-1' });
     const full = Array.from({ length: MAX_TOP_ROOMS }, (_, i) => ({ roomId: `room-${i}`, viewers: i }));
-    expect(HeartbeatBody.safeParse({ id: 'gw-1', subscriberLoad: { ...load, topRooms: full } }).success).toBe(true);
+    expect(HeartbeatBody.safeParse({ id: 'gw-1', subscriberLoad: { ...load, topRooms: full } }).success).toBe(
+      true,
+    );
   });
 
   it.each([
-    ['too many top rooms', { topRooms: Array.from({ length: MAX_TOP_ROOMS + 1 }, (_, i) => ({ roomId: `r${i}`, viewers: 1 })) }],
+    [
+      'too many top rooms',
+      { topRooms: Array.from({ length: MAX_TOP_ROOMS + 1 }, (_, i) => ({ roomId: `r${i}`, viewers: 1 })) },
+    ],
     ['negative connections', { connections: -1 }],
     ['fractional rooms', { rooms: 1.5 }],
     ['negative viewers in all', { viewers: -1 }],
@@ -34,7 +39,9 @@ describe('HeartbeatBody.subscriberLoad', () => {
     ['an unknown field', { sockets: 3 }],
     ['an extra field in a top room', { topRooms: [{ roomId: 'room', viewers: 1, title: 'x' }] }],
   ])('rejects %s', (_name, change) => {
-    expect(HeartbeatBody.safeParse({ id: 'gw-1', subscriberLoad: { ...load, ...change } }).success).toBe(false);
+    expect(HeartbeatBody.safeParse({ id: 'gw-1', subscriberLoad: { ...load, ...change } }).success).toBe(
+      false,
+    );
   });
 
   it('rejects a subscriber load missing its fields', () => {

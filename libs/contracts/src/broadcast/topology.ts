@@ -117,9 +117,7 @@ export const LANE_RATE_NAMES = ['importantIn', 'normalIn', 'out', 'drops', 'malf
 export type LaneRateName = (typeof LANE_RATE_NAMES)[number];
 
 const laneColumns = <T extends z.ZodTypeAny>(column: T) =>
-  z
-    .object({ importantIn: column, normalIn: column, out: column, drops: column, malformed: column })
-    .strict();
+  z.object({ importantIn: column, normalIn: column, out: column, drops: column, malformed: column }).strict();
 
 /**
  * GET /cluster/series of the node manager: one sample per `intervalMs`, column by column (as charts
@@ -131,11 +129,11 @@ export const ClusterSeries = z
     intervalMs: z.number().int().positive(),
     /** Epoch milliseconds of each sample. */
     at: TotalColumn,
-    total: laneColumns(TotalColumn)
-      .extend({ viewers: TotalColumn, connections: TotalColumn })
-      .strict(),
+    total: laneColumns(TotalColumn).extend({ viewers: TotalColumn, connections: TotalColumn }).strict(),
     nodes: z.array(
-      z.object({ id: MemberId, kind: z.enum(['broadcast', 'relay']), rates: laneColumns(RateColumn) }).strict(),
+      z
+        .object({ id: MemberId, kind: z.enum(['broadcast', 'relay']), rates: laneColumns(RateColumn) })
+        .strict(),
     ),
   })
   .strict();

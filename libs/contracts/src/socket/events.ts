@@ -31,7 +31,12 @@ export const ChatRequest = z
   .object({ roomId: RoomId, text: z.string().trim().min(1).max(MAX_CHAT_CHARS), clientMsgId: ClientMsgId })
   .strict();
 export const GiftRequest = z
-  .object({ roomId: RoomId, giftId: GiftId, count: z.number().int().min(1).max(999), clientMsgId: ClientMsgId })
+  .object({
+    roomId: RoomId,
+    giftId: GiftId,
+    count: z.number().int().min(1).max(999),
+    clientMsgId: ClientMsgId,
+  })
   .strict();
 export const LikeRequest = z.object({ roomId: RoomId, count: z.number().int().min(1).max(100) }).strict();
 export const HistoryRequest = z
@@ -89,7 +94,10 @@ export type ClientEventPayload<E extends ClientEventName> = z.input<(typeof Clie
 
 /** Socket.IO's typing of the client → server events (the payload, then the ack callback). */
 export type ClientToServerEvents = {
-  [E in ClientEventName]: (payload: ClientEventPayload<E>, ack: (reply: Ack<ClientEventResults[E]>) => void) => void;
+  [E in ClientEventName]: (
+    payload: ClientEventPayload<E>,
+    ack: (reply: Ack<ClientEventResults[E]>) => void,
+  ) => void;
 };
 
 /**

@@ -34,7 +34,9 @@ export async function setUpTestRun(): Promise<void> {
   process.env['REDIS_URL'] = redis.url;
   holder[STATE] = { id, redis };
   if (redis.server) {
-    say(`no Redis answers on 127.0.0.1:6379: started redis-server (pid ${redis.server.pid}) at ${redis.url} for this run (log ${redis.server.logFile})`);
+    say(
+      `no Redis answers on 127.0.0.1:6379: started redis-server (pid ${redis.server.pid}) at ${redis.url} for this run (log ${redis.server.logFile})`,
+    );
   } else {
     say(`Redis at ${redis.url}${redis.source === 'env' ? ' (REDIS_URL)' : ''}`);
   }
@@ -59,13 +61,17 @@ export async function tearDownTestRun(): Promise<void> {
   await state.redis.stop();
   const leftovers = await killProcessesOfRun(state.id);
   if (leftovers.length > 0) {
-    say(`killed ${leftovers.length} process(es) the specs left behind: ${leftovers.map((p) => `${p.pid} ${p.command}`).join('; ')}`);
+    say(
+      `killed ${leftovers.length} process(es) the specs left behind: ${leftovers.map((p) => `${p.pid} ${p.command}`).join('; ')}`,
+    );
   }
   // The last resort against a hang: a handle some spec left open. The timer holds nothing open.
   // The run then fails, so the leak is fixed rather than waited out.
   setTimeout(() => {
     const open = process.getActiveResourcesInfo().filter((kind) => kind !== 'TTYWrap');
-    say(`jest had not exited ${EXIT_GRACE_MS / 1000} s after the run (open: ${open.join(', ')}): ending it as failed`);
+    say(
+      `jest had not exited ${EXIT_GRACE_MS / 1000} s after the run (open: ${open.join(', ')}): ending it as failed`,
+    );
     process.exit(1);
   }, EXIT_GRACE_MS).unref();
 }

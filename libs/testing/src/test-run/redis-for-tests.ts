@@ -59,9 +59,7 @@ export function findRedisServer(path = process.env['PATH'] ?? ''): string | unde
 }
 
 /** A Redis that answers now, or the redis-server that can start one. */
-export type RedisAvailability =
-  | { url: string; source: 'env' | 'default' }
-  | { redisServer: string };
+export type RedisAvailability = { url: string; source: 'env' | 'default' } | { redisServer: string };
 
 /**
  * Where a test run's Redis comes from: REDIS_URL when set (it must answer), else 127.0.0.1:6379
@@ -80,7 +78,9 @@ export async function findRedisForTests(): Promise<RedisAvailability> {
   }
   const redisServer = findRedisServer();
   if (!redisServer) {
-    throw new TestRunError(`No Redis answers on 127.0.0.1:6379 and redis-server is not installed: ${REDIS_INSTALL_HINT}.`);
+    throw new TestRunError(
+      `No Redis answers on 127.0.0.1:6379 and redis-server is not installed: ${REDIS_INSTALL_HINT}.`,
+    );
   }
   return { redisServer };
 }
@@ -132,7 +132,8 @@ async function startPrivateRedis(binary: string, logDir: string): Promise<RedisF
   };
   process.once('exit', killOnExit);
   // Only where nothing else handles the signal, so the default (ending the process) still follows.
-  for (const signal of ENDING_SIGNALS) if (process.listenerCount(signal) === 0) process.once(signal, killOnSignal);
+  for (const signal of ENDING_SIGNALS)
+    if (process.listenerCount(signal) === 0) process.once(signal, killOnSignal);
   const exited = new Promise<string>((resolve) => {
     child.once('error', (error) => resolve(error.message));
     child.once('exit', (code, signal) => resolve(`exited with ${signal ?? code}`));
@@ -147,7 +148,10 @@ async function startPrivateRedis(binary: string, logDir: string): Promise<RedisF
   const deadline = Date.now() + 20_000;
   let problem = await redisProblem(url, 500);
   while (problem !== undefined) {
-    const early = await Promise.race([exited, new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))]);
+    const early = await Promise.race([
+      exited,
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), 100)),
+    ]);
     if (early !== undefined || Date.now() > deadline) {
       await stop();
       const log = readLogTail(logFile);

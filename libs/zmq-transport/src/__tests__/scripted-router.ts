@@ -39,7 +39,9 @@ export class ScriptedRouter {
 
   static async bind(transportOrEndpoint: TestTransport | string): Promise<ScriptedRouter> {
     const address =
-      transportOrEndpoint === 'tcp' || transportOrEndpoint === 'ipc' ? bindAddress(transportOrEndpoint) : transportOrEndpoint;
+      transportOrEndpoint === 'tcp' || transportOrEndpoint === 'ipc'
+        ? bindAddress(transportOrEndpoint)
+        : transportOrEndpoint;
     const router = new ScriptedRouter();
     await router.socket.bind(address);
     router.endpoint = router.socket.lastEndpoint ?? address;
@@ -94,7 +96,11 @@ export class ScriptedRouter {
           if (this.autoPong) await this.send(peer, Command.PONG);
           continue;
         }
-        this.inbox.push({ peer, command, frames: isBatched(command) && frames[0] ? unpackPairs(frames[0]) : frames });
+        this.inbox.push({
+          peer,
+          command,
+          frames: isBatched(command) && frames[0] ? unpackPairs(frames[0]) : frames,
+        });
         const wake = this.waiter;
         this.waiter = undefined;
         wake?.();

@@ -50,7 +50,13 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcClient over %s', (transport) =>
   }
 
   function client(endpoints: string[], options: Partial<RpcClientOptions> = {}): RpcClient {
-    const c = new RpcClient({ brokers: endpoints, heartbeatMs: 50, logger: SILENT_LOGGER, lingerMs: 0, ...options });
+    const c = new RpcClient({
+      brokers: endpoints,
+      heartbeatMs: 50,
+      logger: SILENT_LOGGER,
+      lingerMs: 0,
+      ...options,
+    });
     clients.push(c);
     c.start();
     return c;
@@ -70,7 +76,11 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcClient over %s', (transport) =>
     const pairs = await receivePairs(broker, 200);
     expect(new Set(pairs.map((p) => p.meta.id)).size).toBe(200);
     for (const { meta } of pairs) {
-      expect(meta).toMatchObject({ pattern: 'calc.double', flags: RequestFlag.IDEMPOTENT, codec: CodecId.JSON });
+      expect(meta).toMatchObject({
+        pattern: 'calc.double',
+        flags: RequestFlag.IDEMPOTENT,
+        codec: CodecId.JSON,
+      });
       expect(meta.timeoutMs).toBeGreaterThan(2000);
       expect(meta.timeoutMs).toBeLessThanOrEqual(3000);
     }
@@ -81,14 +91,22 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcClient over %s', (transport) =>
         const { n } = JsonCodec.decode(body) as { n: number };
         return n % 2 === 0
           ? ok(meta.id, { doubled: n * 2, trace: meta.traceId })
-          : [encodeReplyMeta(meta.id, ReplyStatus.ERROR, CodecId.JSON), JsonCodec.encode({ code: 'NOT_FOUND', message: `odd ${n}` })];
+          : [
+              encodeReplyMeta(meta.id, ReplyStatus.ERROR, CodecId.JSON),
+              JsonCodec.encode({ code: 'NOT_FOUND', message: `odd ${n}` }),
+            ];
       });
       await broker.send(pairs[0]!.peer, Command.REPLY, ...frames);
     }
     const settled = await Promise.allSettled(calls);
     settled.forEach((outcome, n) => {
-      if (n % 2 === 0) expect(outcome).toEqual({ status: 'fulfilled', value: { doubled: n * 2, trace: `t-${n}` } });
-      else expect(outcome).toMatchObject({ status: 'rejected', reason: { code: 'NOT_FOUND', message: `odd ${n}` } });
+      if (n % 2 === 0)
+        expect(outcome).toEqual({ status: 'fulfilled', value: { doubled: n * 2, trace: `t-${n}` } });
+      else
+        expect(outcome).toMatchObject({
+          status: 'rejected',
+          reason: { code: 'NOT_FOUND', message: `odd ${n}` },
+        });
     });
     expect(rpc.inFlight).toBe(0);
   });
@@ -116,7 +134,10 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcClient over %s', (transport) =>
     const startedAt = Date.now();
     const second = await broker.next(Command.REQUEST);
     expect(Date.now() - startedAt).toBeLessThan(500);
-    expect(second.frames.filter((_, i) => i % 2 === 0).map((m) => decodeRequestMeta(m).pattern)).toEqual(['room.chat', 'room.gift']);
+    expect(second.frames.filter((_, i) => i % 2 === 0).map((m) => decodeRequestMeta(m).pattern)).toEqual([
+      'room.chat',
+      'room.gift',
+    ]);
     const pairs = [...first.frames, ...second.frames];
     const replies: Buffer[] = [];
     for (let i = 0; i < pairs.length; i += 2) replies.push(...ok(decodeRequestMeta(pairs[i]!).id, 'ok'));
@@ -127,11 +148,18 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcClient over %s', (transport) =>
   it('takes the trace id from the request context, and speaks MessagePack on request', async () => {
     const broker = await router();
     const rpc = client([broker.endpoint]);
-    const call = RequestContext.run('ctx-123', () => rpc.call('calc.echo', { a: [1, 2] }, { codec: MsgpackCodec }));
+    const call = RequestContext.run('ctx-123', () =>
+      rpc.call('calc.echo', { a: [1, 2] }, { codec: MsgpackCodec }),
+    );
     const [pair] = await receivePairs(broker, 1);
     expect(pair!.meta).toMatchObject({ traceId: 'ctx-123', codec: CodecId.MSGPACK, flags: 0 });
     expect(MsgpackCodec.decode(pair!.body)).toEqual({ a: [1, 2] });
-    await broker.send(pair!.peer, Command.REPLY, encodeReplyMeta(pair!.meta.id, ReplyStatus.OK, CodecId.MSGPACK), MsgpackCodec.encode({ b: 3 }));
+    await broker.send(
+      pair!.peer,
+      Command.REPLY,
+      encodeReplyMeta(pair!.meta.id, ReplyStatus.OK, CodecId.MSGPACK),
+      MsgpackCodec.encode({ b: 3 }),
+    );
     await expect(call).resolves.toEqual({ b: 3 });
 
     const fresh = rpc.call('calc.echo', 1);
@@ -162,7 +190,12 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcClient over %s', (transport) =>
     const rpc = client([broker.endpoint]);
     const values: unknown[] = [];
     const done = new Promise<void>((resolve, reject) =>
-      rpc.stream('feed.tail', {}, { timeoutMs: 2000 }, { next: (v) => values.push(v), error: reject, complete: resolve }),
+      rpc.stream(
+        'feed.tail',
+        {},
+        { timeoutMs: 2000 },
+        { next: (v) => values.push(v), error: reject, complete: resolve },
+      ),
     );
     const [pair] = await receivePairs(broker, 1);
     const id = pair!.meta.id;
@@ -174,7 +207,12 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcClient over %s', (transport) =>
       encodeReplyMeta(id, ReplyStatus.NEXT, CodecId.JSON),
       JsonCodec.encode(2),
     );
-    await broker.send(pair!.peer, Command.REPLY, encodeReplyMeta(id, ReplyStatus.END, CodecId.JSON), Buffer.alloc(0));
+    await broker.send(
+      pair!.peer,
+      Command.REPLY,
+      encodeReplyMeta(id, ReplyStatus.END, CodecId.JSON),
+      Buffer.alloc(0),
+    );
     await done;
     expect(values).toEqual([1, 2]);
   });
@@ -184,7 +222,13 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcClient over %s', (transport) =>
     const rpc = client([broker.endpoint]);
     const call = rpc.call('calc.x', 1);
     const [pair] = await receivePairs(broker, 1);
-    await broker.send(pair!.peer, Command.REPLY, ...ok(pair!.meta.id, 'first'), Buffer.from([1, 2, 3]), Buffer.alloc(0));
+    await broker.send(
+      pair!.peer,
+      Command.REPLY,
+      ...ok(pair!.meta.id, 'first'),
+      Buffer.from([1, 2, 3]),
+      Buffer.alloc(0),
+    );
     await eventually(() => rpc.malformed === 1);
     expect(rpc.inFlight).toBe(1);
     await broker.send(pair!.peer, Command.REPLY, ...ok(pair!.meta.id, 'second'));
@@ -201,7 +245,12 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcClient over %s', (transport) =>
     const stats = rpc.stats(0, 2000);
     const { peer, frames } = await broker.next(Command.STATS);
     expect(frames).toHaveLength(1);
-    await broker.send(peer, Command.STATS_REPLY, frames[0]!, Buffer.from(JSON.stringify({ brokerId: 'b1', clients: 1 })));
+    await broker.send(
+      peer,
+      Command.STATS_REPLY,
+      frames[0]!,
+      Buffer.from(JSON.stringify({ brokerId: 'b1', clients: 1 })),
+    );
     await expect(stats).resolves.toMatchObject({ brokerId: 'b1', clients: 1 });
   });
 
@@ -286,6 +335,8 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcClient over %s', (transport) =>
     await receivePairs(broker, 1);
     await rpc.close();
     await expect(rejection(call)).resolves.toMatchObject({ code: ErrorCode.SERVICE_UNAVAILABLE });
-    await expect(rejection(rpc.call('calc.x', 1))).resolves.toMatchObject({ code: ErrorCode.SERVICE_UNAVAILABLE });
+    await expect(rejection(rpc.call('calc.x', 1))).resolves.toMatchObject({
+      code: ErrorCode.SERVICE_UNAVAILABLE,
+    });
   });
 });

@@ -2,7 +2,14 @@ import { DEFAULT_RPC_TIMEOUT_MS, ErrorCode, RpcError } from '@live-im/contracts'
 import { newRequestId, RequestContext } from '@live-im/logging';
 import { BodyCodec, codecById, JsonCodec } from '../protocol/codec';
 import { Command, ReplyStatus, RequestFlag } from '../protocol/command';
-import { assertPairs, decodeReplyMeta, encodeRequestMeta, expandPairs, readHeader, ReplyMeta } from '../protocol/frames';
+import {
+  assertPairs,
+  decodeReplyMeta,
+  encodeRequestMeta,
+  expandPairs,
+  readHeader,
+  ReplyMeta,
+} from '../protocol/frames';
 import { BrokerLink, describe } from '../socket/broker-link';
 import { BrokerStateListener, BrokerStateListeners } from '../socket/broker-state';
 import { monotonicMs } from '../socket/clock';
@@ -99,10 +106,13 @@ export class RpcClient {
       onConnected: (link: BrokerLink) => link.send(Command.PING),
       // Also ends a CLOSING broker's turn: the next one on this endpoint is live on its first PONG.
       onDisconnected: (link: BrokerLink) => this.markDead(link, 'connection lost'),
-      onUnsent: (link: BrokerLink, command: Command, frames: Buffer[]) => this.onUnsent(link, command, frames),
+      onUnsent: (link: BrokerLink, command: Command, frames: Buffer[]) =>
+        this.onUnsent(link, command, frames),
     };
     const linkOptions = { lingerMs: this.lingerMs, logger: this.logger };
-    this.links = options.brokers.map((endpoint, index) => new BrokerLink(index, endpoint, handlers, linkOptions));
+    this.links = options.brokers.map(
+      (endpoint, index) => new BrokerLink(index, endpoint, handlers, linkOptions),
+    );
     this.live = this.links.map(() => false);
     this.closing = this.links.map(() => false);
     trackRpcClient(this);
@@ -244,7 +254,8 @@ export class RpcClient {
       throw new RpcError(ErrorCode.INVALID_ARGUMENT, 'pattern must be 1..255 bytes');
     }
     const traceId = options.traceId ?? RequestContext.currentId() ?? newRequestId();
-    if (Buffer.byteLength(traceId) > 255) throw new RpcError(ErrorCode.INVALID_ARGUMENT, 'trace id over 255 bytes');
+    if (Buffer.byteLength(traceId) > 255)
+      throw new RpcError(ErrorCode.INVALID_ARGUMENT, 'trace id over 255 bytes');
     const codec = options.codec ?? this.codec;
     let body: Buffer;
     try {
@@ -354,7 +365,6 @@ export class RpcClient {
     this.logger.log(`rpc: broker ${link.endpoint} is closing; new calls go elsewhere`);
     if (wasLive) this.stateListeners.emit({ endpoint: link.endpoint, index: link.index, up: false });
   }
-
 
   private onReply(message: Buffer[]): void {
     const metas: ReplyMeta[] = [];
@@ -477,12 +487,15 @@ export class RpcClient {
     for (const { command, frames } of link.takeUnsent()) this.onUnsent(link, command, frames);
     for (const call of this.pending.carriedBy(link.index)) {
       call.broker = -1;
-      const resendable = call.kind !== CallKind.STATS && (call.flags & RequestFlag.IDEMPOTENT) !== 0 && !call.delivered;
+      const resendable =
+        call.kind !== CallKind.STATS && (call.flags & RequestFlag.IDEMPOTENT) !== 0 && !call.delivered;
       if (resendable) {
         this.waiting.push(call);
       } else {
         this.pending.delete(call);
-        call.fail(new RpcError(ErrorCode.WORKER_LOST, `broker ${link.endpoint} died; the outcome is unknown`));
+        call.fail(
+          new RpcError(ErrorCode.WORKER_LOST, `broker ${link.endpoint} died; the outcome is unknown`),
+        );
       }
     }
     this.flushWaiting();

@@ -33,6 +33,8 @@ describe('@RpcHandler parameter metadata', () => {
   });
 
   it('keeps the parameter decorators a method has', () => {
-    expect(Object.keys(Reflect.getMetadata(ROUTE_ARGS_METADATA, Handlers, 'decorated') as object)).toHaveLength(2);
+    expect(
+      Object.keys(Reflect.getMetadata(ROUTE_ARGS_METADATA, Handlers, 'decorated') as object),
+    ).toHaveLength(2);
   });
 });

@@ -27,10 +27,24 @@ async function answer(broker: ScriptedRouter, value: unknown, stream?: unknown[]
   const { peer, frames } = await broker.next(Command.REQUEST);
   const meta = decodeRequestMeta(frames[0]!);
   if (stream) {
-    const nexts = stream.flatMap((v) => [encodeReplyMeta(meta.id, ReplyStatus.NEXT, CodecId.JSON), JsonCodec.encode(v)]);
-    await broker.send(peer, Command.REPLY, ...nexts, encodeReplyMeta(meta.id, ReplyStatus.END, CodecId.JSON), Buffer.alloc(0));
+    const nexts = stream.flatMap((v) => [
+      encodeReplyMeta(meta.id, ReplyStatus.NEXT, CodecId.JSON),
+      JsonCodec.encode(v),
+    ]);
+    await broker.send(
+      peer,
+      Command.REPLY,
+      ...nexts,
+      encodeReplyMeta(meta.id, ReplyStatus.END, CodecId.JSON),
+      Buffer.alloc(0),
+    );
   } else {
-    await broker.send(peer, Command.REPLY, encodeReplyMeta(meta.id, ReplyStatus.OK, CodecId.JSON), JsonCodec.encode(value));
+    await broker.send(
+      peer,
+      Command.REPLY,
+      encodeReplyMeta(meta.id, ReplyStatus.OK, CodecId.JSON),
+      JsonCodec.encode(value),
+    );
   }
   return meta;
 }
@@ -86,7 +100,9 @@ describe('ZmqRpcModule', () => {
     const health = moduleRef.get(ZmqHealthIndicator);
     await expect(health.check()).resolves.toEqual({ broker: { status: 'up', live: 1, total: 1 } });
     broker.autoPong = false;
-    await expect(health.check('broker', 100)).resolves.toEqual({ broker: { status: 'down', live: 0, total: 1 } });
+    await expect(health.check('broker', 100)).resolves.toEqual({
+      broker: { status: 'down', live: 0, total: 1 },
+    });
     broker.autoPong = true;
   });
 });

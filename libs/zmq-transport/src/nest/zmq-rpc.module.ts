@@ -1,4 +1,12 @@
-import { DynamicModule, Global, Logger, LoggerService, Module, OnApplicationShutdown, Provider } from '@nestjs/common';
+import {
+  DynamicModule,
+  Global,
+  Logger,
+  LoggerService,
+  Module,
+  OnApplicationShutdown,
+  Provider,
+} from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { RpcContract } from '@live-im/contracts';
 import { BROKER_PROBE } from '../health/broker-probe';

@@ -53,12 +53,15 @@ const Shout = defineRpc({
   idempotent: true,
 });
 const ShoutPiped = defineRpc({ ...Shout, pattern: 'test.shoutPiped' });
-const CONTRACTS = new Map<string, RpcContract>([Greet, Count, Fail, Shout, ShoutPiped].map((c) => [c.pattern, c]));
+const CONTRACTS = new Map<string, RpcContract>(
+  [Greet, Count, Fail, Shout, ShoutPiped].map((c) => [c.pattern, c]),
+);
 
 /** Lets a request through only if its word is not "closed". */
 class WordGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
-    if (context.switchToRpc().getData<{ word: string }>().word === 'closed') throw new RpcError(ErrorCode.FORBIDDEN, 'closed');
+    if (context.switchToRpc().getData<{ word: string }>().word === 'closed')
+      throw new RpcError(ErrorCode.FORBIDDEN, 'closed');
     return true;
   }
 }
@@ -108,7 +111,10 @@ class TestController {
 
   // Decorated parameters keep Nest's parameter pipeline, pipes included.
   @RpcHandler(ShoutPiped)
-  shoutPiped(@Payload(new UpperPipe()) req: RpcRequest<typeof Shout>, @Ctx() ctx: ZmqContext): RpcResponse<typeof Shout> {
+  shoutPiped(
+    @Payload(new UpperPipe()) req: RpcRequest<typeof Shout>,
+    @Ctx() ctx: ZmqContext,
+  ): RpcResponse<typeof Shout> {
     return { word: req.word, traceId: ctx.getTraceId() };
   }
 
@@ -162,7 +168,12 @@ describe('ZmqServer (Nest microservice)', () => {
   /** Sends one request and collects its replies up to the final one. */
   async function call(pattern: string, payload: unknown, flags = 0, traceId = 'trace-x'): Promise<Reply[]> {
     const id = nextId++;
-    await broker.send(peer, Command.REQUEST, encodeRequestMeta({ id, timeoutMs: 2000, flags, codec: 0, pattern, traceId }), JsonCodec.encode(payload));
+    await broker.send(
+      peer,
+      Command.REQUEST,
+      encodeRequestMeta({ id, timeoutMs: 2000, flags, codec: 0, pattern, traceId }),
+      JsonCodec.encode(payload),
+    );
     const replies: Reply[] = [];
     for (;;) {
       const { frames } = await broker.next(Command.REPLY);
@@ -177,7 +188,10 @@ describe('ZmqServer (Nest microservice)', () => {
 
   it('validates against the contract (defaults applied) and replies OK', async () => {
     const [reply] = await call('test.greet', { name: 'ada' });
-    expect(reply).toEqual({ meta: expect.objectContaining({ status: ReplyStatus.OK }), body: { greeting: 'hello ada x1' } });
+    expect(reply).toEqual({
+      meta: expect.objectContaining({ status: ReplyStatus.OK }),
+      body: { greeting: 'hello ada x1' },
+    });
   });
 
   it('refuses an invalid payload with INVALID_ARGUMENT naming the field, before the handler', async () => {
@@ -205,8 +219,14 @@ describe('ZmqServer (Nest microservice)', () => {
   });
 
   it('maps handler errors: RpcError and RpcException bodies keep their code, the rest is INTERNAL', async () => {
-    expect((await call('test.fail', { how: 'rpc-error' }))[0]!.body).toEqual({ code: 'FORBIDDEN', message: 'not yours' });
-    expect((await call('test.fail', { how: 'rpc-exception' }))[0]!.body).toEqual({ code: 'NOT_FOUND', message: 'gone' });
+    expect((await call('test.fail', { how: 'rpc-error' }))[0]!.body).toEqual({
+      code: 'FORBIDDEN',
+      message: 'not yours',
+    });
+    expect((await call('test.fail', { how: 'rpc-exception' }))[0]!.body).toEqual({
+      code: 'NOT_FOUND',
+      message: 'gone',
+    });
     const crash = (await call('test.fail', { how: 'crash' }))[0]!;
     expect(crash.body).toEqual({ code: 'INTERNAL', message: 'internal error' });
     expect(JSON.stringify(crash.body)).not.toContain('secret');

@@ -1,4 +1,11 @@
-import { ErrorCode, isRpcErrorBody, parseOrThrow, RPC_CONTRACTS, RpcContract, RpcError } from '@live-im/contracts';
+import {
+  ErrorCode,
+  isRpcErrorBody,
+  parseOrThrow,
+  RPC_CONTRACTS,
+  RpcContract,
+  RpcError,
+} from '@live-im/contracts';
 import { newRequestId, RequestContext } from '@live-im/logging';
 import { LoggerService } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
@@ -114,7 +121,9 @@ export class ZmqServer
     // A direct lookup: patterns on this wire are plain strings, no JSON route to parse.
     const handler = this.messageHandlers.get(pattern);
     if (handler === undefined) {
-      request.fail(new RpcError(ErrorCode.UNIMPLEMENTED, `${pattern} is not implemented by ${this.options.service}`));
+      request.fail(
+        new RpcError(ErrorCode.UNIMPLEMENTED, `${pattern} is not implemented by ${this.options.service}`),
+      );
       return;
     }
     let data = payload;
@@ -132,14 +141,23 @@ export class ZmqServer
 
   private handle(handler: MessageHandler, data: unknown, request: InboundRequest): void {
     const ctx = new ZmqContext([request.pattern, request.traceId, request]);
-    this.onProcessingStartHook(this.transportId as symbol, ctx, () => this.invoke(handler, data, ctx, request));
+    this.onProcessingStartHook(this.transportId as symbol, ctx, () =>
+      this.invoke(handler, data, ctx, request),
+    );
   }
 
-  private async invoke(handler: MessageHandler, data: unknown, ctx: ZmqContext, request: InboundRequest): Promise<void> {
+  private async invoke(
+    handler: MessageHandler,
+    data: unknown,
+    ctx: ZmqContext,
+    request: InboundRequest,
+  ): Promise<void> {
     try {
       const result: unknown = await handler(data, ctx);
       if (isObservable(result)) {
-        result.subscribe(new ObservableReply(request, () => this.onProcessingEndHook?.(this.transportId as symbol, ctx)));
+        result.subscribe(
+          new ObservableReply(request, () => this.onProcessingEndHook?.(this.transportId as symbol, ctx)),
+        );
         return;
       }
       request.value(result, true);

@@ -15,7 +15,13 @@ describe('MessagePack codec', () => {
     expect(typeByte(300)).toBe(0xcd); // uint 16
     expect(typeByte(0xffffffff)).toBe(0xce); // uint 32
     expect(typeByte(-0x80000000)).toBe(0xd2); // int 32
-    for (const wide of [0x1_0000_0000, 1_765_000_000_000, Number.MAX_SAFE_INTEGER, -0x80000001, Number.MIN_SAFE_INTEGER]) {
+    for (const wide of [
+      0x1_0000_0000,
+      1_765_000_000_000,
+      Number.MAX_SAFE_INTEGER,
+      -0x80000001,
+      Number.MIN_SAFE_INTEGER,
+    ]) {
       expect(typeByte(wide)).toBe(INT64);
       expect(MsgpackCodec.decode(MsgpackCodec.encode(wide))).toBe(wide);
     }

@@ -49,7 +49,10 @@ describe('LRPC/1 frames', () => {
 
     it('round-trips', () => {
       expect(decodeRequestMeta(encodeRequestMeta(meta))).toEqual(meta);
-      expect(decodeRequestMeta(encodeRequestMeta({ ...meta, traceId: '' }))).toEqual({ ...meta, traceId: '' });
+      expect(decodeRequestMeta(encodeRequestMeta({ ...meta, traceId: '' }))).toEqual({
+        ...meta,
+        traceId: '',
+      });
     });
 
     it('gives the trace id straight from the meta', () => {
@@ -63,7 +66,8 @@ describe('LRPC/1 frames', () => {
       const doc = readFileSync(join(__dirname, '../../../../docs/rpc-protocol.md'), 'utf8')
         .replace(/```|\|/g, ' ')
         .replace(/\s+/g, ' ');
-      const inDoc = (text: string) => expect({ text, inDoc: doc.includes(text) }).toEqual({ text, inDoc: true });
+      const inDoc = (text: string) =>
+        expect({ text, inDoc: doc.includes(text) }).toEqual({ text, inDoc: true });
       const hex = (bytes: Buffer) => bytes.toString('hex').replace(/(..)(?!$)/g, '$1 ');
       const login = { id: 7, timeoutMs: 2000, flags: 1, codec: 0, pattern: 'user.login', traceId: '' };
       const meta = encodeRequestMeta(login);
@@ -71,11 +75,17 @@ describe('LRPC/1 frames', () => {
       inDoc(`the meta is ${meta.length} bytes: ${hex(meta)}`);
       const body = Buffer.from(JSON.stringify({ username: 'alice', password: 'secret-pass' }));
       const batch = packPairs([meta, body]);
-      inDoc(`${body.toString()}\` is ${body.length} bytes, so the batch frame is the ${batch.length} bytes ${hex(batch)}`);
+      inDoc(
+        `${body.toString()}\` is ${body.length} bytes, so the batch frame is the ${batch.length} bytes ${hex(batch)}`,
+      );
       const traced = encodeRequestMeta({ ...login, traceId: 'req-1' });
       inDoc(`grows to ${traced.length} bytes: \`... ${hex(traced.subarray(16))}\``);
       inDoc(`\`${hex(encodeReplyMeta(7, ReplyStatus.OK, CodecId.JSON))}\` is the final OK of request 7`);
-      for (const [status, value] of [[ReplyStatus.NEXT, '1'], [ReplyStatus.NEXT, '2'], [ReplyStatus.END, '']] as const) {
+      for (const [status, value] of [
+        [ReplyStatus.NEXT, '1'],
+        [ReplyStatus.NEXT, '2'],
+        [ReplyStatus.END, ''],
+      ] as const) {
         inDoc(hex(packPairs([encodeReplyMeta(7, status, CodecId.JSON), Buffer.from(value)])));
       }
       inDoc(`\`expiresAt: 1765000000000\` is \`${hex(MsgpackCodec.encode(1765000000000))}\``);
@@ -101,7 +111,12 @@ describe('LRPC/1 frames', () => {
 
     it('takes a pattern that is not valid UTF-8 for malformed, on the broker and on the worker', () => {
       const good = encodeRequestMeta({ ...meta, pattern: 'user.ab' });
-      for (const bytes of [[0xff, 0xfe], [0xc3, 0x28], [0xed, 0xa0], [0x80, 0x41]]) {
+      for (const bytes of [
+        [0xff, 0xfe],
+        [0xc3, 0x28],
+        [0xed, 0xa0],
+        [0x80, 0x41],
+      ]) {
         const bad = Buffer.from(good);
         bad[16] = bytes[0] as number;
         bad[17] = bytes[1] as number;
@@ -196,7 +211,13 @@ describe('batch frame', () => {
     expect(countPairs(batch)).toBe(2);
     const lying = Buffer.from(batch);
     lying.writeUInt32LE(0xffffffff, 0);
-    for (const bad of [batch.subarray(0, batch.length - 1), batch.subarray(0, 2), packPairs([Buffer.from('lonely')]), Buffer.alloc(0), lying]) {
+    for (const bad of [
+      batch.subarray(0, batch.length - 1),
+      batch.subarray(0, 2),
+      packPairs([Buffer.from('lonely')]),
+      Buffer.alloc(0),
+      lying,
+    ]) {
       expect(() => unpackPairs(bad)).toThrow(FrameError);
       expect(() => countPairs(bad)).toThrow(FrameError);
     }

@@ -70,7 +70,8 @@ export function decodeRequestMeta(buf: Buffer): RequestMeta {
   const traceAt = 11 + patternLen;
   if (buf.length < traceAt + 1) throw new FrameError('request meta truncated');
   const traceLen = buf[traceAt] as number;
-  if (buf.length !== REQUEST_FIXED + patternLen + traceLen) throw new FrameError('request meta length mismatch');
+  if (buf.length !== REQUEST_FIXED + patternLen + traceLen)
+    throw new FrameError('request meta length mismatch');
   assertUtf8Pattern(buf, traceAt);
   return {
     id: buf.readUInt32LE(0),
@@ -86,7 +87,12 @@ export function decodeRequestMeta(buf: Buffer): RequestMeta {
  * What the broker needs of a request meta without decoding the pattern into a string every time:
  * the id and timeout it rewrites in place, the flags, and the raw pattern bytes for the route.
  */
-export function peekRequestMeta(buf: Buffer): { id: number; timeoutMs: number; flags: number; patternLen: number } {
+export function peekRequestMeta(buf: Buffer): {
+  id: number;
+  timeoutMs: number;
+  flags: number;
+  patternLen: number;
+} {
   if (buf.length < REQUEST_FIXED + 1) throw new FrameError('request meta too short');
   const patternLen = buf[10] as number;
   if (patternLen === 0) throw new FrameError('empty pattern');

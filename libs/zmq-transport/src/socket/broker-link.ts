@@ -127,11 +127,14 @@ export class BrokerLink {
           this.handlers.onMessage(this, frames);
         } catch (error) {
           // A bug in one message's handling must not stop the only reader of this socket.
-          this.options.logger.error(`rpc: handling a message from ${this.endpoint} failed: ${describe(error)}`);
+          this.options.logger.error(
+            `rpc: handling a message from ${this.endpoint} failed: ${describe(error)}`,
+          );
         }
       }
     } catch (error) {
-      if (!this.closed) this.options.logger.error(`rpc: reader of ${this.endpoint} stopped: ${describe(error)}`);
+      if (!this.closed)
+        this.options.logger.error(`rpc: reader of ${this.endpoint} stopped: ${describe(error)}`);
     }
   }
 

@@ -41,7 +41,15 @@ describe('OutboundQueue', () => {
     queue.pushPair(null, Command.REQUEST, b('m3'), b('b3'));
     await queue.whenIdle();
     expect(sink.sent).toHaveLength(1);
-    expect(sink.sent[0]).toEqual([header(Command.REQUEST), b('m1'), b('b1'), b('m2'), b('b2'), b('m3'), b('b3')]);
+    expect(sink.sent[0]).toEqual([
+      header(Command.REQUEST),
+      b('m1'),
+      b('b1'),
+      b('m2'),
+      b('b2'),
+      b('m3'),
+      b('b3'),
+    ]);
   });
 
   it('writes a REQUEST as the header and one batch frame of length-prefixed records', async () => {
@@ -130,14 +138,29 @@ describe('OutboundQueue', () => {
       for (let i = 1; i <= 3; i += 1) queue.pushPair(null, Command.REQUEST, b(`m${i}`), b(`b${i}`));
       // Still inside the burst: the full batch is already on the socket.
       expect(sink.sent).toHaveLength(1);
-      expect(text(sink.sent[0]!)).toEqual([text([header(Command.REQUEST)])[0], 'm1', 'b1', 'm2', 'b2', 'm3', 'b3']);
+      expect(text(sink.sent[0]!)).toEqual([
+        text([header(Command.REQUEST)])[0],
+        'm1',
+        'b1',
+        'm2',
+        'b2',
+        'm3',
+        'b3',
+      ]);
       for (let i = 4; i <= 8; i += 1) queue.pushPair(null, Command.REQUEST, b(`m${i}`), b(`b${i}`));
       expect(sink.sent.map(pairs)).toEqual([3, 3]);
       await queue.whenIdle();
       expect(sink.sent.map(pairs)).toEqual([3, 3, 2]);
-      expect(sink.sent.flatMap((m) => text(m.slice(1))).filter((t) => t.startsWith('m'))).toEqual(
-        ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8'],
-      );
+      expect(sink.sent.flatMap((m) => text(m.slice(1))).filter((t) => t.startsWith('m'))).toEqual([
+        'm1',
+        'm2',
+        'm3',
+        'm4',
+        'm5',
+        'm6',
+        'm7',
+        'm8',
+      ]);
     });
 
     it('never pass what was queued earlier for the same peer', async () => {
@@ -274,7 +297,10 @@ describe('OutboundQueue', () => {
       await jest.advanceTimersByTimeAsync(19);
       expect(sink.wire).toHaveLength(1);
       await jest.advanceTimersByTimeAsync(1);
-      expect(sink.sent.map((m) => text(m.slice(1)).filter((t) => t !== ''))).toEqual([['m1', 'm2', 'm3'], ['m4']]);
+      expect(sink.sent.map((m) => text(m.slice(1)).filter((t) => t !== ''))).toEqual([
+        ['m1', 'm2', 'm3'],
+        ['m4'],
+      ]);
     });
 
     it('leave no timer behind when an eager batch empties the queue', async () => {

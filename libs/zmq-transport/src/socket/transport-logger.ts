@@ -6,4 +6,8 @@ export interface TransportLogger {
 }
 
 /** For callers (mostly tests) that want the transport quiet. */
-export const SILENT_LOGGER: TransportLogger = { log: () => undefined, warn: () => undefined, error: () => undefined };
+export const SILENT_LOGGER: TransportLogger = {
+  log: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};

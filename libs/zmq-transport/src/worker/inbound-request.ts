@@ -84,7 +84,11 @@ export class InboundRequest implements ReplyWriter {
       this.fail(new RpcError(ErrorCode.INTERNAL, 'reply cannot be encoded'));
       return;
     }
-    this.link.sendPair(Command.REPLY, encodeReplyMeta(this.id, final ? ReplyStatus.OK : ReplyStatus.NEXT, this.codec.id), body);
+    this.link.sendPair(
+      Command.REPLY,
+      encodeReplyMeta(this.id, final ? ReplyStatus.OK : ReplyStatus.NEXT, this.codec.id),
+      body,
+    );
     if (final) this.finish(OK_CODE);
   }
 

@@ -15,13 +15,24 @@ async function receiveReplies(router: ScriptedRouter, count: number): Promise<Re
   const replies: ReceivedReply[] = [];
   while (replies.length < count) {
     const { frames } = await router.next(Command.REPLY);
-    for (let i = 0; i < frames.length; i += 2) replies.push({ meta: decodeReplyMeta(frames[i]!), body: frames[i + 1]! });
+    for (let i = 0; i < frames.length; i += 2)
+      replies.push({ meta: decodeReplyMeta(frames[i]!), body: frames[i + 1]! });
   }
   return replies;
 }
 
-function request(id: number, pattern: string, payload: unknown, timeoutMs = 2000, flags = 0, codec = JsonCodec): Buffer[] {
-  return [encodeRequestMeta({ id, timeoutMs, flags, codec: codec.id, pattern, traceId: `trace-${id}` }), codec.encode(payload)];
+function request(
+  id: number,
+  pattern: string,
+  payload: unknown,
+  timeoutMs = 2000,
+  flags = 0,
+  codec = JsonCodec,
+): Buffer[] {
+  return [
+    encodeRequestMeta({ id, timeoutMs, flags, codec: codec.id, pattern, traceId: `trace-${id}` }),
+    codec.encode(payload),
+  ];
 }
 
 const errorOf = (reply: ReceivedReply): unknown => JSON.parse(reply.body.toString('utf8'));
@@ -40,7 +51,10 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcWorker over %s', (transport) =>
   });
 
   /** Starts a worker and returns the broker-side routing id it announced READY from. */
-  async function worker(dispatch: RpcDispatch, options: Partial<RpcWorkerOptions> = {}): Promise<{ w: RpcWorker; peer: Buffer }> {
+  async function worker(
+    dispatch: RpcDispatch,
+    options: Partial<RpcWorkerOptions> = {},
+  ): Promise<{ w: RpcWorker; peer: Buffer }> {
     const w = new RpcWorker({
       brokers: [broker.endpoint],
       service: 'calc',
@@ -67,7 +81,12 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcWorker over %s', (transport) =>
       setTimeout(() => req.value({ doubled: n * 2 }, true), 20 - n);
     });
     broker.take(Command.READY);
-    await broker.send(peer, Command.REQUEST, ...request(7, 'calc.double', { n: 1 }), ...request(8, 'calc.double', { n: 2 }, 2000, 0, MsgpackCodec));
+    await broker.send(
+      peer,
+      Command.REQUEST,
+      ...request(7, 'calc.double', { n: 1 }),
+      ...request(8, 'calc.double', { n: 2 }, 2000, 0, MsgpackCodec),
+    );
     const replies = await receiveReplies(broker, 2);
     const byId = new Map(replies.map((r) => [r.meta.id, r]));
     expect(byId.get(7)!.meta).toEqual({ id: 7, status: ReplyStatus.OK, codec: CodecId.JSON });
@@ -90,7 +109,13 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcWorker over %s', (transport) =>
     workers.push(w);
     w.start();
     const { frames } = await broker.next(Command.READY);
-    expect(JSON.parse(frames[0]!.toString())).toEqual({ service: 'calc', instance: 'calc-9', version: '0.1.0', capacity: 3, pid: process.pid });
+    expect(JSON.parse(frames[0]!.toString())).toEqual({
+      service: 'calc',
+      instance: 'calc-9',
+      version: '0.1.0',
+      capacity: 3,
+      pid: process.pid,
+    });
   });
 
   it('answers DEADLINE_EXCEEDED without running the handler: timeout 0, or expired while waiting for credit', async () => {
@@ -108,7 +133,12 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcWorker over %s', (transport) =>
     expect(errorOf(expired!)).toMatchObject({ code: ErrorCode.DEADLINE_EXCEEDED });
 
     // Capacity 1: request 3 waits behind request 2 and its 50 ms deadline passes meanwhile.
-    await broker.send(peer, Command.REQUEST, ...request(2, 'calc.x', 2, 2000), ...request(3, 'calc.x', 3, 50));
+    await broker.send(
+      peer,
+      Command.REQUEST,
+      ...request(2, 'calc.x', 2, 2000),
+      ...request(3, 'calc.x', 3, 50),
+    );
     const replies = await receiveReplies(broker, 2);
     // It is found expired when credit frees up, i.e. once request 2 is done.
     expect(replies.map((r) => [r.meta.id, r.meta.status])).toEqual([
@@ -145,7 +175,12 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcWorker over %s', (transport) =>
       if (pattern === 'calc.missing') throw new RpcError(ErrorCode.NOT_FOUND, 'no such thing', { id: 'x' });
       return Promise.reject(new Error('db password is hunter2'));
     });
-    await broker.send(peer, Command.REQUEST, ...request(1, 'calc.missing', {}), ...request(2, 'calc.crash', {}));
+    await broker.send(
+      peer,
+      Command.REQUEST,
+      ...request(1, 'calc.missing', {}),
+      ...request(2, 'calc.crash', {}),
+    );
     const replies = await receiveReplies(broker, 2);
     const byId = new Map(replies.map((r) => [r.meta.id, errorOf(r)]));
     expect(byId.get(1)).toEqual({ code: 'NOT_FOUND', message: 'no such thing', details: { id: 'x' } });
@@ -164,7 +199,12 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcWorker over %s', (transport) =>
       req.value('b', false);
       req.end();
     });
-    await broker.send(peer, Command.REQUEST, ...request(1, 'calc.feed', {}), ...request(2, 'calc.seen', { e: 1 }, 2000, RequestFlag.EVENT));
+    await broker.send(
+      peer,
+      Command.REQUEST,
+      ...request(1, 'calc.feed', {}),
+      ...request(2, 'calc.seen', { e: 1 }, 2000, RequestFlag.EVENT),
+    );
     const replies = await receiveReplies(broker, 4);
     const stream = replies.filter((r) => r.meta.id === 1);
     expect(stream.map((r) => r.meta.status)).toEqual([ReplyStatus.NEXT, ReplyStatus.NEXT, ReplyStatus.END]);
@@ -181,7 +221,13 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcWorker over %s', (transport) =>
       calls.push(pattern);
       req.value(payload, true);
     });
-    await broker.send(peer, Command.REQUEST, ...request(1, 'calc.x', 1), Buffer.from('garbage'), Buffer.alloc(0));
+    await broker.send(
+      peer,
+      Command.REQUEST,
+      ...request(1, 'calc.x', 1),
+      Buffer.from('garbage'),
+      Buffer.alloc(0),
+    );
     await broker.send(peer, Command.REQUEST, Buffer.from('odd'));
     await eventually(() => w.malformed === 2);
     expect(calls).toEqual([]);
@@ -238,7 +284,9 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcWorker over %s', (transport) =>
     await broker.next(Command.DISCONNECT);
     await draining;
     expect(served).toEqual([1, 2]);
-    const replies = broker.take(Command.REPLY).flatMap((m) => m.frames.filter((_, i) => i % 2 === 0).map((f) => decodeReplyMeta(f).id));
+    const replies = broker
+      .take(Command.REPLY)
+      .flatMap((m) => m.frames.filter((_, i) => i % 2 === 0).map((f) => decodeReplyMeta(f).id));
     expect(replies.sort()).toEqual([1, 2]);
     expect(broker.take(Command.READY)).toEqual([]);
   });

@@ -10,7 +10,11 @@ import { registerRpcMetrics } from '../rpc-metrics';
 import { InboundRequest, RequestOwner, sendError } from './inbound-request';
 
 /** The owner's handling of one request: answer through `request` (a ReplyWriter), now or later. */
-export type RpcDispatch = (pattern: string, payload: unknown, request: InboundRequest) => void | Promise<void>;
+export type RpcDispatch = (
+  pattern: string,
+  payload: unknown,
+  request: InboundRequest,
+) => void | Promise<void>;
 
 export interface RpcWorkerOptions {
   /** Broker backend endpoints; the worker keeps one DEALER per endpoint and serves them all. */
@@ -246,14 +250,22 @@ export class RpcWorker implements RequestOwner {
     for (let k = 0; k < metas.length; k += 1) {
       const meta = metas[k] as RequestMeta;
       if (meta.timeoutMs === 0) {
-        sendError(session.link, meta.id, new RpcError(ErrorCode.DEADLINE_EXCEEDED, 'deadline passed before dispatch'));
+        sendError(
+          session.link,
+          meta.id,
+          new RpcError(ErrorCode.DEADLINE_EXCEEDED, 'deadline passed before dispatch'),
+        );
         continue;
       }
       let codec: BodyCodec;
       try {
         codec = codecById(meta.codec);
       } catch {
-        sendError(session.link, meta.id, new RpcError(ErrorCode.INVALID_ARGUMENT, `unknown codec ${meta.codec}`));
+        sendError(
+          session.link,
+          meta.id,
+          new RpcError(ErrorCode.INVALID_ARGUMENT, `unknown codec ${meta.codec}`),
+        );
         continue;
       }
       const request = new InboundRequest(
@@ -366,7 +378,10 @@ export class RpcWorker implements RequestOwner {
     }
     const startedAt = monotonicMs();
     const timeoutMs = options.timeoutMs ?? 30_000;
-    const ackTimeoutMs = Math.min(options.ackTimeoutMs ?? DEAD_AFTER_HEARTBEATS * this.heartbeatMs, timeoutMs);
+    const ackTimeoutMs = Math.min(
+      options.ackTimeoutMs ?? DEAD_AFTER_HEARTBEATS * this.heartbeatMs,
+      timeoutMs,
+    );
     for (const session of this.sessions) {
       session.drainAcked = false;
       session.link.send(Command.DRAIN);

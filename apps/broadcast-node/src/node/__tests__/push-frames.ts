@@ -1,4 +1,11 @@
-import { bcastHeader, BroadcastCommand, encodeMessageMeta, encodeRun, LaneCode, packPairs } from '@live-im/broadcast';
+import {
+  bcastHeader,
+  BroadcastCommand,
+  encodeMessageMeta,
+  encodeRun,
+  LaneCode,
+  packPairs,
+} from '@live-im/broadcast';
 
 /** One message as a test publishes it. */
 export interface TestMessage {

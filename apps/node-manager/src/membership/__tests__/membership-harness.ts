@@ -53,7 +53,13 @@ export class MembershipHarness {
     nextPort += 1;
     return this.membership.register(
       this.socketOf(id),
-      { id, kind, region: extra.region ?? 'home', ...endpoints, ...(extra.state ? { state: extra.state } : {}) },
+      {
+        id,
+        kind,
+        region: extra.region ?? 'home',
+        ...endpoints,
+        ...(extra.state ? { state: extra.state } : {}),
+      },
       this.clock.now(),
     );
   }

@@ -1,4 +1,12 @@
-import { Command, encodeReplyMeta, header, packPairs, readHeader, ReplyStatus, unpackPairs } from '@live-im/zmq-transport';
+import {
+  Command,
+  encodeReplyMeta,
+  header,
+  packPairs,
+  readHeader,
+  ReplyStatus,
+  unpackPairs,
+} from '@live-im/zmq-transport';
 import { Dealer } from 'zeromq';
 import { Broker, type BrokerOptions } from '../broker';
 

@@ -11,7 +11,7 @@ import { UserId } from '../user/user.schemas';
  */
 export const receipt = defineRpc({
   pattern: 'business.receipt',
-  description: 'One recipient\'s receipt for a requireAck message (delivered, or expired when never acked).',
+  description: "One recipient's receipt for a requireAck message (delivered, or expired when never acked).",
   request: Receipt.extend({ senderId: UserId.nullable() }).strict(),
   response: z.object({}),
   idempotent: true,

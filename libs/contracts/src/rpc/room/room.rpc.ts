@@ -17,7 +17,8 @@ import { Actor, Body, HistoryResult, LaneMessages, MAX_CHAT_CHARS, SendResult } 
 
 export const create = defineRpc({
   pattern: 'room.create',
-  description: 'Open a room (or reopen a closed one, which starts its seqs and logs afresh). ALREADY_EXISTS when open.',
+  description:
+    'Open a room (or reopen a closed one, which starts its seqs and logs afresh). ALREADY_EXISTS when open.',
   request: z
     .object({
       roomId: RoomId,
@@ -39,7 +40,8 @@ export const get = defineRpc({
 
 export const close = defineRpc({
   pattern: 'room.close',
-  description: 'Close a room: a room_closed system message on the important lane makes every member leave. Closing a closed room returns it unchanged.',
+  description:
+    'Close a room: a room_closed system message on the important lane makes every member leave. Closing a closed room returns it unchanged.',
   request: z.object({ roomId: RoomId, reason: z.string().max(256).optional() }).strict(),
   response: RoomInfo,
   idempotent: true,
@@ -84,7 +86,8 @@ export const chat = defineRpc({
 
 export const gift = defineRpc({
   pattern: 'room.gift',
-  description: 'Send a gift from the catalogue on the important lane; errors as room.chat, NOT_FOUND for an unknown gift.',
+  description:
+    'Send a gift from the catalogue on the important lane; errors as room.chat, NOT_FOUND for an unknown gift.',
   request: z
     .object({
       roomId: RoomId,
@@ -109,9 +112,7 @@ export const gifts = defineRpc({
 export const like = defineRpc({
   pattern: 'room.like',
   description: 'Count likes; the room receives one aggregate like message per second, not one per like.',
-  request: z
-    .object({ roomId: RoomId, sender: Actor, count: z.number().int().min(1).max(100) })
-    .strict(),
+  request: z.object({ roomId: RoomId, sender: Actor, count: z.number().int().min(1).max(100) }).strict(),
   response: z.object({ accepted: z.number().int().min(0) }),
   idempotent: false,
 });
@@ -135,7 +136,7 @@ export const history = defineRpc({
 export const push = defineRpc({
   pattern: 'room.push',
   description:
-    'Business push into a room, room-wide or to listed users (`to`), on either lane. requireAck forces the important lane; each recipient\'s receipt (delivered or expired after ackTimeoutSec) goes to the sender and to business.receipt.',
+    "Business push into a room, room-wide or to listed users (`to`), on either lane. requireAck forces the important lane; each recipient's receipt (delivered or expired after ackTimeoutSec) goes to the sender and to business.receipt.",
   request: z
     .object({
       roomId: RoomId,
@@ -163,7 +164,7 @@ export const push = defineRpc({
 export const receipt = defineRpc({
   pattern: 'room.receipt',
   description:
-    'A gateway reports one user\'s state for a requireAck message. The first report per user wins; it is sent to the message\'s sender and to business.receipt.',
+    "A gateway reports one user's state for a requireAck message. The first report per user wins; it is sent to the message's sender and to business.receipt.",
   request: z
     .object({
       messageId: z.string().min(1).max(64),
@@ -181,7 +182,14 @@ const Moderation = z.object({ roomId: RoomId, userId: UserId }).strict();
 export const mute = defineRpc({
   pattern: 'room.mute',
   description: 'Stop a user sending in a room, for durationSec or until unmuted.',
-  request: Moderation.extend({ durationSec: z.number().int().positive().max(365 * 86400).optional() }),
+  request: Moderation.extend({
+    durationSec: z
+      .number()
+      .int()
+      .positive()
+      .max(365 * 86400)
+      .optional(),
+  }),
   response: z.object({ roomId: RoomId, userId: UserId, mutedUntil: z.number().int() }),
   idempotent: true,
 });
@@ -199,7 +207,12 @@ export const ban = defineRpc({
   description: 'Ban a user from a room (for durationSec or until unbanned) and kick them out of it.',
   request: Moderation.extend({
     reason: z.string().min(1).max(256),
-    durationSec: z.number().int().positive().max(365 * 86400).optional(),
+    durationSec: z
+      .number()
+      .int()
+      .positive()
+      .max(365 * 86400)
+      .optional(),
   }),
   response: z.object({ roomId: RoomId, userId: UserId, bannedUntil: z.number().int() }),
   idempotent: true,
@@ -233,4 +246,3 @@ export const stats = defineRpc({
   }),
   idempotent: true,
 });
-

@@ -99,4 +99,7 @@ export const OnlineListPage = z.object({
 export type OnlineListPage = z.infer<typeof OnlineListPage>;
 
 /** Opaque paging cursor of the member list. */
-export const OnlineListCursor = z.string().max(64).regex(/^[0-9]+:[0-9]+$/, 'a cursor returned by a previous page');
+export const OnlineListCursor = z
+  .string()
+  .max(64)
+  .regex(/^[0-9]+:[0-9]+$/, 'a cursor returned by a previous page');

@@ -35,7 +35,6 @@ export const SendResult = z.object({
 });
 export type SendResult = z.infer<typeof SendResult>;
 
-
 export const HistoryResult = z.object({
   roomId: RoomId,
   lane: Lane,
@@ -45,4 +44,3 @@ export const HistoryResult = z.object({
   oldestSeq: z.number().int().min(0),
 });
 export type HistoryResult = z.infer<typeof HistoryResult>;
-

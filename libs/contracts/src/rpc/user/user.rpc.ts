@@ -24,7 +24,12 @@ export const guest = defineRpc({
   pattern: 'user.guest',
   description: 'A watch-only guest identity and token; the same deviceId gets the same guest id.',
   request: z
-    .object({ deviceId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/).optional() })
+    .object({
+      deviceId: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{8,64}$/)
+        .optional(),
+    })
     .strict(),
   response: SessionToken.extend({ guestId: UserId }),
   idempotent: true,
@@ -68,7 +73,12 @@ export const ban = defineRpc({
     .object({
       userId: UserId,
       reason: z.string().min(1).max(256),
-      durationSec: z.number().int().positive().max(10 * 365 * 86400).optional(),
+      durationSec: z
+        .number()
+        .int()
+        .positive()
+        .max(10 * 365 * 86400)
+        .optional(),
     })
     .strict(),
   response: z.object({ userId: UserId, bannedUntil: z.number().int() }),
