@@ -1,4 +1,6 @@
 import nx from '@nx/eslint-plugin';
+import { fileURLToPath } from 'node:url';
+import { dirname } from 'node:path';
 
 // Module boundaries: contracts depend on nothing; utilities on contracts; the transport on
 // contracts and utilities; broadcast on the transport too; apps on libraries only; e2e projects on testing helpers and libraries.
@@ -6,6 +8,20 @@ export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   { ignores: ['**/dist', '**/node_modules', '**/tmp', '**/coverage', '**/*.js', '**/*.mjs'] },
+  {
+    // Type-aware rules: a promise nobody awaits or catches, or one passed where a plain callback is
+    // expected, loses its error; each project's own tsconfig gives the types.
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: dirname(fileURLToPath(import.meta.url)) },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/no-unnecessary-type-assertion': 'error',
+    },
+  },
   {
     files: ['**/*.ts'],
     rules: {

@@ -129,7 +129,7 @@ async function benchOurs(): Promise<OursResult> {
     subscriber.send({ managerRouter, managerPub, rooms, expected: MESSAGES });
     await ready;
     await publisher.start();
-    await waitFor(() => publisher.ownerOf(rooms[0] as string) === 'bench-node', {
+    await waitFor(() => publisher.ownerOf(rooms[0]) === 'bench-node', {
       timeoutMs: 15_000,
       what: 'node active',
     });
@@ -156,14 +156,14 @@ async function benchOurs(): Promise<OursResult> {
       const ts = Date.now();
       for (; sent < end; sent += 1) {
         const r = sent % ROOMS;
-        const roomId = rooms[r] as string;
+        const roomId = rooms[r];
         seqs[r] = (seqs[r] ?? 0) + 1;
         if (
           !publisher.publish({
             roomId,
             lane: 'normal',
-            seq: seqs[r] as number,
-            body: envelopes.make(roomId, seqs[r] as number, ts),
+            seq: seqs[r],
+            body: envelopes.make(roomId, seqs[r], ts),
           })
         ) {
           throw new Error(`publisher refused a message: ${JSON.stringify(publisher.stats)}`);

@@ -23,7 +23,7 @@ export async function scrapeAppMetrics(metricsUrl: string): Promise<AppMetrics> 
     const drop = DROP_SAMPLE.exec(line);
     if (drop) metrics.drops.set(`${drop[1]}${drop[2] ?? ''}`, Number(drop[3]));
     const lag = LAG_SAMPLE.exec(line);
-    if (lag) metrics.eventLoopDelayMs[lag[1] as string] = Math.round(Number(lag[2]) * 1e5) / 100;
+    if (lag) metrics.eventLoopDelayMs[lag[1]] = Math.round(Number(lag[2]) * 1e5) / 100;
   }
   return metrics;
 }

@@ -37,7 +37,7 @@ function send(command: SendCommand): Promise<SenderReport> {
 
   const emit = (type: BenchMessageType, giftId: string) => {
     const index = nextSocket++ % sockets.length;
-    const socket = sockets[index] as WireSocket;
+    const socket = sockets[index];
     const clientMsgId = stampedClientMsgId(index, (messageNumber += 1));
     const sentAt = nowMs();
     const onAck = (answer: { ok: boolean; error?: { code: string } } | undefined) => {
@@ -69,8 +69,7 @@ function send(command: SendCommand): Promise<SenderReport> {
       const elapsedSec = (now - startedAt) / 1000;
       const chatDue = Math.floor(elapsedSec * command.chatPerSec) - sent.chat;
       const giftDue = Math.floor(elapsedSec * command.giftPerSec) - sent.gift;
-      for (let i = 0; i < giftDue; i += 1)
-        emit('gift', command.giftIds[sent.gift % command.giftIds.length] as string);
+      for (let i = 0; i < giftDue; i += 1) emit('gift', command.giftIds[sent.gift % command.giftIds.length]);
       for (let i = 0; i < chatDue; i += 1) emit('chat', '');
       if (now < endsAt) return;
       clearInterval(ticker);

@@ -61,7 +61,7 @@ describe('WireSocket against a real Socket.IO server', () => {
       first: info,
       args: ['batch', info, JSON.stringify([{ seq: 1, text: 'quote " and brace } inside' }])],
     });
-    expect(events[1]!.first).toEqual({ seq: 2, from: { userId: 'u1' }, lane: 'important' });
+    expect(events[1].first).toEqual({ seq: 2, from: { userId: 'u1' }, lane: 'important' });
 
     // Outlives several ping intervals: it answers the server's pings.
     await new Promise((resolve) => setTimeout(resolve, 700));

@@ -87,7 +87,7 @@ export class WireSocket {
         } else if (type === ENGINE_CLOSE) {
           ws.close();
         } else if (type === ENGINE_MESSAGE) {
-          const packet = data[1] as number;
+          const packet = data[1];
           if (packet === SIO_CONNECT && !socket.open) {
             clearTimeout(timer);
             ws.off('error', fail);

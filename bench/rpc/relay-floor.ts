@@ -120,9 +120,9 @@ async function main(): Promise<void> {
 
 const role = process.argv[2];
 if (role === 'relay') {
-  void relay(process.argv[3] as string, process.argv[4] as string);
+  void relay(process.argv[3], process.argv[4]);
 } else if (role === 'echo') {
-  void echo(process.argv[3] as string);
+  void echo(process.argv[3]);
 } else {
   main().catch((error: unknown) => {
     process.stderr.write(`relay floor failed: ${error instanceof Error ? error.stack : String(error)}\n`);

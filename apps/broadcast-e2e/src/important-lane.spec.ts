@@ -90,7 +90,7 @@ describe('one room saturated with normal traffic', () => {
     // The cap is per second, and the node's seconds start with the room's first message: in each
     // second of arrivals counted from there, at most the cap (give or take a tenth). (A sliding
     // second is no measure of it: the subscriber's reordering wait bunches each second's arrivals.)
-    const firstSentAt = traffic.sent.get(laneKey(ROOM, 'normal'))![0]!.at;
+    const firstSentAt = traffic.sent.get(laneKey(ROOM, 'normal'))![0].at;
     const perSecond: number[] = [];
     for (const at of normalArrivals) {
       const second = Math.floor((at - firstSentAt) / 1000);

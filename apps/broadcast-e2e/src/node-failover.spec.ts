@@ -36,7 +36,7 @@ describe('a broadcast node killed under load', () => {
     const load = traffic.start(ROOMS, { ratePerSec: 2000, maxMessages: 40_000 });
     try {
       await load.progress(1000);
-      const victim = nodes[0] as NodeProcess;
+      const victim = nodes[0];
       const victimRooms = new Set(ROOMS.filter((room) => publisher.ownerOf(room) === victim.id));
       expect(victimRooms.size).toBeGreaterThan(0);
 
@@ -86,12 +86,12 @@ describe('a broadcast node killed under load', () => {
       // Every lost message was routed to the dead node, before the failover.
       const strays = Object.entries(lost).flatMap(([key, seqs]) =>
         seqs
-          .map((seq) => traffic.sent.get(key)![seq - 1]!)
+          .map((seq) => traffic.sent.get(key)![seq - 1])
           .filter((m) => m.owner !== victim.id || m.at > failoverAt)
           .map((m) => `${key}#${m.seq} (to ${m.owner})`),
       );
       expect(strays).toEqual([]);
-      for (const key of Object.keys(lost)) expect(victimRooms.has(key.split('|')[0]!)).toBe(true);
+      for (const key of Object.keys(lost)) expect(victimRooms.has(key.split('|')[0])).toBe(true);
       // Everything published after the failover arrived.
       expect(missingSeqs(traffic, log, (_key, m) => m.at > failoverAt)).toEqual({});
       expect(lostTotal).toBeLessThan(traffic.total);

@@ -36,7 +36,7 @@ export class ClusterCharts {
       { label: 'all nodes', color: TOTAL, values: total.out },
       ...broadcastNodes.map((node, i) => ({
         label: node.id,
-        color: NODE_COLORS[i % NODE_COLORS.length] as string,
+        color: NODE_COLORS[i % NODE_COLORS.length],
         values: node.rates.out,
       })),
     ]);

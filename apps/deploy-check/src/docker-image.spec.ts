@@ -19,7 +19,7 @@ const DOCKERFILE = readFileSync(join(DOCKER_DIR, 'Dockerfile'), 'utf8');
 function entrypointApps(): string[] {
   const line = /^\s*([a-z-]+(?:\|[a-z-]+)+)\)\s*;;/m.exec(readFileSync(ENTRYPOINT, 'utf8'));
   if (!line) throw new Error('no APP case in entrypoint.sh');
-  return (line[1] as string).split('|').sort();
+  return line[1].split('|').sort();
 }
 
 /** Each service's HTTP_PORT default, read from its config schema (`HTTP_PORT: envPort(3010)`). */
@@ -111,7 +111,7 @@ describe('deploy/docker', () => {
     expect(runtime).toMatch(/^ENTRYPOINT \["deploy\/docker\/entrypoint\.sh"\]$/m);
     // Every file copied from the build context exists (multi-stage copies name their stage).
     for (const [, sources] of DOCKERFILE.matchAll(/^COPY (?!--from)(?:--\S+ )*(.+) \S+$/gm)) {
-      for (const source of (sources as string).split(' ').filter((s) => s !== '.')) {
+      for (const source of sources.split(' ').filter((s) => s !== '.')) {
         expect({ source, exists: existsSync(join(WORKSPACE_ROOT, source)) }).toEqual({
           source,
           exists: true,

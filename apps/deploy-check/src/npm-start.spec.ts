@@ -102,7 +102,7 @@ class NpmStartRun {
   startedPids(): Map<number, string> {
     const pids = new Map<number, string>();
     for (const match of this.output.matchAll(/^started (\S+) \(pid (\d+)/gm))
-      pids.set(Number(match[2]), match[1] as string);
+      pids.set(Number(match[2]), match[1]);
     return pids;
   }
 

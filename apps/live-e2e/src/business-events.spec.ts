@@ -40,7 +40,7 @@ describe('business.receipt with no business worker', () => {
   }
 
   it('counts the event as lost (SERVICE_UNAVAILABLE), not delivered; with a worker back, the next one is delivered', async () => {
-    const room = cluster.roomServices[0]!;
+    const room = cluster.roomServices[0];
     const lost = () =>
       room.metric('room_service_business_events_lost_total', { event: EVENT, reason: 'SERVICE_UNAVAILABLE' });
     const delivered = () =>

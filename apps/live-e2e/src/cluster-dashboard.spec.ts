@@ -141,7 +141,7 @@ describe('the cluster dashboard', () => {
   });
 
   it('turns a killed broadcast node dead within a few seconds', async () => {
-    const victim = cluster.nodes[1]!;
+    const victim = cluster.nodes[1];
     await victim.kill();
     const row = page.locator(`#nodes tr[data-node-id="${victim.name}"]`);
     await page
@@ -150,7 +150,7 @@ describe('the cluster dashboard', () => {
     expect(await row.locator('.state').textContent()).toBe('dead');
     // The survivor stays active; the page kept every other row.
     expect(
-      await page.locator(`#nodes tr[data-node-id="${cluster.nodes[0]!.name}"]`).getAttribute('data-state'),
+      await page.locator(`#nodes tr[data-node-id="${cluster.nodes[0].name}"]`).getAttribute('data-state'),
     ).toBe('active');
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'cluster-dashboard-dead-node.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
@@ -160,7 +160,7 @@ describe('the cluster dashboard', () => {
     await cluster.manager.kill();
     await page.locator('#banner').waitFor({ state: 'visible', timeout: 8_000 });
     expect(await page.locator('#feed').getAttribute('data-state')).toBe('down');
-    expect(await page.locator(`#nodes tr[data-node-id="${cluster.nodes[0]!.name}"]`).count()).toBe(1);
+    expect(await page.locator(`#nodes tr[data-node-id="${cluster.nodes[0].name}"]`).count()).toBe(1);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -114,7 +114,7 @@ describe('one room, 200 viewers over two gateways', () => {
       first: [],
     });
     // The very messages the senders were acked for, identical for every client.
-    const reference = everyone[0] as LiveClient;
+    const reference = everyone[0];
     for (const client of everyone) {
       expect(client.messages(roomId, 'normal').map(idOf)).toEqual(
         reference.messages(roomId, 'normal').map(idOf),

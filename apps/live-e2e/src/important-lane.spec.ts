@@ -174,7 +174,7 @@ function overtaken(arrivals: readonly RoomMessage[], g: RoomMessage): number {
   const at = arrivals.indexOf(g);
   let count = 0;
   for (let i = at + 1; i < arrivals.length; i += 1) {
-    const m = arrivals[i] as RoomMessage;
+    const m = arrivals[i];
     if (m.lane === 'normal' && m.ts < g.ts) count += 1;
   }
   return count;

@@ -109,12 +109,12 @@ describe('/metrics of every app of the live system', () => {
     const login = await cluster.api(1).login(owner.user.username, PASSWORD);
     const rooms = Array.from({ length: ROOMS }, () => roomIdFor('metrics'));
     for (const roomId of rooms) await api.createRoom(roomId, 'metrics', owner.user.userId);
-    const sender = (await cluster.joined(0, rooms[0] as string, { token: login.token })).client;
+    const sender = (await cluster.joined(0, rooms[0], { token: login.token })).client;
     for (const roomId of rooms.slice(1)) await sender.send('join', { roomId });
     const viewers: LiveClient[] = [];
     for (const gateway of [0, 1]) {
       const session = await guest(cluster.api(gateway));
-      const { client } = await cluster.joined(gateway, rooms[0] as string, { token: session.token });
+      const { client } = await cluster.joined(gateway, rooms[0], { token: session.token });
       for (const roomId of rooms.slice(1)) await client.send('join', { roomId });
       viewers.push(client);
     }

@@ -67,7 +67,7 @@ describe('pm2 restarts what dies and keeps stopped what it stopped', () => {
 
   it('kill -9 of an instance of each kind: pm2 starts it again and it is ready within seconds', async () => {
     const gateways = [system.url('gateway-1'), system.url('gateway-2')];
-    const api = new LiveApi(gateways[1]!, system.secrets.API_KEY);
+    const api = new LiveApi(gateways[1], system.secrets.API_KEY);
     const roomId = roomIdFor('pm2-restart');
     const owner = await registerUser(api, 'owner');
     await api.createRoom(roomId, 'pm2 restart', owner.user.userId);
@@ -95,7 +95,7 @@ describe('pm2 restarts what dies and keeps stopped what it stopped', () => {
     // Light traffic for the whole test; calls and sends during a restart may fail, that is expected.
     running = true;
     rpc = new RpcClient({
-      brokers: system.envOf('gateway-2')['RPC_BROKER_FRONTENDS']!.split(','),
+      brokers: system.envOf('gateway-2')['RPC_BROKER_FRONTENDS'].split(','),
       logger: SILENT_LOGGER,
     });
     const call = <C extends RpcContract>(contract: C, payload: unknown) =>

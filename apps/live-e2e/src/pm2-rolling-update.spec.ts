@@ -37,7 +37,7 @@ describe('rolling update under load (pm2)', () => {
   it('restarts every instance one at a time: zero failed RPC calls, every viewer gets every important message', async () => {
     const gateways = [system.url('gateway-1'), system.url('gateway-2')];
     const apis = gateways.map((url) => new LiveApi(url, system.secrets.API_KEY));
-    const api = apis[0]!;
+    const api = apis[0];
     const roomId = roomIdFor('rolling');
     const owner = await registerUser(api, 'owner');
     await api.createRoom(roomId, 'rolling update', owner.user.userId);
@@ -62,12 +62,12 @@ describe('rolling update under load (pm2)', () => {
       rooms.push(room);
       received.push(seen);
     }
-    const startSeq = rooms[0]!.seqs.important;
+    const startSeq = rooms[0].seqs.important;
 
     running = true;
     // RPC load straight at both brokers, as an internal team's service would call.
     rpc = new RpcClient({
-      brokers: system.envOf('gateway-1')['RPC_BROKER_FRONTENDS']!.split(','),
+      brokers: system.envOf('gateway-1')['RPC_BROKER_FRONTENDS'].split(','),
       logger: SILENT_LOGGER,
     });
     const rpcFailures: string[] = [];
@@ -108,7 +108,7 @@ describe('rolling update under load (pm2)', () => {
     const push = async (body: PushRequest): Promise<void> => {
       for (let attempt = 0; attempt < 40; attempt += 1) {
         try {
-          await apis[attempt % 2]!.push(roomId, body);
+          await apis[attempt % 2].push(roomId, body);
           pushesAccepted += 1;
           return;
         } catch (error) {
@@ -157,7 +157,7 @@ describe('rolling update under load (pm2)', () => {
 
     // The final push makes any viewer still behind see its gap and fill it from history.
     await push({ lane: 'important', type: 'custom', body: { tick: 'last' } });
-    const log = await importantLaneLog(rooms[0]!, startSeq);
+    const log = await importantLaneLog(rooms[0], startSeq);
     const logIds = log.map((m) => m.id);
     expect(logIds.length).toBeGreaterThanOrEqual(pushesAccepted);
     await waitFor(() => received.every((seen) => logIds.every((id) => seen.has(id))), {

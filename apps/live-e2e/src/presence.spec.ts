@@ -1,6 +1,5 @@
 import type { OnlineListPage } from '@live-im/contracts';
 import { sleep, waitFor } from '@live-im/testing';
-import type { GuestSession } from './support/live-api';
 import type { LiveClient } from './support/live-client';
 import { LiveCluster } from './support/live-cluster';
 import { guest, inBatches, registerUser, roomIdFor } from './support/fixtures';
@@ -38,7 +37,7 @@ describe('online count, member list, viewers ever and peak', () => {
     const sockets = new Map<number, LiveClient[]>();
     const join = async (user: number, gateway: number): Promise<LiveClient> => {
       const { client } = await cluster.joined(gateway, roomId, {
-        token: (users[user] as GuestSession).token,
+        token: users[user].token,
       });
       sockets.set(user, [...(sockets.get(user) ?? []), client]);
       return client;

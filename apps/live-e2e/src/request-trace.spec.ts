@@ -56,7 +56,7 @@ describe('request ids and secrets in the logs', () => {
     const { client } = await cluster.joined(1, roomId);
 
     const reqId = `trace-${randomBytes(8).toString('hex')}`;
-    const gateway = cluster.gateways[0] as LiveApp;
+    const gateway = cluster.gateways[0];
     const res = await fetch(`${gateway.url}/api/rooms/${roomId}/push`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': cluster.apiKey, 'x-request-id': reqId },

@@ -73,7 +73,7 @@ describe('normal batches of a big room, paced at the gateway', () => {
     expect(normal.length).toBeLessThanOrEqual(Math.ceil(spanMs / PACE_MS) + 1);
     for (let i = 1; i < normal.length; i += 1) {
       // Timers and the event loop may fire a little early relative to the client's clock; never a pace early.
-      expect(normal[i]!.receivedAt - normal[i - 1]!.receivedAt).toBeGreaterThan(PACE_MS * 0.8);
+      expect(normal[i].receivedAt - normal[i - 1].receivedAt).toBeGreaterThan(PACE_MS * 0.8);
     }
     expect(normal.reduce((sum, b) => sum + b.info.count, 0)).toBe(CHATS);
 
@@ -107,7 +107,7 @@ describe('normal batches of a big room, paced at the gateway', () => {
     await waitFor(
       async () =>
         (await cluster.nodeMetric('broadcast_node_msgs_out_total', { lane: 'normal' })) >= outBefore + 5 &&
-        (await cluster.gateways[0]!.metric('gateway_fanout_rooms_paced')) >= 1,
+        (await cluster.gateways[0].metric('gateway_fanout_rooms_paced')) >= 1,
       { intervalMs: 5, timeoutMs: 2000, what: 'the chats held at the gateway' },
     );
     await api.close(closing, 'show over');

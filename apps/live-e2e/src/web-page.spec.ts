@@ -45,7 +45,7 @@ describe('the live-room web page', () => {
   });
 
   async function open(gateway: number): Promise<RoomPageDriver> {
-    const driver = await RoomPageDriver.open(browser, cluster.gateways[gateway]!.url, roomId, title);
+    const driver = await RoomPageDriver.open(browser, cluster.gateways[gateway].url, roomId, title);
     drivers.push(driver);
     return driver;
   }
@@ -88,7 +88,7 @@ describe('the live-room web page', () => {
   it("plays a gift's animation on both stages and lists it in both chats", async () => {
     const { gifts } = (await cluster.api().raw('GET', '/api/gifts')).body as { gifts: Gift[] };
     // The showiest gift the catalogue has, so the screenshots show an animation.
-    const gift = gifts.find((g) => g.animation === 'crown') ?? gifts[0]!;
+    const gift = gifts.find((g) => g.animation === 'crown') ?? gifts[0];
     await viewerB.sendGift(gift.giftId);
     await Promise.all(
       [viewerA, viewerB].map((viewer) =>
@@ -143,7 +143,7 @@ describe('the live-room web page', () => {
   });
 
   it('tells a viewer when the room does not exist', async () => {
-    const lost = await RoomPageDriver.load(browser, cluster.gateways[1]!.url, roomIdFor('nowhere'));
+    const lost = await RoomPageDriver.load(browser, cluster.gateways[1].url, roomIdFor('nowhere'));
     drivers.push(lost);
     await lost.page
       .locator('#stage[data-status="unavailable"]')

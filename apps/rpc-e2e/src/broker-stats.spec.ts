@@ -18,16 +18,15 @@ function parseMetrics(text: string): Map<string, Family> {
   for (const line of text.split('\n')) {
     const type = /^# TYPE (\S+) (\S+)$/.exec(line);
     if (type) {
-      families.set(type[1] as string, { type: type[2] as string, samples: [] });
+      families.set(type[1], { type: type[2], samples: [] });
       continue;
     }
     const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!sample) continue;
-    const family = families.get(sample[1] as string);
+    const family = families.get(sample[1]);
     if (!family) continue;
     const labels: Record<string, string> = {};
-    for (const pair of (sample[2] ?? '').matchAll(/(\w+)="([^"]*)"/g))
-      labels[pair[1] as string] = pair[2] as string;
+    for (const pair of (sample[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)) labels[pair[1]] = pair[2];
     family.samples.push({ labels, value: Number(sample[3]) });
   }
   return families;
@@ -128,7 +127,7 @@ describe('broker STATS_REPLY against its /metrics', () => {
       const read = GAUGES[name];
       expect({ gauge: name, inStats: read !== undefined }).toEqual({ gauge: name, inStats: true });
       for (const sample of family.samples) {
-        expect({ gauge: name, labels: sample.labels, value: read!(stats, sample.labels) }).toEqual({
+        expect({ gauge: name, labels: sample.labels, value: read(stats, sample.labels) }).toEqual({
           gauge: name,
           labels: sample.labels,
           value: sample.value,

@@ -45,7 +45,7 @@ function malformedMessage(side: 'frontend' | 'backend', random: () => number): B
     const meta = goodMeta();
     // Pattern length 0, or a pattern/trace length that disagrees with the meta's size.
     if (int(2) === 0) meta[10] = 0;
-    else meta[11 + (meta[10] as number)] = 5 + int(200);
+    else meta[11 + meta[10]] = 5 + int(200);
     return meta;
   };
   const shared: Array<() => Buffer[]> = [

@@ -44,14 +44,14 @@ describe('user-service workers behind one broker', () => {
           ? client.call(UserRpc.guest.pattern, {}, { idempotent: true, timeoutMs: 30_000 })
           : client.call(
               UserRpc.getProfile.pattern,
-              { userId: users[i % users.length]!.userId },
+              { userId: users[i % users.length].userId },
               { idempotent: true, timeoutMs: 30_000 },
             ),
       ),
     );
 
     const failed = results.filter((r) => r.status === 'rejected');
-    expect(failed.map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+    expect(failed.map((r) => String(r.reason))).toEqual([]);
     const workers = await cluster.workersOf(broker, 'user');
     expect(workers).toHaveLength(2);
     const served = workers.map((w) => w.served - (before.get(w.instance) ?? 0));

@@ -47,7 +47,7 @@ export class DanmakuLayer {
     const stageWidth = this.layer.clientWidth;
     const rowCount = Math.max(1, Math.floor((this.layer.clientHeight * SKY_SHARE) / ROW_HEIGHT_PX));
     while (this.waiting.length > 0) {
-      const next = this.waiting[0] as Danmaku;
+      const next = this.waiting[0];
       const node = element('span', {
         className: next.own ? 'danmaku danmaku-own' : 'danmaku',
         text: next.text,

@@ -29,7 +29,7 @@ export class DanmakuRows {
     const travel = stageWidth + width;
     const { durationMs, gapPx } = this.timing;
     for (let row = 0; row < this.rows.length; row += 1) {
-      const state = this.rows[row] as RowState;
+      const state = this.rows[row];
       const headAtLeftEdge = now + (durationMs * stageWidth) / travel;
       if (now < state.enteredAt || headAtLeftEdge < state.leftAt) continue;
       this.rows[row] = {

@@ -89,10 +89,7 @@ export class GiftLayer {
   private render(gift: GiftLine, animation: GiftAnimation): HTMLElement {
     const particles = Array.from({ length: PARTICLES[animation] }, (_, i) => {
       const sparks = SPARKS[animation];
-      const particle = glyph(
-        i === 0 ? GIFT_GLYPHS[animation] : (sparks[i % sparks.length] as Glyph),
-        'gift-particle',
-      );
+      const particle = glyph(i === 0 ? GIFT_GLYPHS[animation] : sparks[i % sparks.length], 'gift-particle');
       particle.style.setProperty('--i', String(i));
       // A little disorder per particle (-1..1), so no two gifts look stamped out of one mould.
       particle.style.setProperty('--jitter', (Math.random() * 2 - 1).toFixed(2));

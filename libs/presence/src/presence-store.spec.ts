@@ -143,7 +143,7 @@ describe('PresenceStore', () => {
     const shards = listed.map((m) => memberShard(m.userId, 16));
     expect(shards).toEqual([...shards].sort((x, y) => x - y));
     for (let i = 1; i < listed.length; i++) {
-      if (shards[i] === shards[i - 1]) expect(listed[i - 1]!.userId < listed[i]!.userId).toBe(true);
+      if (shards[i] === shards[i - 1]) expect(listed[i - 1].userId < listed[i].userId).toBe(true);
     }
 
     const first = await presence.members(roomId, undefined, T0 + 1);

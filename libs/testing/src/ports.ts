@@ -28,7 +28,7 @@ function ephemeralLow(): number {
  * its own and reach itself (a TCP self-connect), holding the port against the restarted server.
  */
 export async function freePort(): Promise<number> {
-  return (await freePorts(1))[0] as number;
+  return (await freePorts(1))[0];
 }
 
 /** `count` distinct ports as freePort gives them. */

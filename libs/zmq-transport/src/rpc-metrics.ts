@@ -29,7 +29,7 @@ class LatencySeries {
   observe(seconds: number): void {
     const bounds = RPC_DURATION_BUCKETS;
     let i = 0;
-    while (i < bounds.length && seconds > (bounds[i] as number)) i += 1;
+    while (i < bounds.length && seconds > bounds[i]) i += 1;
     if (i < bounds.length) this.counts[i] += 1;
     this.sum += seconds;
     this.count += 1;
@@ -121,10 +121,10 @@ export class RpcDurationHistogram {
     const bucket = `${this.name}_bucket`;
     let cumulative = 0;
     for (let i = 0; i < RPC_DURATION_BUCKETS.length; i += 1) {
-      cumulative += series.counts[i] as number;
+      cumulative += series.counts[i];
       values.push({
         metricName: bucket,
-        labels: { pattern, code, le: RPC_DURATION_BUCKETS[i] as number },
+        labels: { pattern, code, le: RPC_DURATION_BUCKETS[i] },
         value: cumulative,
       });
     }

@@ -28,7 +28,7 @@ class Fuzz {
     return Buffer.from(Array.from({ length: n }, () => this.int(256)));
   }
   pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)] as T;
+    return items[this.int(items.length)];
   }
   /** A strict prefix of `buf` (possibly empty). */
   truncated(buf: Buffer): Buffer {
@@ -64,7 +64,7 @@ export function malformedPush(random: () => number): Buffer[] {
         meta.writeDoubleLE(f.pick([0, -1, 1.5, Number.NaN, Infinity, 2 ** 53]), 1); // seq
         return meta;
       case 2:
-        meta[9] = (meta[9] as number) + 1 + f.int(100); // roomIdLen disagrees with the size
+        meta[9] = meta[9] + 1 + f.int(100); // roomIdLen disagrees with the size
         return meta;
       case 3:
         meta[10 + f.int(meta.length - 10)] = f.pick([0x20, 0x21, 0x3a, 0x2f, 0xff, 0x00]); // forbidden character
@@ -127,7 +127,7 @@ export function malformedPush(random: () => number): Buffer[] {
     () => [header, packPairs([badMeta(), body()])],
     () => [header, packPairs([goodMeta(), Buffer.alloc(0)])],
     () => [runHeader, packPairs(badRun())],
-    () => [runHeader, packPairs([...goodRun(), goodRun()[0] as Buffer])],
+    () => [runHeader, packPairs([...goodRun(), goodRun()[0]])],
   ];
   return f.pick(shapes)();
 }

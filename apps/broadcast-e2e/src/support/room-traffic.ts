@@ -143,7 +143,7 @@ export class LoadRun {
       const burst = Math.min(due - this.issued, Math.max(10, this.options.ratePerSec / 50));
       for (let i = 0; i < burst; i += 1) {
         const n = this.issued;
-        this.traffic.publish(this.rooms[n % this.rooms.length] as string, lane(n));
+        this.traffic.publish(this.rooms[n % this.rooms.length], lane(n));
         this.issued += 1;
       }
       await sleep(4);
@@ -283,5 +283,5 @@ export function longestPause(arrivals: readonly number[], from: number, to: numb
 export function percentile(values: readonly number[], p: number): number {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }

@@ -18,7 +18,7 @@ describe('HoldDeadlines', () => {
     for (let now = 0; now <= 1000; now += 37) {
       holds.popDue(now, (_lane, generation, at) => {
         expect(pushed[generation]).toBeLessThanOrEqual(at);
-        popped.push({ deadline: pushed[generation]!, generation });
+        popped.push({ deadline: pushed[generation], generation });
       });
       expect(holds.hasDue(now)).toBe(false);
     }

@@ -18,7 +18,7 @@ export class HoldDeadlines {
 
   /** True when the earliest entry is due at `now`. */
   hasDue(now: number): boolean {
-    return this.lanes.length > 0 && (this.deadlines[0] as number) <= now;
+    return this.lanes.length > 0 && this.deadlines[0] <= now;
   }
 
   push(lane: RoomLane, generation: number, deadline: number): void {
@@ -28,7 +28,7 @@ export class HoldDeadlines {
     this.deadlines.push(deadline);
     while (at > 0) {
       const parent = (at - 1) >> 1;
-      if ((this.deadlines[parent] as number) <= deadline) break;
+      if (this.deadlines[parent] <= deadline) break;
       this.move(parent, at);
       at = parent;
     }
@@ -42,7 +42,7 @@ export class HoldDeadlines {
   popDue(now: number, release: (lane: RoomLane, generation: number, now: number) => void): void {
     while (this.hasDue(now)) {
       const lane = this.lanes[0] as RoomLane;
-      const generation = this.generations[0] as number;
+      const generation = this.generations[0];
       this.removeTop();
       release(lane, generation, now);
     }
@@ -51,8 +51,8 @@ export class HoldDeadlines {
   private removeTop(): void {
     const last = this.lanes.length - 1;
     const lane = this.lanes[last] as RoomLane;
-    const generation = this.generations[last] as number;
-    const deadline = this.deadlines[last] as number;
+    const generation = this.generations[last];
+    const deadline = this.deadlines[last];
     this.lanes.length = last;
     this.generations.length = last;
     this.deadlines.length = last;
@@ -62,9 +62,8 @@ export class HoldDeadlines {
       const left = 2 * at + 1;
       if (left >= last) break;
       const right = left + 1;
-      const child =
-        right < last && (this.deadlines[right] as number) < (this.deadlines[left] as number) ? right : left;
-      if ((this.deadlines[child] as number) >= deadline) break;
+      const child = right < last && this.deadlines[right] < this.deadlines[left] ? right : left;
+      if (this.deadlines[child] >= deadline) break;
       this.move(child, at);
       at = child;
     }
@@ -73,8 +72,8 @@ export class HoldDeadlines {
 
   private move(from: number, to: number): void {
     this.lanes[to] = this.lanes[from];
-    this.generations[to] = this.generations[from] as number;
-    this.deadlines[to] = this.deadlines[from] as number;
+    this.generations[to] = this.generations[from];
+    this.deadlines[to] = this.deadlines[from];
   }
 
   private place(at: number, lane: RoomLane, generation: number, deadline: number): void {

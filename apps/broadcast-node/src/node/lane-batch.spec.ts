@@ -15,9 +15,9 @@ describe('LaneBatch', () => {
     batch.append(source, first, first + envelope(1).length);
     batch.append(source, second, second + envelope(2, 100).length);
     const [topic, meta, body] = batch.take(Buffer.from('r:a:'), 2);
-    expect(topic!.toString()).toBe('r:a:');
-    expect(decodeBatchMeta(meta!)).toEqual({ lane: LaneCode.normal, count: 2, firstSeq: 1, lastSeq: 2 });
-    expect(JSON.parse(body!.toString())).toEqual([JSON.parse(envelope(1)), JSON.parse(envelope(2, 100))]);
+    expect(topic.toString()).toBe('r:a:');
+    expect(decodeBatchMeta(meta)).toEqual({ lane: LaneCode.normal, count: 2, firstSeq: 1, lastSeq: 2 });
+    expect(JSON.parse(body.toString())).toEqual([JSON.parse(envelope(1)), JSON.parse(envelope(2, 100))]);
   });
 
   it('grows past its first buffer and never touches a frame it handed out', () => {
@@ -25,13 +25,13 @@ describe('LaneBatch', () => {
     batch.firstSeq = 1;
     const bodies = Array.from({ length: 64 }, (_, i) => Buffer.from(envelope(i + 1, i * 7)));
     for (const b of bodies) batch.append(b, 0, b.length);
-    const first = batch.take(Buffer.from('r:a:'), 64)[2]!;
+    const first = batch.take(Buffer.from('r:a:'), 64)[2];
     const firstCopy = Buffer.from(first);
     for (const b of bodies) batch.append(b, 0, b.length);
     const [, meta, second] = batch.take(Buffer.from('r:a:'), 128);
     expect(first.equals(firstCopy)).toBe(true);
-    expect(JSON.parse(second!.toString())).toHaveLength(64);
-    expect(decodeBatchMeta(meta!)).toMatchObject({ count: 64, firstSeq: 65, lastSeq: 128 });
+    expect(JSON.parse(second.toString())).toHaveLength(64);
+    expect(decodeBatchMeta(meta)).toMatchObject({ count: 64, firstSeq: 65, lastSeq: 128 });
     expect(batch.count).toBe(0);
   });
 
@@ -44,7 +44,7 @@ describe('LaneBatch', () => {
     // The next buffer is sized from that big frame; a small frame must not keep it all.
     const small = Buffer.from(envelope(2));
     batch.append(small, 0, small.length);
-    const body = batch.take(Buffer.from('r:a:'), 2)[2]!;
+    const body = batch.take(Buffer.from('r:a:'), 2)[2];
     expect(body.toString()).toBe(`[${envelope(2)}]`);
     // Its own copy (small copies share Node's 8 KiB pool), not the 20 KB buffer.
     expect(body.buffer.byteLength).toBeLessThanOrEqual(Buffer.poolSize);

@@ -49,7 +49,7 @@ export class LaneBatch {
       src.copy(out, at, start, end);
       at += size;
     } else {
-      for (let i = start; i < end; i += 1) out[at++] = src[i] as number;
+      for (let i = start; i < end; i += 1) out[at++] = src[i];
     }
     this.length = at;
     this.count += 1;

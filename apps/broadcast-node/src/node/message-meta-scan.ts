@@ -28,19 +28,19 @@ export function scanMessageMeta(buf: Buffer, at: number, length: number): number
   if (length < ROOM_ID_OFFSET + 1) return -1;
   const lane = buf[at];
   if (lane !== NORMAL && lane !== IMPORTANT) return -1;
-  const roomIdLen = buf[at + 9] as number;
+  const roomIdLen = buf[at + 9];
   const roomEnd = ROOM_ID_OFFSET + roomIdLen;
   if (roomIdLen === 0 || roomIdLen > MAX_ROOM_ID || roomEnd > length) return -1;
   if (length !== roomEnd) {
     // An optional trace id follows: traceLen u8 (1..64), then its bytes.
-    const traceLen = buf[at + roomEnd] as number;
+    const traceLen = buf[at + roomEnd];
     if (traceLen < 1 || traceLen > MAX_TRACE_ID || length !== roomEnd + 1 + traceLen) return -1;
   }
   const seq = buf.readDoubleLE(at + 1);
   if (!Number.isSafeInteger(seq) || seq < 1) return -1;
   let hash = FNV32_OFFSET;
   for (let i = at + ROOM_ID_OFFSET, end = at + roomEnd; i < end; i += 1) {
-    hash = Math.imul(hash ^ (buf[i] as number), FNV32_PRIME);
+    hash = Math.imul(hash ^ buf[i], FNV32_PRIME);
   }
   return hash >>> 0;
 }
@@ -48,12 +48,12 @@ export function scanMessageMeta(buf: Buffer, at: number, length: number): number
 /** Whether the room id of a meta that passed scanMessageMeta holds only `[A-Za-z0-9_-]`. */
 export function hasValidRoomId(buf: Buffer, metaAt: number): boolean {
   const from = metaAt + ROOM_ID_OFFSET;
-  return hasValidIdBytes(buf, from, from + (buf[metaAt + 9] as number));
+  return hasValidIdBytes(buf, from, from + buf[metaAt + 9]);
 }
 
 /** Whether `buf[from..end)` holds only `[A-Za-z0-9_-]`. */
 export function hasValidIdBytes(buf: Buffer, from: number, end: number): boolean {
-  for (let i = from; i < end; i += 1) if (ROOM_ID_BYTE[buf[i] as number] !== 1) return false;
+  for (let i = from; i < end; i += 1) if (ROOM_ID_BYTE[buf[i]] !== 1) return false;
   return true;
 }
 
@@ -71,7 +71,7 @@ export function scanRunMeta(buf: Buffer, at: number, length: number, bodyLength:
   if (count < 1 || count > MAX_RUN_MESSAGES) return -1;
   const seq = buf.readDoubleLE(at + 1);
   if (!Number.isSafeInteger(seq) || seq < 1 || !Number.isSafeInteger(seq + count - 1)) return -1;
-  const roomIdLen = buf[at + 11] as number;
+  const roomIdLen = buf[at + 11];
   const lengthsAt = RUN_ROOM_ID_OFFSET + roomIdLen;
   const tracesAt = lengthsAt + 4 * count;
   if (roomIdLen === 0 || roomIdLen > MAX_ROOM_ID || tracesAt > length) return -1;
@@ -87,7 +87,7 @@ export function scanRunMeta(buf: Buffer, at: number, length: number, bodyLength:
     const end = at + length;
     for (let i = 0; i < count; i += 1) {
       if (p >= end) return -1;
-      const traceLen = buf[p] as number;
+      const traceLen = buf[p];
       if (traceLen > MAX_TRACE_ID) return -1;
       p += 1 + traceLen;
     }
@@ -95,7 +95,7 @@ export function scanRunMeta(buf: Buffer, at: number, length: number, bodyLength:
   }
   let hash = FNV32_OFFSET;
   for (let i = at + RUN_ROOM_ID_OFFSET, end = at + lengthsAt; i < end; i += 1) {
-    hash = Math.imul(hash ^ (buf[i] as number), FNV32_PRIME);
+    hash = Math.imul(hash ^ buf[i], FNV32_PRIME);
   }
   return hash >>> 0;
 }

@@ -15,14 +15,14 @@ export class ParkedMessages {
 
   /** The lowest parked seq; only meaningful when size > 0. */
   get lowestSeq(): number {
-    return this.seqs[this.head] as number;
+    return this.seqs[this.head];
   }
 
   /** Parks a message in seq order; false (and nothing parked) when that seq waits already. */
   insert(seq: number, body: Buffer, arrivedAt: number): boolean {
     const seqs = this.seqs;
     let at = seqs.length;
-    while (at > this.head && (seqs[at - 1] as number) > seq) at -= 1;
+    while (at > this.head && seqs[at - 1] > seq) at -= 1;
     if (at > this.head && seqs[at - 1] === seq) return false;
     if (at === seqs.length) {
       seqs.push(seq);
@@ -51,7 +51,7 @@ export class ParkedMessages {
     let oldest = Number.POSITIVE_INFINITY;
     const arrivals = this.arrivals;
     for (let i = this.head; i < arrivals.length; i += 1) {
-      const at = arrivals[i] as number;
+      const at = arrivals[i];
       if (at < oldest) oldest = at;
     }
     return oldest;

@@ -186,17 +186,17 @@ describe('RoomMerger', () => {
     const { merger, out } = setup();
     merger.setSubscribers('a', 1, 0);
     const good = pushFrames([important('a', 1)]);
-    const badMeta = Buffer.from(good[1]!);
+    const badMeta = Buffer.from(good[1]);
     badMeta[4] = 9; // lane byte of the first meta
     const badRoomId = pushFrames([important('zz', 1)]);
-    badRoomId[1]![4 + 10] = 0x20; // the first room id byte: a space
+    badRoomId[1][4 + 10] = 0x20; // the first room id byte: a space
     const cases: Buffer[][] = [
       [],
-      [good[0]!],
-      [Buffer.from([1, 0x22]), good[1]!],
-      [good[0]!, Buffer.from([5, 0, 0])],
-      [good[0]!, good[1]!, good[1]!],
-      [good[0]!, badMeta],
+      [good[0]],
+      [Buffer.from([1, 0x22]), good[1]],
+      [good[0], Buffer.from([5, 0, 0])],
+      [good[0], good[1], good[1]],
+      [good[0], badMeta],
       badRoomId,
       pushFrames([{ roomId: 'a', lane: 'important', seq: 2, body: '' }]),
     ];
@@ -222,7 +222,7 @@ function expectOrderedFrames(out: Published[]): void {
       violations.push(`${key}: bad meta ${JSON.stringify(frame.meta)}`);
     frame.seqs.forEach((seq, i) => {
       if (seq < firstSeq || seq > lastSeq) violations.push(`${key}: ${seq} outside ${firstSeq}..${lastSeq}`);
-      if (i > 0 && seq <= frame.seqs[i - 1]!) violations.push(`${key}: ${seq} after ${frame.seqs[i - 1]}`);
+      if (i > 0 && seq <= frame.seqs[i - 1]) violations.push(`${key}: ${seq} after ${frame.seqs[i - 1]}`);
     });
     lastByLane.set(key, lastSeq);
   }

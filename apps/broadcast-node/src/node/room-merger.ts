@@ -133,7 +133,7 @@ export class RoomMerger {
         counters.malformed += 1;
         continue;
       }
-      if (onTraced !== undefined && metaLength !== ROOM_ID_OFFSET + (batch[metaAt + 9] as number)) {
+      if (onTraced !== undefined && metaLength !== ROOM_ID_OFFSET + batch[metaAt + 9]) {
         onTraced(batch.subarray(metaAt, metaAt + metaLength));
       }
       const important = batch[metaAt] === IMPORTANT;
@@ -170,7 +170,7 @@ export class RoomMerger {
         counters.malformed += 1;
         continue;
       }
-      const idLength = batch[metaAt + 11] as number;
+      const idLength = batch[metaAt + 11];
       const idAt = metaAt + RUN_ROOM_ID_OFFSET;
       const room = this.rooms.findById(batch, idAt, idLength, hash);
       if (room === undefined && !hasValidIdBytes(batch, idAt, idAt + idLength)) {
@@ -325,7 +325,7 @@ export class RoomMerger {
     ) {
       return undefined;
     }
-    const batch = frames[1] as Buffer;
+    const batch = frames[1];
     try {
       checkPairs(batch);
       return batch;
@@ -465,7 +465,7 @@ export class RoomMerger {
   private endTurn(): void {
     const rooms = this.turnRooms;
     for (let i = 0; i < rooms.length; i += 1) {
-      const lane = (rooms[i] as RoomLanes).important;
+      const lane = rooms[i].important;
       if (lane.batch.count > 0) this.emit(lane);
     }
     rooms.length = 0;

@@ -133,7 +133,7 @@ describe('RoomMerger and PUBLISH_RUNS', () => {
     const traced: string[] = [];
     const merger = new RoomMerger(
       { ...DEFAULT_MERGE_LIMITS, reorderHoldMs: 0 },
-      (out) => frames.push((out[2] as Buffer).toString()),
+      (out) => frames.push(out[2].toString()),
       undefined,
       (meta, runBodyLength) => traced.push(...(decodeRunMeta(meta, runBodyLength ?? -1).traceIds ?? [])),
     );

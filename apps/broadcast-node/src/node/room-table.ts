@@ -19,7 +19,7 @@ export class RoomTable {
 
   /** The room the meta at `buf[metaAt..]` names, given the hash scanMessageMeta returned for it. */
   findByMeta(buf: Buffer, metaAt: number, hash: number): RoomLanes | undefined {
-    return this.findById(buf, metaAt + ROOM_ID_OFFSET, buf[metaAt + 9] as number, hash);
+    return this.findById(buf, metaAt + ROOM_ID_OFFSET, buf[metaAt + 9], hash);
   }
 
   /** The room whose id is `buf[idAt..idAt+idLength)`, given roomIdHash of those bytes. */

@@ -33,9 +33,9 @@ export class WindowDeadlines {
 
   /** Pops every entry due at `now`, calling `close` with its room and window generation. */
   popDue(now: number, close: (room: RoomLanes, generation: number) => void): void {
-    while (this.length > 0 && (this.deadlines[this.head] as number) <= now) {
+    while (this.length > 0 && this.deadlines[this.head] <= now) {
       const room = this.rooms[this.head] as RoomLanes;
-      const generation = this.generations[this.head] as number;
+      const generation = this.generations[this.head];
       this.rooms[this.head] = undefined;
       this.head = (this.head + 1) % this.rooms.length;
       this.length -= 1;
@@ -51,8 +51,8 @@ export class WindowDeadlines {
     for (let i = 0; i < this.length; i += 1) {
       const from = (this.head + i) % this.rooms.length;
       rooms[i] = this.rooms[from];
-      generations[i] = this.generations[from] as number;
-      deadlines[i] = this.deadlines[from] as number;
+      generations[i] = this.generations[from];
+      deadlines[i] = this.deadlines[from];
     }
     this.rooms = rooms;
     this.generations = generations;

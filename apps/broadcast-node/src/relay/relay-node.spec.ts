@@ -73,16 +73,16 @@ describe('RelayNode', () => {
     await push.send(pushFrames([important('live', 2)]));
     for (const into of received) await waitFor(() => into.length === 3, 'three batches at each subscriber');
     for (const into of received) {
-      expect(into.map((frames) => decodeBatchMeta(frames[1]!).count).sort()).toEqual([1, 1, 2]);
+      expect(into.map((frames) => decodeBatchMeta(frames[1]).count).sort()).toEqual([1, 1, 2]);
     }
     expect(node.subscriptions.subscribersOf('live')).toBe(1);
     expect(relay.load()).toMatchObject({ msgsIn: 4, msgsOut: 4, batchesOut: 3, rooms: 1, subscriptions: 2 });
 
     // The upstream subscription goes only with the last subscriber.
-    subs[0]!.unsubscribe(roomTopic('live'));
+    subs[0].unsubscribe(roomTopic('live'));
     await waitFor(() => relay.subscriptions.subscribersOf('live') === 1, 'one subscriber left at the relay');
     expect(node.subscriptions.subscribersOf('live')).toBe(1);
-    subs[1]!.close();
+    subs[1].close();
     subs.pop();
     await waitFor(() => node.subscriptions.rooms === 0, 'the upstream unsubscription');
     expect(relay.counters.upstreamUnsubscribes).toBe(1);

@@ -144,7 +144,7 @@ export class BatchFanout implements OnModuleDestroy {
     const end = Math.min(job.written + CHUNK_SOCKETS, targets.length);
     let socketIds: string[] | undefined;
     for (let i = job.written; i < end; i += 1) {
-      const { session, entry } = targets[i] as FanoutTarget;
+      const { session, entry } = targets[i];
       // Left, evicted or re-joined since the batch started: not this batch's recipient any more.
       if (session.rooms.get(batch.roomId) !== entry || !session.connected) continue;
       const action = this.policy.actionFor(batch.lane, session.backlog);

@@ -7,8 +7,8 @@ function batch(roomId: string, lane: Lane, seqs: number[]): TextBatch {
   return {
     roomId,
     lane,
-    firstSeq: seqs[0] as number,
-    lastSeq: seqs[seqs.length - 1] as number,
+    firstSeq: seqs[0],
+    lastSeq: seqs[seqs.length - 1],
     count: seqs.length,
     body,
   };

@@ -7,8 +7,8 @@ function batch(lane: 'normal' | 'important', seqs: number[]): TextBatch {
   return {
     roomId: 'r1',
     lane,
-    firstSeq: seqs[0] as number,
-    lastSeq: seqs[seqs.length - 1] as number,
+    firstSeq: seqs[0],
+    lastSeq: seqs[seqs.length - 1],
     count: seqs.length,
     body,
   };

@@ -71,7 +71,7 @@ describe('NormalPacer', () => {
     await advance(1);
     expect(released).toHaveLength(2);
     expect(released[1]).toMatchObject({ firstSeq: 4, lastSeq: 9, count: 6 });
-    expect(seqsOf(released[1]!)).toEqual([4, 5, 6, 7, 8, 9]);
+    expect(seqsOf(released[1])).toEqual([4, 5, 6, 7, 8, 9]);
     // A pace after a held release: the next one waits again.
     pacer.offer(batch('big', 10, 10), 100);
     expect(released).toHaveLength(2);

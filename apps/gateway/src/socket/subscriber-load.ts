@@ -16,9 +16,9 @@ export function subscriberLoadOf(tracker: PresenceTracker, sessions: SessionRegi
     for (const roomId of rooms) {
       const viewers = tracker.count(roomId);
       total += viewers;
-      if (top.length === MAX_TOP_ROOMS && viewers <= (top[top.length - 1] as RoomViewers).viewers) continue;
+      if (top.length === MAX_TOP_ROOMS && viewers <= top[top.length - 1].viewers) continue;
       let at = top.length;
-      while (at > 0 && (top[at - 1] as RoomViewers).viewers < viewers) at -= 1;
+      while (at > 0 && top[at - 1].viewers < viewers) at -= 1;
       top.splice(at, 0, { roomId, viewers });
       if (top.length > MAX_TOP_ROOMS) top.pop();
     }

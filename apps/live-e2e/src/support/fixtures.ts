@@ -48,7 +48,7 @@ export async function inBatches<T, R>(
     while (next < items.length) {
       const index = next;
       next += 1;
-      results[index] = await task(items[index] as T, index);
+      results[index] = await task(items[index], index);
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));

@@ -400,7 +400,7 @@ export class LiveCluster {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.clients].map((client) => client.close()));
+    for (const client of this.clients) client.close();
     await Promise.allSettled(this.workers.map((worker) => worker.close()));
     await Promise.allSettled(this.apps.map((app) => app.kill()));
     process.removeListener('exit', this.killOnExit);

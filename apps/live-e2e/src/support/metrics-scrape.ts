@@ -38,9 +38,8 @@ export class MetricsScrape {
         const match = SAMPLE_LINE.exec(line);
         if (match === null) throw new Error(`not a sample line: ${line}`);
         const labels: Record<string, string> = {};
-        for (const [, key, value] of (match[2] ?? '').matchAll(LABEL))
-          labels[key as string] = value as string;
-        return { name: match[1] as string, labels, value: Number(match[3]) };
+        for (const [, key, value] of (match[2] ?? '').matchAll(LABEL)) labels[key] = value;
+        return { name: match[1], labels, value: Number(match[3]) };
       });
   }
 
@@ -160,7 +159,7 @@ export function metricNamesIn(expr: string): string[] {
     .replace(/\$\{?\w+\}?/g, ' ');
   const names = new Set<string>();
   for (const match of bare.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?=[{[)])/g)) {
-    const name = match[1] as string;
+    const name = match[1];
     if (!PROMQL_WORDS.has(name)) names.add(name);
   }
   return [...names];

@@ -80,8 +80,8 @@ describe('ClusterHistory', () => {
       ['relay-1', 'relay'],
     ]);
     // bn-2 was not there in the first sample: null, not zero.
-    expect(series.nodes[1]!.rates.normalIn).toEqual([null, 0]);
-    expect(series.nodes[2]!.rates.out).toEqual([0, 50]);
+    expect(series.nodes[1].rates.normalIn).toEqual([null, 0]);
+    expect(series.nodes[2].rates.out).toEqual([0, 50]);
     expect(history.latestRates('bn-1')).toMatchObject({ normalIn: 200, out: 600 });
   });
 

@@ -33,7 +33,7 @@ export class BackendHandler {
 
   private route(message: Buffer[], now: number): void {
     const command = readHeader(message[1]);
-    const routingId = message[0] as Buffer;
+    const routingId = message[0];
     const key = routingId.toString('latin1');
     let frames = message;
     switch (command) {
@@ -41,7 +41,7 @@ export class BackendHandler {
         frames = expandPairs(message, 1);
         assertPairs(frames, 2);
         const replies: ReplyMeta[] = [];
-        for (let i = 2; i < frames.length; i += 2) replies.push(decodeReplyMeta(frames[i] as Buffer));
+        for (let i = 2; i < frames.length; i += 2) replies.push(decodeReplyMeta(frames[i]));
         const worker = this.dispatcher.workers.get(key);
         if (!worker) {
           // A worker we declared dead: what it held has been re-dispatched or failed already.
@@ -50,12 +50,7 @@ export class BackendHandler {
         }
         worker.lastSeen = now;
         for (let p = 0, i = 2; p < replies.length; p += 1, i += 2) {
-          this.dispatcher.acceptReply(
-            worker,
-            replies[p] as ReplyMeta,
-            frames[i] as Buffer,
-            frames[i + 1] as Buffer,
-          );
+          this.dispatcher.acceptReply(worker, replies[p], frames[i], frames[i + 1]);
         }
         // Once per message, not per reply: the freed credit is spread over the whole batch.
         const service = this.dispatcher.workers.service(worker.service);
@@ -75,7 +70,7 @@ export class BackendHandler {
       }
       case Command.READY: {
         expectFrames(frames, 3);
-        const announcement = parseWorkerAnnouncement(frames[2] as Buffer);
+        const announcement = parseWorkerAnnouncement(frames[2]);
         this.dispatcher.registerWorker(routingId, key, announcement, now);
         return;
       }

@@ -100,7 +100,7 @@ describe('Broker shutdown (CLOSING)', () => {
 
     try {
       for (const index of [0, 1]) {
-        const old = brokers[index]!;
+        const old = brokers[index];
         const endpoints = endpointsOf(old);
         await sleep(200);
         const heldAtStart = old.dispatcher.inFlightCount;
@@ -128,11 +128,11 @@ describe('Broker shutdown (CLOSING)', () => {
   it('a client that never heard CLOSING still gets it in answer to a PING, and no PONG', async () => {
     await cluster();
     const [draining] = brokers;
-    const closed = draining!.drainAndClose({ settleMs: 300, maxWaitMs: 1000 });
-    expect(draining!.isRunning).toBe(false);
+    const closed = draining.drainAndClose({ settleMs: 300, maxWaitMs: 1000 });
+    expect(draining.isRunning).toBe(false);
     // A second client arriving mid-drain treats that broker as not live.
     const late = new RpcClient({
-      brokers: [draining!.frontendEndpoint!, brokers[1]!.frontendEndpoint!],
+      brokers: [draining.frontendEndpoint!, brokers[1].frontendEndpoint!],
       heartbeatMs: HEARTBEAT_MS,
       logger: SILENT,
     });

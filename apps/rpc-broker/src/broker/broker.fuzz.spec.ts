@@ -79,7 +79,7 @@ function malformedMessages(side: 'frontend' | 'backend', random: () => number): 
     () => [header(Command.STATS), Buffer.alloc(4)],
   ];
   const makers = [...shared, ...(side === 'frontend' ? frontend : backend)];
-  return Array.from({ length: MESSAGES_PER_SOCKET }, () => makers[int(makers.length)]!());
+  return Array.from({ length: MESSAGES_PER_SOCKET }, () => makers[int(makers.length)]());
 }
 
 describe('Broker under garbage', () => {
@@ -121,9 +121,9 @@ describe('Broker under garbage', () => {
       encodeRequestMeta({ id: 42, timeoutMs: 2000, flags: 0, codec: 0, pattern: 'echo.say', traceId: '' }),
       Buffer.from('"hi"'),
     );
-    const [[requestMeta, body]] = [pairs(await worker.receiveCommand(Command.REQUEST))[0]!];
+    const [[requestMeta, body]] = [pairs(await worker.receiveCommand(Command.REQUEST))[0]];
     await worker.send(Command.REPLY, ...replyPair(decodeRequestMeta(requestMeta).id, body.toString()));
-    const [[replyMeta, replyBody]] = [pairs(await client.receiveCommand(Command.REPLY))[0]!];
+    const [[replyMeta, replyBody]] = [pairs(await client.receiveCommand(Command.REPLY))[0]];
     expect([decodeReplyMeta(replyMeta).id, replyBody.toString()]).toEqual([42, '"hi"']);
   }, 30_000);
 });

@@ -67,7 +67,7 @@ describe('Broker over real sockets', () => {
     // Answer out of order, all in one message.
     await worker.send(
       Command.REPLY,
-      ...[2, 0, 1].flatMap((i) => replyPair(requests[i]!.id, `"re-${requests[i]!.body}"`)),
+      ...[2, 0, 1].flatMap((i) => replyPair(requests[i].id, `"re-${requests[i].body}"`)),
     );
     const replies = pairs(await client.receiveCommand(Command.REPLY));
     expect(replies).toHaveLength(3);
@@ -101,10 +101,10 @@ describe('Broker over real sockets', () => {
     id.writeUInt32LE(77);
     await client.send(Command.STATS, id);
     const [replyId, json] = await client.receiveCommand(Command.STATS_REPLY);
-    expect(replyId!.readUInt32LE(0)).toBe(77);
-    const stats = JSON.parse(json!.toString()) as BrokerStats;
+    expect(replyId.readUInt32LE(0)).toBe(77);
+    const stats = JSON.parse(json.toString()) as BrokerStats;
     expect(stats.brokerId).toBe('test-broker');
-    expect(stats.services['echo']!.workers).toEqual([
+    expect(stats.services['echo'].workers).toEqual([
       expect.objectContaining({
         instance: 'echo-1',
         version: '0.1.0',
@@ -129,9 +129,9 @@ describe('Broker over real sockets', () => {
     const [request] = pairs(await fresh.receiveCommand(Command.REQUEST));
     await old.expectSilence(100);
     await old.send(Command.DISCONNECT);
-    await fresh.send(Command.REPLY, ...replyPair(decodeRequestMeta(request![0]).id, '"ok"'));
+    await fresh.send(Command.REPLY, ...replyPair(decodeRequestMeta(request[0]).id, '"ok"'));
     const [[replyMeta]] = [pairs(await client.receiveCommand(Command.REPLY))];
-    expect(decodeReplyMeta(replyMeta![0]).id).toBe(1);
+    expect(decodeReplyMeta(replyMeta[0]).id).toBe(1);
   });
 
   it('when a worker falls silent, moves its idempotent request to another worker and fails the other', async () => {
@@ -159,14 +159,14 @@ describe('Broker over real sockets', () => {
     }, 50);
     try {
       const [lost] = pairs(await client.receiveCommand(Command.REPLY));
-      expect(decodeReplyMeta(lost![0])).toEqual({ id: 2, status: ReplyStatus.ERROR, codec: 0 });
-      expect(JSON.parse(lost![1].toString())).toMatchObject({ code: ErrorCode.WORKER_LOST });
+      expect(decodeReplyMeta(lost[0])).toEqual({ id: 2, status: ReplyStatus.ERROR, codec: 0 });
+      expect(JSON.parse(lost[1].toString())).toMatchObject({ code: ErrorCode.WORKER_LOST });
 
       const [again] = pairs(await survivor.receiveCommand(Command.REQUEST));
-      expect(again![1].toString()).toBe('1');
-      await survivor.send(Command.REPLY, ...replyPair(decodeRequestMeta(again![0]).id, '"second try"'));
+      expect(again[1].toString()).toBe('1');
+      await survivor.send(Command.REPLY, ...replyPair(decodeRequestMeta(again[0]).id, '"second try"'));
       const [done] = pairs(await client.receiveCommand(Command.REPLY));
-      expect([decodeReplyMeta(done![0]).id, done![1].toString()]).toEqual([1, '"second try"']);
+      expect([decodeReplyMeta(done[0]).id, done[1].toString()]).toEqual([1, '"second try"']);
       expect(broker.stats().counters).toMatchObject({ redispatched: 1, workerLost: 1 });
     } finally {
       clearInterval(heartbeat);
@@ -207,11 +207,11 @@ describe('Broker over real sockets', () => {
     const client = peer(broker.frontendEndpoint);
     await client.send(Command.REQUEST, meta(5, 'echo.say', 0, 5000), Buffer.from('"not idempotent"'));
     const [request] = pairs(await survivor.receiveCommand(Command.REQUEST));
-    expect(request![1].toString()).toBe('"not idempotent"');
-    expect(broker.stats().services['echo']!.workers.map((w) => w.instance)).toEqual(['survivor']);
-    await survivor.send(Command.REPLY, ...replyPair(decodeRequestMeta(request![0]).id, '"done"'));
+    expect(request[1].toString()).toBe('"not idempotent"');
+    expect(broker.stats().services['echo'].workers.map((w) => w.instance)).toEqual(['survivor']);
+    await survivor.send(Command.REPLY, ...replyPair(decodeRequestMeta(request[0]).id, '"done"'));
     const [done] = pairs(await client.receiveCommand(Command.REPLY));
-    expect(decodeReplyMeta(done![0]).status).toBe(ReplyStatus.OK);
+    expect(decodeReplyMeta(done[0]).status).toBe(ReplyStatus.OK);
   });
 
   it('answers SERVICE_UNAVAILABLE after the grace period', async () => {
@@ -220,7 +220,7 @@ describe('Broker over real sockets', () => {
     try {
       const started = Date.now();
       await client.send(Command.REQUEST, meta(9, 'nobody.home'), Buffer.alloc(0));
-      const [[m, body]] = [pairs(await client.receiveCommand(Command.REPLY))[0]!];
+      const [[m, body]] = [pairs(await client.receiveCommand(Command.REPLY))[0]];
       expect(Date.now() - started).toBeGreaterThanOrEqual(250);
       expect(decodeReplyMeta(m).id).toBe(9);
       expect(JSON.parse(body.toString())).toMatchObject({ code: ErrorCode.SERVICE_UNAVAILABLE });
@@ -240,9 +240,9 @@ describe('Broker over real sockets', () => {
     const worker = peer(broker.backendEndpoint);
     await worker.send(Command.READY, ready('later', 'later-1', 1));
     const [request] = pairs(await worker.receiveCommand(Command.REQUEST));
-    await worker.send(Command.REPLY, ...replyPair(decodeRequestMeta(request![0]).id, '"late but there"'));
+    await worker.send(Command.REPLY, ...replyPair(decodeRequestMeta(request[0]).id, '"late but there"'));
     const [answer] = pairs(await client.receiveCommand(Command.REPLY));
-    expect([decodeReplyMeta(answer![0]).id, answer![1].toString()]).toEqual([1, '"late but there"']);
+    expect([decodeReplyMeta(answer[0]).id, answer[1].toString()]).toEqual([1, '"late but there"']);
 
     await client.expectSilence(600);
     expect(broker.stats().clients).toBe(0);

@@ -29,10 +29,10 @@ describe('Dispatcher', () => {
       const [first] = dispatched(h.backend.take());
       expect(h.dispatcher.workers.service('user')!.queued).toBe(2);
 
-      reply(h, 'a', first!.id, 0, ReplyStatus.NEXT); // a stream value frees nothing
+      reply(h, 'a', first.id, 0, ReplyStatus.NEXT); // a stream value frees nothing
       expect(h.backend.take()).toHaveLength(0);
 
-      reply(h, 'a', first!.id);
+      reply(h, 'a', first.id);
       const [second] = dispatched(h.backend.take());
       expect(h.dispatcher.workers.get('a')!.inFlight.size).toBe(1);
       // The client sees its own id on both replies; the worker saw the broker's.
@@ -40,7 +40,7 @@ describe('Dispatcher', () => {
         [10, ReplyStatus.NEXT],
         [10, ReplyStatus.OK],
       ]);
-      reply(h, 'a', second!.id);
+      reply(h, 'a', second.id);
       expect(answered(h.frontend.take()).map((r) => r.id)).toEqual([11]);
     });
 
@@ -50,9 +50,9 @@ describe('Dispatcher', () => {
       request(h, addClient(h, 'c1'), { id: 1 });
       request(h, addClient(h, 'c2'), { id: 1 });
       const [one, two] = dispatched(h.backend.take());
-      expect(one!.id).not.toBe(two!.id);
-      reply(h, 'a', two!.id);
-      reply(h, 'a', one!.id);
+      expect(one.id).not.toBe(two.id);
+      reply(h, 'a', two.id);
+      reply(h, 'a', one.id);
       expect(answered(h.frontend.take()).map((r) => [r.client, r.id])).toEqual([
         ['c2', 1],
         ['c1', 1],
@@ -64,7 +64,7 @@ describe('Dispatcher', () => {
       const client = addClient(h, 'c');
       request(h, client, { id: 1, timeoutMs: 500 }, 100);
       addWorker(h, 'a', 1, 340);
-      expect(dispatched(h.backend.take())[0]!.timeoutMs).toBe(260);
+      expect(dispatched(h.backend.take())[0].timeoutMs).toBe(260);
     });
 
     it('sends nothing more to a draining worker', () => {
@@ -119,7 +119,7 @@ describe('Dispatcher', () => {
         h.dispatcher.sweepPeers(at * 3000 + 1);
         expect(h.dispatcher.clients.size).toBe(1);
         const [running] = dispatched(h.backend.take());
-        reply(h, 'a', running!.id, at * 3000 + 1);
+        reply(h, 'a', running.id, at * 3000 + 1);
       }
 
       // Every call answered, none dropped: the silent caller is forgotten at the next sweep.
@@ -148,7 +148,7 @@ describe('Dispatcher', () => {
 
       // The caller gave up at its deadline; a reply that comes later has no one to go to.
       const [running] = dispatched(h.backend.take());
-      reply(h, 'a', running!.id, 5002);
+      reply(h, 'a', running.id, 5002);
       expect(h.frontend.take()).toHaveLength(0);
       expect(h.dispatcher.counters.undeliverable).toBe(1);
     });
@@ -190,9 +190,9 @@ describe('Dispatcher', () => {
       // Original deadline (10 s from t=0) and original order: 1 and 3 back in front of 4.
       expect(again.map((d) => d.worker)).toEqual(['b', 'b', 'b']);
       expect(again.map((d) => d.timeoutMs)).toEqual([6000, 6000, 6000]);
-      reply(h, 'b', again[0]!.id, 4000);
-      reply(h, 'b', again[1]!.id, 4000);
-      reply(h, 'b', again[2]!.id, 4000);
+      reply(h, 'b', again[0].id, 4000);
+      reply(h, 'b', again[1].id, 4000);
+      reply(h, 'b', again[2].id, 4000);
       expect(answered(h.frontend.take()).map((r) => r.id)).toEqual([1, 3, 4]);
       expect(h.dispatcher.counters.redispatched).toBe(2);
       expect(h.dispatcher.counters.workerLost).toBe(1);
@@ -211,7 +211,7 @@ describe('Dispatcher', () => {
       ]);
       h.dispatcher.acceptReply(
         a,
-        { id: sent!.id, status: ReplyStatus.OK, codec: 0 },
+        { id: sent.id, status: ReplyStatus.OK, codec: 0 },
         Buffer.alloc(6),
         Buffer.alloc(0),
       );
@@ -288,7 +288,7 @@ describe('Dispatcher', () => {
         expect.objectContaining({ id: 4, error: ErrorCode.DEADLINE_EXCEEDED }),
       ]);
 
-      reply(h, 'a', first!.id, 150); // frees credit after id 2 expired: 2 is answered, 3 goes
+      reply(h, 'a', first.id, 150); // frees credit after id 2 expired: 2 is answered, 3 goes
       expect(answered(h.frontend.take()).map((r) => [r.id, r.error])).toEqual([
         [1, undefined],
         [2, ErrorCode.DEADLINE_EXCEEDED],
@@ -342,7 +342,7 @@ describe('Dispatcher', () => {
       addWorker(h, 'a', 1);
       request(h, addClient(h, 'c'), { id: 1, flags: EVENT });
       const [sent] = dispatched(h.backend.take());
-      reply(h, 'a', sent!.id);
+      reply(h, 'a', sent.id);
       expect(h.frontend.take()).toHaveLength(0);
       expect(h.dispatcher.workers.get('a')!.inFlight.size).toBe(0);
     });

@@ -334,7 +334,7 @@ export class Dispatcher {
    */
   markUndelivered(worker: WorkerPeer, frames: readonly Buffer[]): void {
     for (let i = 0; i + 1 < frames.length; i += 2) {
-      const req = this.inFlight.get((frames[i] as Buffer).readUInt32LE(0));
+      const req = this.inFlight.get(frames[i].readUInt32LE(0));
       if (req !== undefined && req.worker === worker && req.meta === frames[i]) req.undelivered = true;
     }
   }

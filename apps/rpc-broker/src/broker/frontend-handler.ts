@@ -37,7 +37,7 @@ export class FrontendHandler {
 
   private route(message: Buffer[], now: number): void {
     const command = readHeader(message[1]);
-    const routingId = message[0] as Buffer;
+    const routingId = message[0];
     let frames = message;
     switch (command) {
       case Command.REQUEST: {
@@ -45,16 +45,10 @@ export class FrontendHandler {
         assertPairs(frames, 2);
         // Check every pair before acting on any: one bad pair drops the whole message.
         const heads: RequestHead[] = [];
-        for (let i = 2; i < frames.length; i += 2) heads.push(peekRequestMeta(frames[i] as Buffer));
+        for (let i = 2; i < frames.length; i += 2) heads.push(peekRequestMeta(frames[i]));
         const client = this.dispatcher.clients.touch(routingId, routingId.toString('latin1'), now);
         for (let p = 0, i = 2; p < heads.length; p += 1, i += 2) {
-          this.dispatcher.acceptRequest(
-            client,
-            heads[p] as RequestHead,
-            frames[i] as Buffer,
-            frames[i + 1] as Buffer,
-            now,
-          );
+          this.dispatcher.acceptRequest(client, heads[p], frames[i], frames[i + 1], now);
         }
         // Sent before the client heard CLOSING: served, and the client is told again.
         if (this.closing()) this.out.pushMessage(routingId, Command.CLOSING);
@@ -67,7 +61,7 @@ export class FrontendHandler {
         return;
       case Command.STATS: {
         expectFrames(frames, 3);
-        const requestId = frames[2] as Buffer;
+        const requestId = frames[2];
         if (requestId.length !== STATS_ID_LENGTH) throw new FrameError('STATS request id must be 4 bytes');
         this.dispatcher.clients.touch(routingId, routingId.toString('latin1'), now);
         this.out.pushMessage(routingId, Command.STATS_REPLY, [

@@ -3,7 +3,7 @@ import type { BrokerLogger } from './broker-options';
 
 /** How a log line names a request: its request id (the caller's `reqId`) and pattern, read from the meta. */
 export function requestFields(meta: Buffer): { reqId: string; pattern: string } {
-  const patternLen = meta[10] as number;
+  const patternLen = meta[10];
   return { reqId: traceOfRequestMeta(meta, patternLen), pattern: meta.toString('utf8', 11, 11 + patternLen) };
 }
 

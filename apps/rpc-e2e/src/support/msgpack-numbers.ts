@@ -36,7 +36,7 @@ export function wireNumbers(bytes: Buffer): WireNumber[] {
 
   /** Records the numbers inside the value at `at`; returns the value when it is a string (map keys). */
   const readValue = (path: string): string | undefined => {
-    const type = bytes[take(1)] as number;
+    const type = bytes[take(1)];
     if (type <= 0x7f) return int(path, type);
     if (type >= 0xe0) return int(path, type - 0x100);
     if (type >= 0x80 && type <= 0x8f) return readMap(path, type & 0x0f);
@@ -48,7 +48,7 @@ export function wireNumbers(bytes: Buffer): WireNumber[] {
       case 0xc3:
         return undefined;
       case 0xc4:
-        return skip(bytes[take(1)] as number);
+        return skip(bytes[take(1)]);
       case 0xc5:
         return skip(bytes.readUInt16BE(take(2)));
       case 0xc6:
@@ -74,7 +74,7 @@ export function wireNumbers(bytes: Buffer): WireNumber[] {
       case 0xd3:
         return int(path, bytes.readBigInt64BE(take(8)));
       case 0xd9:
-        return readString(bytes[take(1)] as number);
+        return readString(bytes[take(1)]);
       case 0xda:
         return readString(bytes.readUInt16BE(take(2)));
       case 0xdb:

@@ -70,12 +70,12 @@ function unpackReplies(batch: Buffer): RawReply[] {
   }
   const replies: RawReply[] = [];
   for (let i = 0; i + 1 < records.length; i += 2) {
-    const meta = records[i] as Buffer;
+    const meta = records[i];
     replies.push({
       id: meta.readUInt32LE(0),
-      status: meta[4] as number,
-      codec: meta[5] as number,
-      body: records[i + 1] as Buffer,
+      status: meta[4],
+      codec: meta[5],
+      body: records[i + 1],
     });
   }
   return replies;
@@ -129,7 +129,7 @@ export class RawCaller {
       for await (const [header, batch] of this.socket) {
         if (header === undefined || header[0] !== VERSION) continue;
         if (header[1] === REPLY && batch !== undefined) this.replies.push(...unpackReplies(batch));
-        else this.others.push(header[1] as number);
+        else this.others.push(header[1]);
       }
     } catch (error) {
       if (!this.socket.closed) throw error;

@@ -41,7 +41,7 @@ export interface UserMix {
 export function userCallPlan(users: readonly SeededUser[], mix: UserMix): (i: number) => PlannedCall {
   const tag = randomBytes(3).toString('hex');
   return (i) => {
-    const user = users[i % users.length] as SeededUser;
+    const user = users[i % users.length];
     if (mix.registerEvery > 0 && i % mix.registerEvery === 0) {
       return {
         pattern: UserRpc.register.pattern,

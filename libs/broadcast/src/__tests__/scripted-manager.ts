@@ -50,7 +50,7 @@ export class ScriptedManager {
     const until = Date.now() + timeoutMs;
     for (;;) {
       const at = this.inbox.findIndex((m) => m.command === command);
-      if (at !== -1) return this.inbox.splice(at, 1)[0] as ManagerMessage;
+      if (at !== -1) return this.inbox.splice(at, 1)[0];
       const left = until - Date.now();
       if (left <= 0) throw new Error(`no message 0x${command.toString(16)} within ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {

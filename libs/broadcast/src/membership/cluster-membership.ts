@@ -268,7 +268,7 @@ export class ClusterMembership {
       this.counters.malformed += 1;
       return;
     }
-    const body = frames[1] as Buffer;
+    const body = frames[1];
     switch (command) {
       case BroadcastCommand.REGISTERED: {
         const reply = parseBody(TopologyReply, body);

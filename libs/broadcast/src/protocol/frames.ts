@@ -18,7 +18,7 @@ export function bcastHeader(command: BroadcastCommand): Buffer {
 export function readBcastHeader(frame: Buffer | undefined): BroadcastCommand {
   if (!frame || frame.length !== 2) throw new FrameError('header frame must be 2 bytes');
   if (frame[0] !== BCAST_VERSION) throw new FrameError(`unsupported version ${frame[0]}`);
-  const command = frame[1] as number;
+  const command = frame[1];
   if (!isBroadcastCommand(command)) throw new FrameError(`unknown command ${command}`);
   return command;
 }
@@ -70,23 +70,23 @@ function isIdByte(b: number): boolean {
 
 function checkIdBytes(buf: Buffer, from: number, to: number, what: string): void {
   for (let i = from; i < to; i += 1) {
-    if (!isIdByte(buf[i] as number)) throw new FrameError(`${what} has a forbidden character`);
+    if (!isIdByte(buf[i])) throw new FrameError(`${what} has a forbidden character`);
   }
 }
 
 export function decodeMessageMeta(buf: Buffer): MessageMeta {
   if (buf.length < 11) throw new FrameError('message meta too short');
-  const lane = buf[0] as number;
+  const lane = buf[0];
   if (lane !== LaneCode.normal && lane !== LaneCode.important) throw new FrameError(`unknown lane ${lane}`);
   const seq = buf.readDoubleLE(1);
   if (!Number.isSafeInteger(seq) || seq < 1) throw new FrameError('seq must be a positive integer');
-  const roomIdLen = buf[9] as number;
+  const roomIdLen = buf[9];
   const roomEnd = 10 + roomIdLen;
   if (roomIdLen < 1 || roomIdLen > 64 || buf.length < roomEnd) throw new FrameError('bad room id length');
   checkIdBytes(buf, 10, roomEnd, 'room id');
   const meta: MessageMeta = { lane: lane as LaneCode, seq, roomId: buf.toString('latin1', 10, roomEnd) };
   if (buf.length === roomEnd) return meta;
-  const traceLen = buf[roomEnd] as number;
+  const traceLen = buf[roomEnd];
   if (traceLen < 1 || traceLen > 64 || buf.length !== roomEnd + 1 + traceLen)
     throw new FrameError('bad trace id length');
   checkIdBytes(buf, roomEnd + 1, buf.length, 'trace id');
@@ -160,7 +160,7 @@ export function encodeRun(meta: Omit<RunMeta, 'lengths'>, bodies: readonly Buffe
 /** Decodes and checks a run meta whole (room id and trace characters included); `bodyLength` must match it. */
 export function decodeRunMeta(buf: Buffer, bodyLength: number): RunMeta {
   if (buf.length < RUN_ROOM_ID_OFFSET + 1) throw new FrameError('run meta too short');
-  const lane = buf[0] as number;
+  const lane = buf[0];
   if (lane !== LaneCode.normal && lane !== LaneCode.important) throw new FrameError(`unknown lane ${lane}`);
   const firstSeq = buf.readDoubleLE(1);
   const n = buf.readUInt16LE(9);
@@ -168,7 +168,7 @@ export function decodeRunMeta(buf: Buffer, bodyLength: number): RunMeta {
   if (!Number.isSafeInteger(firstSeq) || firstSeq < 1 || !Number.isSafeInteger(firstSeq + n - 1)) {
     throw new FrameError('seq must be a positive integer');
   }
-  const roomIdLen = buf[11] as number;
+  const roomIdLen = buf[11];
   const lengthsAt = RUN_ROOM_ID_OFFSET + roomIdLen;
   if (roomIdLen < 1 || roomIdLen > 64 || buf.length < lengthsAt + 4 * n)
     throw new FrameError('run meta truncated');
@@ -193,7 +193,7 @@ export function decodeRunMeta(buf: Buffer, bodyLength: number): RunMeta {
   const traceIds: string[] = [];
   for (let i = 0; i < n; i += 1) {
     if (at >= buf.length) throw new FrameError('run trace ids truncated');
-    const traceLen = buf[at] as number;
+    const traceLen = buf[at];
     if (traceLen > 64 || at + 1 + traceLen > buf.length) throw new FrameError('bad trace id length');
     checkIdBytes(buf, at + 1, at + 1 + traceLen, 'trace id');
     traceIds.push(buf.toString('latin1', at + 1, at + 1 + traceLen));
@@ -240,7 +240,7 @@ export function encodeBatchMeta(meta: BatchMeta): Buffer {
 export function decodeBatchMeta(buf: Buffer): BatchMeta {
   if (buf.length !== BATCH_META_LENGTH) throw new FrameError('batch meta must be 20 bytes');
   if (buf[0] !== BCAST_VERSION) throw new FrameError(`unsupported batch version ${buf[0]}`);
-  const lane = buf[1] as number;
+  const lane = buf[1];
   if (lane !== LaneCode.normal && lane !== LaneCode.important) throw new FrameError(`unknown lane ${lane}`);
   const count = buf.readUInt16LE(2);
   const firstSeq = buf.readDoubleLE(4);
@@ -261,7 +261,7 @@ export function joinJsonBodies(bodies: readonly Buffer[]): Buffer {
   const parts: Buffer[] = [OPEN];
   for (let i = 0; i < bodies.length; i += 1) {
     if (i > 0) parts.push(COMMA);
-    parts.push(bodies[i] as Buffer);
+    parts.push(bodies[i]);
   }
   parts.push(CLOSE);
   return Buffer.concat(parts);

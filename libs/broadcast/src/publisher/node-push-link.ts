@@ -89,7 +89,7 @@ export class NodePushLink {
       this.counters.overflow += 1;
       return false;
     }
-    const open = this.openRuns[lane] as Map<Buffer, PublishRun>;
+    const open = this.openRuns[lane];
     let run = open.get(roomIdBytes);
     if (run === undefined || !run.continuesWith(seq)) {
       // A seq that does not follow (another worker's seqs in between, a new stream) starts a new
@@ -136,7 +136,7 @@ export class NodePushLink {
     const runs = this.runs;
     let batch: PublishBatch | undefined;
     for (let i = 0; i < runs.length; i += 1) {
-      const run = runs[i] as PublishRun;
+      const run = runs[i];
       if (
         batch !== undefined &&
         batch.count > 0 &&

@@ -83,11 +83,11 @@ export class PublishRun {
     const room = this.roomIdBytes;
     buf[p + 11] = room.length;
     p += RUN_ROOM_ID_OFFSET;
-    for (let i = 0; i < room.length; i += 1) buf[p + i] = room[i] as number;
+    for (let i = 0; i < room.length; i += 1) buf[p + i] = room[i];
     p += room.length;
     const lengths = this.lengths;
     for (let i = 0; i < lengths.length; i += 1) {
-      buf.writeUInt32LE(lengths[i] as number, p);
+      buf.writeUInt32LE(lengths[i], p);
       p += 4;
     }
     const traces = this.traces;

@@ -44,7 +44,7 @@ class ScriptedNode {
         const parts = unpackPairs(batch as Buffer);
         for (let i = 0; i < parts.length; i += 2) {
           this.runs += 1;
-          this.received.push(...runMessages(parts[i] as Buffer, parts[i + 1] as Buffer));
+          this.received.push(...runMessages(parts[i], parts[i + 1]));
         }
       }
     } catch {

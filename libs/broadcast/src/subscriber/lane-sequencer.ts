@@ -86,7 +86,7 @@ export class LaneSequencer {
   expire(now: number, windowMs: number): void {
     let last = -1;
     for (let i = 0; i < this.waiting.length; i += 1) {
-      if (now - (this.waiting[i] as WaitingBatch).arrivedAt >= windowMs) last = i;
+      if (now - this.waiting[i].arrivedAt >= windowMs) last = i;
     }
     for (let i = 0; i <= last; i += 1) {
       const { batch } = this.waiting.shift() as WaitingBatch;
@@ -103,7 +103,7 @@ export class LaneSequencer {
 
   /** Counts what is left of the gaps reported `settleMs` or more ago as lost. */
   settle(now: number): void {
-    while (this.openGaps.length > 0 && now - (this.openGaps[0] as OpenGap).reportedAt >= this.settleMs) {
+    while (this.openGaps.length > 0 && now - this.openGaps[0].reportedAt >= this.settleMs) {
       this.settleGap(this.openGaps.shift() as OpenGap);
     }
   }
@@ -146,7 +146,7 @@ export class LaneSequencer {
 
   private park(batch: RoomBatch, now: number): void {
     let at = this.waiting.length;
-    while (at > 0 && (this.waiting[at - 1] as WaitingBatch).batch.firstSeq > batch.firstSeq) at -= 1;
+    while (at > 0 && this.waiting[at - 1].batch.firstSeq > batch.firstSeq) at -= 1;
     const before = this.waiting[at - 1];
     if (before !== undefined && before.batch.firstSeq === batch.firstSeq) {
       this.sink.duplicate(batch);
@@ -158,7 +158,7 @@ export class LaneSequencer {
   /** Delivers waiting batches that have become contiguous. */
   private drain(): void {
     while (this.waiting.length > 0) {
-      const head = this.waiting[0] as WaitingBatch;
+      const head = this.waiting[0];
       const next = this.next as number;
       if (head.batch.firstSeq > next) return;
       this.waiting.shift();

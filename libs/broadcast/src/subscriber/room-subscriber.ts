@@ -316,7 +316,7 @@ export class RoomSubscriber {
     const lane = room.lanes[meta.lane];
     const batch: RoomBatch = {
       roomId: room.roomId,
-      lane: LANE_NAMES[meta.lane] as RoomBatch['lane'],
+      lane: LANE_NAMES[meta.lane],
       firstSeq: meta.firstSeq,
       lastSeq: meta.lastSeq,
       count: meta.count,

@@ -34,11 +34,11 @@ describe('GapFillQueue', () => {
     queue.request(important);
     expect(pulls.map((p) => p.range)).toEqual([normalA]);
 
-    pulls[0]!.answer.resolve([]);
+    pulls[0].answer.resolve([]);
     await flush();
     // The important range jumps the queued normal one.
     expect(pulls.map((p) => p.range)).toEqual([normalA, important]);
-    pulls[1]!.answer.reject(new Error('boom'));
+    pulls[1].answer.reject(new Error('boom'));
     await flush();
     expect(pulls.map((p) => p.range)).toEqual([normalA, important, normalB]);
     expect(done.map(([range, outcome]) => [range.lane, outcome.ok])).toEqual([

@@ -17,9 +17,9 @@ export class GatewayPicker {
   next(): string {
     const others = this.last === undefined ? [] : this.urls.filter((url) => url !== this.last);
     let url: string;
-    if (this.last === undefined) url = this.urls[0] as string;
+    if (this.last === undefined) url = this.urls[0];
     else if (others.length === 0) url = this.last;
-    else url = others[Math.min(others.length - 1, Math.floor(this.random() * others.length))] as string;
+    else url = others[Math.min(others.length - 1, Math.floor(this.random() * others.length))];
     this.last = url;
     return url;
   }

@@ -63,7 +63,7 @@ describe('LaneSequencer', () => {
     expect(s.delivered).toEqual([]);
     expect(s.lane.heldSegments).toBe(2);
 
-    s.lane.fillDone(s.fills[0]!, messages('important', [5, 3, 4, 4]));
+    s.lane.fillDone(s.fills[0], messages('important', [5, 3, 4, 4]));
     expect(s.delivered).toEqual(run(3, 9));
     expect(s.gaps).toEqual([{ lane: 'important', fromSeq: 3, toSeq: 5, recovered: true }]);
     expect(s.lane.through).toBe(9);
@@ -72,7 +72,7 @@ describe('LaneSequencer', () => {
   it('reports a partly recovered gap and goes on', () => {
     const s = sequencer();
     s.lane.receive(segment(5, 5));
-    s.lane.fillDone(s.fills[0]!, messages('important', [3, 4]));
+    s.lane.fillDone(s.fills[0], messages('important', [3, 4]));
     expect(s.delivered).toEqual([3, 4, 5]);
     expect(s.gaps).toEqual([{ lane: 'important', fromSeq: 1, toSeq: 4, recovered: false }]);
   });
@@ -80,7 +80,7 @@ describe('LaneSequencer', () => {
   it('gives a range up when the fill fails, then delivers what was held', () => {
     const s = sequencer();
     s.lane.receive(segment(4, 5));
-    s.lane.fillFailed(s.fills[0]!);
+    s.lane.fillFailed(s.fills[0]);
     expect(s.delivered).toEqual([4, 5]);
     expect(s.gaps).toEqual([{ lane: 'important', fromSeq: 1, toSeq: 3, recovered: false }]);
   });
@@ -89,22 +89,22 @@ describe('LaneSequencer', () => {
     const s = sequencer();
     s.lane.receive(segment(3, 3));
     s.lane.receive(segment(6, 6));
-    s.lane.fillDone(s.fills[0]!, messages('important', [1, 2]));
+    s.lane.fillDone(s.fills[0], messages('important', [1, 2]));
     expect(s.delivered).toEqual([1, 2, 3]);
     expect(s.fills[1]).toEqual({ lane: 'important', fromSeq: 4, toSeq: 5 });
-    s.lane.fillDone(s.fills[1]!, messages('important', [4, 5]));
+    s.lane.fillDone(s.fills[1], messages('important', [4, 5]));
     expect(s.delivered).toEqual(run(1, 6));
   });
 
   it('ignores fill messages outside the range and answers to a forgotten fill', () => {
     const s = sequencer();
     s.lane.receive(segment(3, 3));
-    const first = s.fills[0]!;
+    const first = s.fills[0];
     s.lane.reset(0);
     s.lane.fillDone(first, messages('important', [1, 2]));
     expect(s.delivered).toEqual([]);
     s.lane.receive(segment(2, 2));
-    s.lane.fillDone(s.fills[1]!, [message('important', 1), message('important', 2), message('important', 9)]);
+    s.lane.fillDone(s.fills[1], [message('important', 1), message('important', 2), message('important', 9)]);
     expect(s.delivered).toEqual([1, 2]);
   });
 

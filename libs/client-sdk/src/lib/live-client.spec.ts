@@ -32,7 +32,7 @@ function emitBatch(
   gateway: ScriptedGateway,
   lane: Lane,
   list: RoomMessage[],
-  first = list[0]!.seq,
+  first = list[0].seq,
   last = list.at(-1)!.seq,
 ): void {
   for (const socket of gateway.connected) {
@@ -84,38 +84,38 @@ describe('LiveClient against a real Socket.IO server', () => {
   it('rotates through the URLs with backoff until one answers', async () => {
     const states: ConnectionState[] = [];
     const errors: LiveError[] = [];
-    const c = client([DEAD_URL, gateways[0]!.url]);
+    const c = client([DEAD_URL, gateways[0].url]);
     c.on('state', (s) => states.push(s));
     c.on('error', (e) => errors.push(e));
     await waitFor(() => c.state === 'connected', { what: 'connected' });
-    expect(c.url).toBe(gateways[0]!.url);
+    expect(c.url).toBe(gateways[0].url);
     expect(states).toEqual(['connected']);
     expect(errors[0]?.code).toBe('SERVICE_UNAVAILABLE');
   });
 
   it('stops and reports UNAUTHENTICATED or BANNED handshakes', async () => {
-    gateways[0]!.refuseWith = 'UNAUTHENTICATED';
+    gateways[0].refuseWith = 'UNAUTHENTICATED';
     const errors: LiveError[] = [];
-    const c = client(gateways[0]!.url, { token: 'expired' });
+    const c = client(gateways[0].url, { token: 'expired' });
     c.on('error', (e) => errors.push(e));
     const joining = c.joinRoom('room-1');
     await expect(joining).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     expect(c.state).toBe('closed');
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(gateways[0]!.handshakes).toBe(1);
+    expect(gateways[0].handshakes).toBe(1);
     expect(errors.map((e) => e.code)).toEqual(['UNAUTHENTICATED']);
   });
 
   it('retries other refusals (shutting down, rate limited)', async () => {
-    gateways[0]!.refuseWith = 'SERVICE_UNAVAILABLE';
-    const c = client(gateways[0]!.url);
-    await waitFor(() => gateways[0]!.handshakes >= 2, { what: 'a second handshake' });
-    gateways[0]!.refuseWith = undefined;
+    gateways[0].refuseWith = 'SERVICE_UNAVAILABLE';
+    const c = client(gateways[0].url);
+    await waitFor(() => gateways[0].handshakes >= 2, { what: 'a second handshake' });
+    gateways[0].refuseWith = undefined;
     await waitFor(() => c.state === 'connected', { what: 'connected' });
   });
 
   it('delivers the batches the gateway sends right after the join answer, to listeners attached after joinRoom resolves', async () => {
-    const gateway = gateways[0]!;
+    const gateway = gateways[0];
     gateway.handlers.join = () => joinAnswer({ normal: 0, important: 5 });
     // The batches it held during the join follow the answer in the same write.
     gateway.afterAck.join = (socket) => {
@@ -139,7 +139,7 @@ describe('LiveClient against a real Socket.IO server', () => {
   });
 
   it('fills a gap between batches with history, and drops duplicates', async () => {
-    const gateway = gateways[0]!;
+    const gateway = gateways[0];
     gateway.handlers.join = () => joinAnswer({ normal: 0, important: 0 });
     gateway.handlers.history = (_socket, payload) => {
       const after = payload['afterSeq'] as number;
@@ -172,7 +172,7 @@ describe('LiveClient against a real Socket.IO server', () => {
   });
 
   it('acks a requireAck message once, though the gateway re-delivers it', async () => {
-    const gateway = gateways[0]!;
+    const gateway = gateways[0];
     gateway.handlers.join = () => joinAnswer({ normal: 0, important: 0 });
     const c = client(gateway.url);
     const room = await c.joinRoom('room-1');
@@ -265,7 +265,7 @@ describe('LiveClient against a real Socket.IO server', () => {
   });
 
   it('waits out the retryAfterMs of a rate-limited handshake', async () => {
-    const gateway = gateways[0]!;
+    const gateway = gateways[0];
     gateway.refuseWith = 'RATE_LIMITED';
     gateway.refuseDetails = { limit: 'address_rate', retryAfterMs: 600 };
     const errors: LiveError[] = [];
@@ -320,7 +320,7 @@ describe('LiveClient against a real Socket.IO server', () => {
   });
 
   it('gives a transient error back after the bounded retries, with its code', async () => {
-    const gateway = gateways[0]!;
+    const gateway = gateways[0];
     gateway.handlers.join = () => joinAnswer({ normal: 0, important: 0 });
     gateway.handlers.chat = () => ({
       ok: false,
@@ -344,7 +344,7 @@ describe('LiveClient against a real Socket.IO server', () => {
   });
 
   it('times out an unanswered request with DEADLINE_EXCEEDED', async () => {
-    const gateway = gateways[0]!;
+    const gateway = gateways[0];
     gateway.handlers.join = () => joinAnswer({ normal: 0, important: 0 });
     gateway.handlers.onlineList = () => undefined;
     const c = client(gateway.url, { requestTimeoutMs: 200, sendRetries: 0 });
@@ -353,7 +353,7 @@ describe('LiveClient against a real Socket.IO server', () => {
   });
 
   it('reports a malformed batch as an error without throwing, and pulls its range', async () => {
-    const gateway = gateways[0]!;
+    const gateway = gateways[0];
     gateway.handlers.join = () => joinAnswer({ normal: 0, important: 0 });
     gateway.handlers.history = () => ({
       ok: true,
@@ -384,7 +384,7 @@ describe('LiveClient against a real Socket.IO server', () => {
   });
 
   it('ends the room on kicked and roomClosed but keeps the connection', async () => {
-    const gateway = gateways[0]!;
+    const gateway = gateways[0];
     gateway.handlers.join = (_s, payload) =>
       joinAnswer({ normal: 0, important: 0 }, null, payload['roomId'] as string);
     const c = client(gateway.url);
@@ -406,7 +406,7 @@ describe('LiveClient against a real Socket.IO server', () => {
   });
 
   it('never reconnects after close()', async () => {
-    const gateway = gateways[0]!;
+    const gateway = gateways[0];
     const c = client(gateway.url);
     await waitFor(() => c.state === 'connected', { what: 'connected' });
     c.close();

@@ -60,7 +60,7 @@ export class ScriptedRouter {
     const until = Date.now() + timeoutMs;
     for (;;) {
       const at = this.inbox.findIndex((m) => m.command === command);
-      if (at !== -1) return this.inbox.splice(at, 1)[0] as RoutedMessage;
+      if (at !== -1) return this.inbox.splice(at, 1)[0];
       const left = until - Date.now();
       if (left <= 0) throw new Error(`no ${command} message within ${timeoutMs} ms`);
       await new Promise<void>((resolve) => {

@@ -19,7 +19,7 @@ async function receivePairs(router: ScriptedRouter, count: number): Promise<Rece
   while (pairs.length < count) {
     const { peer, frames } = await router.next(Command.REQUEST);
     for (let i = 0; i < frames.length; i += 2) {
-      pairs.push({ peer, meta: decodeRequestMeta(frames[i]!), body: frames[i + 1]! });
+      pairs.push({ peer, meta: decodeRequestMeta(frames[i]), body: frames[i + 1] });
     }
   }
   return pairs;
@@ -96,7 +96,7 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcClient over %s', (transport) =>
               JsonCodec.encode({ code: 'NOT_FOUND', message: `odd ${n}` }),
             ];
       });
-      await broker.send(pairs[0]!.peer, Command.REPLY, ...frames);
+      await broker.send(pairs[0].peer, Command.REPLY, ...frames);
     }
     const settled = await Promise.allSettled(calls);
     settled.forEach((outcome, n) => {
@@ -140,7 +140,7 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcClient over %s', (transport) =>
     ]);
     const pairs = [...first.frames, ...second.frames];
     const replies: Buffer[] = [];
-    for (let i = 0; i < pairs.length; i += 2) replies.push(...ok(decodeRequestMeta(pairs[i]!).id, 'ok'));
+    for (let i = 0; i < pairs.length; i += 2) replies.push(...ok(decodeRequestMeta(pairs[i]).id, 'ok'));
     await broker.send(first.peer, Command.REPLY, ...replies);
     await expect(Promise.all(calls)).resolves.toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
   });
@@ -152,20 +152,20 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcClient over %s', (transport) =>
       rpc.call('calc.echo', { a: [1, 2] }, { codec: MsgpackCodec }),
     );
     const [pair] = await receivePairs(broker, 1);
-    expect(pair!.meta).toMatchObject({ traceId: 'ctx-123', codec: CodecId.MSGPACK, flags: 0 });
-    expect(MsgpackCodec.decode(pair!.body)).toEqual({ a: [1, 2] });
+    expect(pair.meta).toMatchObject({ traceId: 'ctx-123', codec: CodecId.MSGPACK, flags: 0 });
+    expect(MsgpackCodec.decode(pair.body)).toEqual({ a: [1, 2] });
     await broker.send(
-      pair!.peer,
+      pair.peer,
       Command.REPLY,
-      encodeReplyMeta(pair!.meta.id, ReplyStatus.OK, CodecId.MSGPACK),
+      encodeReplyMeta(pair.meta.id, ReplyStatus.OK, CodecId.MSGPACK),
       MsgpackCodec.encode({ b: 3 }),
     );
     await expect(call).resolves.toEqual({ b: 3 });
 
     const fresh = rpc.call('calc.echo', 1);
     const [second] = await receivePairs(broker, 1);
-    expect(second!.meta.traceId).toMatch(/^[0-9a-f]{10}[0-9a-z]+$/);
-    await broker.send(second!.peer, Command.REPLY, ...ok(second!.meta.id, 1));
+    expect(second.meta.traceId).toMatch(/^[0-9a-f]{10}[0-9a-z]+$/);
+    await broker.send(second.peer, Command.REPLY, ...ok(second.meta.id, 1));
     await fresh;
   });
 
@@ -179,7 +179,7 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcClient over %s', (transport) =>
     expect(error.code).toBe(ErrorCode.DEADLINE_EXCEEDED);
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(110);
     expect(Date.now() - startedAt).toBeLessThan(1000);
-    await broker.send(pair!.peer, Command.REPLY, ...ok(pair!.meta.id, 'late'));
+    await broker.send(pair.peer, Command.REPLY, ...ok(pair.meta.id, 'late'));
     await delay(30);
     expect(rpc.inFlight).toBe(0);
     expect(rpc.malformed).toBe(0);
@@ -198,9 +198,9 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcClient over %s', (transport) =>
       ),
     );
     const [pair] = await receivePairs(broker, 1);
-    const id = pair!.meta.id;
+    const id = pair.meta.id;
     await broker.send(
-      pair!.peer,
+      pair.peer,
       Command.REPLY,
       encodeReplyMeta(id, ReplyStatus.NEXT, CodecId.JSON),
       JsonCodec.encode(1),
@@ -208,7 +208,7 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcClient over %s', (transport) =>
       JsonCodec.encode(2),
     );
     await broker.send(
-      pair!.peer,
+      pair.peer,
       Command.REPLY,
       encodeReplyMeta(id, ReplyStatus.END, CodecId.JSON),
       Buffer.alloc(0),
@@ -223,15 +223,15 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcClient over %s', (transport) =>
     const call = rpc.call('calc.x', 1);
     const [pair] = await receivePairs(broker, 1);
     await broker.send(
-      pair!.peer,
+      pair.peer,
       Command.REPLY,
-      ...ok(pair!.meta.id, 'first'),
+      ...ok(pair.meta.id, 'first'),
       Buffer.from([1, 2, 3]),
       Buffer.alloc(0),
     );
     await eventually(() => rpc.malformed === 1);
     expect(rpc.inFlight).toBe(1);
-    await broker.send(pair!.peer, Command.REPLY, ...ok(pair!.meta.id, 'second'));
+    await broker.send(pair.peer, Command.REPLY, ...ok(pair.meta.id, 'second'));
     await expect(call).resolves.toBe('second');
   });
 
@@ -240,7 +240,7 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcClient over %s', (transport) =>
     const rpc = client([broker.endpoint]);
     await rpc.emit('room.touched', { roomId: 'r1' });
     const [event] = await receivePairs(broker, 1);
-    expect(event!.meta.flags & RequestFlag.EVENT).toBe(RequestFlag.EVENT);
+    expect(event.meta.flags & RequestFlag.EVENT).toBe(RequestFlag.EVENT);
 
     const stats = rpc.stats(0, 2000);
     const { peer, frames } = await broker.next(Command.STATS);
@@ -248,7 +248,7 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcClient over %s', (transport) =>
     await broker.send(
       peer,
       Command.STATS_REPLY,
-      frames[0]!,
+      frames[0],
       Buffer.from(JSON.stringify({ brokerId: 'b1', clients: 1 })),
     );
     await expect(stats).resolves.toMatchObject({ brokerId: 'b1', clients: 1 });
@@ -273,8 +273,8 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcClient over %s', (transport) =>
     const late = await ScriptedRouter.bind(endpoint);
     routers.push(late);
     const [pair] = await receivePairs(late, 1);
-    expect(JsonCodec.decode(pair!.body)).toBe(2);
-    await late.send(pair!.peer, Command.REPLY, ...ok(pair!.meta.id, 'served'));
+    expect(JsonCodec.decode(pair.body)).toBe(2);
+    await late.send(pair.peer, Command.REPLY, ...ok(pair.meta.id, 'served'));
     await expect(waiting).resolves.toBe('served');
   });
 
@@ -297,9 +297,9 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcClient over %s', (transport) =>
     expect(error.code).toBe(ErrorCode.WORKER_LOST);
     expect(Date.now() - lostAt).toBeGreaterThanOrEqual(140);
     const [resent] = await receivePairs(second, 1);
-    expect(resent!.meta.pattern).toBe('user.getProfile');
-    expect(resent!.meta.timeoutMs).toBeLessThan(3000);
-    await second.send(resent!.peer, Command.REPLY, ...ok(resent!.meta.id, { userId: 'u1' }));
+    expect(resent.meta.pattern).toBe('user.getProfile');
+    expect(resent.meta.timeoutMs).toBeLessThan(3000);
+    await second.send(resent.peer, Command.REPLY, ...ok(resent.meta.id, { userId: 'u1' }));
     await expect(idempotent).resolves.toEqual({ userId: 'u1' });
   });
 
@@ -314,7 +314,7 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcClient over %s', (transport) =>
     while (Date.now() < until);
     await delay(200);
     expect(rpc.liveBrokers).toBe(1);
-    await broker.send(pair!.peer, Command.REPLY, ...ok(pair!.meta.id, 'registered'));
+    await broker.send(pair.peer, Command.REPLY, ...ok(pair.meta.id, 'registered'));
     await expect(once).resolves.toBe('registered');
   });
 

@@ -373,12 +373,12 @@ export class RpcClient {
       // Validate every pair first: a message with one bad pair is dropped whole.
       frames = expandPairs(message, 0);
       assertPairs(frames, 1);
-      for (let i = 1; i < frames.length; i += 2) metas.push(decodeReplyMeta(frames[i] as Buffer));
+      for (let i = 1; i < frames.length; i += 2) metas.push(decodeReplyMeta(frames[i]));
     } catch {
       this.malformed += 1;
       return;
     }
-    for (let k = 0; k < metas.length; k += 1) this.settle(metas[k] as ReplyMeta, frames[2 * k + 2] as Buffer);
+    for (let k = 0; k < metas.length; k += 1) this.settle(metas[k], frames[2 * k + 2]);
   }
 
   private settle(meta: ReplyMeta, body: Buffer): void {
@@ -429,9 +429,9 @@ export class RpcClient {
   private onUnsent(link: BrokerLink, command: Command, frames: Buffer[]): void {
     if (this.closed) return;
     if (command === Command.REQUEST) {
-      for (let i = 0; i < frames.length; i += 2) this.park(link, (frames[i] as Buffer).readUInt32LE(0));
+      for (let i = 0; i < frames.length; i += 2) this.park(link, frames[i].readUInt32LE(0));
     } else if (command === Command.STATS) {
-      this.park(link, (frames[0] as Buffer).readUInt32LE(0));
+      this.park(link, frames[0].readUInt32LE(0));
     }
   }
 

@@ -25,7 +25,7 @@ const Lookup = defineRpc({
 /** Answers the next request with `value` (or NEXT values then END when given a list). */
 async function answer(broker: ScriptedRouter, value: unknown, stream?: unknown[]): Promise<RequestMeta> {
   const { peer, frames } = await broker.next(Command.REQUEST);
-  const meta = decodeRequestMeta(frames[0]!);
+  const meta = decodeRequestMeta(frames[0]);
   if (stream) {
     const nexts = stream.flatMap((v) => [
       encodeReplyMeta(meta.id, ReplyStatus.NEXT, CodecId.JSON),

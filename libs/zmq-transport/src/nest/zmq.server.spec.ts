@@ -178,9 +178,9 @@ describe('ZmqServer (Nest microservice)', () => {
     for (;;) {
       const { frames } = await broker.next(Command.REPLY);
       for (let i = 0; i < frames.length; i += 2) {
-        const meta = decodeReplyMeta(frames[i]!);
+        const meta = decodeReplyMeta(frames[i]);
         expect(meta.id).toBe(id);
-        replies.push({ meta, body: JsonCodec.decode(frames[i + 1]!) });
+        replies.push({ meta, body: JsonCodec.decode(frames[i + 1]) });
         if (meta.status !== ReplyStatus.NEXT) return replies;
       }
     }
@@ -196,8 +196,8 @@ describe('ZmqServer (Nest microservice)', () => {
 
   it('refuses an invalid payload with INVALID_ARGUMENT naming the field, before the handler', async () => {
     const [reply] = await call('test.greet', { name: 'a' });
-    expect(reply!.meta.status).toBe(ReplyStatus.ERROR);
-    expect(reply!.body).toMatchObject({
+    expect(reply.meta.status).toBe(ReplyStatus.ERROR);
+    expect(reply.body).toMatchObject({
       code: 'INVALID_ARGUMENT',
       message: expect.stringContaining('name'),
       details: { fields: [expect.objectContaining({ field: 'name' })] },
@@ -215,44 +215,44 @@ describe('ZmqServer (Nest microservice)', () => {
 
   it('answers UNIMPLEMENTED for an unknown pattern', async () => {
     const [reply] = await call('test.nope', {});
-    expect(reply!.body).toMatchObject({ code: 'UNIMPLEMENTED' });
+    expect(reply.body).toMatchObject({ code: 'UNIMPLEMENTED' });
   });
 
   it('maps handler errors: RpcError and RpcException bodies keep their code, the rest is INTERNAL', async () => {
-    expect((await call('test.fail', { how: 'rpc-error' }))[0]!.body).toEqual({
+    expect((await call('test.fail', { how: 'rpc-error' }))[0].body).toEqual({
       code: 'FORBIDDEN',
       message: 'not yours',
     });
-    expect((await call('test.fail', { how: 'rpc-exception' }))[0]!.body).toEqual({
+    expect((await call('test.fail', { how: 'rpc-exception' }))[0].body).toEqual({
       code: 'NOT_FOUND',
       message: 'gone',
     });
-    const crash = (await call('test.fail', { how: 'crash' }))[0]!;
+    const crash = (await call('test.fail', { how: 'crash' }))[0];
     expect(crash.body).toEqual({ code: 'INTERNAL', message: 'internal error' });
     expect(JSON.stringify(crash.body)).not.toContain('secret');
   });
 
   it('runs handlers inside the request context of the trace id', async () => {
     const [reply] = await call('test.trace', {}, 0, 'abc-123');
-    expect(reply!.body).toEqual({ current: 'abc-123', fromCtx: 'abc-123' });
+    expect(reply.body).toEqual({ current: 'abc-123', fromCtx: 'abc-123' });
   });
 
   it('hands an undecorated @RpcHandler (request, context) directly; guards, interceptors and filters still run', async () => {
     const [ok] = await call('test.shout', { word: 'hi' }, 0, 'tr-1');
-    expect(ok!.body).toEqual({ word: 'hi!', traceId: 'tr-1', current: 'tr-1' });
+    expect(ok.body).toEqual({ word: 'hi!', traceId: 'tr-1', current: 'tr-1' });
     const [refused] = await call('test.shout', { word: 'closed' });
-    expect(refused!.body).toEqual({ code: 'FORBIDDEN', message: 'closed' });
-    expect((await call('test.shout', { word: 7 }))[0]!.body).toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(refused.body).toEqual({ code: 'FORBIDDEN', message: 'closed' });
+    expect((await call('test.shout', { word: 7 }))[0].body).toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   it('runs the pipes of decorated @RpcHandler parameters', async () => {
     const [reply] = await call('test.shoutPiped', { word: 'hi' }, 0, 'tr-2');
-    expect(reply!.body).toEqual({ word: 'HI', traceId: 'tr-2' });
+    expect(reply.body).toEqual({ word: 'HI', traceId: 'tr-2' });
   });
 
   it('runs event handlers and acknowledges events', async () => {
     const [ack] = await call('test.happened', { what: 'x' }, RequestFlag.EVENT);
-    expect(ack!.meta.status).toBe(ReplyStatus.OK);
+    expect(ack.meta.status).toBe(ReplyStatus.OK);
     expect(seenEvents).toEqual([{ what: 'x' }]);
   });
 

@@ -2,7 +2,7 @@ import { MsgpackCodec } from './codec';
 
 /** The msgpack type byte of one encoded scalar. */
 function typeByte(value: unknown): number {
-  return MsgpackCodec.encode(value)[0] as number;
+  return MsgpackCodec.encode(value)[0];
 }
 
 const FLOAT64 = 0xcb;

@@ -118,8 +118,8 @@ describe('LRPC/1 frames', () => {
         [0x80, 0x41],
       ]) {
         const bad = Buffer.from(good);
-        bad[16] = bytes[0] as number;
-        bad[17] = bytes[1] as number;
+        bad[16] = bytes[0];
+        bad[17] = bytes[1];
         expect(() => decodeRequestMeta(bad)).toThrow('pattern is not valid UTF-8');
         expect(() => peekRequestMeta(bad)).toThrow('pattern is not valid UTF-8');
       }
@@ -184,7 +184,7 @@ describe('batch frame', () => {
     expect(batch.length).toBe(pairs.reduce((n, p) => n + 4 + p.length, 0));
     const parts = unpackPairs(batch);
     expect(parts).toEqual(pairs);
-    expect(parts[0]!.buffer).toBe(batch.buffer);
+    expect(parts[0].buffer).toBe(batch.buffer);
   });
 
   it('expands [routing id, header, batch] into [routing id, header, meta, body, ...]', () => {

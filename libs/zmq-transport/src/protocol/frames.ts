@@ -27,7 +27,7 @@ export function header(command: Command): Buffer {
 export function readHeader(frame: Buffer | undefined): Command {
   if (!frame || frame.length !== 2) throw new FrameError('header frame must be 2 bytes');
   if (frame[0] !== PROTOCOL_VERSION) throw new FrameError(`unsupported protocol version ${frame[0]}`);
-  const command = frame[1] as number;
+  const command = frame[1];
   if (!isCommand(command)) throw new FrameError(`unknown command ${command}`);
   return command;
 }
@@ -65,19 +65,19 @@ export function encodeRequestMeta(meta: RequestMeta): Buffer {
 
 export function decodeRequestMeta(buf: Buffer): RequestMeta {
   if (buf.length < REQUEST_FIXED + 1) throw new FrameError('request meta too short');
-  const patternLen = buf[10] as number;
+  const patternLen = buf[10];
   if (patternLen === 0) throw new FrameError('empty pattern');
   const traceAt = 11 + patternLen;
   if (buf.length < traceAt + 1) throw new FrameError('request meta truncated');
-  const traceLen = buf[traceAt] as number;
+  const traceLen = buf[traceAt];
   if (buf.length !== REQUEST_FIXED + patternLen + traceLen)
     throw new FrameError('request meta length mismatch');
   assertUtf8Pattern(buf, traceAt);
   return {
     id: buf.readUInt32LE(0),
     timeoutMs: buf.readUInt32LE(4),
-    flags: buf[8] as number,
-    codec: buf[9] as number,
+    flags: buf[8],
+    codec: buf[9],
     pattern: buf.toString('utf8', 11, traceAt),
     traceId: traceLen === 0 ? '' : buf.toString('utf8', traceAt + 1, traceAt + 1 + traceLen),
   };
@@ -94,15 +94,15 @@ export function peekRequestMeta(buf: Buffer): {
   patternLen: number;
 } {
   if (buf.length < REQUEST_FIXED + 1) throw new FrameError('request meta too short');
-  const patternLen = buf[10] as number;
+  const patternLen = buf[10];
   if (patternLen === 0) throw new FrameError('empty pattern');
   const traceAt = 11 + patternLen;
   if (buf.length < traceAt + 1) throw new FrameError('request meta truncated');
-  if (buf.length !== REQUEST_FIXED + patternLen + (buf[traceAt] as number)) {
+  if (buf.length !== REQUEST_FIXED + patternLen + buf[traceAt]) {
     throw new FrameError('request meta length mismatch');
   }
   assertUtf8Pattern(buf, traceAt);
-  return { id: buf.readUInt32LE(0), timeoutMs: buf.readUInt32LE(4), flags: buf[8] as number, patternLen };
+  return { id: buf.readUInt32LE(0), timeoutMs: buf.readUInt32LE(4), flags: buf[8], patternLen };
 }
 
 /**
@@ -111,7 +111,7 @@ export function peekRequestMeta(buf: Buffer): {
  */
 function assertUtf8Pattern(buf: Buffer, end: number): void {
   for (let i = 11; i < end; i += 1) {
-    if ((buf[i] as number) >= 0x80) {
+    if (buf[i] >= 0x80) {
       if (!isUtf8(buf.subarray(11, end))) throw new FrameError('pattern is not valid UTF-8');
       return;
     }
@@ -128,7 +128,7 @@ export function serviceOfRequestMeta(buf: Buffer, patternLen: number): string {
 /** The trace id of a well-formed request meta ('' when it has none); for the broker's log lines. */
 export function traceOfRequestMeta(buf: Buffer, patternLen: number): string {
   const traceAt = 11 + patternLen;
-  return buf.toString('utf8', traceAt + 1, traceAt + 1 + (buf[traceAt] as number));
+  return buf.toString('utf8', traceAt + 1, traceAt + 1 + buf[traceAt]);
 }
 
 /** Rewrites id and remaining timeout of a request meta in place (the broker's hop). */
@@ -155,9 +155,9 @@ export function encodeReplyMeta(id: number, status: ReplyStatus, codec: number):
 
 export function decodeReplyMeta(buf: Buffer): ReplyMeta {
   if (buf.length !== REPLY_META_LENGTH) throw new FrameError('reply meta must be 6 bytes');
-  const status = buf[4] as number;
+  const status = buf[4];
   if (status > ReplyStatus.END) throw new FrameError(`unknown reply status ${status}`);
-  return { id: buf.readUInt32LE(0), status: status as ReplyStatus, codec: buf[5] as number };
+  return { id: buf.readUInt32LE(0), status: status as ReplyStatus, codec: buf[5] };
 }
 
 export function isFinalStatus(status: ReplyStatus): boolean {

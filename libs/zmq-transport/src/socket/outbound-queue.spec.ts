@@ -57,10 +57,10 @@ describe('OutboundQueue', () => {
     const queue = new OutboundQueue(sink);
     queue.pushPair(b('peer'), Command.REQUEST, b('meta'), b(''));
     await queue.whenIdle();
-    const [peer, head, batch, ...rest] = sink.wire[0]!;
+    const [peer, head, batch, ...rest] = sink.wire[0];
     expect([peer, head, rest]).toEqual([b('peer'), header(Command.REQUEST), []]);
     expect(batch).toEqual(Buffer.from([4, 0, 0, 0, ...b('meta'), 0, 0, 0, 0]));
-    expect(unpackPairs(batch!)).toEqual([b('meta'), b('')]);
+    expect(unpackPairs(batch)).toEqual([b('meta'), b('')]);
   });
 
   it('keeps per-peer order: a control message closes the open batch', async () => {
@@ -138,7 +138,7 @@ describe('OutboundQueue', () => {
       for (let i = 1; i <= 3; i += 1) queue.pushPair(null, Command.REQUEST, b(`m${i}`), b(`b${i}`));
       // Still inside the burst: the full batch is already on the socket.
       expect(sink.sent).toHaveLength(1);
-      expect(text(sink.sent[0]!)).toEqual([
+      expect(text(sink.sent[0])).toEqual([
         text([header(Command.REQUEST)])[0],
         'm1',
         'b1',
@@ -171,13 +171,13 @@ describe('OutboundQueue', () => {
       queue.pushPair(b('B'), Command.REQUEST, b('b1'), b(''));
       queue.pushPair(b('B'), Command.REQUEST, b('b2'), b(''));
       // B's PING and full batch leave now, in that order; A's open batch waits for the burst's end.
-      expect(sink.wire.map((m) => text([m[0]!, m[1]!]))).toEqual([
+      expect(sink.wire.map((m) => text([m[0], m[1]]))).toEqual([
         ['B', text([header(Command.PING)])[0]],
         ['B', text([header(Command.REQUEST)])[0]],
       ]);
       queue.pushPair(b('A'), Command.REQUEST, b('a2'), b(''));
       expect(sink.wire).toHaveLength(3);
-      expect(text(sink.sent[2]!.slice(2))).toEqual(['a1', '', 'a2', '']);
+      expect(text(sink.sent[2].slice(2))).toEqual(['a1', '', 'a2', '']);
       await queue.whenIdle();
       expect(sink.wire).toHaveLength(3);
     });
@@ -189,7 +189,7 @@ describe('OutboundQueue', () => {
       queue.pushMessage(b('A'), Command.PING);
       queue.pushPair(b('B'), Command.REQUEST, b('b1'), b(''));
       queue.pushPair(b('B'), Command.REQUEST, b('b2'), b(''));
-      expect(sink.wire.map((m) => text([m[0]!, m[1]!]))).toEqual([
+      expect(sink.wire.map((m) => text([m[0], m[1]]))).toEqual([
         ['A', text([header(Command.REQUEST)])[0]],
         ['A', text([header(Command.PING)])[0]],
         ['B', text([header(Command.REQUEST)])[0]],

@@ -46,7 +46,7 @@ export class SerialSender {
     this.flushing = true;
     try {
       while (!this.closed && this.head < this.queue.length) {
-        const frames = this.queue[this.head] as Buffer[];
+        const frames = this.queue[this.head];
         this.head += 1;
         try {
           await this.sink.send(frames);

@@ -16,7 +16,7 @@ async function receiveReplies(router: ScriptedRouter, count: number): Promise<Re
   while (replies.length < count) {
     const { frames } = await router.next(Command.REPLY);
     for (let i = 0; i < frames.length; i += 2)
-      replies.push({ meta: decodeReplyMeta(frames[i]!), body: frames[i + 1]! });
+      replies.push({ meta: decodeReplyMeta(frames[i]), body: frames[i + 1] });
   }
   return replies;
 }
@@ -109,7 +109,7 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcWorker over %s', (transport) =>
     workers.push(w);
     w.start();
     const { frames } = await broker.next(Command.READY);
-    expect(JSON.parse(frames[0]!.toString())).toEqual({
+    expect(JSON.parse(frames[0].toString())).toEqual({
       service: 'calc',
       instance: 'calc-9',
       version: '0.1.0',
@@ -129,8 +129,8 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcWorker over %s', (transport) =>
     );
     await broker.send(peer, Command.REQUEST, ...request(1, 'calc.x', 1, 0));
     const [expired] = await receiveReplies(broker, 1);
-    expect(expired!.meta).toMatchObject({ id: 1, status: ReplyStatus.ERROR, codec: CodecId.JSON });
-    expect(errorOf(expired!)).toMatchObject({ code: ErrorCode.DEADLINE_EXCEEDED });
+    expect(expired.meta).toMatchObject({ id: 1, status: ReplyStatus.ERROR, codec: CodecId.JSON });
+    expect(errorOf(expired)).toMatchObject({ code: ErrorCode.DEADLINE_EXCEEDED });
 
     // Capacity 1: request 3 waits behind request 2 and its 50 ms deadline passes meanwhile.
     await broker.send(
@@ -145,7 +145,7 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcWorker over %s', (transport) =>
       [2, ReplyStatus.OK],
       [3, ReplyStatus.ERROR],
     ]);
-    expect(errorOf(replies[1]!)).toMatchObject({ code: ErrorCode.DEADLINE_EXCEEDED });
+    expect(errorOf(replies[1])).toMatchObject({ code: ErrorCode.DEADLINE_EXCEEDED });
     expect(ran).toEqual([2]);
   });
 
@@ -233,7 +233,7 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcWorker over %s', (transport) =>
     expect(calls).toEqual([]);
     await broker.send(peer, Command.REQUEST, ...request(2, 'calc.x', 2));
     const [reply] = await receiveReplies(broker, 1);
-    expect(reply!.meta.id).toBe(2);
+    expect(reply.meta.id).toBe(2);
     expect(calls).toEqual(['calc.x']);
   });
 

@@ -186,7 +186,7 @@ export class RpcWorker implements RequestOwner {
   }
 
   replied(request: InboundRequest): void {
-    const session = this.sessions[request.link.index] as BrokerSession;
+    const session = this.sessions[request.link.index];
     session.inFlight -= 1;
     if (session.backlog.length > 0) this.pump(session);
     if (this.draining) this.wakeDrain();
@@ -198,7 +198,7 @@ export class RpcWorker implements RequestOwner {
   }
 
   private session(link: BrokerLink): BrokerSession {
-    return this.sessions[link.index] as BrokerSession;
+    return this.sessions[link.index];
   }
 
   private onMessage(session: BrokerSession, frames: Buffer[]): void {
@@ -242,13 +242,13 @@ export class RpcWorker implements RequestOwner {
       // Validate every pair first: a message with one bad pair is dropped whole.
       frames = expandPairs(message, 0);
       assertPairs(frames, 1);
-      for (let i = 1; i < frames.length; i += 2) metas.push(decodeRequestMeta(frames[i] as Buffer));
+      for (let i = 1; i < frames.length; i += 2) metas.push(decodeRequestMeta(frames[i]));
     } catch {
       this.malformed += 1;
       return;
     }
     for (let k = 0; k < metas.length; k += 1) {
-      const meta = metas[k] as RequestMeta;
+      const meta = metas[k];
       if (meta.timeoutMs === 0) {
         sendError(
           session.link,
@@ -277,7 +277,7 @@ export class RpcWorker implements RequestOwner {
         now + meta.timeoutMs,
         meta.flags,
         codec,
-        frames[2 * k + 2] as Buffer,
+        frames[2 * k + 2],
       );
       session.backlog.push(request);
     }

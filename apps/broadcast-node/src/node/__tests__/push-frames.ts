@@ -50,10 +50,10 @@ export function runFrames(messages: TestMessage[]): Buffer[] {
   const parts: Buffer[] = [];
   let i = 0;
   while (i < messages.length) {
-    const first = messages[i] as TestMessage;
+    const first = messages[i];
     const run = [first];
     for (let next = messages[i + run.length]; next !== undefined; next = messages[i + run.length]) {
-      const last = run[run.length - 1] as TestMessage;
+      const last = run[run.length - 1];
       if (next.roomId !== first.roomId || next.lane !== first.lane || next.seq !== last.seq + 1) break;
       run.push(next);
     }

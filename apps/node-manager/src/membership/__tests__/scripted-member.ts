@@ -38,7 +38,7 @@ export class ScriptedMember {
 
   async receive(): Promise<NmMessage> {
     const [head, body] = await this.socket.receive();
-    return { command: readBcastHeader(head), body: JSON.parse(body!.toString()) };
+    return { command: readBcastHeader(head), body: JSON.parse(body.toString()) };
   }
 
   /** Sends and waits for the reply, which must carry `expected`. */
@@ -72,8 +72,8 @@ export class TopologyWatcher {
   async until(accept: (topology: Topology) => boolean): Promise<Topology> {
     for (;;) {
       const [topic, json] = await this.socket.receive();
-      if (!topic!.equals(TOPOLOGY_TOPIC)) throw new Error(`unexpected topic ${topic!.toString()}`);
-      const topology = Topology.parse(JSON.parse(json!.toString()));
+      if (!topic.equals(TOPOLOGY_TOPIC)) throw new Error(`unexpected topic ${topic.toString()}`);
+      const topology = Topology.parse(JSON.parse(json.toString()));
       if (accept(topology)) return topology;
     }
   }

@@ -83,7 +83,7 @@ export function replyPair(id: number, body: string, status: ReplyStatus = ReplyS
 
 export function pairs(frames: Buffer[]): Array<[Buffer, Buffer]> {
   const out: Array<[Buffer, Buffer]> = [];
-  for (let i = 0; i + 1 < frames.length; i += 2) out.push([frames[i]!, frames[i + 1]!]);
+  for (let i = 0; i + 1 < frames.length; i += 2) out.push([frames[i], frames[i + 1]]);
   return out;
 }
 

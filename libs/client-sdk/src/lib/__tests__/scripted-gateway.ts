@@ -77,7 +77,7 @@ export class ScriptedGateway {
   }
 
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.io.close(() => resolve()));
+    await this.io.close();
     this.http.closeAllConnections?.();
   }
 }
