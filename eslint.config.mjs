@@ -4,6 +4,17 @@ import { dirname } from 'node:path';
 
 // Module boundaries: contracts depend on nothing; utilities on contracts; the transport on
 // contracts and utilities; broadcast on the transport too; apps on libraries only; e2e projects on testing helpers and libraries.
+// Scopes: an app and its e2e project form a scope and may use only their own scope and the shared
+// libraries; libraries are shared and use nothing scoped. So no app reaches into another's code.
+const appScopes = ['gateway', 'room', 'user', 'rpc', 'broadcast', 'client', 'deploy'];
+const scopeConstraints = [
+  { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+  ...appScopes.map((scope) => ({
+    sourceTag: `scope:${scope}`,
+    onlyDependOnLibsWithTags: [`scope:${scope}`, 'scope:shared'],
+  })),
+];
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -69,7 +80,7 @@ export default [
                 'type:contracts',
               ],
             },
-            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            ...scopeConstraints,
           ],
         },
       ],
@@ -99,6 +110,7 @@ export default [
                 'type:contracts',
               ],
             },
+            ...scopeConstraints,
           ],
         },
       ],
