@@ -59,7 +59,7 @@ export interface NestedRun {
 }
 
 export interface NestedRunOptions {
-  /** Extra environment; REDIS_URL, CHROMIUM_PATH and the outer run's marker are not passed on. */
+  /** Extra environment; REDIS_URL, CHROMIUM_PATH, the outer run's marker and its tier are not passed on. */
   env?: Record<string, string>;
   /** Paths made to look like empty, non-executable files inside the run (bind mounts). */
   hide?: string[];
@@ -115,7 +115,7 @@ export class IsolatedHost {
     );
     const env: NodeJS.ProcessEnv = { ...process.env, HIDDEN: empty, FORCE_COLOR: '0', ...options.env };
     hide.forEach((path, i) => (env[`HIDE_${i}`] = path));
-    for (const name of ['REDIS_URL', 'CHROMIUM_PATH', 'LIVE_IM_TEST_RUN']) {
+    for (const name of ['REDIS_URL', 'CHROMIUM_PATH', 'LIVE_IM_TEST_RUN', 'LIVE_IM_TEST_TIER']) {
       if (!options.env?.[name]) delete env[name];
     }
     const argv = ['netns', 'exec', this.name, 'unshare', '--mount', '--propagation', 'private', '--'];
