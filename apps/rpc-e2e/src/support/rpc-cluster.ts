@@ -18,8 +18,11 @@ import {
   type RpcWorkerOptions,
 } from '@live-im/zmq-transport';
 
-/** Short heartbeats everywhere, so a dead peer is noticed within 3 × 250 ms. */
-export const HEARTBEAT_MS = 250;
+/**
+ * Short heartbeats everywhere, so a dead peer is noticed within 3 × 500 ms (at 250 ms, a worker
+ * starved by scrypt-bound logins on a loaded 2-core host was declared dead while alive).
+ */
+export const HEARTBEAT_MS = 500;
 
 /** One broker of the cluster: fixed ports, so it can be killed and started again on the same ones. */
 export class BrokerNode {
