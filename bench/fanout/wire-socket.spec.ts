@@ -8,6 +8,8 @@ describe('WireSocket against a real Socket.IO server', () => {
   let http: HttpServer;
   let io: Server;
   let url: string;
+  /** PONG packets the server received, from every client. */
+  let pongs = 0;
 
   beforeAll(async () => {
     http = createServer();
@@ -17,6 +19,9 @@ describe('WireSocket against a real Socket.IO server', () => {
       else next();
     });
     io.on('connection', (socket) => {
+      socket.conn.on('packet', (packet: { type: string }) => {
+        if (packet.type === 'pong') pongs += 1;
+      });
       socket.on('join', (payload: { roomId: string }, ack: (reply: unknown) => void) => {
         ack({ ok: true, data: { roomId: payload.roomId, token: socket.handshake.auth['token'] ?? null } });
         const body = JSON.stringify([{ seq: 1, text: 'quote " and brace } inside' }]);
@@ -64,7 +69,8 @@ describe('WireSocket against a real Socket.IO server', () => {
     expect(events[1].first).toEqual({ seq: 2, from: { userId: 'u1' }, lane: 'important' });
 
     // Outlives several ping intervals: it answers the server's pings.
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    const pongsBefore = pongs;
+    await waitFor(() => pongs >= pongsBefore + 3, { timeoutMs: 10_000, what: 'three answered pings' });
     expect(socket.connected).toBe(true);
     for (const s of await io.fetchSockets()) s.disconnect(true);
     await waitFor(() => closed !== undefined, { timeoutMs: 5000, what: 'the close' });

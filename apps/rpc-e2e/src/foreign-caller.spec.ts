@@ -45,6 +45,7 @@ class SlowService {
 
   dispatch = (pattern: string, payload: unknown, request: InboundRequest): void => {
     this.patterns.push(pattern);
+    // Kept: the handler's work takes time on purpose, so that the calls outlast many heartbeats.
     setTimeout(() => request.value({ n: (payload as { n: number }).n }, true), HANDLER_MS);
   };
 }

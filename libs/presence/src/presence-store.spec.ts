@@ -1,5 +1,5 @@
 import { ErrorCode, OnlineMember, RpcError } from '@live-im/contracts';
-import { TestRedis } from '@live-im/testing';
+import { TestRedis, waitFor } from '@live-im/testing';
 import { memberShard } from './member-shard';
 import { PresenceMember } from './presence-delta';
 import { PresenceStore, PresenceStoreOptions } from './presence-store';
@@ -240,7 +240,11 @@ describe('PresenceStore', () => {
     await a.flush(Date.now());
     expect(await test.redis.keys(`${test.keys.tagged(roomId, '')}*`)).toHaveLength(3); // online, uv, one set
 
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    // Redis expires them by itself once the lease lapses; only the day's UV set outlives it.
+    await waitFor(async () => (await test.redis.keys(`${test.keys.tagged(roomId, '')}*`)).length === 1, {
+      timeoutMs: 10_000,
+      what: 'the member set and the online hash to expire',
+    });
     expect(await test.redis.keys(`${test.keys.tagged(roomId, '')}*`)).toEqual([
       test.keys.tagged(roomId, 'uv'),
     ]);

@@ -146,6 +146,7 @@ export class LoadRun {
         this.traffic.publish(this.rooms[n % this.rooms.length], lane(n));
         this.issued += 1;
       }
+      // Kept: the pacing tick of a load generator (a rate, not a wait for something to happen).
       await sleep(4);
     }
   }
@@ -166,8 +167,6 @@ export interface LaneLog {
 export class DeliveryLog {
   readonly lanes = new Map<string, LaneLog>();
   readonly gaps: SeqGap[] = [];
-  /** performance.now() of each delivered batch. */
-  readonly arrivals: number[] = [];
   /** Broken promises: envelopes in the wrong batch, counts that disagree, repeated or reordered seqs. */
   readonly violations: string[] = [];
   duplicates = 0;
@@ -204,7 +203,6 @@ export class DeliveryLog {
 
   private onBatch(batch: RoomBatch): void {
     const now = performance.now();
-    this.arrivals.push(now);
     const envelopes = JSON.parse(batch.body.toString('utf8')) as Envelope[];
     if (envelopes.length !== batch.count) {
       this.violation(`${batch.roomId}/${batch.lane}: count ${batch.count} but ${envelopes.length} envelopes`);
@@ -265,23 +263,4 @@ export async function waitForMessages(log: DeliveryLog, count: number, timeoutMs
     intervalMs: 20,
     what: `${count} messages delivered to ${log.subscriber.membership.id} (at ${log.messages})`,
   });
-}
-
-/** The largest pause between consecutive arrivals within [from, to] (performance.now() times). */
-export function longestPause(arrivals: readonly number[], from: number, to: number): number {
-  let longest = 0;
-  let previous = from;
-  for (const at of arrivals) {
-    if (at < from) continue;
-    if (at > to) break;
-    longest = Math.max(longest, at - previous);
-    previous = at;
-  }
-  return Math.max(longest, to - previous);
-}
-
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }

@@ -182,6 +182,7 @@ describe('Broker over real sockets', () => {
       // This process (broker and worker alike) is blocked for 5 heartbeats, then runs on.
       const until = Date.now() + 500;
       while (Date.now() < until);
+      // Kept: proves the sweeps after the stall keep the worker; no event marks a sweep.
       await new Promise((resolve) => setTimeout(resolve, 250));
       expect(broker.stats().services['echo']?.workers.map((w) => w.instance)).toEqual(['steady']);
     } finally {
@@ -202,7 +203,8 @@ describe('Broker over real sockets', () => {
     await survivor.send(Command.PING);
     await survivor.receiveCommand(Command.PONG);
     vanished.close();
-    await new Promise((resolve) => setTimeout(resolve, 200)); // let the broker see the TCP close
+    // Kept: libzmq drops the pipe when its I/O thread reads the FIN; nothing outside the broker sees it.
+    await new Promise((resolve) => setTimeout(resolve, 200));
 
     const client = peer(broker.frontendEndpoint);
     await client.send(Command.REQUEST, meta(5, 'echo.say', 0, 5000), Buffer.from('"not idempotent"'));

@@ -1,5 +1,5 @@
 import { ErrorCode, RpcError } from '@live-im/contracts';
-import { MovableClock } from '@live-im/testing';
+import { MovableClock, waitFor } from '@live-im/testing';
 import { TestRedis } from '@live-im/testing';
 import { PasswordHasher } from './password-hasher';
 import { TokenService } from './token.service';
@@ -252,7 +252,10 @@ describe('UsersService (real Redis)', () => {
       expect((await rejection(users.verifyToken({ token }))).code).toBe(ErrorCode.BANNED);
       await expect(users.getProfile({ userId: user.userId })).resolves.toMatchObject({ bannedUntil });
 
-      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await waitFor(() => users.verifyToken({ token }).then(() => true), {
+        timeoutMs: 10_000,
+        what: 'the ban to run out',
+      });
       await expect(users.verifyToken({ token })).resolves.toMatchObject({ userId: user.userId });
       await expect(users.getProfile({ userId: user.userId })).resolves.toMatchObject({ bannedUntil: null });
     });

@@ -41,6 +41,7 @@ export class ScriptedManager {
       } catch (error) {
         this.stop();
         if (attempt > 50) throw error;
+        // Kept: a retry interval while the OS releases the port (no event tells when it is free).
         await delay(20);
       }
     }

@@ -1,5 +1,5 @@
 import { XPublisher } from 'zeromq';
-import { broadcastNode, delay, eventually, ScriptedManager } from '../__tests__/scripted-manager';
+import { broadcastNode, eventually, ScriptedManager } from '../__tests__/scripted-manager';
 import { BroadcastCommand, LaneCode } from '../protocol/commands';
 import { encodeBatchMeta, roomTopic } from '../protocol/frames';
 import { SILENT_BROADCAST_LOGGER } from '../socket/broadcast-logger';
@@ -111,11 +111,13 @@ describe('RoomSubscriber', () => {
     subscriber.join('room1');
     await eventually(() => nodeA.subscriptions.length === 1);
     subscriber.leave('room1');
-    await delay(30);
-    expect(nodeA.subscriptions).toEqual(['+r:room1:']);
-    subscriber.leave('room1');
+    // (Un)subscriptions travel in order: once a later one arrives, that leave sent nothing before it.
+    subscriber.join('marker');
     await eventually(() => nodeA.subscriptions.length === 2);
-    expect(nodeA.subscriptions).toEqual(['+r:room1:', '-r:room1:']);
+    expect(nodeA.subscriptions).toEqual(['+r:room1:', '+r:marker:']);
+    subscriber.leave('room1');
+    await eventually(() => nodeA.subscriptions.length === 3);
+    expect(nodeA.subscriptions).toEqual(['+r:room1:', '+r:marker:', '-r:room1:']);
     expect(subscriber.membersOf('room1')).toBe(0);
   });
 
@@ -137,13 +139,16 @@ describe('RoomSubscriber', () => {
   });
 
   it('reports a gap once the window passes, and drops duplicates and malformed frames', async () => {
+    const order: string[] = [];
+    subscriber.onBatch((b) => order.push(`batch ${b.firstSeq}-${b.lastSeq}`));
+    subscriber.onGap((g) => order.push(`gap ${g.fromSeq}-${g.toSeq}`));
     subscriber.join('room1');
     await primeRoom(nodeA, 'room1', 1);
     await nodeA.batch('room1', 5, 6);
-    await delay(20);
-    expect(batches).toHaveLength(1);
     await eventually(() => batches.length === 2);
     expect(gaps).toEqual([{ roomId: 'room1', lane: 'normal', fromSeq: 2, toSeq: 4 }]);
+    // 5..6 waited for the missing seqs until the window passed: the gap went out first.
+    expect(order).toEqual(['batch 1-1', 'gap 2-4', 'batch 5-6']);
 
     await nodeA.batch('room1', 3, 4);
     await nodeA.raw([roomTopic('room1'), Buffer.alloc(20)]);
@@ -181,7 +186,7 @@ describe('RoomSubscriber', () => {
         void nodeA.batch('room3', 20, 20, LaneCode.important);
       return batches.some((b) => b.roomId === 'room3' && b.firstSeq === 20);
     });
-    await delay(100);
+    // Without the new baseline, 20 would have waited out the window and come after a gap 7..19.
     expect(gaps).toHaveLength(1);
     expect(subscriber.stats.lost).toEqual({ normal: 0, important: 1 });
   });
@@ -200,9 +205,12 @@ describe('RoomSubscriber', () => {
         () => subscriber.connected.join() === 'bn-b' && nodeB.subscriptions.includes('+r:room2:'),
       );
       await primeRoom(nodeB, 'room2', 1);
+      // The vanished node's 2 never arrives: 3 from the new node comes after a gap.
       await nodeA.batch('room2', 2, 2);
-      await delay(30);
-      expect(batches.map((b) => b.firstSeq)).toEqual([1]);
+      await nodeB.batch('room2', 3, 3);
+      await eventually(() => batches.length === 2);
+      expect(batches.map((b) => b.firstSeq)).toEqual([1, 3]);
+      expect(gaps).toEqual([{ roomId: 'room2', lane: 'normal', fromSeq: 2, toSeq: 2 }]);
     } finally {
       nodeB.close();
     }

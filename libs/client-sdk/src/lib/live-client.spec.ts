@@ -101,6 +101,7 @@ describe('LiveClient against a real Socket.IO server', () => {
     const joining = c.joinRoom('room-1');
     await expect(joining).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     expect(c.state).toBe('closed');
+    // Kept: proves no retry happens; 300 ms is three times the longest backoff (FAST.maxDelayMs).
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(gateways[0].handshakes).toBe(1);
     expect(errors.map((e) => e.code)).toEqual(['UNAUTHENTICATED']);
@@ -162,8 +163,9 @@ describe('LiveClient against a real Socket.IO server', () => {
     emitBatch(gateway, 'important', messages('important', [1, 2]));
     emitBatch(gateway, 'important', messages('important', [5, 6]));
     emitBatch(gateway, 'important', messages('important', [5, 6]));
+    // The history answer follows the duplicate batch on the one connection: once the lane is
+    // filled, the duplicate was read (and dropped) already.
     await waitFor(() => seen.seqs('important').length >= 6, { what: 'the filled lane' });
-    await new Promise((resolve) => setTimeout(resolve, 50));
     expect(seen.seqs('important')).toEqual(run(1, 6));
     expect(gateway.payloads('history')).toEqual([
       { roomId: 'room-1', lane: 'important', afterSeq: 2, limit: 2 },
@@ -189,10 +191,24 @@ describe('LiveClient against a real Socket.IO server', () => {
     });
     for (const socket of gateway.connected) socket.emit('direct', targeted);
     for (const socket of gateway.connected) socket.emit('direct', targeted);
-    await waitFor(() => gateway.payloads('ack').length === 2, { what: 'the targeted ack' });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(gateway.payloads('ack')).toEqual([{ messageId: push.id }, { messageId: 'targeted-1' }]);
-    expect(seen.messages.map((m) => m.id)).toEqual([push.id, 'targeted-1']);
+    // Acks leave in the order their messages came: once a later message's ack is in, no second
+    // ack of the re-delivered ones can still be on its way.
+    const marker = message('important', 78, {
+      type: 'signal',
+      to: ['u_viewer001'],
+      requireAck: true,
+      id: 'marker-1',
+    });
+    for (const socket of gateway.connected) socket.emit('direct', marker);
+    await waitFor(() => gateway.payloads('ack').some((p) => p['messageId'] === 'marker-1'), {
+      what: 'the marker ack',
+    });
+    expect(gateway.payloads('ack')).toEqual([
+      { messageId: push.id },
+      { messageId: 'targeted-1' },
+      { messageId: 'marker-1' },
+    ]);
+    expect(seen.messages.map((m) => m.id)).toEqual([push.id, 'targeted-1', 'marker-1']);
   });
 
   it('reconnects to another gateway and resumes: missed first, nothing twice', async () => {
@@ -294,8 +310,8 @@ describe('LiveClient against a real Socket.IO server', () => {
     const c = client([first.url, second.url]);
     const room = await c.joinRoom('room-1');
     first.handlers.gift = () => {
-      // Never answered: the connection drops under it.
-      setTimeout(() => first.dropAll(), 20);
+      // Never answered: the connection drops under it, once this handler has returned.
+      setImmediate(() => first.dropAll());
       return undefined;
     };
     second.handlers.gift = () => ({
@@ -410,6 +426,7 @@ describe('LiveClient against a real Socket.IO server', () => {
     const c = client(gateway.url);
     await waitFor(() => c.state === 'connected', { what: 'connected' });
     c.close();
+    // Kept: proves no reconnect happens; 300 ms is three times the longest backoff (FAST.maxDelayMs).
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(gateway.handshakes).toBe(1);
     expect(c.state).toBe('closed');
