@@ -1,4 +1,6 @@
 import {
+  BATCH_META_LENGTH,
+  batchMetaCount,
   decodeMessageMeta,
   decodeRunMeta,
   LANE_NAMES,
@@ -40,10 +42,10 @@ const READ_QUIET_MS = 20;
 /** How long ZeroMQ keeps trying to deliver frames still queued when the socket closes. */
 const PUB_LINGER_MS = 1000;
 
-/** Messages in one published frame set (topic, batch meta, body): the meta's count, u16 at offset 2. */
+/** Messages in one published frame set (topic, batch meta, body): the batch meta's count. */
 function messagesOf(frames: Buffer[]): number {
   const meta = frames[1];
-  return meta !== undefined && meta.length >= 4 ? meta.readUInt16LE(2) : 0;
+  return meta !== undefined && meta.length === BATCH_META_LENGTH ? batchMetaCount(meta) : 0;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { BATCH_META_LENGTH } from '@live-im/broadcast';
+import { BATCH_META_LENGTH, batchMetaCount } from '@live-im/broadcast';
 import type { NodeLoad, Topology } from '@live-im/contracts';
 import { XPublisher, XSubscriber } from 'zeromq';
 import type { ClusterNode } from '../shared/cluster-node';
@@ -163,7 +163,7 @@ export class RelayNode implements ClusterNode {
       this.counters.malformed += 1;
       return;
     }
-    const count = meta.readUInt16LE(2);
+    const count = batchMetaCount(meta);
     const c = this.counters;
     c.batchesIn += 1;
     c.msgsIn += count;
