@@ -1,6 +1,6 @@
-import { Topology } from '@live-im/contracts';
+import type { Lane, Topology } from '@live-im/contracts';
 import { BroadcastLogger } from '../socket/broadcast-logger';
-import { Lane, LANE_CODES } from '../lane';
+import { LANE_CODES } from '../lane';
 import { ClusterMembership } from '../membership/cluster-membership';
 import { FrameError, isTraceId, roomIdBytes } from '../protocol/frames';
 import { rendezvousOwner } from '../protocol/rendezvous';

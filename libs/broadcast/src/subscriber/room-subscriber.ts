@@ -1,7 +1,7 @@
-import { SubscriberLoad, Topology } from '@live-im/contracts';
+import { type Lane, SubscriberLoad, Topology } from '@live-im/contracts';
 import { BroadcastLogger } from '../socket/broadcast-logger';
 import { Subscriber } from 'zeromq';
-import { Lane, LANE_NAMES } from '../lane';
+import { LANE_NAMES } from '../lane';
 import { ClusterMembership } from '../membership/cluster-membership';
 import { BatchMeta, decodeBatchMeta, FrameError, roomOfTopic, roomTopic } from '../protocol/frames';
 import { describeError } from '../socket/describe-error';
