@@ -1,5 +1,6 @@
 import { type Lane, SubscriberLoad, Topology } from '@live-im/contracts';
 import { BroadcastLogger } from '../socket/broadcast-logger';
+import { readLoop } from '@live-im/zmq-transport';
 import { Subscriber } from 'zeromq';
 import { LANE_NAMES } from '../lane';
 import { ClusterMembership } from '../membership/cluster-membership';
@@ -280,18 +281,18 @@ export class RoomSubscriber {
     }
   }
 
-  private async read(): Promise<void> {
-    try {
-      for await (const frames of this.socket) {
-        try {
-          this.onMessage(frames);
-        } catch (error) {
-          this.logger.error(`subscriber: handling a batch failed: ${describeError(error)}`);
-        }
-      }
-    } catch (error) {
-      if (!this.closed) this.logger.error(`subscriber: reader stopped: ${describeError(error)}`);
-    }
+  private read(): Promise<void> {
+    return readLoop(
+      this.socket,
+      () => !this.closed,
+      (frames) => this.onMessage(frames),
+      {
+        handling: (error) =>
+          this.logger.error(`subscriber: handling a batch failed: ${describeError(error)}`),
+        receiving: (error) =>
+          this.logger.error(`subscriber: receiving failed, reading on: ${describeError(error)}`),
+      },
+    );
   }
 
   private onMessage(frames: Buffer[]): void {
