@@ -1,8 +1,8 @@
 import type { RoomPublisher, RoomSubscriber } from '@live-im/broadcast';
-import { waitFor } from '@live-im/testing';
+import { prng, waitFor } from '@live-im/testing';
 import { Dealer, Push } from 'zeromq';
 import { BroadcastCluster, NodeProcess } from './support/broadcast-cluster';
-import { malformedNm, malformedPush, prng } from './support/garbage';
+import { malformedNm, malformedPush } from './support/garbage';
 import { DeliveryLog, missingSeqs, RoomTraffic, roomIds } from './support/room-traffic';
 
 const MESSAGES_PER_SOCKET = 5000;

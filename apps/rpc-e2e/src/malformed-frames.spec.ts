@@ -1,22 +1,16 @@
 import { UserRpc } from '@live-im/contracts';
-import { waitFor } from '@live-im/testing';
-import { Command, encodeReplyMeta, encodeRequestMeta, header } from '@live-im/zmq-transport';
+import { Garbage, prng, waitFor } from '@live-im/testing';
+import {
+  Command,
+  encodeReplyMeta,
+  encodeRequestMeta,
+  header,
+  PROTOCOL_VERSION,
+} from '@live-im/zmq-transport';
 import { Dealer } from 'zeromq';
 import { BrokerNode, RpcCluster } from './support/rpc-cluster';
 
 const MESSAGES_PER_SOCKET = 10_000;
-
-/** Deterministic PRNG (mulberry32), so a failure replays from its seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Messages that are malformed for certain (docs/rpc-protocol.md): random bytes behind headers that
@@ -24,8 +18,9 @@ function prng(seed: number): () => number {
  * sent to the wrong side, garbage READY announcements. The broker must count and drop each one.
  */
 function malformedMessage(side: 'frontend' | 'backend', random: () => number): Buffer[] {
-  const int = (n: number) => Math.floor(random() * n);
-  const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => int(256)));
+  const g = new Garbage(random);
+  const int = (n: number) => g.int(n);
+  const bytes = (n: number) => g.bytes(n);
   const goodMeta = () =>
     encodeRequestMeta({
       id: 1000 + int(1000),
@@ -35,12 +30,8 @@ function malformedMessage(side: 'frontend' | 'backend', random: () => number): B
       pattern: 'user.guest',
       traceId: 'fuzz',
     });
-  const truncated = (buf: Buffer) => buf.subarray(0, int(buf.length));
-  const badHeader = () => {
-    const h = bytes(int(5));
-    if (h.length === 2 && h[0] === 1) h[0] = 2 + int(250);
-    return h;
-  };
+  const truncated = (buf: Buffer) => g.truncated(buf);
+  const badHeader = () => g.notAHeader(PROTOCOL_VERSION);
   const badMeta = () => {
     const meta = goodMeta();
     // Pattern length 0, or a pattern/trace length that disagrees with the meta's size.

@@ -6,7 +6,7 @@ export * from './membership/topology-tracker';
 export * from './publisher/publish-batch';
 export * from './publisher/room-publisher';
 export * from './subscriber/room-batch';
-export * from './subscriber/lane-sequencer';
+export * from './subscriber/lane-reorder-buffer';
 export * from './subscriber/subscription-targets';
 export * from './subscriber/room-subscriber';
 export * from './subscriber/room-loss-board';

@@ -1,8 +1,7 @@
+import type { Lane } from '@live-im/contracts';
 import { LaneCode } from './protocol/commands';
 
-/** A room message's lane as the API names it (docs/broadcast-protocol.md "Merging, lanes"). */
-export type Lane = 'normal' | 'important';
-
+/** A lane's code on the wire, by the name the contracts give it (`Lane`, docs/broadcast-protocol.md "Merging, lanes"). */
 export const LANE_CODES: Readonly<Record<Lane, LaneCode>> = {
   normal: LaneCode.normal,
   important: LaneCode.important,

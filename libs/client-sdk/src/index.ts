@@ -3,7 +3,7 @@ export { connect, LiveClient, type ConnectionState, type ClientEventMap } from '
 export type { ConnectOptionsInput as ConnectOptions } from './lib/connect-options';
 export { RoomHandle } from './lib/room-handle';
 export type { RoomEventMap, RoomClosedEvent } from './lib/room-events';
-export type { GapEvent, GapRange } from './lib/lane-sequencer';
+export type { GapEvent, GapRange } from './lib/lane-cursor';
 export { LiveError, isTransient } from './lib/live-error';
 export {
   auth,

@@ -7,6 +7,7 @@ export * from './recording-logger';
 export * from './movable-clock';
 export * from './process-group';
 export * from './page-scratch';
+export * from './garbage';
 export * from './test-run/chromium';
 export * from './test-run/redis-for-tests';
 export * from './test-run/run-processes';

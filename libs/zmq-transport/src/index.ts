@@ -2,6 +2,7 @@ export * from './protocol';
 export * from './socket/outbound-queue';
 export * from './socket/broker-state';
 export * from './socket/transport-logger';
+export * from './socket/read-loop';
 export * from './client/pending-call';
 export * from './client/rpc-client';
 export * from './worker/inbound-request';

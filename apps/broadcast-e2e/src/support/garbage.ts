@@ -1,46 +1,21 @@
 import {
+  BCAST_VERSION,
   bcastHeader,
   BroadcastCommand,
   encodeMessageMeta,
   encodeRun,
   LaneCode,
+  MAX_ROOM_ID_LENGTH,
+  MESSAGE_LANE_AT,
+  MESSAGE_ROOM_ID_AT,
+  MESSAGE_ROOM_ID_LENGTH_AT,
+  MESSAGE_SEQ_AT,
   packPairs,
+  RUN_COUNT_AT,
+  RUN_FIRST_SEQ_AT,
+  writeMessageMetaHead,
 } from '@live-im/broadcast';
-
-/** Deterministic PRNG (mulberry32), so a failure replays from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Fuzz {
-  constructor(readonly random: () => number) {}
-  int(n: number): number {
-    return Math.floor(this.random() * n);
-  }
-  bytes(n: number): Buffer {
-    return Buffer.from(Array.from({ length: n }, () => this.int(256)));
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)];
-  }
-  /** A strict prefix of `buf` (possibly empty). */
-  truncated(buf: Buffer): Buffer {
-    return buf.subarray(0, this.int(buf.length));
-  }
-  /** A 2-byte-or-not header that is not [1, expected]. */
-  badHeader(expected: number): Buffer {
-    const h = this.bytes(this.int(5));
-    if (h.length === 2 && h[0] === 1 && h[1] === expected) h[1] = expected + 1;
-    return h;
-  }
-}
+import { Garbage } from '@live-im/testing';
 
 /**
  * A PUSH message a broadcast node must count as malformed exactly once and drop
@@ -49,7 +24,7 @@ class Fuzz {
  * validly, so none can reach a subscriber.
  */
 export function malformedPush(random: () => number): Buffer[] {
-  const f = new Fuzz(random);
+  const f = new Garbage(random);
   const header = bcastHeader(BroadcastCommand.PUBLISH);
   const goodMeta = () =>
     encodeMessageMeta({ roomId: `fuzz-${f.int(100)}`, lane: LaneCode.normal, seq: 1 + f.int(1000) });
@@ -58,24 +33,27 @@ export function malformedPush(random: () => number): Buffer[] {
     const meta = goodMeta();
     switch (f.int(7)) {
       case 0:
-        meta[0] = 2 + f.int(254); // lane
+        meta[MESSAGE_LANE_AT] = 2 + f.int(254); // lane
         return meta;
       case 1:
-        meta.writeDoubleLE(f.pick([0, -1, 1.5, Number.NaN, Infinity, 2 ** 53]), 1); // seq
+        meta.writeDoubleLE(f.pick([0, -1, 1.5, Number.NaN, Infinity, 2 ** 53]), MESSAGE_SEQ_AT);
         return meta;
       case 2:
-        meta[9] = meta[9] + 1 + f.int(100); // roomIdLen disagrees with the size
+        meta[MESSAGE_ROOM_ID_LENGTH_AT] += 1 + f.int(100); // roomIdLen disagrees with the size
         return meta;
-      case 3:
-        meta[10 + f.int(meta.length - 10)] = f.pick([0x20, 0x21, 0x3a, 0x2f, 0xff, 0x00]); // forbidden character
+      case 3: {
+        // A forbidden character in the room id.
+        const at = MESSAGE_ROOM_ID_AT + f.int(meta.length - MESSAGE_ROOM_ID_AT);
+        meta[at] = f.pick([0x20, 0x21, 0x3a, 0x2f, 0xff, 0x00]);
         return meta;
+      }
       case 4:
-        return meta.subarray(0, f.int(meta.length)); // truncated
+        return f.truncated(meta);
       case 5: {
-        const long = Buffer.alloc(10 + 65, 0x61); // room id of 65
-        long[0] = 0;
-        long.writeDoubleLE(1, 1);
-        long[9] = 65;
+        // A room id one byte too long.
+        const tooLong = MAX_ROOM_ID_LENGTH + 1;
+        const long = Buffer.alloc(MESSAGE_ROOM_ID_AT + tooLong, 0x61);
+        writeMessageMetaHead(long, 0, LaneCode.normal, 1, tooLong);
         return long;
       }
       default:
@@ -92,7 +70,7 @@ export function malformedPush(random: () => number): Buffer[] {
     const [meta, joined] = goodRun();
     switch (f.int(6)) {
       case 0:
-        meta.writeUInt16LE(f.pick([0, 3, 1025, 65535]), 9); // count
+        meta.writeUInt16LE(f.pick([0, 3, 1025, 65535]), RUN_COUNT_AT);
         return [meta, joined];
       case 1:
         meta.writeUInt32LE(f.pick([0, 1, 5000]), meta.length - 4); // an envelope length
@@ -100,7 +78,7 @@ export function malformedPush(random: () => number): Buffer[] {
       case 2:
         return [meta, joined.subarray(0, f.int(joined.length))]; // body shorter than its lengths
       case 3:
-        meta.writeDoubleLE(f.pick([0, -1, 1.5, Number.NaN, 2 ** 53]), 1); // firstSeq
+        meta.writeDoubleLE(f.pick([0, -1, 1.5, Number.NaN, 2 ** 53]), RUN_FIRST_SEQ_AT);
         return [meta, joined];
       case 4:
         return [Buffer.concat([meta, Buffer.from([f.int(200)])]), joined]; // a truncated trace block
@@ -112,7 +90,7 @@ export function malformedPush(random: () => number): Buffer[] {
     () => [f.bytes(f.int(40))],
     () => [header],
     () => [header, packPairs([goodMeta(), body()]), f.bytes(f.int(10))],
-    () => [f.badHeader(BroadcastCommand.PUBLISH), packPairs([goodMeta(), body()])],
+    () => [f.notAHeader(BCAST_VERSION), packPairs([goodMeta(), body()])],
     () => [Buffer.from([1, f.pick([0x31, 0x33, 0x38, 0x20, 0x23])]), packPairs([goodMeta(), body()])],
     () => [header, Buffer.alloc(0)],
     () => {
@@ -137,7 +115,7 @@ export function malformedPush(random: () => number): Buffer[] {
  * direction, JSON or body), never one that registers or answers anything.
  */
 export function malformedNm(random: () => number): Buffer[] {
-  const f = new Fuzz(random);
+  const f = new Garbage(random);
   const h = (command: number) => bcastHeader(command as BroadcastCommand);
   const json = (value: unknown) => Buffer.from(JSON.stringify(value));
   const register = { id: `fuzz-${f.int(1000)}`, kind: 'subscriber', region: 'home' };
@@ -167,7 +145,7 @@ export function malformedNm(random: () => number): Buffer[] {
     () => [f.bytes(f.int(40))],
     () => [h(BroadcastCommand.REGISTER), json(register), json(register)],
     () => [h(BroadcastCommand.HEARTBEAT), json({ id: 'x' }), f.bytes(f.int(10)), f.bytes(f.int(10))],
-    () => [f.badHeader(BroadcastCommand.REGISTER), json(register)],
+    () => [f.notAHeader(BCAST_VERSION), json(register)],
     () => [Buffer.from([1, 0x39 + f.int(200)]), json(register)],
     () => [Buffer.from([1, f.pick([0x00, 0x30, 0x3f])]), json(register)],
     () => [

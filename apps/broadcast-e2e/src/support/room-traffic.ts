@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import type { Lane, RoomBatch, RoomPublisher, RoomSubscriber, SeqGap } from '@live-im/broadcast';
-import type { RoomMessage } from '@live-im/contracts';
+import type { RoomBatch, RoomPublisher, RoomSubscriber, SeqGap } from '@live-im/broadcast';
+import type { Lane, RoomMessage } from '@live-im/contracts';
 import { sleep, waitFor } from '@live-im/testing';
 
 export const LANES: readonly Lane[] = ['normal', 'important'];

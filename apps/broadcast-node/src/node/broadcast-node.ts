@@ -1,4 +1,6 @@
 import {
+  BATCH_META_LENGTH,
+  batchMetaCount,
   decodeMessageMeta,
   decodeRunMeta,
   LANE_NAMES,
@@ -9,9 +11,8 @@ import type { NodeLoad, Topology } from '@live-im/contracts';
 import { performance } from 'node:perf_hooks';
 import { Pull, XPublisher } from 'zeromq';
 import type { ClusterNode } from '../shared/cluster-node';
-import { SerialSender } from '@live-im/zmq-transport';
-import { silentLogger, type NodeLogger } from '../shared/node-logger';
-import { readLoop } from '../shared/read-loop';
+import { logReadFailures, readLoop, SerialSender, SILENT_STRUCTURED_LOGGER } from '@live-im/zmq-transport';
+import type { NodeLogger } from '../shared/node-logger';
 import { SubscriptionBook } from '../shared/subscription-book';
 import { DEFAULT_MERGE_LIMITS, type MergeLimits } from './merge-limits';
 import type { NodeCounters } from './node-counters';
@@ -40,10 +41,10 @@ const READ_QUIET_MS = 20;
 /** How long ZeroMQ keeps trying to deliver frames still queued when the socket closes. */
 const PUB_LINGER_MS = 1000;
 
-/** Messages in one published frame set (topic, batch meta, body): the meta's count, u16 at offset 2. */
+/** Messages in one published frame set (topic, batch meta, body): the batch meta's count. */
 function messagesOf(frames: Buffer[]): number {
   const meta = frames[1];
-  return meta !== undefined && meta.length >= 4 ? meta.readUInt16LE(2) : 0;
+  return meta !== undefined && meta.length === BATCH_META_LENGTH ? batchMetaCount(meta) : 0;
 }
 
 /**
@@ -75,7 +76,7 @@ export class BroadcastNode implements ClusterNode {
       capPerSubscriber: options.capPerSubscriber ?? DEFAULT_MERGE_LIMITS.capPerSubscriber,
       reorderHoldMs: options.reorderHoldMs ?? DEFAULT_MERGE_LIMITS.reorderHoldMs,
     };
-    this.log = options.logger ?? silentLogger;
+    this.log = options.logger ?? SILENT_STRUCTURED_LOGGER;
     this.clock = options.clock ?? (() => performance.now());
     // linger 0: what publishers sent and we have not read is theirs to lose; the log has it.
     this.pull = new Pull({ linger: 0, receiveHighWaterMark: 10_000 });
@@ -149,12 +150,11 @@ export class BroadcastNode implements ClusterNode {
     this.readers = [
       readLoop(
         this.pull,
-        'pull',
         running,
         (frames) => this.merger.acceptPush(frames, this.clock()),
-        this.log,
+        logReadFailures(this.log, 'pull'),
       ),
-      readLoop(this.pub, 'xpub', running, (frames) => this.onSubscription(frames), this.log),
+      readLoop(this.pub, running, (frames) => this.onSubscription(frames), logReadFailures(this.log, 'xpub')),
     ];
     // One interval closes every due window and hold; a fifth of the shorter keeps the lateness small.
     const { windowMs, reorderHoldMs } = this.limits;

@@ -3,18 +3,22 @@ import {
   BroadcastCommand,
   countPairs,
   FrameError,
+  hasValidIdBytes,
+  hasValidMessageRoomId,
   LaneCode,
-  RUN_ROOM_ID_OFFSET,
+  messageHasTraceId,
+  messageSeq,
+  RUN_ROOM_ID_AT,
+  runCount,
+  runEnvelopeLength,
+  runFirstSeq,
+  runHasTraceIds,
+  runRoomIdLength,
+  scanMessageMeta,
+  scanRunMeta,
 } from '@live-im/broadcast';
 import { HoldDeadlines } from './hold-deadlines';
 import { MAX_MESSAGES_PER_FRAME, type MergeLimits } from './merge-limits';
-import {
-  hasValidIdBytes,
-  hasValidRoomId,
-  ROOM_ID_OFFSET,
-  scanMessageMeta,
-  scanRunMeta,
-} from './message-meta-scan';
 import { emptyNodeCounters, type NodeCounters } from './node-counters';
 import { LANE_IDLE_RESET_MS, MAX_PARKED_PER_LANE, type RoomLane } from './room-lane';
 import type { RoomLanes } from './room-lanes';
@@ -25,7 +29,20 @@ import { WindowDeadlines } from './window-deadlines';
 const IMPORTANT: number = LaneCode.important;
 const PUBLISH: number = BroadcastCommand.PUBLISH;
 const PUBLISH_RUNS: number = BroadcastCommand.PUBLISH_RUNS;
+const RUN_ID_AT: number = RUN_ROOM_ID_AT;
 const checkPairs = countPairs;
+// The BCAST/1 meta layout (libs/broadcast protocol/meta-layout.ts), read in place.
+const scanMessage = scanMessageMeta;
+const scanRun = scanRunMeta;
+const validMessageRoomId = hasValidMessageRoomId;
+const validIdBytes = hasValidIdBytes;
+const seqOfMessage = messageSeq;
+const messageTraced = messageHasTraceId;
+const firstSeqOfRun = runFirstSeq;
+const countOfRun = runCount;
+const roomIdLengthOfRun = runRoomIdLength;
+const runTraced = runHasTraceIds;
+const envelopeLength = runEnvelopeLength;
 
 /** Where finished frames go: [topic, batch meta, body], in the order they must leave. */
 export type FramePublisher = (frames: Buffer[]) => void;
@@ -122,25 +139,26 @@ export class RoomMerger {
       const bodyAt = metaAt + metaLength + 4;
       const bodyEnd = bodyAt + batch.readUInt32LE(bodyAt - 4);
       at = bodyEnd;
-      const hash = scanMessageMeta(batch, metaAt, metaLength);
+      const hash = scanMessage(batch, metaAt, metaLength);
       // An empty body would make the joined array invalid JSON.
       if (hash < 0 || bodyEnd === bodyAt) {
         counters.malformed += 1;
         continue;
       }
       const room = this.rooms.findByMeta(batch, metaAt, hash);
-      if (room === undefined && !hasValidRoomId(batch, metaAt)) {
+      if (room === undefined && !validMessageRoomId(batch, metaAt)) {
         counters.malformed += 1;
         continue;
       }
-      if (onTraced !== undefined && metaLength !== ROOM_ID_OFFSET + batch[metaAt + 9]) {
+      if (onTraced !== undefined && messageTraced(batch, metaAt, metaLength)) {
         onTraced(batch.subarray(metaAt, metaAt + metaLength));
       }
+      // The lane is the first byte of a message meta and of a run meta.
       const important = batch[metaAt] === IMPORTANT;
       if (!this.countIn(important, 1, room)) continue;
       this.acceptOne(
         important ? room.important : room.normal,
-        batch.readDoubleLE(metaAt + 1),
+        seqOfMessage(batch, metaAt),
         batch,
         bodyAt,
         bodyEnd,
@@ -165,26 +183,26 @@ export class RoomMerger {
       const bodyAt = metaAt + metaLength + 4;
       const bodyLength = batch.readUInt32LE(bodyAt - 4);
       at = bodyAt + bodyLength;
-      const hash = scanRunMeta(batch, metaAt, metaLength, bodyLength);
+      const hash = scanRun(batch, metaAt, metaLength, bodyLength);
       if (hash < 0) {
         counters.malformed += 1;
         continue;
       }
-      const idLength = batch[metaAt + 11];
-      const idAt = metaAt + RUN_ROOM_ID_OFFSET;
+      const idLength = roomIdLengthOfRun(batch, metaAt);
+      const idAt = metaAt + RUN_ID_AT;
       const room = this.rooms.findById(batch, idAt, idLength, hash);
-      if (room === undefined && !hasValidIdBytes(batch, idAt, idAt + idLength)) {
+      if (room === undefined && !validIdBytes(batch, idAt, idAt + idLength)) {
         counters.malformed += 1;
         continue;
       }
-      const count = batch.readUInt16LE(metaAt + 9);
-      if (onTraced !== undefined && metaLength !== RUN_ROOM_ID_OFFSET + idLength + 4 * count) {
+      if (onTraced !== undefined && runTraced(batch, metaAt, metaLength)) {
         onTraced(batch.subarray(metaAt, metaAt + metaLength), bodyLength);
       }
+      const count = countOfRun(batch, metaAt);
       const important = batch[metaAt] === IMPORTANT;
       if (!this.countIn(important, count, room)) continue;
       const lane = important ? room.important : room.normal;
-      const firstSeq = batch.readDoubleLE(metaAt + 1);
+      const firstSeq = firstSeqOfRun(batch, metaAt);
       const lengthsAt = idAt + idLength;
       if (firstSeq === lane.next && lane.parked.size === 0) {
         lane.lastArrivalAt = now;
@@ -193,7 +211,7 @@ export class RoomMerger {
       }
       let envelopeAt = bodyAt;
       for (let i = 0; i < count; i += 1) {
-        const envelopeEnd = envelopeAt + batch.readUInt32LE(lengthsAt + 4 * i);
+        const envelopeEnd = envelopeAt + envelopeLength(batch, lengthsAt, i);
         this.acceptOne(lane, firstSeq + i, batch, envelopeAt, envelopeEnd, now);
         envelopeAt = envelopeEnd + 1;
       }
@@ -265,7 +283,7 @@ export class RoomMerger {
       }
       const take = Math.min(passing - i, Math.max(1, frameMax - batch.count));
       let end = at - 1;
-      for (let k = i; k < i + take; k += 1) end += 1 + src.readUInt32LE(lengthsAt + 4 * k);
+      for (let k = i; k < i + take; k += 1) end += 1 + envelopeLength(src, lengthsAt, k);
       i += take;
       lane.next = firstSeq + i;
       batch.appendJoined(src, at, end, take);

@@ -1,5 +1,9 @@
-import { ROOM_ID_OFFSET, roomIdHash } from './message-meta-scan';
+import { MESSAGE_ROOM_ID_AT, messageRoomIdLength, roomIdHash } from '@live-im/broadcast';
 import { RoomLanes } from './room-lanes';
+
+// Read once: through the library's CommonJS re-exports every property access is a getter call.
+const ROOM_ID_AT: number = MESSAGE_ROOM_ID_AT;
+const roomIdLengthOf = messageRoomIdLength;
 
 /**
  * The node's subscribed rooms, found from a message meta's bytes by hash (chained on collision),
@@ -17,9 +21,9 @@ export class RoomTable {
     return this.byId.get(roomId);
   }
 
-  /** The room the meta at `buf[metaAt..]` names, given the hash scanMessageMeta returned for it. */
+  /** The room the message meta at `buf[metaAt..]` names, given the hash scanMessageMeta returned for it. */
   findByMeta(buf: Buffer, metaAt: number, hash: number): RoomLanes | undefined {
-    return this.findById(buf, metaAt + ROOM_ID_OFFSET, buf[metaAt + 9], hash);
+    return this.findById(buf, metaAt + ROOM_ID_AT, roomIdLengthOf(buf, metaAt), hash);
   }
 
   /** The room whose id is `buf[idAt..idAt+idLength)`, given roomIdHash of those bytes. */

@@ -1,10 +1,9 @@
-import { BATCH_META_LENGTH } from '@live-im/broadcast';
+import { BATCH_META_LENGTH, batchMetaCount } from '@live-im/broadcast';
 import type { NodeLoad, Topology } from '@live-im/contracts';
 import { XPublisher, XSubscriber } from 'zeromq';
 import type { ClusterNode } from '../shared/cluster-node';
-import { SerialSender } from '@live-im/zmq-transport';
-import { silentLogger, type NodeLogger } from '../shared/node-logger';
-import { readLoop } from '../shared/read-loop';
+import { logReadFailures, readLoop, SerialSender, SILENT_STRUCTURED_LOGGER } from '@live-im/zmq-transport';
+import type { NodeLogger } from '../shared/node-logger';
 import { SubscriptionBook } from '../shared/subscription-book';
 import { emptyRelayCounters, type RelayCounters } from './relay-counters';
 import { UpstreamLinks } from './upstream-links';
@@ -42,7 +41,7 @@ export class RelayNode implements ClusterNode {
   private state: RelayState = 'new';
 
   constructor(private readonly options: RelayNodeOptions) {
-    this.log = options.logger ?? silentLogger;
+    this.log = options.logger ?? SILENT_STRUCTURED_LOGGER;
     this.downstream = new XPublisher({
       linger: PUB_LINGER_MS,
       sendHighWaterMark: options.pubHighWaterMark ?? 100_000,
@@ -72,8 +71,18 @@ export class RelayNode implements ClusterNode {
     }
     const running = () => this.state === 'running';
     this.readers = [
-      readLoop(this.downstream, 'xpub', running, (frames) => this.onSubscription(frames), this.log),
-      readLoop(this.upstream, 'xsub', running, (frames) => this.onUpstreamBatch(frames), this.log),
+      readLoop(
+        this.downstream,
+        running,
+        (frames) => this.onSubscription(frames),
+        logReadFailures(this.log, 'xpub'),
+      ),
+      readLoop(
+        this.upstream,
+        running,
+        (frames) => this.onUpstreamBatch(frames),
+        logReadFailures(this.log, 'xsub'),
+      ),
     ];
     this.log.info({ nodeId: this.options.nodeId, pub: this.pubEndpoint }, 'relay listening');
   }
@@ -163,7 +172,7 @@ export class RelayNode implements ClusterNode {
       this.counters.malformed += 1;
       return;
     }
-    const count = meta.readUInt16LE(2);
+    const count = batchMetaCount(meta);
     const c = this.counters;
     c.batchesIn += 1;
     c.msgsIn += count;

@@ -1,16 +1,4 @@
-/** Structured logger the cores write to; a pino logger fits. */
-export interface NodeLogger {
-  debug(fields: object, message: string): void;
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
-  /** Guards the per-message debug lines; without it they are not written. */
-  isLevelEnabled?(level: 'debug'): boolean;
-}
+import type { StructuredLogger } from '@live-im/zmq-transport';
 
-export const silentLogger: NodeLogger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
+/** Structured logger the node cores write to (the transport's, which a pino logger fits). */
+export type NodeLogger = StructuredLogger;

@@ -1,5 +1,5 @@
 import { freshMetricName, scrapeCounter } from '@live-im/health';
-import type { Lane, ReceiptStatus } from '@live-im/contracts';
+import type { ConnectLimit, Lane, ReceiptStatus } from '@live-im/contracts';
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram } from 'prom-client';
 
@@ -10,9 +10,6 @@ export type SlowSocketOutcome = 'skipped' | 'disconnected';
 
 /** Client events refused before any handler saw them, by why. */
 export type RefusedEventReason = 'missing_ack' | 'unknown_event' | 'unknown_event_without_ack';
-
-/** Which connection limit refused a handshake (docs/socket-protocol.md, "Limits"). */
-export type ConnectRefusal = 'address_rate' | 'address_connections' | 'gateway_full' | 'shutting_down';
 
 interface LaneCounts {
   batches: number;
@@ -158,7 +155,7 @@ export class GatewayMetrics {
     this.refusedEvents.inc({ reason });
   }
 
-  connectRefused(limit: ConnectRefusal): void {
+  connectRefused(limit: ConnectLimit): void {
     this.connectRefusals.inc({ limit });
   }
 

@@ -1,5 +1,7 @@
 import {
   type Actor,
+  type ConnectLimit,
+  type ConnectLimitDetails,
   ErrorCode,
   HandshakeAuth,
   type HandshakeErrorData,
@@ -14,7 +16,7 @@ import { clientAddress } from '../edge/client-address';
 import { ConnectionLedger, connectionLimit, readOpenFilesLimit } from '../edge/connection-limits';
 import { TokenBucket } from '../edge/token-bucket';
 import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
-import { type ConnectRefusal, GatewayMetrics } from '../metrics/gateway-metrics';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { GatewayRpc } from '../rpc/gateway-rpc';
 import type { GatewaySocket } from './socket-types';
 
@@ -33,15 +35,16 @@ export function anonymousActor(): Actor {
   return { userId: `g_anon${randomBytes(8).toString('hex')}`, nickname: 'guest', level: 0, role: 'guest' };
 }
 
-/** A handshake refused by a connection limit: its contract error, and the metric label. */
+/** A handshake refused by a connection limit: its contract error (ConnectLimitDetails), and the metric label. */
 class ConnectLimitError extends RpcError {
   constructor(
-    readonly limit: ConnectRefusal,
+    readonly limit: ConnectLimit,
     code: ErrorCode,
     message: string,
-    details: Record<string, unknown>,
+    details: Omit<ConnectLimitDetails, 'limit'>,
   ) {
-    super(code, message, { limit, ...details });
+    const limitDetails: ConnectLimitDetails = { limit, ...details };
+    super(code, message, limitDetails);
   }
 }
 

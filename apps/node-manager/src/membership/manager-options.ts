@@ -1,17 +1,7 @@
-/** Structured logger the node manager writes to; a pino logger fits. */
-export interface ManagerLogger {
-  debug(fields: object, message: string): void;
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
-}
+import type { StructuredLogger } from '@live-im/zmq-transport';
 
-export const silentLogger: ManagerLogger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
+/** Structured logger the node manager writes to (the transport's, which a pino logger fits). */
+export type ManagerLogger = StructuredLogger;
 
 /** The timings that drive membership (docs/broadcast-protocol.md "Node manager"). */
 export interface MembershipTimings {

@@ -1,31 +1,17 @@
-import { bcastHeader, BroadcastCommand } from '@live-im/broadcast';
+import { BCAST_VERSION, bcastHeader, BroadcastCommand } from '@live-im/broadcast';
+import { Garbage, prng } from '@live-im/testing';
 import type { NodeManager } from './node-manager';
 import { ScriptedMember, startManager } from './__tests__/scripted-member';
 
 const GARBAGE_MESSAGES = 5_000;
 
-/** Deterministic PRNG (mulberry32), so a failure replays. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Messages that are malformed for certain, one generator per way of being wrong. */
 function garbage(random: () => number): Array<() => Buffer[]> {
-  const int = (n: number) => Math.floor(random() * n);
-  const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => int(256)));
+  const g = new Garbage(random);
+  const int = (n: number) => g.int(n);
+  const bytes = (n: number) => g.bytes(n);
   const json = (value: unknown) => Buffer.from(JSON.stringify(value));
-  const badHeader = () => {
-    const h = bytes(int(5));
-    if (h.length === 2 && h[0] === 1) h[0] = 2;
-    return h;
-  };
+  const badHeader = () => g.notAHeader(BCAST_VERSION);
   return [
     () => [badHeader(), bytes(int(40))],
     () => [bcastHeader(BroadcastCommand.REGISTER)],

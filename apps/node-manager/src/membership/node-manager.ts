@@ -5,7 +5,6 @@ import { clusterView, type ClusterView } from './cluster-view';
 import { newCounters, type ManagerCounters } from './manager-counters';
 import {
   membershipTimings,
-  silentLogger,
   SWEEPS_PER_HEARTBEAT,
   TOPOLOGY_REPUBLISH_MS,
   type ManagerLogger,
@@ -13,7 +12,7 @@ import {
 } from './manager-options';
 import { Membership, type NmReply } from './membership';
 import { MalformedMessage, parseInbound, type Inbound } from './nm-inbound';
-import { SerialSender } from '@live-im/zmq-transport';
+import { logReadFailures, readLoop, SerialSender, SILENT_STRUCTURED_LOGGER } from '@live-im/zmq-transport';
 import {
   ClusterHistory,
   DEPARTED_KEEP_MS,
@@ -71,7 +70,7 @@ export class NodeManager {
   private rebuilding = true;
 
   constructor(private readonly options: NodeManagerOptions) {
-    this.log = options.logger ?? silentLogger;
+    this.log = options.logger ?? SILENT_STRUCTURED_LOGGER;
     this.clock = options.clock ?? (() => performance.now());
     const timings = membershipTimings(options);
     this.wallClock = options.wallClock ?? Date.now;
@@ -236,24 +235,14 @@ export class NodeManager {
     this.topologyOut.push([TOPOLOGY_TOPIC, this.membership.book.encode()]);
   }
 
-  /** The one reader of the ROUTER. It never throws: a bad message is counted, a bug is logged. */
-  private async readLoop(): Promise<void> {
-    while (this.state === 'running') {
-      try {
-        for await (const frames of this.router) {
-          try {
-            this.handle(frames, this.clock());
-          } catch (error) {
-            this.log.error({ err: error }, 'failed to handle a message');
-          }
-        }
-        return;
-      } catch (error) {
-        if (this.state !== 'running' || this.router.closed) return;
-        this.log.error({ err: error }, 'receive failed; reading on');
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    }
+  /** The one reader of the ROUTER: a bad message is counted, a bug is logged. */
+  private readLoop(): Promise<void> {
+    return readLoop(
+      this.router,
+      () => this.state === 'running',
+      (frames) => this.handle(frames, this.clock()),
+      logReadFailures(this.log, 'router'),
+    );
   }
 
   private every(intervalMs: number, name: string, tick: (now: number) => void): void {

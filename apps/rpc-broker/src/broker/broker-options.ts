@@ -1,19 +1,7 @@
-/** Structured logger the broker writes to; a pino logger fits. */
-export interface BrokerLogger {
-  debug(fields: object, message: string): void;
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
-  /** Guards the per-request debug lines; without it they are not written. */
-  isLevelEnabled?(level: 'debug'): boolean;
-}
+import type { StructuredLogger } from '@live-im/zmq-transport';
 
-export const silentLogger: BrokerLogger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};
+/** Structured logger the broker writes to (the transport's, which a pino logger fits). */
+export type BrokerLogger = StructuredLogger;
 
 /** Optional observers for metrics; called on the hot path, so keep them cheap. */
 export interface BrokerHooks {

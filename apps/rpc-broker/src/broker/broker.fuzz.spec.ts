@@ -5,31 +5,22 @@ import {
   encodeReplyMeta,
   encodeRequestMeta,
   header,
+  PROTOCOL_VERSION,
 } from '@live-im/zmq-transport';
+import { Garbage, prng } from '@live-im/testing';
 import type { Broker } from './broker';
 import { pairs, ready, replyPair, ScriptedPeer, startBroker } from './__tests__/peers';
 
 const MESSAGES_PER_SOCKET = 10_000;
-
-/** Deterministic PRNG (mulberry32), so a failure replays. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Messages that are malformed for certain: random bytes behind a header that cannot be valid,
  * truncated metas, wrong frame counts, commands sent to the wrong side, bad READY announcements.
  */
 function malformedMessages(side: 'frontend' | 'backend', random: () => number): Buffer[][] {
-  const int = (n: number) => Math.floor(random() * n);
-  const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => int(256)));
+  const g = new Garbage(random);
+  const int = (n: number) => g.int(n);
+  const bytes = (n: number) => g.bytes(n);
   const goodMeta = () =>
     encodeRequestMeta({
       id: int(1000),
@@ -39,12 +30,8 @@ function malformedMessages(side: 'frontend' | 'backend', random: () => number): 
       pattern: 'echo.say',
       traceId: 'x',
     });
-  const truncated = (buf: Buffer) => buf.subarray(0, int(buf.length));
-  const badHeader = () => {
-    const h = bytes(int(5));
-    if (h.length === 2 && h[0] === 1) h[0] = 2;
-    return h;
-  };
+  const truncated = (buf: Buffer) => g.truncated(buf);
+  const badHeader = () => g.notAHeader(PROTOCOL_VERSION);
 
   const shared: Array<() => Buffer[]> = [
     () => [badHeader(), ...Array.from({ length: int(4) }, () => bytes(int(40)))],

@@ -1,10 +1,16 @@
-import { Command, OutboundQueue, RPC_EAGER_PAIRS } from '@live-im/zmq-transport';
+import {
+  Command,
+  logReadFailures,
+  OutboundQueue,
+  readLoop,
+  RPC_EAGER_PAIRS,
+  SILENT_STRUCTURED_LOGGER,
+} from '@live-im/zmq-transport';
 import { Router } from 'zeromq';
 import { BackendHandler } from './backend-handler';
 import {
   DEADLINE_SWEEP_MS,
   DEFAULT_LIMITS,
-  silentLogger,
   type BrokerHooks,
   type BrokerLogger,
   type DispatchLimits,
@@ -75,7 +81,7 @@ export class Broker {
       maxQueuedBytes: options.maxQueuedBytes ?? DEFAULT_LIMITS.maxQueuedBytes,
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes,
     };
-    this.log = options.logger ?? silentLogger;
+    this.log = options.logger ?? SILENT_STRUCTURED_LOGGER;
     this.clock = options.clock ?? (() => performance.now());
 
     // mandatory + sendTimeout 0: a send to a vanished peer fails at once (EHOSTUNREACH) instead of
@@ -229,28 +235,18 @@ export class Broker {
     return this.dispatcher.inFlightCount + this.dispatcher.queuedCount;
   }
 
-  /** The one reader of a socket. It never throws: a bad message is counted by the handler, a bug is logged. */
-  private async readLoop(
+  /** The one reader of a socket: a bad message is counted by the handler, a bug is logged. */
+  private readLoop(
     socket: Router,
     name: string,
     handle: (frames: Buffer[], now: number) => void,
   ): Promise<void> {
-    while (this.active) {
-      try {
-        for await (const frames of socket) {
-          try {
-            handle(frames, this.clock());
-          } catch (error) {
-            this.log.error({ socket: name, err: error }, 'failed to handle a message');
-          }
-        }
-        return;
-      } catch (error) {
-        if (!this.active || socket.closed) return;
-        this.log.error({ socket: name, err: error }, 'socket receive failed; reading on');
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    }
+    return readLoop(
+      socket,
+      () => this.active,
+      (frames) => handle(frames, this.clock()),
+      logReadFailures(this.log, name),
+    );
   }
 
   /**

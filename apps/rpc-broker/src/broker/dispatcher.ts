@@ -9,12 +9,12 @@ import {
   rewriteReplyId,
   rewriteRequestMeta,
   serviceOfRequestMeta,
+  SILENT_STRUCTURED_LOGGER,
   type OutboundQueue,
   type ReplyMeta,
 } from '@live-im/zmq-transport';
 import {
   LIVENESS_INTERVALS,
-  silentLogger,
   type BrokerHooks,
   type BrokerLogger,
   type DispatchLimits,
@@ -65,7 +65,7 @@ export class Dispatcher {
     private readonly frontend: PeerOutbox,
     private readonly backend: PeerOutbox,
     private readonly hooks: BrokerHooks = {},
-    private readonly log: BrokerLogger = silentLogger,
+    private readonly log: BrokerLogger = SILENT_STRUCTURED_LOGGER,
   ) {
     this.errors = new ErrorReplies(limits);
     this.outcomes = new RequestOutcomeLog(log);

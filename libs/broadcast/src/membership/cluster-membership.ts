@@ -13,7 +13,7 @@ import { BroadcastCommand, TOPOLOGY_TOPIC } from '../protocol/commands';
 import { FrameError, nmMessage, readBcastHeader } from '../protocol/frames';
 import { describeError } from '../socket/describe-error';
 import { monotonicMs } from '../socket/monotonic-clock';
-import { SerialSender } from '@live-im/zmq-transport';
+import { readLoop, type ReadFailures, SerialSender } from '@live-im/zmq-transport';
 import { HeartbeatAck, TopologyReply } from './manager-replies';
 import { TopologyTracker } from './topology-tracker';
 
@@ -223,39 +223,32 @@ export class ClusterMembership {
     this.sender.push(nmMessage(command, body));
   }
 
-  private async readReplies(): Promise<void> {
-    try {
-      for await (const frames of this.dealer) {
-        try {
-          this.onReply(frames);
-        } catch (error) {
-          // A bug in one message's handling (a listener's included) must not stop the only reader.
-          this.logger.error(
-            `membership ${this.self.id}: handling a manager reply failed: ${describeError(error)}`,
-          );
-        }
-      }
-    } catch (error) {
-      if (!this.closed)
-        this.logger.error(`membership ${this.self.id}: reply reader stopped: ${describeError(error)}`);
-    }
+  private readReplies(): Promise<void> {
+    // A bug in one message's handling (a listener's included) must not stop the only reader.
+    return readLoop(
+      this.dealer,
+      () => !this.closed,
+      (frames) => this.onReply(frames),
+      this.readFailures('a manager reply'),
+    );
   }
 
-  private async readTopologies(): Promise<void> {
-    try {
-      for await (const frames of this.subscriber) {
-        try {
-          this.onPublished(frames);
-        } catch (error) {
-          this.logger.error(
-            `membership ${this.self.id}: handling a topology failed: ${describeError(error)}`,
-          );
-        }
-      }
-    } catch (error) {
-      if (!this.closed)
-        this.logger.error(`membership ${this.self.id}: topology reader stopped: ${describeError(error)}`);
-    }
+  private readTopologies(): Promise<void> {
+    return readLoop(
+      this.subscriber,
+      () => !this.closed,
+      (frames) => this.onPublished(frames),
+      this.readFailures('a topology'),
+    );
+  }
+
+  private readFailures(what: string): ReadFailures {
+    const prefix = `membership ${this.self.id}`;
+    return {
+      handling: (error) => this.logger.error(`${prefix}: handling ${what} failed: ${describeError(error)}`),
+      receiving: (error) =>
+        this.logger.error(`${prefix}: receiving ${what} failed, reading on: ${describeError(error)}`),
+    };
   }
 
   private onReply(frames: Buffer[]): void {

@@ -1,5 +1,31 @@
 import { countPairs, FrameError, packPairs, unpackPairs } from '@live-im/zmq-transport';
 import { BCAST_VERSION, BroadcastCommand, isBroadcastCommand, LaneCode } from './commands';
+import {
+  BATCH_COUNT_AT,
+  BATCH_FIRST_SEQ_AT,
+  BATCH_LANE_AT,
+  BATCH_LAST_SEQ_AT,
+  BATCH_META_LENGTH,
+  BATCH_VERSION_AT,
+  hasValidIdBytes,
+  MAX_ROOM_ID_LENGTH,
+  MAX_RUN_MESSAGES,
+  MAX_TRACE_ID_LENGTH,
+  MESSAGE_LANE_AT,
+  MESSAGE_ROOM_ID_AT,
+  MESSAGE_ROOM_ID_LENGTH_AT,
+  MESSAGE_SEQ_AT,
+  RUN_COUNT_AT,
+  RUN_ENVELOPE_LENGTH_BYTES,
+  RUN_FIRST_SEQ_AT,
+  RUN_LANE_AT,
+  RUN_ROOM_ID_AT,
+  RUN_ROOM_ID_LENGTH_AT,
+  runMetaLengthWithoutTraces,
+  writeBatchMeta,
+  writeMessageMetaHead,
+  writeRunMetaHead,
+} from './meta-layout';
 
 export { countPairs, FrameError, packPairs, unpackPairs };
 
@@ -40,17 +66,24 @@ export function isTraceId(value: string | undefined): value is string {
   return value !== undefined && TRACE_ID.test(value);
 }
 
+/**
+ * A room id as a meta carries it (latin1 bytes), checked once: a publisher keeps it per room and
+ * copies it into every meta. Throws FrameError for an id the protocol cannot carry.
+ */
+export function roomIdBytes(roomId: string): Buffer {
+  if (!ROOM_ID.test(roomId)) throw new FrameError('room id must match [A-Za-z0-9_-]{1,64}');
+  return Buffer.from(roomId, 'latin1');
+}
+
 export function encodeMessageMeta(meta: MessageMeta): Buffer {
   if (!ROOM_ID.test(meta.roomId)) throw new FrameError('room id must match [A-Za-z0-9_-]{1,64}');
   const trace = meta.traceId;
   if (trace !== undefined && !isTraceId(trace))
     throw new FrameError('trace id must match [A-Za-z0-9_-]{1,64}');
-  const roomEnd = 10 + meta.roomId.length;
+  const roomEnd = MESSAGE_ROOM_ID_AT + meta.roomId.length;
   const buf = Buffer.allocUnsafe(roomEnd + (trace === undefined ? 0 : 1 + trace.length));
-  buf[0] = meta.lane;
-  buf.writeDoubleLE(meta.seq, 1);
-  buf[9] = meta.roomId.length;
-  buf.write(meta.roomId, 10, 'latin1');
+  const roomAt = writeMessageMetaHead(buf, 0, meta.lane, meta.seq, meta.roomId.length);
+  buf.write(meta.roomId, roomAt, 'latin1');
   if (trace !== undefined) {
     buf[roomEnd] = trace.length;
     buf.write(trace, roomEnd + 1, 'latin1');
@@ -58,36 +91,29 @@ export function encodeMessageMeta(meta: MessageMeta): Buffer {
   return buf;
 }
 
-function isIdByte(b: number): boolean {
-  return (
-    (b >= 0x30 && b <= 0x39) ||
-    (b >= 0x41 && b <= 0x5a) ||
-    (b >= 0x61 && b <= 0x7a) ||
-    b === 0x5f ||
-    b === 0x2d
-  );
-}
-
 function checkIdBytes(buf: Buffer, from: number, to: number, what: string): void {
-  for (let i = from; i < to; i += 1) {
-    if (!isIdByte(buf[i])) throw new FrameError(`${what} has a forbidden character`);
-  }
+  if (!hasValidIdBytes(buf, from, to)) throw new FrameError(`${what} has a forbidden character`);
 }
 
 export function decodeMessageMeta(buf: Buffer): MessageMeta {
-  if (buf.length < 11) throw new FrameError('message meta too short');
-  const lane = buf[0];
+  if (buf.length < MESSAGE_ROOM_ID_AT + 1) throw new FrameError('message meta too short');
+  const lane = buf[MESSAGE_LANE_AT];
   if (lane !== LaneCode.normal && lane !== LaneCode.important) throw new FrameError(`unknown lane ${lane}`);
-  const seq = buf.readDoubleLE(1);
+  const seq = buf.readDoubleLE(MESSAGE_SEQ_AT);
   if (!Number.isSafeInteger(seq) || seq < 1) throw new FrameError('seq must be a positive integer');
-  const roomIdLen = buf[9];
-  const roomEnd = 10 + roomIdLen;
-  if (roomIdLen < 1 || roomIdLen > 64 || buf.length < roomEnd) throw new FrameError('bad room id length');
-  checkIdBytes(buf, 10, roomEnd, 'room id');
-  const meta: MessageMeta = { lane: lane as LaneCode, seq, roomId: buf.toString('latin1', 10, roomEnd) };
+  const roomIdLen = buf[MESSAGE_ROOM_ID_LENGTH_AT];
+  const roomEnd = MESSAGE_ROOM_ID_AT + roomIdLen;
+  if (roomIdLen < 1 || roomIdLen > MAX_ROOM_ID_LENGTH || buf.length < roomEnd)
+    throw new FrameError('bad room id length');
+  checkIdBytes(buf, MESSAGE_ROOM_ID_AT, roomEnd, 'room id');
+  const meta: MessageMeta = {
+    lane: lane as LaneCode,
+    seq,
+    roomId: buf.toString('latin1', MESSAGE_ROOM_ID_AT, roomEnd),
+  };
   if (buf.length === roomEnd) return meta;
   const traceLen = buf[roomEnd];
-  if (traceLen < 1 || traceLen > 64 || buf.length !== roomEnd + 1 + traceLen)
+  if (traceLen < 1 || traceLen > MAX_TRACE_ID_LENGTH || buf.length !== roomEnd + 1 + traceLen)
     throw new FrameError('bad trace id length');
   checkIdBytes(buf, roomEnd + 1, buf.length, 'trace id');
   meta.traceId = buf.toString('latin1', roomEnd + 1);
@@ -110,11 +136,6 @@ export interface RunMeta {
   traceIds?: string[];
 }
 
-/** Offset of the room id in a run meta: lane u8, firstSeq f64, count u16, roomIdLen u8. */
-export const RUN_ROOM_ID_OFFSET = 12;
-/** Messages one run holds at most. */
-export const MAX_RUN_MESSAGES = 1024;
-
 /** A run's record pair [meta, body] for `bodies` (non-empty JSON envelopes) from `firstSeq` on. */
 export function encodeRun(meta: Omit<RunMeta, 'lengths'>, bodies: readonly Buffer[]): [Buffer, Buffer] {
   const n = bodies.length;
@@ -131,20 +152,16 @@ export function encodeRun(meta: Omit<RunMeta, 'lengths'>, bodies: readonly Buffe
   if (traces !== undefined && (traces.length !== n || !traces.every((t) => t === '' || isTraceId(t)))) {
     throw new FrameError("a run has one trace id (or '') per message, each [A-Za-z0-9_-]{1,64}");
   }
-  const lengthsAt = RUN_ROOM_ID_OFFSET + meta.roomId.length;
-  let size = lengthsAt + 4 * n;
+  let size = runMetaLengthWithoutTraces(meta.roomId.length, n);
   if (traces !== undefined) for (const t of traces) size += 1 + t.length;
   const buf = Buffer.allocUnsafe(size);
-  buf[0] = meta.lane;
-  buf.writeDoubleLE(meta.firstSeq, 1);
-  buf.writeUInt16LE(n, 9);
-  buf[11] = meta.roomId.length;
-  buf.write(meta.roomId, RUN_ROOM_ID_OFFSET, 'latin1');
-  let at = lengthsAt;
+  const roomAt = writeRunMetaHead(buf, 0, meta.lane, meta.firstSeq, n, meta.roomId.length);
+  buf.write(meta.roomId, roomAt, 'latin1');
+  let at = roomAt + meta.roomId.length;
   for (const body of bodies) {
     if (body.length === 0) throw new FrameError('an envelope cannot be empty');
     buf.writeUInt32LE(body.length, at);
-    at += 4;
+    at += RUN_ENVELOPE_LENGTH_BYTES;
   }
   if (traces !== undefined) {
     for (const t of traces) {
@@ -159,24 +176,28 @@ export function encodeRun(meta: Omit<RunMeta, 'lengths'>, bodies: readonly Buffe
 
 /** Decodes and checks a run meta whole (room id and trace characters included); `bodyLength` must match it. */
 export function decodeRunMeta(buf: Buffer, bodyLength: number): RunMeta {
-  if (buf.length < RUN_ROOM_ID_OFFSET + 1) throw new FrameError('run meta too short');
-  const lane = buf[0];
+  if (buf.length < RUN_ROOM_ID_AT + 1) throw new FrameError('run meta too short');
+  const lane = buf[RUN_LANE_AT];
   if (lane !== LaneCode.normal && lane !== LaneCode.important) throw new FrameError(`unknown lane ${lane}`);
-  const firstSeq = buf.readDoubleLE(1);
-  const n = buf.readUInt16LE(9);
+  const firstSeq = buf.readDoubleLE(RUN_FIRST_SEQ_AT);
+  const n = buf.readUInt16LE(RUN_COUNT_AT);
   if (n < 1 || n > MAX_RUN_MESSAGES) throw new FrameError(`a run holds 1..${MAX_RUN_MESSAGES} messages`);
   if (!Number.isSafeInteger(firstSeq) || firstSeq < 1 || !Number.isSafeInteger(firstSeq + n - 1)) {
     throw new FrameError('seq must be a positive integer');
   }
-  const roomIdLen = buf[11];
-  const lengthsAt = RUN_ROOM_ID_OFFSET + roomIdLen;
-  if (roomIdLen < 1 || roomIdLen > 64 || buf.length < lengthsAt + 4 * n)
+  const roomIdLen = buf[RUN_ROOM_ID_LENGTH_AT];
+  const lengthsAt = RUN_ROOM_ID_AT + roomIdLen;
+  if (
+    roomIdLen < 1 ||
+    roomIdLen > MAX_ROOM_ID_LENGTH ||
+    buf.length < runMetaLengthWithoutTraces(roomIdLen, n)
+  )
     throw new FrameError('run meta truncated');
-  checkIdBytes(buf, RUN_ROOM_ID_OFFSET, lengthsAt, 'room id');
+  checkIdBytes(buf, RUN_ROOM_ID_AT, lengthsAt, 'room id');
   const lengths: number[] = [];
   let joined = n - 1;
   for (let i = 0; i < n; i += 1) {
-    const length = buf.readUInt32LE(lengthsAt + 4 * i);
+    const length = buf.readUInt32LE(lengthsAt + RUN_ENVELOPE_LENGTH_BYTES * i);
     if (length === 0) throw new FrameError('an envelope cannot be empty');
     lengths.push(length);
     joined += length;
@@ -185,16 +206,17 @@ export function decodeRunMeta(buf: Buffer, bodyLength: number): RunMeta {
   const meta: RunMeta = {
     lane: lane as LaneCode,
     firstSeq,
-    roomId: buf.toString('latin1', RUN_ROOM_ID_OFFSET, lengthsAt),
+    roomId: buf.toString('latin1', RUN_ROOM_ID_AT, lengthsAt),
     lengths,
   };
-  let at = lengthsAt + 4 * n;
+  let at = lengthsAt + RUN_ENVELOPE_LENGTH_BYTES * n;
   if (at === buf.length) return meta;
   const traceIds: string[] = [];
   for (let i = 0; i < n; i += 1) {
     if (at >= buf.length) throw new FrameError('run trace ids truncated');
     const traceLen = buf[at];
-    if (traceLen > 64 || at + 1 + traceLen > buf.length) throw new FrameError('bad trace id length');
+    if (traceLen > MAX_TRACE_ID_LENGTH || at + 1 + traceLen > buf.length)
+      throw new FrameError('bad trace id length');
     checkIdBytes(buf, at + 1, at + 1 + traceLen, 'trace id');
     traceIds.push(buf.toString('latin1', at + 1, at + 1 + traceLen));
     at += 1 + traceLen;
@@ -225,26 +247,21 @@ export interface BatchMeta {
   lastSeq: number;
 }
 
-export const BATCH_META_LENGTH = 20;
-
 export function encodeBatchMeta(meta: BatchMeta): Buffer {
   const buf = Buffer.allocUnsafe(BATCH_META_LENGTH);
-  buf[0] = BCAST_VERSION;
-  buf[1] = meta.lane;
-  buf.writeUInt16LE(meta.count, 2);
-  buf.writeDoubleLE(meta.firstSeq, 4);
-  buf.writeDoubleLE(meta.lastSeq, 12);
+  writeBatchMeta(buf, meta.lane, meta.count, meta.firstSeq, meta.lastSeq);
   return buf;
 }
 
 export function decodeBatchMeta(buf: Buffer): BatchMeta {
   if (buf.length !== BATCH_META_LENGTH) throw new FrameError('batch meta must be 20 bytes');
-  if (buf[0] !== BCAST_VERSION) throw new FrameError(`unsupported batch version ${buf[0]}`);
-  const lane = buf[1];
+  if (buf[BATCH_VERSION_AT] !== BCAST_VERSION)
+    throw new FrameError(`unsupported batch version ${buf[BATCH_VERSION_AT]}`);
+  const lane = buf[BATCH_LANE_AT];
   if (lane !== LaneCode.normal && lane !== LaneCode.important) throw new FrameError(`unknown lane ${lane}`);
-  const count = buf.readUInt16LE(2);
-  const firstSeq = buf.readDoubleLE(4);
-  const lastSeq = buf.readDoubleLE(12);
+  const count = buf.readUInt16LE(BATCH_COUNT_AT);
+  const firstSeq = buf.readDoubleLE(BATCH_FIRST_SEQ_AT);
+  const lastSeq = buf.readDoubleLE(BATCH_LAST_SEQ_AT);
   if (count < 1 || !Number.isSafeInteger(firstSeq) || !Number.isSafeInteger(lastSeq) || lastSeq < firstSeq) {
     throw new FrameError('batch meta out of range');
   }

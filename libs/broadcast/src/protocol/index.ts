@@ -1,3 +1,4 @@
 export * from './commands';
 export * from './frames';
 export * from './rendezvous';
+export * from './meta-layout';

@@ -1,3 +1,4 @@
+import { RUN_ENVELOPE_LENGTH_BYTES, RUN_ROOM_ID_AT } from '../protocol/meta-layout';
 import type { PublishRun } from './publish-run';
 
 const MIN_CAPACITY = 4096;
@@ -29,9 +30,13 @@ export class PublishBatch {
    * of the bytes it adds (a run of one, trace id included).
    */
   static chargeOf(roomIdBytes: Buffer, body: Buffer, traceId?: string): number {
-    return (
-      4 + 12 + roomIdBytes.length + 4 + (traceId === undefined ? 0 : 1 + traceId.length) + 4 + body.length
-    );
+    const metaLength =
+      RUN_ROOM_ID_AT +
+      roomIdBytes.length +
+      RUN_ENVELOPE_LENGTH_BYTES +
+      (traceId === undefined ? 0 : 1 + traceId.length);
+    // Each record of the pair is `u32 length, bytes`.
+    return 4 + metaLength + 4 + body.length;
   }
 
   /** Copies a finished run in as one record pair. */

@@ -1,4 +1,9 @@
-import { MAX_RUN_MESSAGES, RUN_ROOM_ID_OFFSET } from '../protocol/frames';
+import {
+  MAX_RUN_MESSAGES,
+  RUN_ENVELOPE_LENGTH_BYTES,
+  runMetaLengthWithoutTraces,
+  writeRunMetaHead,
+} from '../protocol/meta-layout';
 import type { LaneCode } from '../protocol/commands';
 
 const COMMA = 0x2c;
@@ -63,7 +68,7 @@ export class PublishRun {
   }
 
   private get metaLength(): number {
-    const fixed = RUN_ROOM_ID_OFFSET + this.roomIdBytes.length + 4 * this.count;
+    const fixed = runMetaLengthWithoutTraces(this.roomIdBytes.length, this.count);
     return this.traces === undefined ? fixed : fixed + this.count + this.traceBytes;
   }
 
@@ -76,19 +81,14 @@ export class PublishRun {
   writeInto(buf: Buffer, at: number): number {
     const metaLength = this.metaLength;
     buf.writeUInt32LE(metaLength, at);
-    let p = at + 4;
-    buf[p] = this.lane;
-    buf.writeDoubleLE(this.firstSeq, p + 1);
-    buf.writeUInt16LE(this.count, p + 9);
     const room = this.roomIdBytes;
-    buf[p + 11] = room.length;
-    p += RUN_ROOM_ID_OFFSET;
+    let p = writeRunMetaHead(buf, at + 4, this.lane, this.firstSeq, this.count, room.length);
     for (let i = 0; i < room.length; i += 1) buf[p + i] = room[i];
     p += room.length;
     const lengths = this.lengths;
     for (let i = 0; i < lengths.length; i += 1) {
       buf.writeUInt32LE(lengths[i], p);
-      p += 4;
+      p += RUN_ENVELOPE_LENGTH_BYTES;
     }
     const traces = this.traces;
     if (traces !== undefined) {

@@ -1,9 +1,8 @@
-import { Topology } from '@live-im/contracts';
+import type { Lane, Topology } from '@live-im/contracts';
 import { BroadcastLogger } from '../socket/broadcast-logger';
-import { Lane, LANE_CODES } from '../lane';
+import { LANE_CODES } from '../lane';
 import { ClusterMembership } from '../membership/cluster-membership';
-import { LaneCode } from '../protocol/commands';
-import { encodeMessageMeta, FrameError, isTraceId } from '../protocol/frames';
+import { FrameError, isTraceId, roomIdBytes } from '../protocol/frames';
 import { rendezvousOwner } from '../protocol/rendezvous';
 import { NodePushLink, NodePushLinkCounters, NodePushLinkOptions } from './node-push-link';
 
@@ -159,12 +158,12 @@ export class RoomPublisher {
   }
 
   private route(roomId: string): RoomRoute {
-    // Validates the room id once per room (encodeMessageMeta throws FrameError for a bad one).
-    const meta = encodeMessageMeta({ roomId, lane: LaneCode.normal, seq: 1 });
+    // Validates the room id once per room (roomIdBytes throws FrameError for a bad one).
+    const idBytes = roomIdBytes(roomId);
     const ownerId = rendezvousOwner(roomId, this.activeIds);
     const route: RoomRoute = {
       link: ownerId === undefined ? undefined : this.links.get(ownerId),
-      roomIdBytes: meta.subarray(10),
+      roomIdBytes: idBytes,
     };
     if (this.routes.size >= MAX_CACHED_ROOMS) this.routes = new Map();
     this.routes.set(roomId, route);

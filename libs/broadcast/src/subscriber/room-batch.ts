@@ -1,4 +1,4 @@
-import { Lane } from '../lane';
+import type { Lane } from '@live-im/contracts';
 
 /** One delivered batch of a room's lane: `body` is the JSON array as the node sent it. */
 export interface RoomBatch {

@@ -1,4 +1,4 @@
-import { Lane } from '../lane';
+import type { Lane } from '@live-im/contracts';
 
 /** Messages of one room that never reached this subscriber, per lane. */
 export interface RoomLoss {

@@ -1,12 +1,13 @@
-import { SubscriberLoad, Topology } from '@live-im/contracts';
+import { type Lane, SubscriberLoad, Topology } from '@live-im/contracts';
 import { BroadcastLogger } from '../socket/broadcast-logger';
+import { readLoop } from '@live-im/zmq-transport';
 import { Subscriber } from 'zeromq';
-import { Lane, LANE_NAMES } from '../lane';
+import { LANE_NAMES } from '../lane';
 import { ClusterMembership } from '../membership/cluster-membership';
 import { BatchMeta, decodeBatchMeta, FrameError, roomOfTopic, roomTopic } from '../protocol/frames';
 import { describeError } from '../socket/describe-error';
 import { monotonicMs } from '../socket/monotonic-clock';
-import { DEFAULT_LOSS_SETTLE_MS, LaneSequencer, SequencerSink } from './lane-sequencer';
+import { DEFAULT_LOSS_SETTLE_MS, LaneReorderBuffer, ReorderSink } from './lane-reorder-buffer';
 import { RoomBatch, SeqGap } from './room-batch';
 import { DEFAULT_LOSS_BOARD_ROOMS, RoomLoss, RoomLossBoard } from './room-loss-board';
 import { subscriptionTargets } from './subscription-targets';
@@ -61,7 +62,7 @@ interface JoinedRoom {
   topic: Buffer;
   members: number;
   /** Indexed by LaneCode. */
-  lanes: [LaneSequencer, LaneSequencer];
+  lanes: [LaneReorderBuffer, LaneReorderBuffer];
 }
 
 /**
@@ -80,12 +81,12 @@ export class RoomSubscriber {
   /** Node id → the pub endpoint connected to. */
   private readonly targets = new Map<string, string>();
   private readonly handshaken = new Set<string>();
-  private readonly waitingLanes = new Set<LaneSequencer>();
+  private readonly waitingLanes = new Set<LaneReorderBuffer>();
   /** Lanes with reported gaps that have not settled yet. */
-  private readonly settlingLanes = new Set<LaneSequencer>();
+  private readonly settlingLanes = new Set<LaneReorderBuffer>();
   private readonly batchListeners = new Set<BatchListener>();
   private readonly gapListeners = new Set<GapListener>();
-  private readonly sink: SequencerSink;
+  private readonly sink: ReorderSink;
   private readonly counters = { delivered: 0, gaps: 0, duplicates: 0, malformed: 0, unjoined: 0 };
   private readonly lost: Record<Lane, number> = { normal: 0, important: 0 };
   private readonly late: Record<Lane, number> = { normal: 0, important: 0 };
@@ -157,8 +158,8 @@ export class RoomSubscriber {
       topic,
       members: 1,
       lanes: [
-        new LaneSequencer(this.sink, this.lossSettleMs),
-        new LaneSequencer(this.sink, this.lossSettleMs),
+        new LaneReorderBuffer(this.sink, this.lossSettleMs),
+        new LaneReorderBuffer(this.sink, this.lossSettleMs),
       ],
     });
     if (!this.closed) this.socket.subscribe(topic);
@@ -280,18 +281,18 @@ export class RoomSubscriber {
     }
   }
 
-  private async read(): Promise<void> {
-    try {
-      for await (const frames of this.socket) {
-        try {
-          this.onMessage(frames);
-        } catch (error) {
-          this.logger.error(`subscriber: handling a batch failed: ${describeError(error)}`);
-        }
-      }
-    } catch (error) {
-      if (!this.closed) this.logger.error(`subscriber: reader stopped: ${describeError(error)}`);
-    }
+  private read(): Promise<void> {
+    return readLoop(
+      this.socket,
+      () => !this.closed,
+      (frames) => this.onMessage(frames),
+      {
+        handling: (error) =>
+          this.logger.error(`subscriber: handling a batch failed: ${describeError(error)}`),
+        receiving: (error) =>
+          this.logger.error(`subscriber: receiving failed, reading on: ${describeError(error)}`),
+      },
+    );
   }
 
   private onMessage(frames: Buffer[]): void {
@@ -325,7 +326,7 @@ export class RoomSubscriber {
     if (lane.offer(batch, monotonicMs())) this.wait(lane);
   }
 
-  private wait(lane: LaneSequencer): void {
+  private wait(lane: LaneReorderBuffer): void {
     this.waitingLanes.add(lane);
     if (this.sweepTimer !== undefined || this.closed) return;
     // One timer for every waiting lane, running only while some wait; a tenth of the window is
@@ -351,7 +352,7 @@ export class RoomSubscriber {
     }
   }
 
-  private settleLater(lane: LaneSequencer): void {
+  private settleLater(lane: LaneReorderBuffer): void {
     this.settlingLanes.add(lane);
     if (this.settleTimer !== undefined || this.closed) return;
     // Settling needs no precision: a twentieth of the settle time, and only while gaps are open.

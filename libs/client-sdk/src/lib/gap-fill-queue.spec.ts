@@ -1,6 +1,6 @@
 import type { RoomMessage } from '@live-im/contracts';
 import { type FillOutcome, GapFillQueue } from './gap-fill-queue';
-import type { GapRange } from './lane-sequencer';
+import type { GapRange } from './lane-cursor';
 
 function deferred<T>() {
   let resolve!: (value: T) => void;

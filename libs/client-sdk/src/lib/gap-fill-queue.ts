@@ -1,5 +1,5 @@
 import type { RoomMessage } from '@live-im/contracts';
-import type { GapRange } from './lane-sequencer';
+import type { GapRange } from './lane-cursor';
 
 export type FillOutcome = { ok: true; messages: RoomMessage[] } | { ok: false; error: unknown };
 

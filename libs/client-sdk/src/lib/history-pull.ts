@@ -1,5 +1,5 @@
 import type { HistoryResult, Lane, RoomMessage } from '@live-im/contracts';
-import type { GapRange } from './lane-sequencer';
+import type { GapRange } from './lane-cursor';
 
 /** The most messages one `history` call may return (the contract's limit). */
 export const HISTORY_PAGE_LIMIT = 200;

@@ -3,7 +3,9 @@ import {
   type ClientEventPayload,
   type ClientEventResults,
   ClientEventSchemas,
+  ConnectLimitDetails,
   ErrorCode,
+  HandshakeErrorData,
   isErrorCode,
   OnlineInfo,
   parseOrThrow,
@@ -262,35 +264,24 @@ export class LiveClient extends TypedEmitter<ClientEventMap> {
     if (socket !== this.socket || this.stateValue === 'closed') return;
     this.socket = undefined;
     discard(socket);
-    const data = (error as Error & { data?: unknown }).data;
-    const code = typeof data === 'object' && data !== null ? (data as { code?: unknown }).code : undefined;
-    if (typeof code === 'string' && FATAL_HANDSHAKE.has(code)) {
-      const fatal = new LiveError(code as ErrorCode, `${url} refused the session: ${error.message}`, { url });
+    // A gateway's refusal carries HandshakeErrorData; a transport failure (no gateway there) has none.
+    const refusal = HandshakeErrorData.safeParse((error as Error & { data?: unknown }).data);
+    const data = refusal.success ? refusal.data : undefined;
+    const code = data !== undefined && isErrorCode(data.code) ? data.code : ErrorCode.SERVICE_UNAVAILABLE;
+    if (FATAL_HANDSHAKE.has(code)) {
+      const fatal = new LiveError(code, `${url} refused the session: ${error.message}`, { url });
       this.emit('error', fatal);
       this.shutdown(fatal);
       return;
     }
-    const details =
-      typeof data === 'object' && data !== null ? (data as { details?: unknown }).details : undefined;
-    const retryAfterMs =
-      typeof details === 'object' && details !== null
-        ? (details as { retryAfterMs?: unknown }).retryAfterMs
-        : undefined;
     this.emit(
       'error',
-      new LiveError(
-        isErrorCode(code) ? code : ErrorCode.SERVICE_UNAVAILABLE,
-        `cannot connect to ${url}: ${error.message}`,
-        {
-          ...(typeof details === 'object' && details !== null ? details : {}),
-          url,
-        },
-      ),
+      new LiveError(code, `cannot connect to ${url}: ${error.message}`, { ...data?.details, url }),
     );
     // A handshake limit of this address says when to come back; the next attempt waits at least that.
-    this.scheduleReconnect(
-      typeof retryAfterMs === 'number' && retryAfterMs > 0 ? Math.min(retryAfterMs, 60_000) : 0,
-    );
+    const limit = ConnectLimitDetails.safeParse(data?.details);
+    const retryAfterMs = limit.success ? (limit.data.retryAfterMs ?? 0) : 0;
+    this.scheduleReconnect(Math.min(retryAfterMs, 60_000));
   }
 
   private onDisconnect(socket: GatewaySocket, reason: string): void {

@@ -1,5 +1,5 @@
 import type { KickedEvent, OnlineInfo, Receipt, RoomMessage } from '@live-im/contracts';
-import type { GapEvent } from './lane-sequencer';
+import type { GapEvent } from './lane-cursor';
 import { TypedEmitter } from './typed-emitter';
 
 /** Why a room ended for this client without it leaving: the room closed, or it cannot be rejoined. */

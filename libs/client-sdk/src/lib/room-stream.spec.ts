@@ -1,6 +1,6 @@
 import type { BatchInfo, HistoryResult, JoinResult, Lane, RoomMessage } from '@live-im/contracts';
 import type { HistoryPage } from './history-pull';
-import type { GapEvent } from './lane-sequencer';
+import type { GapEvent } from './lane-cursor';
 import type { LiveError } from './live-error';
 import { RoomStream } from './room-stream';
 import { body, message, messages, run } from './__tests__/messages';

@@ -2,7 +2,7 @@ import type { BatchInfo, JoinResult, Lane, LaneSeqs, ResumePoint, RoomMessage } 
 import { decodeBatchBody } from './batch-body';
 import { type FillOutcome, GapFillQueue } from './gap-fill-queue';
 import { type HistoryPage, pullRange } from './history-pull';
-import { type GapEvent, type GapRange, type LaneSegment, LaneSequencer } from './lane-sequencer';
+import { type GapEvent, type GapRange, type LaneSegment, LaneCursor } from './lane-cursor';
 import { LiveError } from './live-error';
 
 export interface RoomStreamSink {
@@ -30,7 +30,7 @@ const LANES: readonly Lane[] = ['important', 'normal'];
  * `page`, output goes to the sink.
  */
 export class RoomStream {
-  private readonly lanes: Record<Lane, LaneSequencer>;
+  private readonly lanes: Record<Lane, LaneCursor>;
   private readonly fills: GapFillQueue;
   /** Arrivals waiting for a join answer; undefined while joined. */
   private early: Array<{ lane: Lane; segment: LaneSegment }> | undefined = [];
@@ -49,8 +49,8 @@ export class RoomStream {
       gap: (event: GapEvent) => sink.gap(event),
     };
     this.lanes = {
-      important: new LaneSequencer('important', laneSink),
-      normal: new LaneSequencer('normal', laneSink),
+      important: new LaneCursor('important', laneSink),
+      normal: new LaneCursor('normal', laneSink),
     };
     this.fills = new GapFillQueue(
       (range) => pullRange(page, range),
@@ -96,19 +96,19 @@ export class RoomStream {
     const fresh = !resumed || !this.everJoined || reopened;
     this.openedAt = result.room.createdAt;
     for (const lane of LANES) {
-      const sequencer = this.lanes[lane];
+      const cursor = this.lanes[lane];
       const latest = result.seqs[lane];
       // A lane behind what we saw can only be a fresh start of the room's log: follow it.
-      if (fresh || latest < sequencer.through) {
-        sequencer.reset(latest);
+      if (fresh || latest < cursor.through) {
+        cursor.reset(latest);
         continue;
       }
-      sequencer.reset(sequencer.through);
+      cursor.reset(cursor.through);
       for (const message of result.missed?.[lane] ?? []) {
         if (message.roomId !== this.roomId || message.lane !== lane) continue;
-        sequencer.receive({ firstSeq: message.seq, lastSeq: message.seq, messages: [message] });
+        cursor.receive({ firstSeq: message.seq, lastSeq: message.seq, messages: [message] });
       }
-      sequencer.reach(latest);
+      cursor.reach(latest);
     }
     const early = this.early ?? [];
     this.early = undefined;
@@ -148,10 +148,10 @@ export class RoomStream {
   }
 
   private filled(range: GapRange, outcome: FillOutcome): void {
-    const sequencer = this.lanes[range.lane];
+    const cursor = this.lanes[range.lane];
     if (outcome.ok) {
       const own = outcome.messages.filter((m) => m.roomId === this.roomId && m.lane === range.lane);
-      sequencer.fillDone(range, own);
+      cursor.fillDone(range, own);
       return;
     }
     const error = LiveError.from(outcome.error);
@@ -168,6 +168,6 @@ export class RoomStream {
         },
       ),
     );
-    sequencer.fillFailed(range);
+    cursor.fillFailed(range);
   }
 }

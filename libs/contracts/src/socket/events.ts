@@ -144,12 +144,29 @@ export interface ServerToClientEvents {
 /** Handshake: `auth: { token }` (a user or guest session token; omitted = anonymous viewer). */
 export const HandshakeAuth = z.object({ token: z.string().min(1).max(4096).optional() }).passthrough();
 
+/** The connection limit that refused a handshake (docs/socket-protocol.md "Limits"). */
+export const ConnectLimit = z.enum(['address_rate', 'address_connections', 'gateway_full', 'shutting_down']);
+export type ConnectLimit = z.infer<typeof ConnectLimit>;
+
+/** `data.details` of a handshake refused by a connection limit. */
+export const ConnectLimitDetails = z.object({
+  limit: ConnectLimit,
+  /** `address_rate`: when this address may connect again. */
+  retryAfterMs: z.number().int().nonnegative().optional(),
+  /** `address_connections`: the connections one address may hold open on this gateway. */
+  maxPerAddress: z.number().int().positive().optional(),
+  /** `gateway_full`: the connections this gateway holds at most. */
+  maxConnections: z.number().int().positive().optional(),
+});
+export type ConnectLimitDetails = z.infer<typeof ConnectLimitDetails>;
+
 /**
- * `connect_error` carries `data.code` with one of the contract codes; a refusal by a connection
- * limit adds `data.details.limit` (`address_rate`, `address_connections`, `gateway_full`,
- * `shutting_down`) and, for `address_rate`, `data.details.retryAfterMs`.
+ * What `connect_error` carries as `data`: `code`, one of the contract codes (a client maps one it
+ * does not know to SERVICE_UNAVAILABLE), and `details`: the refusing error's details, which for a
+ * connection limit are ConnectLimitDetails. The gateway builds it; the SDK parses it.
  */
-export interface HandshakeErrorData {
-  code: string;
-  details?: Record<string, unknown>;
-}
+export const HandshakeErrorData = z.object({
+  code: z.string().min(1),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+export type HandshakeErrorData = z.infer<typeof HandshakeErrorData>;

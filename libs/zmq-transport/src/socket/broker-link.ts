@@ -2,6 +2,7 @@ import { Dealer } from 'zeromq';
 import { Command } from '../protocol/command';
 import { monotonicMs } from './clock';
 import { OutboundQueue, RPC_EAGER_PAIRS } from './outbound-queue';
+import { readLoop } from './read-loop';
 import { TransportLogger } from './transport-logger';
 
 /** What a link reports to its owner (the RPC client or worker). */
@@ -118,24 +119,23 @@ export class BrokerLink {
     this.wakeSignWaiters(false);
   }
 
-  private async read(): Promise<void> {
-    try {
-      for await (const frames of this.socket) {
+  private read(): Promise<void> {
+    const logger = this.options.logger;
+    return readLoop(
+      this.socket,
+      () => !this.closed,
+      (frames) => {
         this.lastSeenAt = monotonicMs();
         if (this.signWaiters.length > 0) this.wakeSignWaiters(true);
-        try {
-          this.handlers.onMessage(this, frames);
-        } catch (error) {
-          // A bug in one message's handling must not stop the only reader of this socket.
-          this.options.logger.error(
-            `rpc: handling a message from ${this.endpoint} failed: ${describe(error)}`,
-          );
-        }
-      }
-    } catch (error) {
-      if (!this.closed)
-        this.options.logger.error(`rpc: reader of ${this.endpoint} stopped: ${describe(error)}`);
-    }
+        this.handlers.onMessage(this, frames);
+      },
+      {
+        handling: (error) =>
+          logger.error(`rpc: handling a message from ${this.endpoint} failed: ${describe(error)}`),
+        receiving: (error) =>
+          logger.error(`rpc: receiving from ${this.endpoint} failed, reading on: ${describe(error)}`),
+      },
+    );
   }
 
   private wakeSignWaiters(seen: boolean): void {

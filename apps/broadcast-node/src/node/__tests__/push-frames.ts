@@ -6,11 +6,12 @@ import {
   LaneCode,
   packPairs,
 } from '@live-im/broadcast';
+import type { Lane } from '@live-im/contracts';
 
 /** One message as a test publishes it. */
 export interface TestMessage {
   roomId: string;
-  lane: 'normal' | 'important';
+  lane: Lane;
   seq: number;
   body?: string;
   /** The request id a publisher may add to the meta. */

@@ -1,7 +1,8 @@
 import { BroadcastCommand } from '@live-im/broadcast';
 import type { HeartbeatBody, MemberKind, NodeState, Topology } from '@live-im/contracts';
+import { SILENT_STRUCTURED_LOGGER } from '@live-im/zmq-transport';
 import { newCounters, type ManagerCounters } from '../manager-counters';
-import { membershipTimings, silentLogger, type MembershipTimings } from '../manager-options';
+import { membershipTimings, type MembershipTimings } from '../manager-options';
 import { Membership, type NmReply } from '../membership';
 import { ManualClock } from './manual-clock';
 
@@ -21,7 +22,7 @@ export class MembershipHarness {
     this.membership = new Membership(
       membershipTimings({ rebuildWindowMs: 0, ...timings }),
       this.counters,
-      silentLogger,
+      SILENT_STRUCTURED_LOGGER,
       this.clock.wallNow,
       () => this.published.push(this.membership.book.current),
     );

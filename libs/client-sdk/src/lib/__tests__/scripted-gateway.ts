@@ -1,7 +1,7 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { Ack, ClientEventName } from '@live-im/contracts';
+import type { Ack, ClientEventName, ConnectLimitDetails, HandshakeErrorData } from '@live-im/contracts';
 import { Server, type Socket } from 'socket.io';
 
 export type Reply = Ack<unknown> | undefined;
@@ -24,7 +24,7 @@ export class ScriptedGateway {
   handshakes = 0;
   /** Refuses handshakes with this contract code when set (and these details). */
   refuseWith: string | undefined;
-  refuseDetails: Record<string, unknown> | undefined;
+  refuseDetails: ConnectLimitDetails | undefined;
 
   private constructor(
     readonly io: Server,
@@ -35,9 +35,8 @@ export class ScriptedGateway {
       this.handshakes += 1;
       this.handshakeTimes.push(performance.now());
       if (this.refuseWith === undefined) return next();
-      next(
-        Object.assign(new Error('refused'), { data: { code: this.refuseWith, details: this.refuseDetails } }),
-      );
+      const data: HandshakeErrorData = { code: this.refuseWith, details: this.refuseDetails };
+      next(Object.assign(new Error('refused'), { data }));
     });
     io.on('connection', (socket) => {
       this.sockets.push(socket);

@@ -1,13 +1,13 @@
 import type { RoomMessage } from '@live-im/contracts';
-import { type GapEvent, type GapRange, type LaneSegment, LaneSequencer } from './lane-sequencer';
+import { type GapEvent, type GapRange, type LaneSegment, LaneCursor } from './lane-cursor';
 import { message, messages, run } from './__tests__/messages';
 
-function sequencer(through = 0) {
+function cursor(through = 0) {
   const delivered: number[] = [];
   const repeated: number[] = [];
   const fills: GapRange[] = [];
   const gaps: GapEvent[] = [];
-  const lane = new LaneSequencer(
+  const lane = new LaneCursor(
     'important',
     {
       deliver: (m: RoomMessage) => delivered.push(m.seq),
@@ -24,9 +24,9 @@ function segment(first: number, last: number, seqs: readonly number[] = run(firs
   return { firstSeq: first, lastSeq: last, messages: messages('important', seqs) };
 }
 
-describe('LaneSequencer', () => {
+describe('LaneCursor', () => {
   it('delivers contiguous segments in seq order and settles through the last seq', () => {
-    const s = sequencer();
+    const s = cursor();
     s.lane.receive(segment(1, 3));
     s.lane.receive(segment(4, 4));
     s.lane.receive({ firstSeq: 5, lastSeq: 7, messages: messages('important', [7, 5, 6]) });
@@ -36,7 +36,7 @@ describe('LaneSequencer', () => {
   });
 
   it('drops repeats: whole segments and overlapping parts', () => {
-    const s = sequencer();
+    const s = cursor();
     s.lane.receive(segment(1, 5));
     s.lane.receive(segment(3, 6));
     s.lane.receive(segment(1, 2));
@@ -45,7 +45,7 @@ describe('LaneSequencer', () => {
   });
 
   it('skips flow-control holes inside a segment without pulling them', () => {
-    const s = sequencer();
+    const s = cursor();
     // count 3 of 10: seqs 2..4 and 6..9 were dropped on purpose.
     s.lane.receive(segment(1, 10, [1, 5, 10]));
     s.lane.receive(segment(11, 12));
@@ -56,7 +56,7 @@ describe('LaneSequencer', () => {
   });
 
   it('asks for a gap between segments and holds later ones until the fill answers', () => {
-    const s = sequencer(2);
+    const s = cursor(2);
     s.lane.receive(segment(6, 7));
     s.lane.receive(segment(8, 9));
     expect(s.fills).toEqual([{ lane: 'important', fromSeq: 3, toSeq: 5 }]);
@@ -70,7 +70,7 @@ describe('LaneSequencer', () => {
   });
 
   it('reports a partly recovered gap and goes on', () => {
-    const s = sequencer();
+    const s = cursor();
     s.lane.receive(segment(5, 5));
     s.lane.fillDone(s.fills[0], messages('important', [3, 4]));
     expect(s.delivered).toEqual([3, 4, 5]);
@@ -78,7 +78,7 @@ describe('LaneSequencer', () => {
   });
 
   it('gives a range up when the fill fails, then delivers what was held', () => {
-    const s = sequencer();
+    const s = cursor();
     s.lane.receive(segment(4, 5));
     s.lane.fillFailed(s.fills[0]);
     expect(s.delivered).toEqual([4, 5]);
@@ -86,7 +86,7 @@ describe('LaneSequencer', () => {
   });
 
   it('a second gap found while draining held segments is asked for in turn', () => {
-    const s = sequencer();
+    const s = cursor();
     s.lane.receive(segment(3, 3));
     s.lane.receive(segment(6, 6));
     s.lane.fillDone(s.fills[0], messages('important', [1, 2]));
@@ -97,7 +97,7 @@ describe('LaneSequencer', () => {
   });
 
   it('ignores fill messages outside the range and answers to a forgotten fill', () => {
-    const s = sequencer();
+    const s = cursor();
     s.lane.receive(segment(3, 3));
     const first = s.fills[0];
     s.lane.reset(0);
@@ -109,7 +109,7 @@ describe('LaneSequencer', () => {
   });
 
   it('reach() turns a known latest seq into a gap', () => {
-    const s = sequencer(4);
+    const s = cursor(4);
     s.lane.reach(4);
     expect(s.fills).toEqual([]);
     s.lane.reach(7);

@@ -1,6 +1,6 @@
 import { RoomBatch, SeqGap } from './room-batch';
 
-export interface SequencerSink {
+export interface ReorderSink {
   deliver(batch: RoomBatch): void;
   gap(gap: SeqGap): void;
   /** A batch whose every seq was delivered already. */
@@ -30,7 +30,8 @@ export const DEFAULT_LOSS_SETTLE_MS = 5000;
 export const MAX_OPEN_GAPS = 64;
 
 /**
- * Puts one room lane's batches back in seq order (docs/broadcast-protocol.md "Subscribers").
+ * The subscriber's reorder buffer of one room lane: puts its batches back in seq order, reports
+ * gaps and tells late seqs from lost ones (docs/broadcast-protocol.md "Subscribers").
  * Batches come from whichever node owns the room, and a room that moves arrives from two nodes
  * for a moment, so a batch ahead of the next expected seq waits for the missing ones; after the
  * window it goes anyway and the missing range is reported as a gap. The first batch sets the
@@ -39,7 +40,7 @@ export const MAX_OPEN_GAPS = 64;
  * A reported gap stays open for `settleMs`: seqs of it that still arrive are late, not lost; what
  * has not arrived when it settles is reported lost, once.
  */
-export class LaneSequencer {
+export class LaneReorderBuffer {
   /** The next seq to deliver; undefined until the first batch. */
   private next: number | undefined;
   /** Sorted by firstSeq. */
@@ -48,7 +49,7 @@ export class LaneSequencer {
   private openGaps: OpenGap[] = [];
 
   constructor(
-    private readonly sink: SequencerSink,
+    private readonly sink: ReorderSink,
     private readonly settleMs = DEFAULT_LOSS_SETTLE_MS,
   ) {}
 

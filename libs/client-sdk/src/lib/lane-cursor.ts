@@ -22,7 +22,7 @@ export interface LaneSegment {
   messages: readonly RoomMessage[];
 }
 
-export interface LaneSequencerSink {
+export interface LaneCursorSink {
   /** The next message of the lane, in seq order, each seq once. */
   deliver(message: RoomMessage): void;
   /** A message whose seq was already passed (a repeat): the app does not see it again. */
@@ -33,19 +33,20 @@ export interface LaneSequencerSink {
 }
 
 /**
- * One room lane put back in seq order. `through` is the highest seq the lane is settled to
+ * The SDK's cursor over one room lane: how far the app has seen it, in seq order, each seq once,
+ * gaps filled from history. `through` is the highest seq the lane is settled to
  * (delivered, or dropped by flow control inside a segment). A segment starting past `through + 1`
  * means the seqs between were lost: they are asked for (`needFill`) and later segments are held
  * until the fill answers, so the app still sees the lane in order. Repeats are never delivered.
  */
-export class LaneSequencer {
+export class LaneCursor {
   private settled: number;
   private filling: GapRange | undefined;
   private readonly held: LaneSegment[] = [];
 
   constructor(
     readonly lane: Lane,
-    private readonly sink: LaneSequencerSink,
+    private readonly sink: LaneCursorSink,
     through = 0,
   ) {
     this.settled = through;

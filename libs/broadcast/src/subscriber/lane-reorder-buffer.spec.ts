@@ -1,4 +1,4 @@
-import { LaneSequencer, MAX_OPEN_GAPS } from './lane-sequencer';
+import { LaneReorderBuffer, MAX_OPEN_GAPS } from './lane-reorder-buffer';
 import { RoomBatch, SeqGap } from './room-batch';
 
 function batch(firstSeq: number, lastSeq: number): RoomBatch {
@@ -12,13 +12,13 @@ function batch(firstSeq: number, lastSeq: number): RoomBatch {
   };
 }
 
-describe('LaneSequencer', () => {
+describe('LaneReorderBuffer', () => {
   let delivered: string[];
   let gaps: SeqGap[];
   let duplicates: number;
   let lost: number[];
   let late: number[];
-  let sequencer: LaneSequencer;
+  let reorder: LaneReorderBuffer;
 
   beforeEach(() => {
     delivered = [];
@@ -26,7 +26,7 @@ describe('LaneSequencer', () => {
     duplicates = 0;
     lost = [];
     late = [];
-    sequencer = new LaneSequencer(
+    reorder = new LaneReorderBuffer(
       {
         deliver: (b) => delivered.push(`${b.firstSeq}-${b.lastSeq}`),
         gap: (g) => gaps.push(g),
@@ -39,88 +39,88 @@ describe('LaneSequencer', () => {
   });
 
   it('takes the first batch as the baseline and restores seq order', () => {
-    sequencer.offer(batch(10, 11), 0);
-    expect(sequencer.offer(batch(14, 15), 1)).toBe(true);
-    expect(sequencer.offer(batch(12, 13), 2)).toBe(false);
+    reorder.offer(batch(10, 11), 0);
+    expect(reorder.offer(batch(14, 15), 1)).toBe(true);
+    expect(reorder.offer(batch(12, 13), 2)).toBe(false);
     expect(delivered).toEqual(['10-11', '12-13', '14-15']);
-    expect(sequencer.nextSeq).toBe(16);
+    expect(reorder.nextSeq).toBe(16);
   });
 
   it('releases a waiting batch after the window and reports the gap, keeping later ones waiting', () => {
-    sequencer.offer(batch(1, 1), 0);
-    sequencer.offer(batch(5, 5), 10);
-    sequencer.offer(batch(9, 9), 60);
-    sequencer.expire(100, 100);
+    reorder.offer(batch(1, 1), 0);
+    reorder.offer(batch(5, 5), 10);
+    reorder.offer(batch(9, 9), 60);
+    reorder.expire(100, 100);
     expect(delivered).toEqual(['1-1']);
-    sequencer.expire(110, 100);
+    reorder.expire(110, 100);
     expect(delivered).toEqual(['1-1', '5-5']);
     expect(gaps).toEqual([{ roomId: 'r', lane: 'normal', fromSeq: 2, toSeq: 4 }]);
-    sequencer.offer(batch(6, 8), 120);
+    reorder.offer(batch(6, 8), 120);
     expect(delivered).toEqual(['1-1', '5-5', '6-8', '9-9']);
-    expect(sequencer.hasWaiting).toBe(false);
+    expect(reorder.hasWaiting).toBe(false);
   });
 
   it('drops batches already delivered, waiting twice, or overtaken while waiting', () => {
-    sequencer.offer(batch(1, 3), 0);
-    sequencer.offer(batch(2, 3), 1);
-    sequencer.offer(batch(6, 6), 2);
-    sequencer.offer(batch(6, 6), 3);
-    sequencer.offer(batch(4, 7), 4);
+    reorder.offer(batch(1, 3), 0);
+    reorder.offer(batch(2, 3), 1);
+    reorder.offer(batch(6, 6), 2);
+    reorder.offer(batch(6, 6), 3);
+    reorder.offer(batch(4, 7), 4);
     expect(delivered).toEqual(['1-3', '4-7']);
     expect(duplicates).toBe(3);
   });
 
   it('counts the seqs of a gap as lost once it settles, never before, and only once', () => {
-    sequencer.offer(batch(1, 1), 0);
-    sequencer.offer(batch(5, 5), 0);
-    sequencer.expire(100, 100);
+    reorder.offer(batch(1, 1), 0);
+    reorder.offer(batch(5, 5), 0);
+    reorder.expire(100, 100);
     expect(gaps).toHaveLength(1);
-    expect(sequencer.hasOpenGaps).toBe(true);
-    sequencer.settle(1099);
+    expect(reorder.hasOpenGaps).toBe(true);
+    reorder.settle(1099);
     expect(lost).toEqual([]);
-    sequencer.settle(1100);
+    reorder.settle(1100);
     expect(lost).toEqual([3]);
-    expect(sequencer.hasOpenGaps).toBe(false);
-    sequencer.settle(5000);
-    sequencer.discard();
+    expect(reorder.hasOpenGaps).toBe(false);
+    reorder.settle(5000);
+    reorder.discard();
     expect(lost).toEqual([3]);
   });
 
   it('takes seqs that arrive after their gap was reported out of it: late, not lost', () => {
-    sequencer.offer(batch(1, 1), 0);
-    sequencer.offer(batch(12, 12), 0);
-    sequencer.expire(100, 100);
+    reorder.offer(batch(1, 1), 0);
+    reorder.offer(batch(12, 12), 0);
+    reorder.expire(100, 100);
     expect(gaps).toEqual([{ roomId: 'r', lane: 'normal', fromSeq: 2, toSeq: 11 }]);
     // 4..6 come late from the room's previous node: dropped (already passed), but not lost.
-    sequencer.offer(batch(4, 6), 200);
+    reorder.offer(batch(4, 6), 200);
     expect(duplicates).toBe(1);
     expect(late).toEqual([3]);
     // The same batch again (a relay's repeat) is not late twice.
-    sequencer.offer(batch(4, 6), 210);
+    reorder.offer(batch(4, 6), 210);
     expect(late).toEqual([3]);
     // A batch that reaches past the gap fills its end and is delivered.
-    sequencer.offer(batch(10, 13), 300);
+    reorder.offer(batch(10, 13), 300);
     expect(late).toEqual([3, 2]);
     expect(delivered).toEqual(['1-1', '12-12', '10-13']);
-    sequencer.settle(1100);
+    reorder.settle(1100);
     // Left: 2..3 and 7..9.
     expect(lost.reduce((a, b) => a + b, 0)).toBe(5);
   });
 
   it('settles open gaps at once when the lane is discarded', () => {
-    sequencer.offer(batch(1, 1), 0);
-    sequencer.offer(batch(4, 4), 0);
-    sequencer.expire(100, 100);
-    sequencer.discard();
+    reorder.offer(batch(1, 1), 0);
+    reorder.offer(batch(4, 4), 0);
+    reorder.expire(100, 100);
+    reorder.discard();
     expect(lost).toEqual([2]);
-    expect(sequencer.hasOpenGaps).toBe(false);
+    expect(reorder.hasOpenGaps).toBe(false);
   });
 
   it('settles the oldest open gap early rather than keep more than MAX_OPEN_GAPS', () => {
-    sequencer.offer(batch(1, 1), 0);
+    reorder.offer(batch(1, 1), 0);
     for (let i = 1; i <= MAX_OPEN_GAPS + 1; i += 1) {
-      sequencer.offer(batch(2 * i + 1, 2 * i + 1), i);
-      sequencer.expire(i + 100, 100);
+      reorder.offer(batch(2 * i + 1, 2 * i + 1), i);
+      reorder.expire(i + 100, 100);
     }
     expect(gaps).toHaveLength(MAX_OPEN_GAPS + 1);
     expect(lost).toEqual([1]);
