@@ -101,6 +101,7 @@ describe('LiveClient against a real Socket.IO server', () => {
     const joining = c.joinRoom('room-1');
     await expect(joining).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     expect(c.state).toBe('closed');
+    // Proving it does NOT retry: a window to watch, many FAST backoff steps (20 ms) long.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(gateways[0].handshakes).toBe(1);
     expect(errors.map((e) => e.code)).toEqual(['UNAUTHENTICATED']);
@@ -162,9 +163,10 @@ describe('LiveClient against a real Socket.IO server', () => {
     emitBatch(gateway, 'important', messages('important', [1, 2]));
     emitBatch(gateway, 'important', messages('important', [5, 6]));
     emitBatch(gateway, 'important', messages('important', [5, 6]));
-    await waitFor(() => seen.seqs('important').length >= 6, { what: 'the filled lane' });
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(seen.seqs('important')).toEqual(run(1, 6));
+    // One more after the duplicates: once it is delivered, the duplicates have had their turn.
+    emitBatch(gateway, 'important', messages('important', [7]));
+    await waitFor(() => seen.seqs('important').includes(7), { what: 'the filled lane' });
+    expect(seen.seqs('important')).toEqual(run(1, 7));
     expect(gateway.payloads('history')).toEqual([
       { roomId: 'room-1', lane: 'important', afterSeq: 2, limit: 2 },
     ]);
@@ -189,10 +191,23 @@ describe('LiveClient against a real Socket.IO server', () => {
     });
     for (const socket of gateway.connected) socket.emit('direct', targeted);
     for (const socket of gateway.connected) socket.emit('direct', targeted);
-    await waitFor(() => gateway.payloads('ack').length === 2, { what: 'the targeted ack' });
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(gateway.payloads('ack')).toEqual([{ messageId: push.id }, { messageId: 'targeted-1' }]);
-    expect(seen.messages.map((m) => m.id)).toEqual([push.id, 'targeted-1']);
+    // One more after the re-deliveries: once it is acked, any second ack would have come before it.
+    const last = message('important', 78, {
+      type: 'signal',
+      to: ['u_viewer001'],
+      requireAck: true,
+      id: 'last-1',
+    });
+    for (const socket of gateway.connected) socket.emit('direct', last);
+    await waitFor(() => gateway.payloads('ack').some((p) => p['messageId'] === 'last-1'), {
+      what: 'the last ack',
+    });
+    expect(gateway.payloads('ack')).toEqual([
+      { messageId: push.id },
+      { messageId: 'targeted-1' },
+      { messageId: 'last-1' },
+    ]);
+    expect(seen.messages.map((m) => m.id)).toEqual([push.id, 'targeted-1', 'last-1']);
   });
 
   it('reconnects to another gateway and resumes: missed first, nothing twice', async () => {
@@ -294,8 +309,8 @@ describe('LiveClient against a real Socket.IO server', () => {
     const c = client([first.url, second.url]);
     const room = await c.joinRoom('room-1');
     first.handlers.gift = () => {
-      // Never answered: the connection drops under it.
-      setTimeout(() => first.dropAll(), 20);
+      // Never answered: the connection drops under it, right after this handler returns.
+      setImmediate(() => first.dropAll());
       return undefined;
     };
     second.handlers.gift = () => ({
@@ -410,6 +425,7 @@ describe('LiveClient against a real Socket.IO server', () => {
     const c = client(gateway.url);
     await waitFor(() => c.state === 'connected', { what: 'connected' });
     c.close();
+    // Proving it does NOT reconnect: a window to watch, many FAST backoff steps (20 ms) long.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(gateway.handshakes).toBe(1);
     expect(c.state).toBe('closed');
