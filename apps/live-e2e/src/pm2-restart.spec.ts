@@ -135,7 +135,7 @@ describe('pm2 restarts what dies and keeps stopped what it stopped', () => {
       expect({ name, status: before?.pm2_env.status }).toEqual({ name, status: 'online' });
       const oldPid = before!.pid;
       process.kill(oldPid, 'SIGKILL');
-      await waitFor(() => !alive(oldPid), { timeoutMs: 5_000, what: `${name} (pid ${oldPid}) to die` });
+      await waitFor(() => !alive(oldPid), { timeoutMs: 30_000, what: `${name} (pid ${oldPid}) to die` });
 
       const after = await waitFor(
         async () => {

@@ -115,7 +115,7 @@ describe('online count, member list, viewers ever and peak', () => {
     const listeners = [asker, first(4), sockets.get(0)?.[1] as LiveClient];
     for (const listener of listeners) {
       await waitFor(() => listener.online.at(-1)?.count === online.length, {
-        timeoutMs: 5000,
+        timeoutMs: 20_000,
         what: `an online event with count ${online.length} (last ${JSON.stringify(listener.online.at(-1))})`,
       });
       expect(listener.online.at(-1)).toMatchObject({

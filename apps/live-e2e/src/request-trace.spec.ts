@@ -75,7 +75,7 @@ describe('request ids and secrets in the logs', () => {
     // Log lines reach the files through pipes: give them a moment.
     await waitFor(
       () => ['gateway', 'rpc-broker', 'room-service', 'broadcast-node'].every((role) => carries(role)),
-      { what: `reqId ${reqId} in the logs of every hop`, timeoutMs: 5000 },
+      { what: `reqId ${reqId} in the logs of every hop`, timeoutMs: 20_000 },
     ).catch(() => undefined);
     const seen = Object.fromEntries(
       ['gateway', 'rpc-broker', 'room-service', 'broadcast-node'].map((role) => [role, carries(role)]),

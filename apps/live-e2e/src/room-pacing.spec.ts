@@ -113,10 +113,11 @@ describe('normal batches of a big room, paced at the gateway', () => {
       async () =>
         (await cluster.nodeMetric('broadcast_node_msgs_out_total', { lane: 'normal' })) >= outBefore + 5 &&
         (await cluster.gateways[0].metric('gateway_fanout_rooms_paced')) >= 1,
-      { intervalMs: 5, timeoutMs: 2000, what: 'the chats held at the gateway' },
+      // Held no longer than a pace: past that, what is looked for is gone.
+      { intervalMs: 5, timeoutMs: PACE_MS, what: 'the chats held at the gateway' },
     );
     await api.close(closing, 'show over');
-    await waitFor(() => watcher.roomClosed.length > 0, { timeoutMs: 5000, what: 'roomClosed' });
+    await waitFor(() => watcher.roomClosed.length > 0, { timeoutMs: 20_000, what: 'roomClosed' });
     const seqs = watcher.seqs(closing, 'normal');
     expect(seqs).toEqual(results.map((r) => r.seq));
     expect(watcher.violations).toEqual([]);

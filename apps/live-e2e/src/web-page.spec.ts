@@ -98,7 +98,7 @@ describe('the live-room web page', () => {
     for (const viewer of [viewerA, viewerB]) {
       await viewer.page
         .locator(`#chat-list .chat-line-gift[data-gift="${gift.giftId}"]`)
-        .waitFor({ timeout: 5_000 });
+        .waitFor({ timeout: 15_000 });
     }
     // While the animation plays, with the danmaku of a fresh chat.
     await viewerA.sendChat('what a gift!');
