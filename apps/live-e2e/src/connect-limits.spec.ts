@@ -58,6 +58,25 @@ describe('connection limits at the gateway', () => {
     }
   }
 
+  /**
+   * Tries to connect until let in, after a connection was closed: the gateway frees its place when
+   * it sees the close at the transport (its socket count drops a moment earlier, on the disconnect
+   * packet), so it may refuse until then. Gives the codes it refused with meanwhile.
+   */
+  async function admittedOnceClosed(index: number, localAddress: string): Promise<string[]> {
+    const codes = new Set<string>();
+    await waitFor(
+      async () => {
+        const outcome = await attempt(index, localAddress);
+        if (outcome instanceof DocClient) return true;
+        codes.add(outcome.data.code);
+        return false;
+      },
+      { intervalMs: 100, what: `a connection from ${localAddress} once one closed` },
+    );
+    return [...codes];
+  }
+
   function open(index: number): Promise<number> {
     return gateway(index).metric('gateway_connections');
   }
@@ -119,10 +138,8 @@ describe('connection limits at the gateway', () => {
     // Other addresses are not affected.
     expect(await attempt(0, '127.0.0.5')).toBeInstanceOf(DocClient);
     // One closed, one more may come.
-    const before = await open(0);
     mine[0]?.close();
-    await waitFor(async () => (await open(0)) < before, { what: 'the gateway to see the close' });
-    expect(await attempt(0, '127.0.0.4')).toBeInstanceOf(DocClient);
+    expect((await admittedOnceClosed(0, '127.0.0.4')).filter((code) => code !== 'RATE_LIMITED')).toEqual([]);
     expect(
       await gateway(0).metric('gateway_connect_refusals_total', { limit: 'address_connections' }),
     ).toBeGreaterThan(0);
@@ -163,9 +180,7 @@ describe('connection limits at the gateway', () => {
     });
 
     // One leaves: one more is let in.
-    const before = await open(1);
     held[GATEWAY_MAX - 1]?.close();
-    await waitFor(async () => (await open(1)) < before, { what: 'the gateway to see the close' });
-    expect(await attempt(1, '127.0.2.1')).toBeInstanceOf(DocClient);
+    expect((await admittedOnceClosed(1, '127.0.2.1')).filter((code) => code !== 'OVERLOADED')).toEqual([]);
   });
 });
