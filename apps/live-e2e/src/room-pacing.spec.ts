@@ -14,7 +14,7 @@ const CHATS = 40;
 /**
  * Flow control by room size at the gateway (docs/architecture.md): a big room's normal batches
  * start a fan-out at most once per pace, joined in between, and nothing is lost or reordered;
- * important messages are never paced. The thresholds are lowered so that three sockets make a
+ * important messages are never paced. The thresholds are lowered so that two sockets make a
  * "big" room.
  */
 describe('normal batches of a big room, paced at the gateway', () => {
