@@ -1,5 +1,5 @@
 import type { BatchInfo, Lane, RoomMessage } from '@live-im/contracts';
-import { sleep } from '@live-im/testing';
+import { waitFor } from '@live-im/testing';
 import type { LiveClient } from './support/live-client';
 import { LiveCluster } from './support/live-cluster';
 import { clientMsgId, guest, isRun, registerUser, roomIdFor } from './support/fixtures';
@@ -59,14 +59,19 @@ describe('a client that misses a seq', () => {
     const start = join.seqs[lane];
     const count = 6;
     let last = start;
+    const frames = (): Promise<number> => cluster.nodeMetric('broadcast_node_batches_out_total', { lane });
     for (let i = 0; i < count; i += 1) {
+      const framesBefore = await frames();
       const ack =
         lane === 'normal'
           ? await sender.send('chat', { roomId, text: `message ${i}`, clientMsgId: clientMsgId() })
           : await sender.send('gift', { roomId, giftId: 'rose', count: i + 1, clientMsgId: clientMsgId() });
       last = ack.seq;
-      // Apart enough for each message to leave the node in a batch of its own.
-      await sleep(80);
+      // Each message leaves the nodes in a batch of its own before the next is sent.
+      await waitFor(async () => (await frames()) > framesBefore, {
+        intervalMs: 5,
+        what: `${lane} message ${i} to leave the nodes`,
+      });
     }
     expect(last).toBe(start + count);
     await client.waitForSeq(roomId, lane, last);

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { ErrorCode, MAX_EVENT_BYTES, type Ack } from '@live-im/contracts';
-import { sleep, waitFor } from '@live-im/testing';
+import { waitFor } from '@live-im/testing';
 import { ConnectError, type LiveClient } from './support/live-client';
 import { LiveCluster } from './support/live-cluster';
 import { clientMsgId, guest, registerUser, roomIdFor, runProblems } from './support/fixtures';
@@ -47,9 +47,14 @@ describe('hostile input', () => {
     // The room keeps talking while the attacks run: the watcher must hear all of it.
     background = (async () => {
       while (chatting) {
-        await chatter.send('chat', { roomId, text: `still here ${chatted}`, clientMsgId: clientMsgId() });
+        const ack = await chatter.send('chat', {
+          roomId,
+          text: `still here ${chatted}`,
+          clientMsgId: clientMsgId(),
+        });
         chatted += 1;
-        await sleep(100);
+        // One chat in flight at a time: the next once the watcher has heard this one.
+        await watcher.waitForSeq(roomId, 'normal', ack.seq);
       }
     })();
   }, 60_000);

@@ -1,5 +1,5 @@
 import type { RoomMessage } from '@live-im/contracts';
-import { sleep } from '@live-im/testing';
+import { waitFor } from '@live-im/testing';
 import type { LiveClient } from './support/live-client';
 import { LiveCluster } from './support/live-cluster';
 import { clientMsgId, guest, registerUser, roomIdFor, runProblems } from './support/fixtures';
@@ -8,8 +8,10 @@ import { clientMsgId, guest, registerUser, roomIdFor, runProblems } from './supp
 const NORMAL_CAP_PER_SEC = 30;
 /** A long merge window: normal messages wait up to a second at the node, important ones never. */
 const MERGE_WINDOW_MS = 1000;
-const FLOOD_MS = 3500;
-const IMPORTANT_EVERY_MS = 250;
+/** Important messages sent during the flood, alternating gifts and business pushes. */
+const IMPORTANT_COUNT = 14;
+/** Chats the flood sends between two important messages (several times what the cap lets through). */
+const CHATS_BETWEEN = 20;
 
 describe('the important lane under a chat flood', () => {
   let cluster: LiveCluster;
@@ -51,7 +53,11 @@ describe('the important lane under a chat flood', () => {
   });
 
   it('delivers gifts and important pushes ahead of earlier chat, drops none of them, and counts normal drops', async () => {
-    const droppedBefore = await cluster.nodeMetric('broadcast_node_dropped_total', { reason: 'cap' });
+    const dropped = (): Promise<number> =>
+      cluster.nodeMetric('broadcast_node_dropped_total', { reason: 'cap' });
+    const droppedBefore = await dropped();
+    const normalOutBefore = await cluster.nodeMetric('broadcast_node_msgs_out_total', { lane: 'normal' });
+    const normalMessages = (client: LiveClient): number => client.messages(roomId, 'normal').length;
     let flooding = true;
     let chatsSent = 0;
     // Four senders, each with a few chats in flight at all times: several times the node's cap.
@@ -66,9 +72,13 @@ describe('the important lane under a chat flood', () => {
 
     // Gifts over Socket.IO and business pushes over HTTP, alternating, while the flood runs.
     const importantSent: Array<{ via: 'gift' | 'push'; seq: number }> = [];
-    await sleep(300);
+    const floodRunning = async (): Promise<void> => {
+      const from = chatsSent;
+      await waitFor(() => chatsSent >= from + CHATS_BETWEEN, { what: `${CHATS_BETWEEN} more flood chats` });
+    };
+    await floodRunning();
     const api = cluster.api(1);
-    for (let i = 0; i < Math.floor(FLOOD_MS / IMPORTANT_EVERY_MS); i += 1) {
+    for (let i = 0; i < IMPORTANT_COUNT; i += 1) {
       if (i % 2 === 0) {
         const ack = await gifter.send('gift', {
           roomId,
@@ -82,7 +92,7 @@ describe('the important lane under a chat flood', () => {
         expect(result.seq).not.toBeNull();
         importantSent.push({ via: 'push', seq: result.seq as number });
       }
-      await sleep(IMPORTANT_EVERY_MS);
+      await floodRunning();
     }
     flooding = false;
     await Promise.all(flood);
@@ -96,8 +106,21 @@ describe('the important lane under a chat flood', () => {
     expect(stats.seqs.normal).toBe(chatsSent);
 
     for (const client of receivers) await client.waitForSeq(roomId, 'important', lastImportant, 15_000);
-    // The last normal windows close within MERGE_WINDOW_MS.
-    await sleep(MERGE_WINDOW_MS + 500);
+    // Every chat has left the nodes' merge windows (published or dropped by the cap), and every
+    // receiver has what was published.
+    const normalOut = (): Promise<number> =>
+      cluster.nodeMetric('broadcast_node_msgs_out_total', { lane: 'normal' });
+    await waitFor(
+      async () => (await normalOut()) - normalOutBefore + (await dropped()) - droppedBefore >= chatsSent,
+      { timeoutMs: 15_000, what: `all ${chatsSent} chats out of the merge windows` },
+    );
+    const published = (await normalOut()) - normalOutBefore;
+    for (const [index, client] of receivers.entries()) {
+      await waitFor(() => normalMessages(client) >= published, {
+        timeoutMs: 15_000,
+        what: `receiver ${index} to get the ${published} published chats (has ${normalMessages(client)})`,
+      });
+    }
 
     for (const [index, client] of receivers.entries()) {
       expect(client.violations).toEqual([]);
@@ -133,8 +156,7 @@ describe('the important lane under a chat flood', () => {
       // overlaps the one before breaks BatchInfo's promise (count < range means dropped on purpose).
       expect(client.outOfOrder(roomId, 'normal')).toEqual([]);
     }
-    const droppedAfter = await cluster.nodeMetric('broadcast_node_dropped_total', { reason: 'cap' });
-    expect(droppedAfter - droppedBefore).toBeGreaterThan(0);
+    expect((await dropped()) - droppedBefore).toBeGreaterThan(0);
   });
 
   it('loses no gift when many senders send at once through both room-service workers', async () => {
@@ -155,10 +177,13 @@ describe('the important lane under a chat flood', () => {
         }),
       ),
     );
-    const last = before + acks.flat().length;
-    expect(Math.max(...acks.flat())).toBe(last);
+    expect(Math.max(...acks.flat())).toBe(before + acks.flat().length);
+    // One more gift after all of them: a receiver that has it has had its chance to get any of the
+    // others twice (one ordered lane per socket).
+    const last = (await gifter.send('gift', { roomId, giftId: 'rose', count: 1, clientMsgId: clientMsgId() }))
+      .seq;
+    expect(last).toBe(before + acks.flat().length + 1);
     for (const client of receivers) await client.waitForSeq(roomId, 'important', last, 15_000);
-    await sleep(300);
     for (const [index, client] of receivers.entries()) {
       expect({
         receiver: index,

@@ -59,8 +59,7 @@ describe('a client limited to long-polling', () => {
     expect(own).toHaveLength(5);
     expect(own.every((m) => m.from.nickname === pollerSession.user.nickname)).toBe(true);
 
-    // It stayed on long-polling the whole time.
-    await sleep(500);
+    // It stayed on long-polling the whole time (every exchange above went over it).
     expect(poller.socket.io.engine.transport.name).toBe('polling');
     expect(watcher.socket.io.engine.transport.name).toBe('polling');
 
@@ -74,6 +73,7 @@ describe('a client limited to long-polling', () => {
       clientMsgId: clientMsgId(),
     });
     await watcher.waitForSeq(roomId, 'normal', after.seq);
+    // Proving the poller gets nothing more: no event to wait for, only a window (a few polls) to watch.
     await sleep(300);
     expect(poller.lastSeq(roomId, 'normal')).toBe(10);
   });

@@ -1,5 +1,5 @@
 import type { OnlineListPage } from '@live-im/contracts';
-import { sleep, waitFor } from '@live-im/testing';
+import { waitFor } from '@live-im/testing';
 import type { LiveClient } from './support/live-client';
 import { LiveCluster } from './support/live-cluster';
 import { guest, inBatches, registerUser, roomIdFor } from './support/fixtures';
@@ -115,7 +115,7 @@ describe('online count, member list, viewers ever and peak', () => {
     const listeners = [asker, first(4), sockets.get(0)?.[1] as LiveClient];
     for (const listener of listeners) {
       await waitFor(() => listener.online.at(-1)?.count === online.length, {
-        timeoutMs: 5000,
+        timeoutMs: 20_000,
         what: `an online event with count ${online.length} (last ${JSON.stringify(listener.online.at(-1))})`,
       });
       expect(listener.online.at(-1)).toMatchObject({
@@ -127,8 +127,12 @@ describe('online count, member list, viewers ever and peak', () => {
 
     // The second connection of u3 leaving keeps u3 online through the first. A few presence
     // flushes later, nothing changed.
+    const flushes = (): Promise<number> => cluster.gateways[0].metric('gateway_presence_flush_seconds_count');
+    const flushesBefore = await flushes();
     await sockets.get(3)?.[1]?.send('leave', { roomId });
-    await sleep(1000);
+    await waitFor(async () => (await flushes()) >= flushesBefore + 3, {
+      what: 'three presence flushes of gateway 0 after the leave',
+    });
     expect((await cluster.api(0).allMembers(roomId)).map((m) => m.userId).sort()).toEqual(online);
     expect(await onlineCount()).toBe(online.length);
     expect((await cluster.api(0).stats(roomId)).online).toMatchObject({ peak: USERS });

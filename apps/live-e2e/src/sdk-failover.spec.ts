@@ -6,7 +6,7 @@ import {
   type LiveError,
   type RoomMessage,
 } from '@live-im/client-sdk';
-import { sleep, waitFor } from '@live-im/testing';
+import { waitFor } from '@live-im/testing';
 import { LiveCluster } from './support/live-cluster';
 import { importantLaneLog, registerUser, roomIdFor, runProblems } from './support/fixtures';
 
@@ -76,11 +76,14 @@ describe('client SDK: kill -9 of the gateway a client is on', () => {
     let sentImportant = 0;
     const traffic = (async () => {
       for (let i = 0; sending && i < 1000; i += 1) {
-        if (i % 2 === 0) await gifterRoom.sendGift('rose');
-        else await api.push(roomId, { lane: 'important', type: 'custom', body: { tick: i } });
+        const seq =
+          i % 2 === 0
+            ? (await gifterRoom.sendGift('rose')).seq
+            : (await api.push(roomId, { lane: 'important', type: 'custom', body: { tick: i } })).seq;
         sentImportant += 1;
         await gifterRoom.sendChat(`tick ${i}`);
-        await sleep(30);
+        // One message in flight at a time: the next goes once the gifter (on the surviving gateway) has this one.
+        await waitFor(() => gifterRoom.seqs.important >= (seq ?? 0), { what: `important seq ${seq}` });
       }
     })();
 
@@ -93,8 +96,11 @@ describe('client SDK: kill -9 of the gateway a client is on', () => {
     });
     expect(seqAtDrop).toBeDefined();
     const seqAtResume = room.seqs.important;
-    // A while of live traffic after the resume, then quiet.
-    await sleep(1500);
+    // Live traffic after the resume (a few messages heard live), then quiet.
+    await waitFor(() => room.seqs.important >= seqAtResume + 10, {
+      timeoutMs: 20_000,
+      what: `the viewer to hear 10 important messages after the resume (at ${room.seqs.important})`,
+    });
     sending = false;
     await traffic;
 

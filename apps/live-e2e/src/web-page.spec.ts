@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Gift } from '@live-im/contracts';
-import { sleep } from '@live-im/testing';
+import { waitFor } from '@live-im/testing';
 import type { Browser } from 'playwright-core';
 import { PASSWORD, registerUser, roomIdFor, unique } from './support/fixtures';
 import { LiveCluster } from './support/live-cluster';
@@ -98,12 +98,20 @@ describe('the live-room web page', () => {
     for (const viewer of [viewerA, viewerB]) {
       await viewer.page
         .locator(`#chat-list .chat-line-gift[data-gift="${gift.giftId}"]`)
-        .waitFor({ timeout: 5_000 });
+        .waitFor({ timeout: 15_000 });
     }
     // While the animation plays, with the danmaku of a fresh chat.
     await viewerA.sendChat('what a gift!');
     await viewerB.danmaku('what a gift!').waitFor({ state: 'attached', timeout: 10_000 });
-    await sleep(700);
+    // Shot once the danmaku has scrolled fully onto the stage.
+    await waitFor(
+      async () => {
+        const box = await viewerB.danmaku('what a gift!').boundingBox();
+        const width = viewerB.page.viewportSize()?.width ?? 0;
+        return box !== null && box.x + box.width <= width;
+      },
+      { what: 'the danmaku on stage' },
+    );
     await Promise.all([
       viewerA.screenshot(join(ARTIFACTS_DIR, 'web-page-a.png')),
       viewerB.screenshot(join(ARTIFACTS_DIR, 'web-page-b.png')),
@@ -119,8 +127,13 @@ describe('the live-room web page', () => {
       expect(await line.locator('.chat-text').textContent()).toBe(markup);
       await viewer.danmaku(markup).waitFor({ state: 'attached', timeout: 10_000 });
     }
-    // An injected image would have failed to load (and run its handler) by now.
-    await sleep(500);
+    // An injected image would have failed to load (and run its handler) by the time one the test
+    // loads itself from the same bad URL has failed.
+    for (const viewer of [viewerA, viewerB]) {
+      await viewer.page.evaluate(
+        "new Promise((done) => { const probe = new Image(); probe.onload = probe.onerror = () => done(true); probe.src = 'x'; })",
+      );
+    }
     for (const viewer of [viewerA, viewerB]) {
       expect(await viewer.global('__xss')).toBeUndefined();
       expect(await viewer.page.locator('#chat-list img').count()).toBe(0);

@@ -52,7 +52,6 @@ export interface NestedRun {
   code: number | null;
   /** stdout and stderr together, as a person at the terminal sees them. */
   output: string;
-  elapsedMs: number;
   timedOut: boolean;
   /** Processes of the run's process group still alive once its leader exited. */
   groupLeftovers: number[];
@@ -121,7 +120,6 @@ export class IsolatedHost {
     const argv = ['netns', 'exec', this.name, 'unshare', '--mount', '--propagation', 'private', '--'];
     argv.push('sh', '-c', script, 'sh', ...commandLine);
 
-    const started = Date.now();
     // Its own process group, so whatever it leaves can be seen (and killed) by the group id.
     const child = spawn('ip', argv, {
       cwd: WORKSPACE_ROOT,
@@ -140,10 +138,9 @@ export class IsolatedHost {
     return new Promise((resolve) => {
       child.once('close', (code) => {
         clearTimeout(timer);
-        const elapsedMs = Date.now() - started;
         const groupLeftovers = groupMembers(child.pid);
         killGroup(child.pid);
-        resolve({ code, output, elapsedMs, timedOut, groupLeftovers });
+        resolve({ code, output, timedOut, groupLeftovers });
       });
     });
   }

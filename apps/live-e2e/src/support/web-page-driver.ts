@@ -71,7 +71,7 @@ export class RoomPageDriver {
   /** The room is joined on the current connection: its title shown, the stage live. */
   async waitForJoined(title: string): Promise<void> {
     await this.page.locator('#stage[data-status="live"]').waitFor({ state: 'attached', timeout: 15_000 });
-    await this.page.locator('#room-title', { hasText: title }).waitFor({ timeout: 5_000 });
+    await this.page.locator('#room-title', { hasText: title }).waitFor({ timeout: 15_000 });
   }
 
   /** Creates an account through the page's form and waits for the send box. */
@@ -149,6 +149,6 @@ export class RoomPageDriver {
 
   private async waitForSendBox(): Promise<void> {
     await this.page.locator('#send-box').waitFor({ state: 'visible', timeout: 15_000 });
-    await this.page.locator('#login-form').waitFor({ state: 'hidden', timeout: 5_000 });
+    await this.page.locator('#login-form').waitFor({ state: 'hidden', timeout: 15_000 });
   }
 }

@@ -11,6 +11,9 @@ const FAST = { minDelayMs: 20, maxDelayMs: 100, factor: 2, jitter: 0.5 };
 /** A loopback port nothing listens on (a gateway that is down). */
 const DEAD_URL = 'http://127.0.0.1:9';
 
+// Real sockets on a shared, busy machine: a generous limit per test, above waitFor's own 10 s.
+jest.setTimeout(30_000);
+
 function joinAnswer(
   seqs: Record<Lane, number>,
   missed: JoinResult['missed'] = null,
