@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor, WORKSPACE_ROOT } from '@live-im/testing';
+import { processAlive, waitFor, WORKSPACE_ROOT } from '@live-im/testing';
 
 /*
  * `npm start` (deploy/scripts/start-local.js) run for real, however it is stopped: every app and
@@ -44,15 +44,6 @@ function ip(...args: string[]): Promise<string> {
       else resolve(stdout);
     });
   });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** One `npm start -- --no-build` in a network namespace of its own, with a run directory of its own. */
@@ -199,7 +190,7 @@ describeWhenPossible('npm start', () => {
       ]);
       const inside = await run.processesInside();
       for (const pid of started.keys()) expect(inside).toContain(pid);
-      expect(inside.every(alive)).toBe(true);
+      expect(inside.every(processAlive)).toBe(true);
 
       await stop(run);
       const exit = await run.exited;
@@ -208,12 +199,12 @@ describeWhenPossible('npm start', () => {
         expect(exit).toEqual({ code: 0, signal: null });
         expect(run.output).toMatch(/stopped redis-server \(pid \d+\)\nstopped 9 apps/);
       }
-      const gone = await waitFor(() => ![...started.keys(), ...inside].some(alive), {
+      const gone = await waitFor(() => ![...started.keys(), ...inside].some(processAlive), {
         timeoutMs: 60_000,
         intervalMs: 200,
         what: `every process npm start ran to exit (${how})`,
       }).catch(() => false);
-      const left = [...started].filter(([pid]) => alive(pid)).map(([pid, name]) => `${name} ${pid}`);
+      const left = [...started].filter(([pid]) => processAlive(pid)).map(([pid, name]) => `${name} ${pid}`);
       expect({ gone, left }).toEqual({ gone: true, left: [] });
       expect(await run.processesInside()).toEqual([]);
     },

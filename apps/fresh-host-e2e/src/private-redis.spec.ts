@@ -1,8 +1,8 @@
+import { processAlive } from '@live-im/testing';
 import {
   describeInNamespaces,
   executablesOnPath,
   IsolatedHost,
-  alive,
   type NestedRun,
 } from './support/isolated-host';
 
@@ -43,7 +43,7 @@ describeInNamespaces('a test run with no Redis on loopback', () => {
   it('stops that redis-server at the end and leaves no process behind', async () => {
     const pid = Number(/started redis-server \(pid (\d+)\)/.exec(run.output)?.[1]);
     expect(pid).toBeGreaterThan(0);
-    expect(alive(pid)).toBe(false);
+    expect(processAlive(pid)).toBe(false);
     expect(run.groupLeftovers).toEqual([]);
     expect(await host.pids()).toEqual([]);
     expect(run.output).not.toMatch(/left behind|had not exited/);

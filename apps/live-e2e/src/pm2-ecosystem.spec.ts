@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   deleteKeysWithPrefix,
+  processAlive,
   testRedisUrl,
   uniqueKeyPrefix,
   waitFor,
@@ -22,15 +23,6 @@ import {
 } from './support/pm2-system';
 
 const WEB_INDEX = join(WORKSPACE_ROOT, 'dist/apps/web/index.html');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * deploy/pm2/ecosystem.config.js end to end: the whole system under a pm2 daemon of its own (an
@@ -91,7 +83,7 @@ describe('the pm2 ecosystem', () => {
   afterAll(async () => {
     // Whatever happened above: this PM2_HOME's daemon and its apps go, then the keys and the home.
     await pm2('kill');
-    for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    for (const pid of pids) if (processAlive(pid)) process.kill(pid, 'SIGKILL');
     await deleteKeysWithPrefix(keyPrefix).catch(() => undefined);
     rmSync(pm2Home, { recursive: true, force: true });
   }, 60_000);
@@ -157,7 +149,7 @@ describe('the pm2 ecosystem', () => {
 
     expect((await pm2('delete', 'all')).code).toBe(0);
     expect((await pm2('kill')).code).toBe(0);
-    await waitFor(() => ![...pids, daemonPid].some(alive), {
+    await waitFor(() => ![...pids, daemonPid].some(processAlive), {
       timeoutMs: 10_000,
       what: 'every pm2 process to exit',
     });

@@ -1,6 +1,6 @@
 import { connect, type LiveClient, type RoomHandle } from '@live-im/client-sdk';
 import { RoomRpc, UserRpc, type RpcContract } from '@live-im/contracts';
-import { sleep, waitFor } from '@live-im/testing';
+import { processAlive, sleep, waitFor } from '@live-im/testing';
 import { RpcClient, SILENT_LOGGER } from '@live-im/zmq-transport';
 import { LiveApi } from './support/live-api';
 import { registerUser, roomIdFor } from './support/fixtures';
@@ -23,15 +23,6 @@ interface Pm2Entry {
   name: string;
   pid: number;
   pm2_env: { status: string; restart_time: number };
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -135,7 +126,10 @@ describe('pm2 restarts what dies and keeps stopped what it stopped', () => {
       expect({ name, status: before?.pm2_env.status }).toEqual({ name, status: 'online' });
       const oldPid = before!.pid;
       process.kill(oldPid, 'SIGKILL');
-      await waitFor(() => !alive(oldPid), { timeoutMs: 30_000, what: `${name} (pid ${oldPid}) to die` });
+      await waitFor(() => !processAlive(oldPid), {
+        timeoutMs: 30_000,
+        what: `${name} (pid ${oldPid}) to die`,
+      });
 
       const after = await waitFor(
         async () => {
@@ -146,7 +140,7 @@ describe('pm2 restarts what dies and keeps stopped what it stopped', () => {
         { timeoutMs: BACK_READY_TIMEOUT_MS, intervalMs: 200, what: `${name} restarted by pm2 and ready` },
       );
       expect(after.pm2_env.restart_time).toBe(before!.pm2_env.restart_time + 1);
-      expect(alive(after.pid)).toBe(true);
+      expect(processAlive(after.pid)).toBe(true);
     }
 
     // The system still serves after all of it: RPC answers and a push reaches both viewers.
@@ -173,7 +167,7 @@ describe('pm2 restarts what dies and keeps stopped what it stopped', () => {
 
     const stopped = await system.pm2('stop', name);
     expect({ code: stopped.code, stderr: stopped.stderr }).toEqual({ code: 0, stderr: '' });
-    await waitFor(() => !alive(oldPid), { timeoutMs: 40_000, what: `${name} to exit` });
+    await waitFor(() => !processAlive(oldPid), { timeoutMs: 40_000, what: `${name} to exit` });
     // Proving pm2 does NOT restart it: a window to watch, many times the 200 ms a restart would take.
     await sleep(5_000);
 

@@ -13,3 +13,4 @@ export * from './test-run/redis-for-tests';
 export * from './test-run/run-processes';
 export * from './test-run/test-run-error';
 export * from './test-run/executable';
+export * from './process-alive';

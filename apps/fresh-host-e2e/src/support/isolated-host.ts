@@ -165,16 +165,6 @@ export class IsolatedHost {
   }
 }
 
-/** Whether pid is alive (signal 0 reaches it). */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The live (not zombie) pids in process group `pgid`, read from /proc. */
 function groupMembers(pgid: number | undefined): number[] {
   if (pgid === undefined) return [];
