@@ -113,8 +113,9 @@ describe('connection limits at the gateway', () => {
       (await gateway(0).metric('gateway_connect_refusals_total', { limit: 'address_rate' })) - refusalsBefore,
     ).toBe(1);
     const retryAfterMs = Number(refusal?.data.details?.['retryAfterMs']);
+    // How long the bucket asks a client to wait is a timing figure: token-bucket.spec.ts checks it
+    // against an injected clock; here only that the refusal names a wait.
     expect(retryAfterMs).toBeGreaterThan(0);
-    expect(retryAfterMs).toBeLessThanOrEqual(1000 / PER_SEC);
     // Another address has its own bucket.
     expect(await attempt(0, '127.0.0.3')).toBeInstanceOf(DocClient);
     // The time the refusal named is the condition here: the client waits it out, then is let in.
