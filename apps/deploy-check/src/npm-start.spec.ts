@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { processAlive, waitFor, WORKSPACE_ROOT } from '@live-im/testing';
+import { builtEntry, processAlive, SYSTEM_APPS, waitFor, WORKSPACE_ROOT } from '@live-im/testing';
 
 /*
  * `npm start` (deploy/scripts/start-local.js) run for real, however it is stopped: every app and
@@ -12,14 +12,7 @@ import { processAlive, waitFor, WORKSPACE_ROOT } from '@live-im/testing';
  * 6379 and the script must start its own redis-server. It runs what `npm test` built (--no-build).
  */
 
-const BUILT = [
-  'rpc-broker',
-  'user-service',
-  'room-service',
-  'node-manager',
-  'broadcast-node',
-  'gateway',
-].every((app) => existsSync(join(WORKSPACE_ROOT, 'dist/apps', app, 'apps', app, 'src/main.js')));
+const BUILT = SYSTEM_APPS.every((app) => existsSync(builtEntry(app)));
 const IP = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((path) => existsSync(path));
 const REDIS_SERVER = (process.env['PATH'] ?? '')
   .split(':')

@@ -3,8 +3,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  builtEntry,
   deleteKeysWithPrefix,
   processAlive,
+  SYSTEM_APPS,
   testRedisUrl,
   uniqueKeyPrefix,
   waitFor,
@@ -55,15 +57,8 @@ describe('the pm2 ecosystem', () => {
   const pm2 = (...args: string[]) => run([PM2_BIN, ...args], env);
 
   beforeAll(async () => {
-    for (const app of [
-      'rpc-broker',
-      'user-service',
-      'room-service',
-      'node-manager',
-      'broadcast-node',
-      'gateway',
-    ]) {
-      const entry = join(WORKSPACE_ROOT, 'dist/apps', app, 'apps', app, 'src/main.js');
+    for (const app of SYSTEM_APPS) {
+      const entry = builtEntry(app);
       if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first`);
     }
     // A base below the ephemeral range whose every port is free right now.

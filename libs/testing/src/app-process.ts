@@ -17,6 +17,16 @@ function findWorkspaceRoot(from: string): string {
 
 export const WORKSPACE_ROOT = findWorkspaceRoot(__dirname);
 
+/** The apps a whole system runs (npm start, the pm2 ecosystem), in start order. */
+export const SYSTEM_APPS = [
+  'rpc-broker',
+  'user-service',
+  'room-service',
+  'node-manager',
+  'broadcast-node',
+  'gateway',
+] as const;
+
 /** Where `nx build <app>` leaves an app's entry point. */
 export function builtEntry(app: string): string {
   return join(WORKSPACE_ROOT, 'dist/apps', app, 'apps', app, 'src/main.js');
