@@ -58,10 +58,13 @@ export class CpuMeter {
     return out;
   }
 
-  /** Microseconds of CPU per unit of work (a call, a message), per process. */
-  perCallUs(calls: number): Record<string, number> {
+  /** Microseconds of CPU per unit of work (a call, a message), per process, to `decimals` places. */
+  perCallUs(calls: number, decimals = 0): Record<string, number> {
+    const scale = 10 ** decimals;
     const out: Record<string, number> = {};
-    for (const [name, ms] of Object.entries(this.usedMs())) out[name] = Math.round((ms * 1000) / calls);
+    for (const [name, ms] of Object.entries(this.usedMs())) {
+      out[name] = Math.round((ms * 1000 * scale) / calls) / scale;
+    }
     return out;
   }
 }

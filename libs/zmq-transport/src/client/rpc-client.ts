@@ -9,6 +9,7 @@ import {
   expandPairs,
   readHeader,
   ReplyMeta,
+  utf8Length,
 } from '../protocol/frames';
 import { BrokerLink, describe } from '../socket/broker-link';
 import { BrokerStateListener, BrokerStateListeners } from '../socket/broker-state';
@@ -249,13 +250,12 @@ export class RpcClient {
 
   private prepare(kind: CallKind, pattern: string, payload: unknown, options: CallOptions): PendingCall {
     if (this.closed) throw clientClosed();
-    const patternBytes = Buffer.byteLength(pattern);
+    const patternBytes = utf8Length(pattern);
     if (patternBytes === 0 || patternBytes > 255) {
       throw new RpcError(ErrorCode.INVALID_ARGUMENT, 'pattern must be 1..255 bytes');
     }
     const traceId = options.traceId ?? RequestContext.currentId() ?? newRequestId();
-    if (Buffer.byteLength(traceId) > 255)
-      throw new RpcError(ErrorCode.INVALID_ARGUMENT, 'trace id over 255 bytes');
+    if (utf8Length(traceId) > 255) throw new RpcError(ErrorCode.INVALID_ARGUMENT, 'trace id over 255 bytes');
     const codec = options.codec ?? this.codec;
     let body: Buffer;
     try {
@@ -283,18 +283,19 @@ export class RpcClient {
     }
     this.start();
     this.pending.add(call);
-    this.route(call);
+    // A call is submitted in the turn it was prepared in: its start time is the time now.
+    this.route(call, call.startedAt > 0 ? call.startedAt : monotonicMs());
   }
 
   /** Hands the call to a live broker, or parks it until one is live. */
-  private route(call: PendingCall): void {
+  private route(call: PendingCall, now = monotonicMs()): void {
     const link = this.pickLink(call.target);
     if (link === undefined) {
       call.broker = -1;
       this.waiting.push(call);
       return;
     }
-    const remaining = Math.ceil(call.deadline - monotonicMs());
+    const remaining = Math.ceil(call.deadline - now);
     if (remaining <= 0) {
       this.pending.delete(call);
       call.fail(deadlineExceeded());

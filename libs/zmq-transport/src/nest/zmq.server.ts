@@ -146,24 +146,47 @@ export class ZmqServer
     );
   }
 
-  private async invoke(
+  /**
+   * Nest's handler always returns a promise (of a value or an Observable). Its outcome is taken
+   * with one `then` rather than an async function awaiting it: a promise and a microtask fewer per
+   * call, each of which pays the request-context hooks.
+   */
+  private invoke(
     handler: MessageHandler,
     data: unknown,
     ctx: ZmqContext,
     request: InboundRequest,
   ): Promise<void> {
+    let pending: Promise<unknown>;
     try {
-      const result: unknown = await handler(data, ctx);
-      if (isObservable(result)) {
-        result.subscribe(
-          new ObservableReply(request, () => this.onProcessingEndHook?.(this.transportId as symbol, ctx)),
-        );
-        return;
-      }
+      pending = Promise.resolve(handler(data, ctx));
+    } catch (error) {
+      this.failed(error, ctx, request);
+      return Promise.resolve();
+    }
+    return pending.then(
+      (result) => this.answer(result, ctx, request),
+      (error: unknown) => this.failed(error, ctx, request),
+    );
+  }
+
+  private answer(result: unknown, ctx: ZmqContext, request: InboundRequest): void {
+    if (isObservable(result)) {
+      result.subscribe(
+        new ObservableReply(request, () => this.onProcessingEndHook?.(this.transportId as symbol, ctx)),
+      );
+      return;
+    }
+    try {
       request.value(result, true);
     } catch (error) {
       request.fail(contractError(error));
     }
+    this.onProcessingEndHook?.(this.transportId as symbol, ctx);
+  }
+
+  private failed(error: unknown, ctx: ZmqContext, request: InboundRequest): void {
+    request.fail(contractError(error));
     this.onProcessingEndHook?.(this.transportId as symbol, ctx);
   }
 }

@@ -18,6 +18,7 @@ import {
   unpackPairs,
   countPairs,
   peekRequestMeta,
+  utf8Length,
 } from './frames';
 
 describe('LRPC/1 frames', () => {
@@ -53,6 +54,17 @@ describe('LRPC/1 frames', () => {
         ...meta,
         traceId: '',
       });
+    });
+
+    it('writes ASCII and non-ASCII patterns and trace ids as UTF-8, byte for byte', () => {
+      for (const text of ['user.login', 'ünï.cödé', 'emoji.😀', 'lone.\ud800', '']) {
+        expect(utf8Length(text)).toBe(Buffer.byteLength(text));
+      }
+      const wide = { ...meta, pattern: 'ünï.cödé', traceId: 'trace-😀' };
+      const encoded = encodeRequestMeta(wide);
+      expect(decodeRequestMeta(encoded)).toEqual(wide);
+      expect(encoded.subarray(11, 11 + encoded[10])).toEqual(Buffer.from(wide.pattern));
+      expect(() => encodeRequestMeta({ ...meta, pattern: 'é'.repeat(128) })).toThrow(FrameError);
     });
 
     it('gives the trace id straight from the meta', () => {

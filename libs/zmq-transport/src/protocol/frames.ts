@@ -43,24 +43,60 @@ export interface RequestMeta {
   traceId: string;
 }
 
+/**
+ * u32 LE by hand rather than Buffer's readUInt32LE/writeUInt32LE: the frames here are Buffers of
+ * two kinds (zeromq.js's received frames, Node's pooled ones), which made every method call site
+ * polymorphic; indexed bytes are not. Callers check the bounds first.
+ */
+function readU32(buf: Buffer, at: number): number {
+  return (buf[at] | (buf[at + 1] << 8) | (buf[at + 2] << 16)) + buf[at + 3] * 0x1000000;
+}
+
+function writeU32(buf: Buffer, at: number, value: number): void {
+  buf[at] = value & 0xff;
+  buf[at + 1] = (value >>> 8) & 0xff;
+  buf[at + 2] = (value >>> 16) & 0xff;
+  buf[at + 3] = value >>> 24;
+}
+
 const REQUEST_FIXED = 12; // id(4) timeout(4) flags(1) codec(1) patternLen(1) traceLen(1)
 const MAX_U32 = 0xffffffff;
 
 export function encodeRequestMeta(meta: RequestMeta): Buffer {
-  const patternLen = Buffer.byteLength(meta.pattern);
-  const traceLen = Buffer.byteLength(meta.traceId);
+  const patternLen = utf8Length(meta.pattern);
+  const traceLen = utf8Length(meta.traceId);
   if (patternLen === 0 || patternLen > 255) throw new FrameError('pattern must be 1..255 bytes');
   if (traceLen > 255) throw new FrameError('trace id must be at most 255 bytes');
   const buf = Buffer.allocUnsafe(REQUEST_FIXED + patternLen + traceLen);
-  buf.writeUInt32LE(meta.id >>> 0, 0);
-  buf.writeUInt32LE(Math.max(0, Math.min(MAX_U32, Math.floor(meta.timeoutMs))), 4);
+  writeU32(buf, 0, meta.id >>> 0);
+  writeU32(buf, 4, Math.max(0, Math.min(MAX_U32, Math.floor(meta.timeoutMs))));
   buf[8] = meta.flags;
   buf[9] = meta.codec;
   buf[10] = patternLen;
-  buf.write(meta.pattern, 11, 'utf8');
+  writeUtf8(buf, meta.pattern, patternLen, 11);
   buf[11 + patternLen] = traceLen;
-  if (traceLen > 0) buf.write(meta.traceId, 12 + patternLen, 'utf8');
+  writeUtf8(buf, meta.traceId, traceLen, 12 + patternLen);
   return buf;
+}
+
+/**
+ * UTF-8 length of a short string. Patterns and trace ids are ASCII in practice, and a few char
+ * codes checked here cost less than the native call: every call's meta measures two of them.
+ */
+export function utf8Length(text: string): number {
+  for (let i = 0; i < text.length; i += 1) {
+    if (text.charCodeAt(i) >= 0x80) return Buffer.byteLength(text);
+  }
+  return text.length;
+}
+
+/** Writes `text`, `bytes` long in UTF-8 (utf8Length), at `at`; ASCII byte by byte, not natively. */
+function writeUtf8(buf: Buffer, text: string, bytes: number, at: number): void {
+  if (bytes !== text.length) {
+    buf.write(text, at, 'utf8');
+    return;
+  }
+  for (let i = 0; i < bytes; i += 1) buf[at + i] = text.charCodeAt(i);
 }
 
 export function decodeRequestMeta(buf: Buffer): RequestMeta {
@@ -74,8 +110,8 @@ export function decodeRequestMeta(buf: Buffer): RequestMeta {
     throw new FrameError('request meta length mismatch');
   assertUtf8Pattern(buf, traceAt);
   return {
-    id: buf.readUInt32LE(0),
-    timeoutMs: buf.readUInt32LE(4),
+    id: readU32(buf, 0),
+    timeoutMs: readU32(buf, 4),
     flags: buf[8],
     codec: buf[9],
     pattern: buf.toString('utf8', 11, traceAt),
@@ -102,7 +138,7 @@ export function peekRequestMeta(buf: Buffer): {
     throw new FrameError('request meta length mismatch');
   }
   assertUtf8Pattern(buf, traceAt);
-  return { id: buf.readUInt32LE(0), timeoutMs: buf.readUInt32LE(4), flags: buf[8], patternLen };
+  return { id: readU32(buf, 0), timeoutMs: readU32(buf, 4), flags: buf[8], patternLen };
 }
 
 /**
@@ -133,8 +169,8 @@ export function traceOfRequestMeta(buf: Buffer, patternLen: number): string {
 
 /** Rewrites id and remaining timeout of a request meta in place (the broker's hop). */
 export function rewriteRequestMeta(buf: Buffer, id: number, timeoutMs: number): void {
-  buf.writeUInt32LE(id >>> 0, 0);
-  buf.writeUInt32LE(Math.max(0, Math.min(MAX_U32, Math.floor(timeoutMs))), 4);
+  writeU32(buf, 0, id >>> 0);
+  writeU32(buf, 4, Math.max(0, Math.min(MAX_U32, Math.floor(timeoutMs))));
 }
 
 export interface ReplyMeta {
@@ -147,7 +183,7 @@ export const REPLY_META_LENGTH = 6;
 
 export function encodeReplyMeta(id: number, status: ReplyStatus, codec: number): Buffer {
   const buf = Buffer.allocUnsafe(REPLY_META_LENGTH);
-  buf.writeUInt32LE(id >>> 0, 0);
+  writeU32(buf, 0, id >>> 0);
   buf[4] = status;
   buf[5] = codec;
   return buf;
@@ -157,7 +193,7 @@ export function decodeReplyMeta(buf: Buffer): ReplyMeta {
   if (buf.length !== REPLY_META_LENGTH) throw new FrameError('reply meta must be 6 bytes');
   const status = buf[4];
   if (status > ReplyStatus.END) throw new FrameError(`unknown reply status ${status}`);
-  return { id: buf.readUInt32LE(0), status: status as ReplyStatus, codec: buf[5] };
+  return { id: readU32(buf, 0), status: status as ReplyStatus, codec: buf[5] };
 }
 
 export function isFinalStatus(status: ReplyStatus): boolean {
@@ -166,7 +202,7 @@ export function isFinalStatus(status: ReplyStatus): boolean {
 
 /** Rewrites the id of a reply meta in place (the broker maps its own id back to the caller's). */
 export function rewriteReplyId(buf: Buffer, id: number): void {
-  buf.writeUInt32LE(id >>> 0, 0);
+  writeU32(buf, 0, id >>> 0);
 }
 
 /**
@@ -180,7 +216,7 @@ export function packPairs(frames: readonly Buffer[]): Buffer {
   const batch = Buffer.allocUnsafe(size);
   let at = 0;
   for (const frame of frames) {
-    batch.writeUInt32LE(frame.length, at);
+    writeU32(batch, at, frame.length);
     batch.set(frame, at + 4);
     at += 4 + frame.length;
   }
@@ -193,7 +229,7 @@ export function unpackPairs(batch: Buffer): Buffer[] {
   let at = 0;
   while (at < batch.length) {
     if (at + 4 > batch.length) throw new FrameError('batch record length truncated');
-    const length = batch.readUInt32LE(at);
+    const length = readU32(batch, at);
     at += 4;
     if (at + length > batch.length) throw new FrameError('batch record truncated');
     parts.push(batch.subarray(at, at + length));
@@ -213,7 +249,7 @@ export function countPairs(batch: Buffer): number {
   let at = 0;
   while (at < batch.length) {
     if (at + 4 > batch.length) throw new FrameError('batch record length truncated');
-    at += 4 + batch.readUInt32LE(at);
+    at += 4 + readU32(batch, at);
     if (at > batch.length) throw new FrameError('batch record truncated');
     records += 1;
   }

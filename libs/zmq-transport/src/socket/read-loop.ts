@@ -1,8 +1,9 @@
 import type { StructuredLogger } from './transport-logger';
 
 /** A socket read whole messages at a time, as zeromq.js's sockets are. */
-export interface MessageSocket extends AsyncIterable<Buffer[]> {
+export interface MessageSocket {
   readonly closed: boolean;
+  receive(): Promise<Buffer[]>;
 }
 
 /** What went wrong in a read loop, for its owner to log; reading goes on after either. */
@@ -24,20 +25,24 @@ export async function readLoop(
   handle: (frames: Buffer[]) => void,
   failures: ReadFailures,
 ): Promise<void> {
-  while (running()) {
+  // receive() directly, not `for await` over the socket: zeromq.js's iterator wraps every
+  // receive in an async function and a result object, a promise and a microtask more per message
+  // on every hop of every call.
+  while (running() && !socket.closed) {
+    let frames: Buffer[];
     try {
-      for await (const frames of socket) {
-        try {
-          handle(frames);
-        } catch (error) {
-          failures.handling(error);
-        }
-      }
-      return;
+      frames = await socket.receive();
     } catch (error) {
+      // A socket closed under a pending receive rejects it (EAGAIN): the loop is over.
       if (!running() || socket.closed) return;
       failures.receiving(error);
       await new Promise((resolve) => setImmediate(resolve));
+      continue;
+    }
+    try {
+      handle(frames);
+    } catch (error) {
+      failures.handling(error);
     }
   }
 }
