@@ -64,10 +64,18 @@ export class WireSocket {
 
   private constructor(private readonly ws: WebSocket) {}
 
-  /** Connects to `url` (http://host:port) and the main namespace with `auth`, or rejects. */
-  static connect(url: string, auth: Record<string, unknown>, timeoutMs: number): Promise<WireSocket> {
+  /**
+   * Connects to `url` (http://host:port) and the main namespace with `auth`, or rejects;
+   * `localAddress` picks the source address (see source-address.ts).
+   */
+  static connect(
+    url: string,
+    auth: Record<string, unknown>,
+    timeoutMs: number,
+    localAddress?: string,
+  ): Promise<WireSocket> {
     const endpoint = `${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`;
-    const ws = new WebSocket(endpoint, { perMessageDeflate: false, skipUTF8Validation: true });
+    const ws = new WebSocket(endpoint, { perMessageDeflate: false, skipUTF8Validation: true, localAddress });
     const socket = new WireSocket(ws);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => fail(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
