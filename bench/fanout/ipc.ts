@@ -15,10 +15,8 @@ export type ServerFlavor = 'ours' | 'plain';
 export type BenchMessageType = 'chat' | 'gift';
 export const BENCH_MESSAGE_TYPES: readonly BenchMessageType[] = ['chat', 'gift'];
 
-export interface HistogramJson {
-  counts: number[];
-  maxMs: number;
-}
+export type { HistogramJson } from '../shared/latency-histogram';
+import type { HistogramJson } from '../shared/latency-histogram';
 
 /** One viewer process's counters since its last reset. */
 export interface ViewerReport {

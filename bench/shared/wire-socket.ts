@@ -56,6 +56,8 @@ export function readEvent(frame: Buffer, from: number): WireEvent {
 }
 
 export class WireSocket {
+  /** Every websocket frame and its bytes received by the sockets of this process. */
+  static readonly received = { frames: 0, bytes: 0 };
   private nextAckId = 1;
   private readonly acks = new Map<number, (args: unknown[]) => void>();
   private readonly handlers = new Map<string, (event: WireEvent) => void>();
@@ -86,6 +88,8 @@ export class WireSocket {
       };
       ws.on('error', fail);
       ws.on('message', (data: Buffer, isBinary: boolean) => {
+        WireSocket.received.frames += 1;
+        WireSocket.received.bytes += data.length;
         if (isBinary) return;
         const type = data[0];
         if (type === ENGINE_OPEN) {

@@ -1,0 +1,212 @@
+import { ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { WORKSPACE_ROOT } from '@live-im/testing';
+import { sendersFor } from '../shared/send-limits';
+import { BigroomOptions, BigroomSide, PhaseFigures, SideResult } from './run';
+import { BigroomTarget, startOurBigroom, startPlainBigroom } from './targets';
+
+/**
+ * bench/bigroom: one room of 40,000 viewers over several server processes, our gateways against
+ * plain Socket.IO servers doing the same fan-out, in one run (plain first). Settings come from
+ * `--name=value` flags or BENCH_<NAME> env vars (flag wins), e.g. `--viewers=4000 --servers=2`.
+ * Every setting of our apps is at its shipped default; the viewers spread over 127.0.0.0/8 source
+ * addresses so that the gateway's per-address limits hold.
+ */
+function rawSetting(name: string): string | undefined {
+  const flag = process.argv.find((arg) => arg.startsWith(`--${name}=`));
+  return flag?.slice(name.length + 3) ?? process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
+}
+
+function setting(name: string, fallback: number, min = 0): number {
+  const raw = rawSetting(name);
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min)
+    throw new Error(`--${name} must be a number ≥ ${min}, got "${raw}"`);
+  return value;
+}
+
+/** Sockets one process may hold here (the sandbox allows about 20,000 open files per process). */
+const SOCKETS_PER_PROCESS = 19_000;
+
+const VIEWERS = setting('viewers', 40_000, 1);
+const SERVERS = setting('servers', 3, 1);
+const options: BigroomOptions = {
+  viewers: VIEWERS,
+  viewerProcesses: setting('viewer-procs', Math.max(2, Math.ceil(VIEWERS / 15_000)), 1),
+  parseNormalEvery: setting('parse-normal-every', 100, 1),
+  warmupSec: setting('warmup', 3),
+  measureSec: setting('seconds', 10, 1),
+  latencyLoad: { importantPerSec: setting('important-rate', 1), chatPerSec: setting('chat-rate', 200) },
+  capacityLoad: {
+    importantPerSec: setting('capacity-important-rate', 10),
+    chatPerSec: setting('capacity-chat-rate', 40),
+  },
+};
+const SENDERS = sendersFor(Math.max(options.latencyLoad.chatPerSec, options.capacityLoad.chatPerSec));
+
+function checkFileLimits(): void {
+  const perServer = Math.ceil(VIEWERS / SERVERS);
+  const perViewerProcess = Math.ceil(VIEWERS / options.viewerProcesses);
+  if (perServer > SOCKETS_PER_PROCESS)
+    throw new Error(`${perServer} viewers per server is over ${SOCKETS_PER_PROCESS}: raise --servers`);
+  if (perViewerProcess > SOCKETS_PER_PROCESS)
+    throw new Error(
+      `${perViewerProcess} sockets per viewer process is over ${SOCKETS_PER_PROCESS}: raise --viewer-procs`,
+    );
+}
+
+const children = new Set<ChildProcess>();
+function track(child: ChildProcess | { child: ChildProcess }): void {
+  const proc = child instanceof ChildProcess ? child : child.child;
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
+}
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+async function measure(start: () => Promise<BigroomTarget>): Promise<SideResult> {
+  const target = await start();
+  say(
+    `\n${target.name}: settings changed from the shipped defaults: ${target.overrides.join(', ') || 'none'}`,
+  );
+  try {
+    return await new BigroomSide(target, options, track, say).run();
+  } finally {
+    await target.stop();
+  }
+}
+
+function round(value: number, digits = 2): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
+interface Figures {
+  userUsPerFrame: number;
+  systemUsPerFrame: number;
+  framesPerViewerSecond: number;
+  writesPerViewerSecond: number;
+  kbPerConnAfterGc: number;
+  heapKbPerConnAfterGc: number;
+  kbPerConnRunning: number;
+  viewersPerCore: number;
+  importantDeliveredShare: number;
+}
+
+function figuresOf(side: SideResult): Figures {
+  const l: PhaseFigures = side.latency;
+  const c: PhaseFigures = side.capacity;
+  const { base, idle } = side.memory;
+  const coresAtCapacity = (c.cpu.userMs + c.cpu.systemMs) / 1000 / c.seconds;
+  return {
+    userUsPerFrame: round((l.cpu.userMs * 1000) / Math.max(1, l.frames)),
+    systemUsPerFrame: round((l.cpu.systemMs * 1000) / Math.max(1, l.frames)),
+    framesPerViewerSecond: round(l.frames / side.viewers / l.seconds),
+    writesPerViewerSecond: round(l.writeCalls / side.viewers / l.seconds),
+    kbPerConnAfterGc: round((idle.rssKb - base.rssKb) / side.viewers),
+    heapKbPerConnAfterGc: round((idle.heapUsedKb - base.heapUsedKb) / side.viewers),
+    kbPerConnRunning: round((l.rssRunningKb - base.rssKb) / side.viewers),
+    viewersPerCore: Math.round(side.viewers / Math.max(coresAtCapacity, 1e-6)),
+    importantDeliveredShare: round(l.importantDelivered / Math.max(1, l.pushes * side.viewers), 4),
+  };
+}
+
+function show(side: SideResult, f: Figures): void {
+  const l = side.latency;
+  say(
+    `\n${side.name}, ${side.viewers} viewers\n` +
+      `  KB per connection: after GC rss ${f.kbPerConnAfterGc} (heap ${f.heapKbPerConnAfterGc}), in running rss ${f.kbPerConnRunning}\n` +
+      `  CPU µs per socket frame: user ${f.userUsPerFrame} + system ${f.systemUsPerFrame} = ${round(f.userUsPerFrame + f.systemUsPerFrame)} ` +
+      `(${l.frames} frames, ${f.framesPerViewerSecond} per viewer-second)\n` +
+      `  event-loop delay (worst server, 10 ms sampling included): p99 ${l.loopDelay.p99} ms, max ${l.loopDelay.max} ms\n` +
+      `  important push → receive: p50 ${l.importantLatency.p50} / p99 ${l.importantLatency.p99} ms (max ${l.importantLatency.max}), ` +
+      `delivered ${(f.importantDeliveredShare * 100).toFixed(2)}% of ${l.pushes} pushes × ${side.viewers} viewers\n` +
+      `  write calls per viewer-second ${f.writesPerViewerSecond}; viewers per core at ` +
+      `${options.capacityLoad.importantPerSec} important + ${options.capacityLoad.chatPerSec} normal msg/s: ${f.viewersPerCore}\n` +
+      `  chat sent ${l.chatSent} (errors ${JSON.stringify(l.chatErrors)}), gaps ${JSON.stringify(l.gaps)}, ` +
+      `connected at end ${l.connected}, disconnects ${JSON.stringify(l.disconnects)}, viewer CPU ${l.viewerCpuSeconds} s`,
+  );
+}
+
+async function main(): Promise<void> {
+  checkFileLimits();
+  const load = loadavg()[0] ?? 0;
+  const loaded = load > cpus().length / 2;
+  say(
+    `bench/bigroom: ${VIEWERS} viewers in one room over ${SERVERS} server processes per kind, ` +
+      `${options.viewerProcesses} viewer processes; ${SENDERS} chat senders at room-service's shipped per-user limit; ` +
+      `latency load ${options.latencyLoad.importantPerSec} important/s + ${options.latencyLoad.chatPerSec} chat/s, ` +
+      `capacity load ${options.capacityLoad.importantPerSec} + ${options.capacityLoad.chatPerSec}; ` +
+      `warm-up ${options.warmupSec} s, measured ${options.measureSec} s each; every viewer parses important batches, ` +
+      `1 in ${options.parseNormalEvery} also normal ones; ${cpus().length} CPUs, load ${load.toFixed(2)}${loaded ? ' (LOADED: not a measurement)' : ''}`,
+  );
+  const plain = await measure(() => startPlainBigroom(SERVERS, SENDERS, track));
+  const ours = await measure(() => startOurBigroom(SERVERS, SENDERS));
+  const p = figuresOf(plain);
+  const o = figuresOf(ours);
+  show(plain, p);
+  show(ours, o);
+  const frameUserRatio = round(o.userUsPerFrame / Math.max(p.userUsPerFrame, 1e-6));
+  const frameRatio = round(
+    (o.userUsPerFrame + o.systemUsPerFrame) / Math.max(p.userUsPerFrame + p.systemUsPerFrame, 1e-6),
+  );
+  const memoryRatio = round(o.kbPerConnAfterGc / Math.max(p.kbPerConnAfterGc, 1e-6));
+  const memoryRunningRatio = round(o.kbPerConnRunning / Math.max(p.kbPerConnRunning, 1e-6));
+  const goals = {
+    'user CPU per frame ≤ 0.25x plain': frameUserRatio <= 0.25,
+    'user + system CPU per frame ≤ 0.6x plain': frameRatio <= 0.6,
+    'event-loop delay max ≤ 50 ms': ours.latency.loopDelay.max <= 50,
+    'memory per connection ≤ 1.0x plain (after GC and in running)':
+      memoryRatio <= 1 && memoryRunningRatio <= 1,
+    '≥ 8,000 viewers per core': o.viewersPerCore >= 8000,
+  };
+  say(
+    `\nours/plain: user CPU per frame ${frameUserRatio}x, user + system ${frameRatio}x, ` +
+      `memory per connection ${memoryRatio}x after GC, ${memoryRunningRatio}x in running`,
+  );
+  for (const [goal, pass] of Object.entries(goals)) say(`  ${pass ? 'PASS' : 'FAIL'}  ${goal}`);
+
+  const dir = join(WORKSPACE_ROOT, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'bigroom.json'),
+    `${JSON.stringify(
+      {
+        viewers: VIEWERS,
+        cpu_us_per_frame: {
+          ours: { user: o.userUsPerFrame, system: o.systemUsPerFrame },
+          plain: { user: p.userUsPerFrame, system: p.systemUsPerFrame },
+        },
+        frame_user_cost_ratio: frameUserRatio,
+        frame_cost_ratio: frameRatio,
+        kb_per_conn: { ours: o.kbPerConnAfterGc, plain: p.kbPerConnAfterGc },
+        loop_delay_max_ms: ours.latency.loopDelay.max,
+        important_p99_ms: ours.latency.importantLatency.p99,
+        writes_per_viewer_second: o.writesPerViewerSecond,
+        viewers_per_core: o.viewersPerCore,
+        goals,
+        figures: { ours: o, plain: p },
+        settings: { ...options, servers: SERVERS, senders: SENDERS, overrides: [] },
+        details: { ours, plain },
+        host_load: round(load),
+        loaded,
+        measured_at: new Date().toISOString(),
+        machine: `${process.platform} ${process.arch}, ${cpus().length} CPUs, node ${process.version}`,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench/bigroom failed: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
