@@ -98,6 +98,8 @@ interface Figures {
   kbPerConnRunning: number;
   viewersPerCore: number;
   importantDeliveredShare: number;
+  /** Ours: Redis commands per second per gateway, and room-service's per message sent, at the capacity load. */
+  redis?: { perGatewayPerSecond: number; roomServicePerMessage: number; byApp: Record<string, number> };
 }
 
 function figuresOf(side: SideResult): Figures {
@@ -115,6 +117,13 @@ function figuresOf(side: SideResult): Figures {
     kbPerConnRunning: round((l.rssRunningKb - base.rssKb) / side.viewers),
     viewersPerCore: Math.round(side.viewers / Math.max(coresAtCapacity, 1e-6)),
     importantDeliveredShare: round(l.importantDelivered / Math.max(1, l.pushes * side.viewers), 4),
+    redis: c.redisCommands && {
+      perGatewayPerSecond: round((c.redisCommands['gateway'] ?? 0) / SERVERS / c.seconds),
+      roomServicePerMessage: round(
+        (c.redisCommands['room-service'] ?? 0) / Math.max(1, c.pushes + c.chatSent),
+      ),
+      byApp: c.redisCommands,
+    },
   };
 }
 
@@ -131,7 +140,11 @@ function show(side: SideResult, f: Figures): void {
       `  write calls per viewer-second ${f.writesPerViewerSecond}; viewers per core at ` +
       `${options.capacityLoad.importantPerSec} important + ${options.capacityLoad.chatPerSec} normal msg/s: ${f.viewersPerCore}\n` +
       `  chat sent ${l.chatSent} (errors ${JSON.stringify(l.chatErrors)}), gaps ${JSON.stringify(l.gaps)}, ` +
-      `connected at end ${l.connected}, disconnects ${JSON.stringify(l.disconnects)}, viewer CPU ${l.viewerCpuSeconds} s`,
+      `connected at end ${l.connected}, disconnects ${JSON.stringify(l.disconnects)}, viewer CPU ${l.viewerCpuSeconds} s` +
+      (f.redis
+        ? `\n  Redis commands at the capacity load: ${f.redis.perGatewayPerSecond}/s per gateway, ` +
+          `${f.redis.roomServicePerMessage} per message at room-service (${JSON.stringify(f.redis.byApp)} over ${side.capacity.seconds} s)`
+        : ''),
   );
 }
 

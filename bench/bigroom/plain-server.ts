@@ -8,15 +8,16 @@ import { PlainClientEvents, PlainRoomLog, servePlainRoom } from '../shared/plain
 /**
  * The baseline of bench/bigroom, one per process like a gateway: a plain Socket.IO 4.8 server
  * that does the same fan-out as the gateway at its shipped defaults, each frame a room-wide
- * `io.to(room).emit`: normal messages joined into one `batch` per pace (250 ms, the gateway's
- * NORMAL_PACE_MAX_MS for a room of 1000+ local sockets), each important push its own `batch` at
- * once, and the room's `online` count every 3 s (ONLINE_BROADCAST_MS). The frames are those of
+ * `io.to(room).emit`: normal messages joined into one `batch` per pace (the gateway's: 250 ms,
+ * NORMAL_PACE_MAX_MS, at 1000+ local sockets, NORMAL_PACE_FULL_SOCKETS, proportionally less
+ * below), each important push its own `batch` at once, and the room's `online` count every 3 s (ONLINE_BROADCAST_MS). The frames are those of
  * the gateway (`batch` with BatchInfo and the JSON body as text), so the viewers read both alike
  * and the difference in CPU per frame is the per-socket write path. Important pushes come over
  * HTTP as the gateway's business push API takes them (POST /push); /metrics has prom-client's
  * default metrics, the gateway's event-loop delay figures included.
  */
-const NORMAL_PACE_MS = 250;
+const NORMAL_PACE_MAX_MS = 250;
+const NORMAL_PACE_FULL_SOCKETS = 1000;
 const ONLINE_EVERY_MS = 3_000;
 const MAX_PUSH_BYTES = 16 * 1024;
 
@@ -80,10 +81,16 @@ function start(port: number): void {
     if (waiting) waiting.push(message);
     else pending.set(message.roomId, [message]);
   });
-  setInterval(() => {
+  const flushNormal = () => {
     for (const messages of pending.values()) emitBatch(messages);
     pending.clear();
-  }, NORMAL_PACE_MS);
+    const sockets = io.of('/').sockets.size;
+    setTimeout(
+      flushNormal,
+      Math.max(10, NORMAL_PACE_MAX_MS * Math.min(1, sockets / NORMAL_PACE_FULL_SOCKETS)),
+    );
+  };
+  flushNormal();
   setInterval(() => {
     for (const [room, members] of io.of('/').adapter.rooms) {
       // Socket.IO keeps a room per socket id too: only the named rooms are rooms of viewers.

@@ -7,6 +7,8 @@ import { LatencyHistogram } from '../shared/latency-histogram';
 import { CpuSplit, processCpu } from '../shared/process-cpu';
 import { rssKb, writeCalls } from '../shared/proc-stats';
 import { BigroomViewer, BigroomViewerReport, forkViewer } from './ipc';
+import { testRedisUrl } from '@live-im/testing';
+import { RedisCommandCounter } from '../shared/redis-commands';
 import { BigroomTarget } from './targets';
 
 /**
@@ -50,6 +52,8 @@ export interface PhaseFigures {
   loopDelay: { p99: number; max: number };
   rssRunningKb: number;
   viewerCpuSeconds: number;
+  /** Ours, capacity load: Redis commands each app sent over the phase. */
+  redisCommands?: Record<string, number>;
 }
 
 export interface SideResult {
@@ -102,7 +106,12 @@ export class BigroomSide {
       await this.phase(this.options.latencyLoad, this.options.warmupSec, 'warm-up');
       const latency = await this.phase(this.options.latencyLoad, this.options.measureSec, 'latency load');
       await this.phase(this.options.capacityLoad, this.options.warmupSec, 'warm-up');
-      const capacity = await this.phase(this.options.capacityLoad, this.options.measureSec, 'capacity load');
+      const capacity = await this.phase(
+        this.options.capacityLoad,
+        this.options.measureSec,
+        'capacity load',
+        true,
+      );
       return {
         name: this.target.name,
         viewers: this.options.viewers,
@@ -186,8 +195,11 @@ export class BigroomSide {
 
   private pushNumber = 1;
 
-  private async phase(load: Load, seconds: number, label: string): Promise<PhaseFigures> {
+  private async phase(load: Load, seconds: number, label: string, countRedis = false): Promise<PhaseFigures> {
     const servers = this.target.servers;
+    const redisApps = countRedis ? this.target.redisApps : undefined;
+    const redis = redisApps && new RedisCommandCounter(testRedisUrl(), redisApps);
+    await redis?.start();
     await Promise.all(this.viewerProcs.map((viewer) => viewer.ask({ kind: 'reset' }, 'reset')));
     // prom-client resets its event-loop histogram at each scrape: this one starts the phase's.
     await Promise.all(servers.map((server) => scrapeAppMetrics(server.metricsUrl)));
@@ -211,6 +223,7 @@ export class BigroomSide {
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
     const elapsed = (Date.now() - startedAt) / 1000;
+    const redisCommands = await redis?.stop();
     const cpuAfter = servers.map((server) => processCpu(server.pid));
     const writesAfter = servers.map((server) => writeCalls(server.pid));
     const rssRunningKb = servers.reduce((sum, server) => sum + rssKb(server.pid), 0);
@@ -233,6 +246,7 @@ export class BigroomSide {
         max: Math.max(...metrics.map((m) => m.eventLoopDelayMs['max'] ?? 0)),
       },
       rssRunningKb,
+      redisCommands,
     });
     this.say(
       `  ${label} (${load.importantPerSec} important/s + ${load.chatPerSec} chat/s, ${round(elapsed)} s): ` +
@@ -247,7 +261,15 @@ export class BigroomSide {
     reports: BigroomViewerReport[],
     measured: Pick<
       PhaseFigures,
-      'seconds' | 'cpu' | 'writeCalls' | 'pushes' | 'chatSent' | 'chatErrors' | 'loopDelay' | 'rssRunningKb'
+      | 'seconds'
+      | 'cpu'
+      | 'writeCalls'
+      | 'pushes'
+      | 'chatSent'
+      | 'chatErrors'
+      | 'loopDelay'
+      | 'rssRunningKb'
+      | 'redisCommands'
     >,
   ): PhaseFigures {
     const latency = new LatencyHistogram();

@@ -29,6 +29,8 @@ export interface BigroomTarget {
   senderTokens: string[];
   /** Settings changed from the shipped defaults, printed. */
   overrides: string[];
+  /** Ours: the processes whose Redis commands the capacity load counts, by app. */
+  redisApps?: Record<string, number[]>;
   /** One important push into the room, through the target's push API; resolves when accepted. */
   push(n: number): Promise<void>;
   stop(): Promise<void>;
@@ -50,6 +52,13 @@ export async function startOurBigroom(gateways: number, senders: number): Promis
     chatUrls: [system.gateways[0]?.url as string],
     senderTokens: system.senderTokens,
     overrides: system.overrides,
+    redisApps: {
+      gateway: system.gateways.map((gw) => gw.pid),
+      'room-service': [system.otherPids['room-service'] as number],
+      'user-service': [system.otherPids['user-service'] as number],
+      'node-manager': [system.otherPids['node-manager'] as number],
+      'broadcast-node': [system.otherPids['broadcast-node'] as number],
+    },
     async push(n) {
       await system.api.push(system.roomId, { n }, stampedClientMsgId(0, n));
     },
