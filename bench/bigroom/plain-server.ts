@@ -33,8 +33,8 @@ interface BigroomServerEvents {
 }
 
 function batchOf(messages: RoomMessage[]): { info: BatchInfo; body: string } {
-  const first = messages[0] as RoomMessage;
-  const last = messages[messages.length - 1] as RoomMessage;
+  const first = messages[0];
+  const last = messages[messages.length - 1];
   return {
     info: {
       roomId: first.roomId,

@@ -42,22 +42,22 @@ export async function startOurBigroom(gateways: number, senders: number): Promis
     label: 'bigroom',
     gateways,
     senders,
-    gatewayNodeArgs: (i) => [inspectFlag(inspectPorts[i] as number)],
+    gatewayNodeArgs: (i) => [inspectFlag(inspectPorts[i])],
   });
   return {
     kind: 'ours',
     name: `live-im gateway ×${gateways}`,
-    servers: system.gateways.map((gw, i) => ({ ...gw, inspectPort: inspectPorts[i] as number })),
+    servers: system.gateways.map((gw, i) => ({ ...gw, inspectPort: inspectPorts[i] })),
     roomId: system.roomId,
-    chatUrls: [system.gateways[0]?.url as string],
+    chatUrls: [system.gateways[0]?.url],
     senderTokens: system.senderTokens,
     overrides: system.overrides,
     redisApps: {
       gateway: system.gateways.map((gw) => gw.pid),
-      'room-service': [system.otherPids['room-service'] as number],
-      'user-service': [system.otherPids['user-service'] as number],
-      'node-manager': [system.otherPids['node-manager'] as number],
-      'broadcast-node': [system.otherPids['broadcast-node'] as number],
+      'room-service': [system.otherPids['room-service']],
+      'user-service': [system.otherPids['user-service']],
+      'node-manager': [system.otherPids['node-manager']],
+      'broadcast-node': [system.otherPids['broadcast-node']],
     },
     async push(n) {
       await system.api.push(system.roomId, { n }, stampedClientMsgId(0, n));
@@ -109,8 +109,8 @@ export async function startPlainBigroom(
   try {
     const started = await Promise.all(
       Array.from({ length: servers }, async (_, i) => {
-        const port = ports[2 * i] as number;
-        const inspectPort = ports[2 * i + 1] as number;
+        const port = ports[2 * i];
+        const inspectPort = ports[2 * i + 1];
         const child = fork(join(__dirname, 'plain-server.js'), [], {
           env: { ...process.env, BENCH_PLAIN_PORT: String(port) },
           execArgv: [inspectFlag(inspectPort)],

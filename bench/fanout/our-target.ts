@@ -21,7 +21,7 @@ export async function startOurTarget(settings: OurTargetSettings): Promise<Runni
     overrides: settings.overrides,
     nodeArgs: settings.nodeArgs,
   });
-  const gateway = system.gateways[0] as (typeof system.gateways)[number];
+  const gateway = system.gateways[0];
   return {
     target: {
       name: 'live-im gateway',
