@@ -106,12 +106,14 @@ function figuresOf(side: SideResult): Figures {
   const l: PhaseFigures = side.latency;
   const c: PhaseFigures = side.capacity;
   const { base, idle } = side.memory;
-  const coresAtCapacity = (c.cpu.userMs + c.cpu.systemMs) / 1000 / c.seconds;
+  // The CPU of the whole load (drain included) over the seconds of load: what one second of the
+  // load costs, whether or not the servers kept up while it was sent.
+  const coresAtCapacity = (c.cpu.userMs + c.cpu.systemMs) / 1000 / c.sendSeconds;
   return {
     userUsPerFrame: round((l.cpu.userMs * 1000) / Math.max(1, l.frames)),
     systemUsPerFrame: round((l.cpu.systemMs * 1000) / Math.max(1, l.frames)),
-    framesPerViewerSecond: round(l.frames / side.viewers / l.seconds),
-    writesPerViewerSecond: round(l.writeCalls / side.viewers / l.seconds),
+    framesPerViewerSecond: round(l.frames / side.viewers / l.sendSeconds),
+    writesPerViewerSecond: round(l.writeCalls / side.viewers / l.sendSeconds),
     kbPerConnAfterGc: round((idle.rssKb - base.rssKb) / side.viewers),
     heapKbPerConnAfterGc: round((idle.heapUsedKb - base.heapUsedKb) / side.viewers),
     kbPerConnRunning: round((l.rssRunningKb - base.rssKb) / side.viewers),

@@ -59,7 +59,11 @@ export class RedisCommandCounter {
         for (const clientPort of clientPortsOf(pid, port)) this.appOfPort.set(clientPort, app);
     }
     this.client = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    this.client.on('error', () => undefined);
     this.monitor = await this.client.monitor();
+    // Monitor lines still arriving as the connection closes are read as replies to no command
+    // (ioredis's "command queue state error"): harmless once counting has stopped.
+    this.monitor.on('error', () => undefined);
     this.monitor.on('monitor', (_time: string, _args: string[], source: string) => {
       const app = this.appOfPort.get(Number(source.slice(source.lastIndexOf(':') + 1)));
       if (app !== undefined) this.counts[app] = (this.counts[app] ?? 0) + 1;
@@ -68,6 +72,7 @@ export class RedisCommandCounter {
 
   /** Stops counting; commands per app since start(). */
   async stop(): Promise<Record<string, number>> {
+    this.monitor?.removeAllListeners('monitor');
     this.monitor?.disconnect();
     this.client?.disconnect();
     return { ...this.counts };
