@@ -138,7 +138,8 @@ function show(side: SideResult, f: Figures): void {
       `(${l.frames} frames, ${f.framesPerViewerSecond} per viewer-second)\n` +
       `  event-loop delay (worst server, 10 ms sampling included): p99 ${l.loopDelay.p99} ms, max ${l.loopDelay.max} ms\n` +
       `  important push → receive: p50 ${l.importantLatency.p50} / p99 ${l.importantLatency.p99} ms (max ${l.importantLatency.max}), ` +
-      `delivered ${(f.importantDeliveredShare * 100).toFixed(2)}% of ${l.pushes} pushes × ${side.viewers} viewers\n` +
+      `delivered ${(f.importantDeliveredShare * 100).toFixed(2)}% of ${l.pushes} pushes × ${side.viewers} viewers` +
+      `${Object.keys(l.pushErrors).length > 0 ? ` (push errors ${JSON.stringify(l.pushErrors)})` : ''}\n` +
       `  write calls per viewer-second ${f.writesPerViewerSecond}; viewers per core at ` +
       `${options.capacityLoad.importantPerSec} important + ${options.capacityLoad.chatPerSec} normal msg/s: ${f.viewersPerCore}\n` +
       `  chat sent ${l.chatSent} (errors ${JSON.stringify(l.chatErrors)}), gaps ${JSON.stringify(l.gaps)}, ` +

@@ -45,6 +45,8 @@ export interface PhaseFigures {
   bytes: number;
   writeCalls: number;
   pushes: number;
+  /** Pushes the target refused or did not answer, by reason. */
+  pushErrors: Record<string, number>;
   chatSent: number;
   chatErrors: Record<string, number>;
   importantDelivered: number;
@@ -186,19 +188,32 @@ export class BigroomSide {
     }
   }
 
-  /** Open-loop pushes at `perSec` for `seconds`; resolves with how many were sent once all are answered. */
-  private async pushFor(perSec: number, seconds: number, firstN: number): Promise<number> {
+  /**
+   * Open-loop pushes at `perSec` for `seconds`, once all are answered: how many were sent, and
+   * how many the target refused or failed to answer (reported with the phase).
+   */
+  private async pushFor(
+    perSec: number,
+    seconds: number,
+    firstN: number,
+  ): Promise<{ sent: number; failed: Record<string, number> }> {
     const startedAt = Date.now();
     const total = Math.floor(perSec * seconds);
+    const failed: Record<string, number> = {};
     const answers: Array<Promise<void>> = [];
     for (let i = 0; i < total; i += 1) {
       const due = startedAt + (i * 1000) / perSec;
       const wait = due - Date.now();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      answers.push(this.target.push(firstN + i));
+      answers.push(
+        this.target.push(firstN + i).catch((error: unknown) => {
+          const reason = error instanceof Error ? error.message : String(error);
+          failed[reason] = (failed[reason] ?? 0) + 1;
+        }),
+      );
     }
     await Promise.all(answers);
-    return total;
+    return { sent: total, failed };
   }
 
   private pushNumber = 1;
@@ -217,10 +232,15 @@ export class BigroomSide {
     const sending = this.senders.map((sender) =>
       sender.ask({ kind: 'send', seconds, chatPerSec: load.chatPerSec, giftPerSec: 0, giftIds: [] }, 'sent'),
     );
-    const pushes = await this.pushFor(load.importantPerSec, seconds, this.pushNumber);
+    const { sent: pushes, failed: pushErrors } = await this.pushFor(
+      load.importantPerSec,
+      seconds,
+      this.pushNumber,
+    );
     this.pushNumber += pushes;
     const sent = await Promise.all(sending);
-    const expected = pushes * this.options.viewers;
+    const refused = Object.values(pushErrors).reduce((sum, n) => sum + n, 0);
+    const expected = (pushes - refused) * this.options.viewers;
     const deadline = Date.now() + DELIVERY_DEADLINE_MS;
     let drained = false;
     for (;;) {
@@ -250,6 +270,7 @@ export class BigroomSide {
       },
       writeCalls: writesAfter.reduce((sum, w, i) => sum + w - (writesBefore[i] ?? 0), 0),
       pushes,
+      pushErrors,
       chatSent: sent.reduce((sum, s) => sum + s.report.sent.chat, 0),
       chatErrors: Object.assign({}, ...sent.map((s) => s.report.errors)) as Record<string, number>,
       loopDelay: {
@@ -278,6 +299,7 @@ export class BigroomSide {
       | 'cpu'
       | 'writeCalls'
       | 'pushes'
+      | 'pushErrors'
       | 'chatSent'
       | 'chatErrors'
       | 'loopDelay'

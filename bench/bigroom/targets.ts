@@ -73,6 +73,8 @@ function postJson(url: string, body: unknown): Promise<void> {
       url,
       {
         method: 'POST',
+        // A connection per call: a kept-alive one the server closes between calls resets the next.
+        agent: false,
         headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) },
       },
       (res) => {

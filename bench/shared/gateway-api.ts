@@ -67,7 +67,8 @@ export class GatewayApi {
     return new Promise<T>((resolve, reject) => {
       const req = request(
         `${this.baseUrl}${path}`,
-        { method, headers, localAddress: options.localAddress },
+        // A connection per call: a kept-alive one the server closes between calls resets the next.
+        { method, headers, localAddress: options.localAddress, agent: false },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (chunk: Buffer) => chunks.push(chunk));
