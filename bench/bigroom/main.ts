@@ -1,8 +1,8 @@
-import { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { WORKSPACE_ROOT } from '@live-im/testing';
+import { killChildrenOnExit, setting } from '../shared/bench-settings';
 import { sendersFor } from '../shared/send-limits';
 import { BigroomOptions, BigroomSide, PhaseFigures, SideResult } from './run';
 import { BigroomTarget, startOurBigroom, startPlainBigroom } from './targets';
@@ -14,20 +14,6 @@ import { BigroomTarget, startOurBigroom, startPlainBigroom } from './targets';
  * Every setting of our apps is at its shipped default; the viewers spread over 127.0.0.0/8 source
  * addresses so that the gateway's per-address limits hold.
  */
-function rawSetting(name: string): string | undefined {
-  const flag = process.argv.find((arg) => arg.startsWith(`--${name}=`));
-  return flag?.slice(name.length + 3) ?? process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
-}
-
-function setting(name: string, fallback: number, min = 0): number {
-  const raw = rawSetting(name);
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < min)
-    throw new Error(`--${name} must be a number ≥ ${min}, got "${raw}"`);
-  return value;
-}
-
 /** Sockets one process may hold here (the sandbox allows about 20,000 open files per process). */
 const SOCKETS_PER_PROCESS = 19_000;
 
@@ -58,16 +44,8 @@ function checkFileLimits(): void {
     );
 }
 
-const children = new Set<ChildProcess>();
-function track(child: ChildProcess | { child: ChildProcess }): void {
-  const proc = child instanceof ChildProcess ? child : child.child;
-  children.add(proc);
-  proc.once('exit', () => children.delete(proc));
-}
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+/** Every process this bench starts, killed on any way out. */
+const track = killChildrenOnExit();
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 

@@ -1,8 +1,8 @@
-import { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { WORKSPACE_ROOT } from '@live-im/testing';
+import { killChildrenOnExit, textSetting, setting } from '../shared/bench-settings';
 import { roomLimitOverrides, sendersFor } from '../shared/send-limits';
 import { FanoutOptions, FanoutResult, FanoutRun } from './fanout-run';
 import { startOurTarget } from './our-target';
@@ -16,26 +16,6 @@ import { RunningTarget, startPlainTarget } from './plain-target';
  * Settings come from `--name=value` flags or BENCH_<NAME> env vars (flag wins), e.g.
  * `--viewers=1000` or BENCH_VIEWERS=1000.
  */
-/** A `--name=value` flag, else the BENCH_NAME env var, else undefined. */
-function rawSetting(name: string): string | undefined {
-  const flag = process.argv.find((arg) => arg.startsWith(`--${name}=`));
-  return flag?.slice(name.length + 3) ?? process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
-}
-
-function textSetting(name: string, fallback: string): string {
-  const raw = rawSetting(name);
-  return raw === undefined || raw === '' ? fallback : raw;
-}
-
-function setting(name: string, fallback: number): number {
-  const raw = rawSetting(name);
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0)
-    throw new Error(`--${name} must be a non-negative number, got "${raw}"`);
-  return value;
-}
-
 const options: FanoutOptions = {
   viewers: setting('viewers', 1000),
   viewerProcesses: Math.max(1, setting('viewer-procs', 4)),
@@ -97,17 +77,8 @@ const OVERRIDE_LINES = Object.entries(OVERRIDES).flatMap(([app, env]) =>
 /** 1: measure our side only (diagnosis; no baseline, no ratio, bench/results left as they are). */
 const OURS_ONLY = setting('ours-only', 0) === 1;
 
-/** Every process this bench starts, so that no way out leaves one running. */
-const children = new Set<ChildProcess>();
-function track(child: ChildProcess | { child: ChildProcess }): void {
-  const process = child instanceof ChildProcess ? child : child.child;
-  children.add(process);
-  process.once('exit', () => children.delete(process));
-}
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+/** Every process this bench starts, killed on any way out. */
+const track = killChildrenOnExit();
 
 async function measure(start: () => Promise<RunningTarget>): Promise<FanoutResult> {
   const running = await start();
