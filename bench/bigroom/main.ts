@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { WORKSPACE_ROOT } from '@live-im/testing';
@@ -14,8 +14,14 @@ import { BigroomTarget, startOurBigroom, startPlainBigroom } from './targets';
  * Every setting of our apps is at its shipped default; the viewers spread over 127.0.0.0/8 source
  * addresses so that the gateway's per-address limits hold.
  */
-/** Sockets one process may hold here (the sandbox allows about 20,000 open files per process). */
-const SOCKETS_PER_PROCESS = 19_000;
+/**
+ * Open files a process of this run may hold: the soft RLIMIT_NOFILE, which every child inherits
+ * (about 20,000 in the sandbox the bench was written in).
+ */
+function openFilesLimit(): number {
+  const match = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+  return match?.[1] === undefined || match[1] === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(match[1]);
+}
 
 const VIEWERS = setting('viewers', 40_000, 1);
 const SERVERS = setting('servers', 3, 1);
@@ -33,15 +39,26 @@ const options: BigroomOptions = {
 };
 const SENDERS = sendersFor(Math.max(options.latencyLoad.chatPerSec, options.capacityLoad.chatPerSec));
 
-function checkFileLimits(): void {
-  const perServer = Math.ceil(VIEWERS / SERVERS);
+/**
+ * Stops before starting anything when a process would run out of files: a gateway takes at most
+ * its open-files limit less a reserve (the larger of 256 and a tenth: its MAX_CONNECTIONS
+ * default), and the first one also holds the senders; a viewer process needs a file per socket
+ * and a few hundred of its own.
+ */
+function checkFileLimits(): string {
+  const limit = openFilesLimit();
+  const gatewayRoom = limit - Math.max(256, Math.floor(limit / 10));
+  const perServer = Math.ceil(VIEWERS / SERVERS) + SENDERS;
   const perViewerProcess = Math.ceil(VIEWERS / options.viewerProcesses);
-  if (perServer > SOCKETS_PER_PROCESS)
-    throw new Error(`${perServer} viewers per server is over ${SOCKETS_PER_PROCESS}: raise --servers`);
-  if (perViewerProcess > SOCKETS_PER_PROCESS)
+  if (perServer > gatewayRoom)
     throw new Error(
-      `${perViewerProcess} sockets per viewer process is over ${SOCKETS_PER_PROCESS}: raise --viewer-procs`,
+      `${perServer} sockets per server (viewers and senders) is over the ${gatewayRoom} a gateway takes with ${limit} open files: raise --servers`,
     );
+  if (perViewerProcess > limit - 500)
+    throw new Error(
+      `${perViewerProcess} sockets per viewer process is over ${limit - 500} (${limit} open files): raise --viewer-procs`,
+    );
+  return `open files ${limit} per process: at most ${perServer} sockets per server (${gatewayRoom} allowed), ${perViewerProcess} per viewer process`;
 }
 
 /** Every process this bench starts, killed on any way out. */
@@ -130,7 +147,7 @@ function show(side: SideResult, f: Figures): void {
 }
 
 async function main(): Promise<void> {
-  checkFileLimits();
+  const files = checkFileLimits();
   const load = loadavg()[0] ?? 0;
   const loaded = load > cpus().length / 2;
   say(
@@ -139,7 +156,7 @@ async function main(): Promise<void> {
       `latency load ${options.latencyLoad.importantPerSec} important/s + ${options.latencyLoad.chatPerSec} chat/s, ` +
       `capacity load ${options.capacityLoad.importantPerSec} + ${options.capacityLoad.chatPerSec}; ` +
       `warm-up ${options.warmupSec} s, measured ${options.measureSec} s each; every viewer parses important batches, ` +
-      `1 in ${options.parseNormalEvery} also normal ones; ${cpus().length} CPUs, load ${load.toFixed(2)}${loaded ? ' (LOADED: not a measurement)' : ''}`,
+      `1 in ${options.parseNormalEvery} also normal ones; ${cpus().length} CPUs, load ${load.toFixed(2)}${loaded ? ' (LOADED: not a measurement)' : ''}\n${files}`,
   );
   const plain = await measure(() => startPlainBigroom(SERVERS, SENDERS, track));
   const ours = await measure(() => startOurBigroom(SERVERS, SENDERS));
