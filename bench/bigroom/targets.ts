@@ -2,6 +2,7 @@ import { ChildProcess, fork } from 'node:child_process';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { freePorts } from '@live-im/testing';
+import { stopChild } from '../shared/client-process';
 import { inspectFlag } from '../shared/inspector-memory';
 import { startOurSystem } from '../shared/our-system';
 import { stampedClientMsgId } from '../shared/send-stamp';
@@ -97,16 +98,7 @@ export async function startPlainBigroom(
   const ports = await freePorts(2 * servers);
   const children: ChildProcess[] = [];
   const stop = async () => {
-    await Promise.all(
-      children.map(async (child) => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        await exited;
-        clearTimeout(timer);
-      }),
-    );
+    await Promise.all(children.map(stopChild));
   };
   try {
     const started = await Promise.all(
