@@ -204,7 +204,12 @@ async function main(): Promise<void> {
         viewers_per_core: o.viewersPerCore,
         goals,
         figures: { ours: o, plain: p },
-        settings: { ...options, servers: SERVERS, senders: SENDERS, overrides: [] },
+        settings: {
+          ...options,
+          servers: SERVERS,
+          senders: SENDERS,
+          overrides: { ours: ours.overrides, plain: plain.overrides },
+        },
         details: { ours, plain },
         host_load: round(load),
         loaded,

@@ -65,6 +65,8 @@ export interface PhaseFigures {
 
 export interface SideResult {
   name: string;
+  /** Settings changed from the shipped defaults. */
+  overrides: string[];
   viewers: number;
   memory: { base: MemoryAfterGc; idle: MemoryAfterGc };
   latency: PhaseFigures;
@@ -124,6 +126,7 @@ export class BigroomSide {
       );
       return {
         name: this.target.name,
+        overrides: this.target.overrides,
         viewers: this.options.viewers,
         memory: { base, idle },
         latency,
