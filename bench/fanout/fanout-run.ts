@@ -1,13 +1,14 @@
-import { AppMetrics, grownDrops, scrapeAppMetrics } from './app-metrics';
+import { AppMetrics, grownDrops, scrapeAppMetrics } from '../shared/app-metrics';
 import {
   BENCH_MESSAGE_TYPES,
   BenchMessageType,
-  ClientProcess,
+  FanoutClient,
+  forkClient,
   SenderReport,
   ServerFlavor,
   ViewerReport,
 } from './ipc';
-import { LatencyHistogram } from './latency-histogram';
+import { LatencyHistogram } from '../shared/latency-histogram';
 import { CpuSplit, processCpu, totalMs } from '../shared/process-cpu';
 
 /**
@@ -35,8 +36,8 @@ export interface FanoutTarget {
 export interface FanoutOptions {
   viewers: number;
   viewerProcesses: number;
-  /** Viewers per process that parse every message for latency. */
-  probesPerProcess: number;
+  /** Viewers per process that parse every message for latency; undefined: all of them. */
+  probesPerProcess: number | undefined;
   chatPerSec: number;
   giftPerSec: number;
   warmupSec: number;
@@ -116,6 +117,9 @@ interface PhaseOutcome {
 }
 
 const POLL_MS = 250;
+/** Source address blocks of the clients: viewer process i uses VIEWER_ADDRESS_BLOCK + i. */
+const SENDER_ADDRESS_BLOCK = 4;
+const VIEWER_ADDRESS_BLOCK = 10;
 /** No new delivery for this long after the last send: the phase is over. */
 const QUIET_MS = 1_500;
 
@@ -138,14 +142,14 @@ function cpuOf(pids: Record<string, number>): Record<string, number> {
 }
 
 export class FanoutRun {
-  private readonly viewers: ClientProcess[] = [];
-  private sender: ClientProcess | undefined;
+  private readonly viewers: FanoutClient[] = [];
+  private sender: FanoutClient | undefined;
 
   constructor(
     private readonly target: FanoutTarget,
     private readonly options: FanoutOptions,
     /** Called with every forked process, so the caller can kill them all on any way out. */
-    private readonly track: (child: ClientProcess) => void,
+    private readonly track: (child: FanoutClient) => void,
   ) {}
 
   async run(): Promise<FanoutResult> {
@@ -174,7 +178,7 @@ export class FanoutRun {
       (_, i) => Math.floor(viewers / viewerProcesses) + (i < viewers % viewerProcesses ? 1 : 0),
     );
     for (const [i, share] of shares.entries()) {
-      const viewer = ClientProcess.fork('viewer.js', `${this.target.name} viewer ${i}`);
+      const viewer = forkClient('viewer.js', `${this.target.name} viewer ${i}`);
       this.track(viewer);
       this.viewers.push(viewer);
       // One process at a time: connection storms are not what this bench measures.
@@ -185,12 +189,14 @@ export class FanoutRun {
           url: this.target.url,
           roomId: this.target.roomId,
           tokens: new Array<null>(share).fill(null),
-          probes: probesPerProcess,
+          // Every viewer parses what it receives unless the bench was told to use probes only.
+          probes: probesPerProcess ?? share,
+          sourceBlock: VIEWER_ADDRESS_BLOCK + i,
         },
         'connected',
       );
     }
-    this.sender = ClientProcess.fork('sender.js', `${this.target.name} sender`);
+    this.sender = forkClient('sender.js', `${this.target.name} sender`);
     this.track(this.sender);
     await this.sender.ask(
       {
@@ -200,6 +206,7 @@ export class FanoutRun {
         roomId: this.target.roomId,
         tokens: this.target.senderTokens,
         probes: 0,
+        sourceBlock: SENDER_ADDRESS_BLOCK,
       },
       'connected',
     );
@@ -210,7 +217,7 @@ export class FanoutRun {
    * and the server's CPU at the first poll that saw it (the quiet wait after it is not charged).
    */
   private async phase(seconds: number, chatPerSec: number): Promise<PhaseOutcome> {
-    const sender = this.sender as ClientProcess;
+    const sender = this.sender as FanoutClient;
     const startedAt = Date.now();
     let sent: SenderReport | undefined;
     const sending = sender

@@ -1,5 +1,7 @@
-import { ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
+import { ClientProcess, replyToParent } from '../shared/client-process';
+
+export { cpuMsSince, exitWithParent } from '../shared/client-process';
 
 /**
  * What the bench's parent and its client processes say to each other over the fork IPC channel,
@@ -13,10 +15,8 @@ export type ServerFlavor = 'ours' | 'plain';
 export type BenchMessageType = 'chat' | 'gift';
 export const BENCH_MESSAGE_TYPES: readonly BenchMessageType[] = ['chat', 'gift'];
 
-export interface HistogramJson {
-  counts: number[];
-  maxMs: number;
-}
+export type { HistogramJson } from '../shared/latency-histogram';
+import type { HistogramJson } from '../shared/latency-histogram';
 
 /** One viewer process's counters since its last reset. */
 export interface ViewerReport {
@@ -66,6 +66,8 @@ export interface ConnectCommand {
   tokens: Array<string | null>;
   /** How many of the sockets parse every message for latency (the rest count only). */
   probes: number;
+  /** Sockets leave from loopback addresses of this block (see source-address.ts). */
+  sourceBlock: number;
 }
 
 export interface SendCommand {
@@ -91,78 +93,14 @@ export type ChildReply =
   | { kind: 'sent'; report: SenderReport }
   | { kind: 'failed'; error: string };
 
-/**
- * A forked client process (viewer or sender) that answers each command with one reply, in order.
- */
-export class ClientProcess {
-  private readonly waiting: Array<{ resolve: (reply: ChildReply) => void; reject: (error: Error) => void }> =
-    [];
+export type FanoutClient = ClientProcess<ChildCommand, ChildReply>;
 
-  private constructor(
-    readonly child: ChildProcess,
-    readonly label: string,
-  ) {
-    child.on('message', (reply: ChildReply) => {
-      const next = this.waiting.shift();
-      if (!next) return;
-      if (reply.kind === 'failed') next.reject(new Error(`${label}: ${reply.error}`));
-      else next.resolve(reply);
-    });
-    child.once('exit', (code, signal) => {
-      for (const pending of this.waiting.splice(0)) {
-        pending.reject(new Error(`${label} exited (${signal ?? code}) before answering`));
-      }
-    });
-  }
-
-  /** Forks the compiled `script` next to this file. */
-  static fork(script: string, label: string): ClientProcess {
-    const child = fork(join(__dirname, script), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    return new ClientProcess(child, label);
-  }
-
-  get pid(): number {
-    return this.child.pid ?? -1;
-  }
-
-  ask<K extends ChildReply['kind']>(
-    command: ChildCommand,
-    expect: K,
-  ): Promise<Extract<ChildReply, { kind: K }>> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({
-        resolve: (reply) =>
-          reply.kind === expect
-            ? resolve(reply as Extract<ChildReply, { kind: K }>)
-            : reject(new Error(`${this.label} answered ${reply.kind} to ${command.kind}`)),
-        reject,
-      });
-      this.child.send(command);
-    });
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.kill('SIGTERM');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-  }
+/** Forks a fanout client script (viewer.js, sender.js) compiled next to this file. */
+export function forkClient(script: string, label: string): FanoutClient {
+  return ClientProcess.fork<ChildCommand, ChildReply>(join(__dirname, script), label);
 }
 
-/** In a child: answer the parent, and leave when it goes away so no client process outlives a run. */
+/** In a child: answer the parent. */
 export function reply(message: ChildReply): void {
-  process.send?.(message);
-}
-
-export function exitWithParent(): void {
-  process.on('disconnect', () => process.exit(0));
-  process.on('SIGTERM', () => process.exit(0));
-}
-
-/** CPU ms (user + system) of this process since `since` (a process.cpuUsage() value). */
-export function cpuMsSince(since: NodeJS.CpuUsage): number {
-  const used = process.cpuUsage(since);
-  return (used.user + used.system) / 1000;
+  replyToParent(message);
 }

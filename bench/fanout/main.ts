@@ -1,10 +1,10 @@
-import { ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { WORKSPACE_ROOT } from '@live-im/testing';
+import { killChildrenOnExit, textSetting, setting } from '../shared/bench-settings';
+import { roomLimitOverrides, sendersFor } from '../shared/send-limits';
 import { FanoutOptions, FanoutResult, FanoutRun } from './fanout-run';
-import { ClientProcess } from './ipc';
 import { startOurTarget } from './our-target';
 import { RunningTarget, startPlainTarget } from './plain-target';
 
@@ -16,30 +16,12 @@ import { RunningTarget, startPlainTarget } from './plain-target';
  * Settings come from `--name=value` flags or BENCH_<NAME> env vars (flag wins), e.g.
  * `--viewers=1000` or BENCH_VIEWERS=1000.
  */
-/** A `--name=value` flag, else the BENCH_NAME env var, else undefined. */
-function rawSetting(name: string): string | undefined {
-  const flag = process.argv.find((arg) => arg.startsWith(`--${name}=`));
-  return flag?.slice(name.length + 3) ?? process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
-}
-
-function textSetting(name: string, fallback: string): string {
-  const raw = rawSetting(name);
-  return raw === undefined || raw === '' ? fallback : raw;
-}
-
-function setting(name: string, fallback: number): number {
-  const raw = rawSetting(name);
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0)
-    throw new Error(`--${name} must be a non-negative number, got "${raw}"`);
-  return value;
-}
-
 const options: FanoutOptions = {
   viewers: setting('viewers', 1000),
   viewerProcesses: Math.max(1, setting('viewer-procs', 4)),
-  probesPerProcess: setting('probes', 10),
+  // `all` (the default): every viewer parses each batch body as the SDK does; a number: that many
+  // probe viewers per process parse, the others only count (what the bench did before).
+  probesPerProcess: textSetting('probes', 'all') === 'all' ? undefined : setting('probes', 10),
   chatPerSec: setting('chat-rate', 1000),
   giftPerSec: setting('gift-rate', 5),
   warmupSec: setting('warmup', 3),
@@ -47,7 +29,32 @@ const options: FanoutOptions = {
   measureSec: setting('seconds', 10),
   drainTimeoutSec: setting('drain-timeout', 300),
 };
-const SENDERS = Math.max(1, setting('senders', 20));
+/**
+ * `shipped` (the default): every rate limit at its shipped default; the chat and gifts come from as
+ * many users as room-service's per-user limit needs (and over its room limit, that alone is raised).
+ * `raised`: 20 senders with the limits raised out of the way (how the bench ran before).
+ */
+const LIMITS = textSetting('limits', 'shipped');
+if (LIMITS !== 'shipped' && LIMITS !== 'raised')
+  throw new Error(`--limits must be shipped or raised, got "${LIMITS}"`);
+/** Rate limits that would refuse the bench's own load, raised so they never trigger (--limits=raised). */
+const UNLIMITED = '1000000';
+const RAISED_LIMITS = {
+  'room-service': {
+    USER_RATE_POINTS: UNLIMITED,
+    USER_RATE_WINDOW_SEC: '1',
+    ROOM_RATE_POINTS: UNLIMITED,
+    ROOM_RATE_WINDOW_SEC: '1',
+  },
+  gateway: {
+    CONNECTS_PER_IP_PER_SEC: UNLIMITED,
+    AUTH_PER_IP_PER_SEC: UNLIMITED,
+    JOINS_PER_SOCKET_PER_SEC: '1000',
+    EVENTS_PER_SOCKET_PER_SEC: '100000',
+  },
+};
+const SENDS_PER_SEC = options.chatPerSec + options.giftPerSec;
+const SENDERS = Math.max(1, setting('senders', LIMITS === 'raised' ? 20 : sendersFor(SENDS_PER_SEC)));
 /**
  * Apps that run with --cpu-prof and leave their profiles under tmp/profiles (diagnosis only):
  * `--profile=gateway,room-service`; `--profile-gateway=1` is short for `--profile=gateway`.
@@ -59,20 +66,19 @@ const PROFILED = new Set(
 );
 /** The broadcast node's normal-lane cap for the room, per second (its default is 500). */
 const NORMAL_CAP_PER_SEC = setting('normal-cap', 500);
+/** Every setting changed from its shipped default, by app: printed, and kept in fanout.json. */
+const OVERRIDES: Partial<Record<string, Record<string, string>>> =
+  LIMITS === 'raised' ? { ...RAISED_LIMITS } : { 'room-service': roomLimitOverrides(SENDS_PER_SEC) };
+if (NORMAL_CAP_PER_SEC !== 500)
+  OVERRIDES['broadcast-node'] = { NORMAL_CAP_PER_SEC: String(NORMAL_CAP_PER_SEC) };
+const OVERRIDE_LINES = Object.entries(OVERRIDES).flatMap(([app, env]) =>
+  Object.entries(env ?? {}).map(([name, value]) => `${app}: ${name}=${value}`),
+);
 /** 1: measure our side only (diagnosis; no baseline, no ratio, bench/results left as they are). */
 const OURS_ONLY = setting('ours-only', 0) === 1;
 
-/** Every process this bench starts, so that no way out leaves one running. */
-const children = new Set<ChildProcess>();
-function track(child: ChildProcess | ClientProcess): void {
-  const process = child instanceof ClientProcess ? child.child : child;
-  children.add(process);
-  process.once('exit', () => children.delete(process));
-}
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+/** Every process this bench starts, killed on any way out. */
+const track = killChildrenOnExit();
 
 async function measure(start: () => Promise<RunningTarget>): Promise<FanoutResult> {
   const running = await start();
@@ -126,14 +132,16 @@ async function main(): Promise<void> {
     `bench/fanout: ${options.viewers} viewers in ${options.viewerProcesses} processes, ${SENDERS} senders, ` +
       `chat ${options.chatPerSec}/s + gifts ${options.giftPerSec}/s, ` +
       `warm-up ${options.warmupSec} s at ${options.warmupChatShare * 100}% of the chat rate, ` +
-      `measured ${options.measureSec} s (+ drain); normal cap ${NORMAL_CAP_PER_SEC}/s; ${cpus().length} CPUs\n`,
+      `measured ${options.measureSec} s (+ drain); normal cap ${NORMAL_CAP_PER_SEC}/s; ${cpus().length} CPUs\n` +
+      `viewers parse: ${options.probesPerProcess === undefined ? 'every batch body, every viewer' : `${options.probesPerProcess} probes per process`}\n` +
+      `limits: ${LIMITS}; settings changed from the shipped defaults: ${OVERRIDE_LINES.length > 0 ? OVERRIDE_LINES.join(', ') : 'none'}\n`,
   );
   const baseline = OURS_ONLY ? undefined : await measure(() => startPlainTarget(SENDERS, track));
   if (baseline !== undefined) show(baseline);
   const ours = await measure(() =>
     startOurTarget({
       senders: SENDERS,
-      normalCapPerSec: NORMAL_CAP_PER_SEC,
+      overrides: OVERRIDES,
       nodeArgs: Object.fromEntries(
         [...PROFILED].map((app) => [
           app,
@@ -164,7 +172,13 @@ async function main(): Promise<void> {
         chat_p99_ms: ours.latency.chat.p99,
         baseline_p50_ms: baseline.latency.gift.p50,
         baseline_p99_ms: baseline.latency.gift.p99,
-        settings: { ...options, senders: SENDERS, normalCapPerSec: NORMAL_CAP_PER_SEC },
+        settings: {
+          ...options,
+          senders: SENDERS,
+          normalCapPerSec: NORMAL_CAP_PER_SEC,
+          limits: LIMITS,
+          overrides: OVERRIDE_LINES,
+        },
         details: { ours, baseline },
         measured_at: new Date().toISOString(),
         machine: `${process.platform} ${process.arch}, ${cpus().length} CPUs, node ${process.version}`,

@@ -1,6 +1,7 @@
 import { ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import { freePorts } from '@live-im/testing';
+import { stopChild } from '../shared/client-process';
 import { FanoutTarget } from './fanout-run';
 
 /** The baseline as a target: plain-server.js in its own process, senders named by user id. */
@@ -35,13 +36,6 @@ export async function startPlainTarget(
       otherPids: {},
       metricsUrls: {},
     },
-    async stop() {
-      if (server.exitCode !== null || server.signalCode !== null) return;
-      const exited = new Promise((resolve) => server.once('exit', resolve));
-      server.kill('SIGTERM');
-      const timer = setTimeout(() => server.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
+    stop: () => stopChild(server),
   };
 }

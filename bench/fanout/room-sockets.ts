@@ -1,5 +1,6 @@
 import type { Ack } from '@live-im/contracts';
-import { WireSocket } from './wire-socket';
+import { loopbackSource } from '../shared/source-address';
+import { WireSocket } from '../shared/wire-socket';
 
 /*
  * The client side both servers speak: the same `join` / `chat` / `gift` events with the same
@@ -18,13 +19,14 @@ async function join(socket: WireSocket, roomId: string): Promise<void> {
 
 /**
  * Opens one socket per token (null: a guest) and joins each to the room; `prepare` runs on each
- * socket before it joins, so its listeners see the first message. Closes every opened socket if
- * any fails.
+ * socket before it joins, so its listeners see the first message. Socket i leaves from
+ * `loopbackSource(sourceBlock, i)`. Closes every opened socket if any fails.
  */
 export async function openRoomSockets(
   url: string,
   roomId: string,
   tokens: Array<string | null>,
+  sourceBlock: number,
   prepare: (socket: WireSocket, index: number) => void,
 ): Promise<WireSocket[]> {
   const sockets: WireSocket[] = [];
@@ -33,9 +35,15 @@ export async function openRoomSockets(
       const wave = tokens.slice(start, start + CONNECT_CONCURRENCY);
       await Promise.all(
         wave.map(async (token, offset) => {
-          const socket = await WireSocket.connect(url, token === null ? {} : { token }, CONNECT_TIMEOUT_MS);
+          const index = start + offset;
+          const socket = await WireSocket.connect(
+            url,
+            token === null ? {} : { token },
+            CONNECT_TIMEOUT_MS,
+            loopbackSource(sourceBlock, index),
+          );
           sockets.push(socket);
-          prepare(socket, start + offset);
+          prepare(socket, index);
           await join(socket, roomId);
         }),
       );
@@ -45,8 +53,4 @@ export async function openRoomSockets(
     for (const socket of sockets) socket.close();
     throw error;
   }
-}
-
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

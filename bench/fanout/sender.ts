@@ -7,10 +7,11 @@ import {
   exitWithParent,
   reply,
 } from './ipc';
-import { LatencyHistogram } from './latency-histogram';
-import { errorText, openRoomSockets } from './room-sockets';
-import type { WireSocket } from './wire-socket';
-import { nowMs, stampedClientMsgId } from './send-stamp';
+import { LatencyHistogram } from '../shared/latency-histogram';
+import { errorText } from '../shared/client-process';
+import { openRoomSockets } from './room-sockets';
+import type { WireSocket } from '../shared/wire-socket';
+import { nowMs, stampedClientMsgId } from '../shared/send-stamp';
 
 /**
  * The sending process of bench/fanout: signed-in users in the room send chat and gifts open-loop
@@ -94,7 +95,13 @@ async function handle(command: ChildCommand): Promise<void> {
   switch (command.kind) {
     case 'connect':
       roomId = command.roomId;
-      sockets = await openRoomSockets(command.url, command.roomId, command.tokens, () => undefined);
+      sockets = await openRoomSockets(
+        command.url,
+        command.roomId,
+        command.tokens,
+        command.sourceBlock,
+        () => undefined,
+      );
       reply({ kind: 'connected', sockets: sockets.length });
       return;
     case 'send':

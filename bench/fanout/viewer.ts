@@ -9,10 +9,11 @@ import {
   exitWithParent,
   reply,
 } from './ipc';
-import { LatencyHistogram } from './latency-histogram';
-import { errorText, openRoomSockets } from './room-sockets';
-import type { WireSocket } from './wire-socket';
-import { nowMs, sentAtOf } from './send-stamp';
+import { LatencyHistogram } from '../shared/latency-histogram';
+import { errorText } from '../shared/client-process';
+import { openRoomSockets } from './room-sockets';
+import type { WireSocket } from '../shared/wire-socket';
+import { nowMs, sentAtOf } from '../shared/send-stamp';
 
 /**
  * A client process of bench/fanout: holds its share of the room's viewers. Every socket counts
@@ -139,8 +140,12 @@ function listen(socket: WireSocket, command: ConnectCommand, probe: boolean): vo
 async function handle(command: ChildCommand): Promise<void> {
   switch (command.kind) {
     case 'connect':
-      sockets = await openRoomSockets(command.url, command.roomId, command.tokens, (socket, index) =>
-        listen(socket, command, isProbe(index, command.tokens.length, command.probes)),
+      sockets = await openRoomSockets(
+        command.url,
+        command.roomId,
+        command.tokens,
+        command.sourceBlock,
+        (socket, index) => listen(socket, command, isProbe(index, command.tokens.length, command.probes)),
       );
       reply({ kind: 'connected', sockets: sockets.length });
       return;

@@ -56,6 +56,8 @@ export function readEvent(frame: Buffer, from: number): WireEvent {
 }
 
 export class WireSocket {
+  /** Every websocket frame and its bytes received by the sockets of this process. */
+  static readonly received = { frames: 0, bytes: 0 };
   private nextAckId = 1;
   private readonly acks = new Map<number, (args: unknown[]) => void>();
   private readonly handlers = new Map<string, (event: WireEvent) => void>();
@@ -64,10 +66,18 @@ export class WireSocket {
 
   private constructor(private readonly ws: WebSocket) {}
 
-  /** Connects to `url` (http://host:port) and the main namespace with `auth`, or rejects. */
-  static connect(url: string, auth: Record<string, unknown>, timeoutMs: number): Promise<WireSocket> {
+  /**
+   * Connects to `url` (http://host:port) and the main namespace with `auth`, or rejects;
+   * `localAddress` picks the source address (see source-address.ts).
+   */
+  static connect(
+    url: string,
+    auth: Record<string, unknown>,
+    timeoutMs: number,
+    localAddress?: string,
+  ): Promise<WireSocket> {
     const endpoint = `${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`;
-    const ws = new WebSocket(endpoint, { perMessageDeflate: false, skipUTF8Validation: true });
+    const ws = new WebSocket(endpoint, { perMessageDeflate: false, skipUTF8Validation: true, localAddress });
     const socket = new WireSocket(ws);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => fail(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
@@ -78,6 +88,8 @@ export class WireSocket {
       };
       ws.on('error', fail);
       ws.on('message', (data: Buffer, isBinary: boolean) => {
+        WireSocket.received.frames += 1;
+        WireSocket.received.bytes += data.length;
         if (isBinary) return;
         const type = data[0];
         if (type === ENGINE_OPEN) {

@@ -7,12 +7,18 @@ const GROWTH = 1.01;
 const LOG_GROWTH = Math.log(GROWTH);
 const BUCKETS = Math.ceil(Math.log(600_000 / FLOOR_MS) / LOG_GROWTH) + 1;
 
+/** A histogram as it crosses the IPC channel. */
+export interface HistogramJson {
+  counts: number[];
+  maxMs: number;
+}
+
 export class LatencyHistogram {
   readonly counts: number[];
   total = 0;
   maxMs = 0;
 
-  constructor(from?: { counts: number[]; maxMs: number }) {
+  constructor(from?: HistogramJson) {
     this.counts = from ? [...from.counts] : new Array<number>(BUCKETS).fill(0);
     for (const count of this.counts) this.total += count;
     this.maxMs = from?.maxMs ?? 0;
@@ -25,7 +31,7 @@ export class LatencyHistogram {
     if (ms > this.maxMs) this.maxMs = ms;
   }
 
-  merge(other: { counts: number[]; maxMs: number }): void {
+  merge(other: HistogramJson): void {
     for (let i = 0; i < BUCKETS; i += 1) {
       const count = other.counts[i] ?? 0;
       this.counts[i] = (this.counts[i] ?? 0) + count;
@@ -46,7 +52,7 @@ export class LatencyHistogram {
     return this.maxMs;
   }
 
-  toJSON(): { counts: number[]; maxMs: number } {
+  toJSON(): HistogramJson {
     return { counts: this.counts, maxMs: this.maxMs };
   }
 }
