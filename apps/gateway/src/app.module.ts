@@ -70,8 +70,8 @@ export class GatewayModule {
           provide: SlowSocketPolicy,
           useFactory: () =>
             new SlowSocketPolicy({
-              slowSocketPackets: config.SLOW_SOCKET_PACKETS,
-              importantBacklogPackets: config.IMPORTANT_BACKLOG_PACKETS,
+              slowSocketBytes: config.SLOW_SOCKET_BYTES,
+              importantBacklogBytes: config.IMPORTANT_BACKLOG_BYTES,
             }),
         },
         SessionRegistry,
