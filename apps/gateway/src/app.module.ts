@@ -30,6 +30,7 @@ import { RoomMembership } from './socket/room-membership';
 import { SessionRegistry } from './socket/session-registry';
 import { SocketConnections } from './socket/socket-connections';
 import { SocketServerHost } from './socket/socket-server.host';
+import { SocketWriter } from './socket/socket-writer';
 import { subscriberLoadOf } from './socket/subscriber-load';
 
 /** The gateway proper: Socket.IO edge, delivery, presence, and the HTTP API. */
@@ -76,6 +77,7 @@ export class GatewayModule {
         },
         SessionRegistry,
         SocketServerHost,
+        SocketWriter,
         HandshakeAuthenticator,
         RoomMembership,
         ReceiptService,

@@ -99,13 +99,15 @@ export const GatewayEnv = BaseAppEnv.extend({
     .min(1, 'must be a folder path')
     .default(join(process.cwd(), 'dist/apps/web'))
     .transform((dir) => resolve(dir)),
-}).refine((env) => env.PRESENCE_LEASE_MS > env.PRESENCE_FLUSH_MS, {
-  path: ['PRESENCE_LEASE_MS'],
-  message: 'must be longer than PRESENCE_FLUSH_MS, or every lease lapses between flushes',
-}).refine((env) => env.IMPORTANT_BACKLOG_BYTES >= env.SLOW_SOCKET_BYTES, {
-  path: ['IMPORTANT_BACKLOG_BYTES'],
-  message: 'must be at least SLOW_SOCKET_BYTES, or a socket is cut off before normal batches skip it',
-});
+})
+  .refine((env) => env.PRESENCE_LEASE_MS > env.PRESENCE_FLUSH_MS, {
+    path: ['PRESENCE_LEASE_MS'],
+    message: 'must be longer than PRESENCE_FLUSH_MS, or every lease lapses between flushes',
+  })
+  .refine((env) => env.IMPORTANT_BACKLOG_BYTES >= env.SLOW_SOCKET_BYTES, {
+    path: ['IMPORTANT_BACKLOG_BYTES'],
+    message: 'must be at least SLOW_SOCKET_BYTES, or a socket is cut off before normal batches skip it',
+  });
 
 export type GatewayConfig = z.output<typeof GatewayEnv>;
 

@@ -58,7 +58,7 @@ export class GatewayLifecycle implements OnModuleInit, OnApplicationBootstrap, O
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.subscriber.onBatch((batch) => this.fanout.deliver(batch));
+    this.fanout.start(this.subscriber);
     await this.subscriber.start();
     this.presence.start();
   }
