@@ -5,26 +5,25 @@ import { performance } from 'node:perf_hooks';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
+import { type TextBatch, textBatchOf } from '../socket/batch-event';
 import { FrameSet, OutEvent } from '../socket/event-frames';
-import { RoomMembership } from '../socket/room-membership';
 import { SessionRegistry } from '../socket/session-registry';
 import type { RoomEntry, SocketSession } from '../socket/socket-session';
 import { SocketWriter } from '../socket/socket-writer';
 import {
   asRoomMessage,
-  batchInfoOf,
+  batchEvent,
   needsAction,
   parseBatchBody,
   reasonOf,
   receiptOf,
   systemEventOf,
-  type TextBatch,
-  textBatchOf,
 } from './batch-envelopes';
 import { unansweredPart } from './join-catch-up';
 import { FanoutQueue, type RoomLine, type RoomPass } from './fanout-queue';
 import { NormalPacer, paceFor, type PaceSettings } from './normal-pacer';
 import { ReceiptService } from './receipt-service';
+import { RoomMembership } from './room-membership';
 import { SlowSocketPolicy } from './slow-socket-policy';
 
 /** Sockets written per slice of a pass, between two looks at the clock. */
@@ -348,9 +347,4 @@ export class BatchFanout implements OnModuleDestroy {
     this.metrics.direct('message', sessions.length);
     if (message.requireAck) this.receipts.track(message, [userId]);
   }
-}
-
-/** A batch as its `batch` event. */
-function batchEvent(batch: TextBatch): OutEvent {
-  return OutEvent.of('batch', batchInfoOf(batch), batch.body);
 }

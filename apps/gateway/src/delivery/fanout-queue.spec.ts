@@ -1,5 +1,5 @@
 import type { Lane, OnlineInfo } from '@live-im/contracts';
-import type { TextBatch } from './batch-envelopes';
+import type { TextBatch } from '../socket/batch-event';
 import { FanoutQueue, type RoomPass } from './fanout-queue';
 
 function batch(roomId: string, lane: Lane, seqs: number[]): TextBatch {

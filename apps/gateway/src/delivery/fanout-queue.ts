@@ -1,7 +1,8 @@
 import type { OnlineInfo } from '@live-im/contracts';
 import type { FrameSet } from '../socket/event-frames';
 import type { RoomEntry, SocketSession } from '../socket/socket-session';
-import { joinBatches, type TextBatch } from './batch-envelopes';
+import type { TextBatch } from '../socket/batch-event';
+import { joinBatches } from './batch-envelopes';
 
 /** A socket a room's pass is for, with the room entry it had then (a re-join is another entry). */
 export interface FanoutTarget {

@@ -61,7 +61,7 @@ describe('pre-built event frames', () => {
     const raw = directSocketOf(socket as unknown as GatewaySocket);
     if (raw === undefined) throw new Error('the socket cannot be written directly');
     const chunks: Buffer[] = [];
-    const write = raw.write.bind(raw) as NetSocket['write'];
+    const write = raw.write.bind(raw);
     const spy = jest.spyOn(raw, 'write').mockImplementation(((chunk: Buffer, ...rest: never[]) => {
       chunks.push(Buffer.from(chunk));
       return write(chunk, ...rest);
