@@ -187,9 +187,18 @@ describe('the important lane under a chat flood', () => {
     for (const [index, client] of receivers.entries()) {
       expect({
         receiver: index,
+        violations: client.violations,
+        disconnected: client.disconnectReason,
         ...runProblems(client.seqs(roomId, 'important'), 1, last),
         outOfOrder: client.outOfOrder(roomId, 'important'),
-      }).toEqual({ receiver: index, missing: [], repeated: [], outOfOrder: [] });
+      }).toEqual({
+        receiver: index,
+        violations: [],
+        disconnected: undefined,
+        missing: [],
+        repeated: [],
+        outOfOrder: [],
+      });
     }
   });
 });
