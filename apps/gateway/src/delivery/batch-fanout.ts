@@ -228,31 +228,39 @@ export class BatchFanout implements OnModuleDestroy {
       all: new FrameSet([...important, ...normal, ...tail]),
       withoutNormal: new FrameSet([...important, ...tail]),
     };
+    const batches = [...pass.important, ...pass.normal];
     for (const session of this.registry.roomSessions(roomId)) {
       const entry = session.rooms.get(roomId);
       if (entry === undefined) continue;
-      if (entry.answeredThrough !== undefined) {
-        // Joined a moment ago: what its join answer covered is not sent again.
-        this.writeCatchUp(session, entry, pass, tail);
-        continue;
-      }
+      // Joined a moment ago: what its join answer covered is not sent again.
+      if (entry.answeredThrough !== undefined && this.caughtUp(session, entry, batches, tail)) continue;
       pass.targets.push({ session, entry });
     }
     return pass;
   }
 
-  /** A socket admitted a moment ago gets the part of the pass past its join answer, on its own. */
-  private writeCatchUp(session: SocketSession, entry: RoomEntry, pass: RoomPass, tail: OutEvent[]): void {
+  /**
+   * A socket admitted a moment ago: when the pass holds a batch (part of) which its join answer
+   * covered, it gets the rest on its own, now, and true; otherwise it is one of the pass's targets.
+   */
+  private caughtUp(
+    session: SocketSession,
+    entry: RoomEntry,
+    batches: TextBatch[],
+    tail: OutEvent[],
+  ): boolean {
+    const parts = batches.map((batch) => unansweredPart(entry, batch));
+    if (parts.every((part) => part === 'all')) return false;
     const events: OutEvent[] = [];
-    for (const batch of [...pass.important, ...pass.normal]) {
-      const part = unansweredPart(entry, batch);
+    for (const [i, part] of parts.entries()) {
       if (part === 'none') continue;
-      const send = part === 'all' ? batch : part;
+      const send = part === 'all' ? batches[i] : part;
       events.push(batchEvent(send));
       this.metrics.batchWrites(send.lane, 1);
     }
     events.push(...tail);
     if (events.length > 0) this.writer.send(session, new FrameSet(events));
+    return true;
   }
 
   private finishPass(line: RoomLine, pass: RoomPass): void {
