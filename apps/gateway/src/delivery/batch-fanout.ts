@@ -138,8 +138,8 @@ export class BatchFanout implements OnModuleDestroy {
     const deadline = performance.now() + TURN_MS;
     let line: RoomLine | undefined;
     while ((line = this.queue.next()) !== undefined) {
-      const pass = line.pass ?? this.startPass(line);
       try {
+        const pass = line.pass ?? this.startPass(line);
         if (this.writeSlice(pass)) this.finishPass(line, pass);
         else this.queue.rotate(line);
       } catch (error) {
