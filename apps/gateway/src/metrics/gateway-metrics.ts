@@ -260,21 +260,21 @@ export class GatewayMetrics {
     });
     new Gauge({
       name: freshMetricName(`${PREFIX}fanout_queued`),
-      help: 'Room batches waiting for (or in the middle of) their fan-out',
+      help: 'Rooms with a pass of writes under way or writes waiting for their next pass',
       collect() {
         this.set(read.fanout().queued);
       },
     });
     new Gauge({
       name: freshMetricName(`${PREFIX}fanout_batches_joined`),
-      help: 'Normal batches joined to a waiting batch of the same room, since start',
+      help: 'Batches joined to a waiting batch of the same room lane, since start',
       collect() {
         this.set(read.fanout().joined);
       },
     });
     new Gauge({
       name: freshMetricName(`${PREFIX}fanout_batches_dropped`),
-      help: 'Normal batches dropped because the fan-out queue was full (the gateway far behind), since start',
+      help: 'Normal batches dropped because too many that could not be joined waited for one room (the gateway far behind), since start',
       collect() {
         this.set(read.fanout().dropped);
       },
