@@ -116,4 +116,61 @@ export default [
       ],
     },
   },
+  {
+    // The gateway's one-way layers: socket/ owns the connection (every write, backlog, disconnect,
+    // engine.io and ws details) and knows nothing of what is delivered; delivery/ decides what goes
+    // to whom through socket/'s interface (SocketWriter, SessionRegistry) and never reaches into
+    // Socket.IO, engine.io or ws itself.
+    files: ['apps/gateway/src/socket/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../delivery/*', '../events/*'],
+              message: 'socket/ never imports delivery/ or events/: they use socket/, not the other way',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['apps/gateway/src/delivery/**/*.ts'],
+    ignores: ['apps/gateway/src/delivery/**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['socket.io', 'engine.io', 'ws'].map((name) => ({
+            name,
+            message:
+              'delivery/ writes through socket/ (SocketWriter), never through Socket.IO, engine.io or ws',
+          })),
+          patterns: [
+            {
+              group: ['../socket/engine-internals', '../socket/socket-server.host'],
+              message: 'engine.io details and the Socket.IO server belong to socket/',
+            },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[property.name='conn']",
+          message: "delivery/ never touches a socket's engine.io connection: ask socket/ (SocketWriter)",
+        },
+        {
+          selector: "MemberExpression[property.name='io']",
+          message: 'delivery/ never broadcasts through the Socket.IO server: write through SocketWriter',
+        },
+        {
+          selector: "CallExpression[callee.property.name='emit'][callee.object.property.name='socket']",
+          message: 'delivery/ never emits on a socket itself: write through SocketWriter',
+        },
+      ],
+    },
+  },
 ];

@@ -24,12 +24,13 @@ import { RequestIdInterceptor } from './http/request-id.interceptor';
 import { RoomsController } from './http/rooms.controller';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { GatewayRpc } from './rpc/gateway-rpc';
-import { ClientEventHandler } from './socket/client-event.handler';
+import { ClientEventHandler } from './events/client-event.handler';
 import { HandshakeAuthenticator } from './socket/handshake';
-import { RoomMembership } from './socket/room-membership';
+import { RoomMembership } from './delivery/room-membership';
 import { SessionRegistry } from './socket/session-registry';
 import { SocketConnections } from './socket/socket-connections';
 import { SocketServerHost } from './socket/socket-server.host';
+import { SocketWriter } from './socket/socket-writer';
 import { subscriberLoadOf } from './socket/subscriber-load';
 
 /** The gateway proper: Socket.IO edge, delivery, presence, and the HTTP API. */
@@ -70,12 +71,13 @@ export class GatewayModule {
           provide: SlowSocketPolicy,
           useFactory: () =>
             new SlowSocketPolicy({
-              slowSocketPackets: config.SLOW_SOCKET_PACKETS,
-              importantBacklogPackets: config.IMPORTANT_BACKLOG_PACKETS,
+              slowSocketBytes: config.SLOW_SOCKET_BYTES,
+              importantBacklogBytes: config.IMPORTANT_BACKLOG_BYTES,
             }),
         },
         SessionRegistry,
         SocketServerHost,
+        SocketWriter,
         HandshakeAuthenticator,
         RoomMembership,
         ReceiptService,

@@ -57,10 +57,14 @@ export const GatewayEnv = BaseAppEnv.extend({
    */
   NORMAL_PACE_MAX_MS: envInt(250, { min: 0, max: 2000 }),
   NORMAL_PACE_FULL_SOCKETS: envInt(1000, { min: 1, max: 10_000_000 }),
-  /** A socket with more packets queued than this is skipped for normal batches. */
-  SLOW_SOCKET_PACKETS: envInt(256, { min: 1, max: 1_000_000 }),
-  /** A socket with more packets queued than this is disconnected rather than sent an important batch. */
-  IMPORTANT_BACKLOG_PACKETS: envInt(2048, { min: 1, max: 10_000_000 }),
+  /**
+   * A socket's backlog is the bytes written to it that its kernel send buffer has not taken yet
+   * (the TCP socket's user-space buffer, plus what engine.io still queues). Over this, normal
+   * batches skip it.
+   */
+  SLOW_SOCKET_BYTES: envInt(64 * 1024, { min: 1024, max: 64 * 1024 * 1024 }),
+  /** Over this backlog a socket is disconnected rather than sent an important batch (it resumes). */
+  IMPORTANT_BACKLOG_BYTES: envInt(512 * 1024, { min: 4096, max: 256 * 1024 * 1024 }),
   /**
    * Handshakes per client address: a token bucket of CONNECT_BURST_PER_IP that refills at
    * CONNECTS_PER_IP_PER_SEC. The burst lets a NAT'd office (hundreds of viewers behind one address)
@@ -95,10 +99,15 @@ export const GatewayEnv = BaseAppEnv.extend({
     .min(1, 'must be a folder path')
     .default(join(process.cwd(), 'dist/apps/web'))
     .transform((dir) => resolve(dir)),
-}).refine((env) => env.PRESENCE_LEASE_MS > env.PRESENCE_FLUSH_MS, {
-  path: ['PRESENCE_LEASE_MS'],
-  message: 'must be longer than PRESENCE_FLUSH_MS, or every lease lapses between flushes',
-});
+})
+  .refine((env) => env.PRESENCE_LEASE_MS > env.PRESENCE_FLUSH_MS, {
+    path: ['PRESENCE_LEASE_MS'],
+    message: 'must be longer than PRESENCE_FLUSH_MS, or every lease lapses between flushes',
+  })
+  .refine((env) => env.IMPORTANT_BACKLOG_BYTES >= env.SLOW_SOCKET_BYTES, {
+    path: ['IMPORTANT_BACKLOG_BYTES'],
+    message: 'must be at least SLOW_SOCKET_BYTES, or a socket is cut off before normal batches skip it',
+  });
 
 export type GatewayConfig = z.output<typeof GatewayEnv>;
 

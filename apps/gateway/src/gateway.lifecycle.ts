@@ -3,11 +3,14 @@ import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy, OnModuleIn
 import { BatchFanout } from './delivery/batch-fanout';
 import { PresenceLoop } from './delivery/presence-loop';
 import { ReceiptService } from './delivery/receipt-service';
+import { RoomMembership } from './delivery/room-membership';
+import { ClientEventHandler } from './events/client-event.handler';
 import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from './gateway.tokens';
 import { trackBroadcastLosses } from './metrics/broadcast-loss-metrics';
 import { GatewayMetrics } from './metrics/gateway-metrics';
 import { HandshakeAuthenticator } from './socket/handshake';
 import { SessionRegistry } from './socket/session-registry';
+import { transportOf } from './socket/engine-internals';
 import { SocketConnections } from './socket/socket-connections';
 import { SocketServerHost } from './socket/socket-server.host';
 
@@ -26,6 +29,8 @@ export class GatewayLifecycle implements OnModuleInit, OnApplicationBootstrap, O
   constructor(
     private readonly host: SocketServerHost,
     private readonly connections: SocketConnections,
+    private readonly membership: RoomMembership,
+    private readonly events: ClientEventHandler,
     private readonly handshake: HandshakeAuthenticator,
     private readonly subscriber: RoomSubscriber,
     private readonly fanout: BatchFanout,
@@ -39,7 +44,7 @@ export class GatewayLifecycle implements OnModuleInit, OnApplicationBootstrap, O
       connectionsByTransport: () => {
         const counts: Record<string, number> = {};
         for (const session of this.registry.all()) {
-          const transport = session.socket.conn.transport.name;
+          const transport = transportOf(session.socket);
           counts[transport] = (counts[transport] ?? 0) + 1;
         }
         return counts;
@@ -53,12 +58,23 @@ export class GatewayLifecycle implements OnModuleInit, OnApplicationBootstrap, O
     trackBroadcastLosses(subscriber);
   }
 
+  /** Each connection: its rooms (delivery/) and its events (events/). */
   onModuleInit(): void {
-    this.connections.start();
+    this.connections.start({
+      opened: (session) => this.membership.open(session),
+      event: (session, event, args) => this.events.handle(session, event, args),
+      closed: (session) => {
+        try {
+          this.membership.close(session);
+        } finally {
+          this.events.forget(session);
+        }
+      },
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.subscriber.onBatch((batch) => this.fanout.deliver(batch));
+    this.fanout.start(this.subscriber);
     await this.subscriber.start();
     this.presence.start();
   }

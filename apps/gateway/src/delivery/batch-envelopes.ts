@@ -1,5 +1,6 @@
-import type { RoomBatch } from '@live-im/broadcast';
-import { type BatchInfo, Receipt, RoomMessage, SystemEvent } from '@live-im/contracts';
+import { Receipt, RoomMessage, SystemEvent } from '@live-im/contracts';
+import { batchInfoOf, type TextBatch } from '../socket/batch-event';
+import { OutEvent } from '../socket/event-frames';
 
 /**
  * Reading envelopes out of a batch body, for the batches the gateway acts on (important room
@@ -47,34 +48,9 @@ export function receiptOf(message: RoomMessage): Receipt | undefined {
   return parsed.success ? parsed.data : undefined;
 }
 
-/**
- * A room batch as the gateway sends it: the node's body decoded to text once per gateway, so that
- * Socket.IO sends it as a single text packet, for which it builds the websocket frame once for
- * all the sockets of a broadcast (a binary body is a second packet, written per socket).
- */
-export interface TextBatch extends BatchInfo {
-  body: string;
-}
-
-export function textBatchOf(batch: RoomBatch): TextBatch {
-  return {
-    roomId: batch.roomId,
-    lane: batch.lane,
-    firstSeq: batch.firstSeq,
-    lastSeq: batch.lastSeq,
-    count: batch.count,
-    body: batch.body.toString('utf8'),
-  };
-}
-
-export function batchInfoOf(batch: BatchInfo): BatchInfo {
-  return {
-    roomId: batch.roomId,
-    lane: batch.lane,
-    firstSeq: batch.firstSeq,
-    lastSeq: batch.lastSeq,
-    count: batch.count,
-  };
+/** A batch as its `batch` event, whose frame is built once however many sockets get it. */
+export function batchEvent(batch: TextBatch): OutEvent {
+  return OutEvent.of('batch', batchInfoOf(batch), batch.body);
 }
 
 /**

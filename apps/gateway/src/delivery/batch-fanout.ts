@@ -1,50 +1,52 @@
-import type { RoomBatch } from '@live-im/broadcast';
-import { type RoomMessage, SystemEvent, userOfChannel } from '@live-im/contracts';
+import type { RoomBatch, RoomSubscriber } from '@live-im/broadcast';
+import { type OnlineInfo, type RoomMessage, SystemEvent, userOfChannel } from '@live-im/contracts';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
-import { RoomMembership } from '../socket/room-membership';
+import { type TextBatch, textBatchOf } from '../socket/batch-event';
+import { FrameSet, OutEvent } from '../socket/event-frames';
 import { SessionRegistry } from '../socket/session-registry';
-import { SocketServerHost } from '../socket/socket-server.host';
-import { ioRoomOf } from '../socket/socket-types';
+import type { RoomEntry, SocketSession } from '../socket/socket-session';
+import { SocketWriter } from '../socket/socket-writer';
 import {
   asRoomMessage,
-  batchInfoOf,
+  batchEvent,
   needsAction,
   parseBatchBody,
   reasonOf,
   receiptOf,
   systemEventOf,
-  type TextBatch,
-  textBatchOf,
 } from './batch-envelopes';
 import { unansweredPart } from './join-catch-up';
-import { type FanoutJob, FanoutQueue, type FanoutTarget } from './fanout-queue';
+import { FanoutQueue, type RoomLine, type RoomPass } from './fanout-queue';
 import { NormalPacer, paceFor, type PaceSettings } from './normal-pacer';
 import { ReceiptService } from './receipt-service';
+import { RoomMembership } from './room-membership';
 import { SlowSocketPolicy } from './slow-socket-policy';
 
-/** Sockets written per Socket.IO broadcast: one frame encoding serves this many writes. */
-const CHUNK_SOCKETS = 64;
+/** Sockets written per slice of a pass, between two looks at the clock. */
+const SLICE_SOCKETS = 64;
 /**
  * How long one turn of fan-out may hold the event loop before yielding (setImmediate) to I/O:
- * inbound client events and newly arrived important batches then wait at most about this long.
+ * inbound client events, newly arrived batches and timers then wait at most about this long.
  */
 const TURN_MS = 4;
-/** Largest body a run of waiting normal batches of one room is joined into (characters). */
+/** Largest body a run of waiting batches of one room lane is joined into (characters). */
 const MAX_JOINED_BODY_CHARS = 64 * 1024;
 
 /**
  * The hot path, merge once and write many. Each batch from the broadcast cluster is decoded to
- * text once (so Socket.IO builds one websocket frame per broadcast and writes it as is to each
- * socket) and queued; the queue is worked in short turns, a chunk of sockets at a time, important
- * batches always first, so that a gift never waits behind a whole chat fan-out to a large room
- * and inbound events are read in between. Sockets that fell behind are skipped (normal) or cut
- * off (important). Important batches are parsed once per gateway for what the gateway itself must
- * do (room closed, receipts); user channels carry kicks, receipts and targeted messages, and are
- * handled on arrival.
+ * text once; a room's writes (batches of both lanes, online figures, roomClosed) are written in
+ * passes over its sockets: everything due when a pass starts becomes WebSocket frame bytes once
+ * per gateway, and each socket gets them as one write (socket/socket-writer.ts), a slice of
+ * sockets at a time under a time budget, rooms with important writes first. What arrives during
+ * a pass is joined for the next one, so a burst of gifts costs one write per socket, and an
+ * important batch waits at most for the pass under way. Sockets that fell behind get the pass
+ * without its normal batches (counted) or are cut off when behind on important. Important batches
+ * are parsed once per gateway for what the gateway itself must do (room closed, receipts); user
+ * channels carry kicks, receipts and targeted messages, and are handled on arrival.
  */
 @Injectable()
 export class BatchFanout implements OnModuleDestroy {
@@ -56,10 +58,11 @@ export class BatchFanout implements OnModuleDestroy {
   );
   private readonly pace: PaceSettings;
   private turnScheduled = false;
+  private attached = false;
 
   constructor(
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
-    private readonly host: SocketServerHost,
+    private readonly writer: SocketWriter,
     private readonly registry: SessionRegistry,
     private readonly membership: RoomMembership,
     private readonly receipts: ReceiptService,
@@ -70,8 +73,14 @@ export class BatchFanout implements OnModuleDestroy {
     this.pace = { maxMs: config.NORMAL_PACE_MAX_MS, fullAtSockets: config.NORMAL_PACE_FULL_SOCKETS };
   }
 
+  /** Called once Socket.IO is attached (the subscriber is wired to `deliver` after that). */
+  start(subscriber: RoomSubscriber): void {
+    this.attached = true;
+    subscriber.onBatch((batch) => this.deliver(batch));
+  }
+
   deliver(batch: RoomBatch): void {
-    if (!this.host.attached) return;
+    if (!this.attached) return;
     try {
       const userId = userOfChannel(batch.roomId);
       if (userId !== undefined) this.deliverToUser(userId, batch);
@@ -88,9 +97,16 @@ export class BatchFanout implements OnModuleDestroy {
     }
   }
 
+  /** A room's online figures: they go out with the room's next pass. */
+  online(info: OnlineInfo): void {
+    if (!this.attached || this.registry.roomSessions(info.roomId).size === 0) return;
+    this.queue.pushOnline(info);
+    this.scheduleTurn();
+  }
+
   /**
-   * Room batches waiting for (or in the middle of) their fan-out, normal ones joined while waiting,
-   * normal ones dropped because too many waited, and rooms whose normal batches wait for their pace.
+   * Rooms with writes under way or waiting, batches joined while waiting, normal batches dropped
+   * because too many waited, and rooms whose normal batches wait for their pace.
    */
   get stats(): { queued: number; joined: number; dropped: number; paced: number } {
     return {
@@ -120,96 +136,137 @@ export class BatchFanout implements OnModuleDestroy {
   private turn(): void {
     this.turnScheduled = false;
     const deadline = performance.now() + TURN_MS;
-    let job: FanoutJob | undefined;
-    while ((job = this.queue.head()) !== undefined) {
+    let line: RoomLine | undefined;
+    while ((line = this.queue.next()) !== undefined) {
       try {
-        if (this.writeChunk(job)) this.finishJob(job);
+        const pass = line.pass ?? this.startPass(line);
+        if (this.writeSlice(pass)) this.finishPass(line, pass);
+        else this.queue.rotate(line);
       } catch (error) {
-        this.queue.finish(job);
-        this.log.error(
-          { ...errorFields(error), roomId: job.batch.roomId, lane: job.batch.lane },
-          'delivering a batch failed',
-        );
+        this.queue.finish(line);
+        this.log.error({ ...errorFields(error), roomId: line.roomId }, 'delivering to a room failed');
       }
-      // Important batches are few and small: each goes to all its sockets in the turn it starts.
-      if (performance.now() >= deadline && !this.queue.importantWaiting) break;
+      if (performance.now() >= deadline) break;
     }
     if (this.queue.size > 0) this.scheduleTurn();
   }
 
-  /** Writes the job's next chunk of sockets (choosing them first); true when none are left. */
-  private writeChunk(job: FanoutJob): boolean {
-    const batch = job.batch;
-    const targets = (job.targets ??= this.startJob(job));
-    const end = Math.min(job.written + CHUNK_SOCKETS, targets.length);
-    let socketIds: string[] | undefined;
-    for (let i = job.written; i < end; i += 1) {
-      const { session, entry } = targets[i];
-      // Left, evicted or re-joined since the batch started: not this batch's recipient any more.
-      if (session.rooms.get(batch.roomId) !== entry || !session.connected) continue;
-      const action = this.policy.actionFor(batch.lane, session.backlog);
-      if (action === 'write') (socketIds ??= []).push(session.id);
-      else if (action === 'skip') this.metrics.slowSocket(batch.lane, 'skipped');
-      else {
-        // Closed at the transport, so the client reconnects and rejoins with `resume` by itself.
-        this.metrics.slowSocket(batch.lane, 'disconnected');
+  /** Writes the pass to its next slice of sockets; true when none are left. */
+  private writeSlice(pass: RoomPass): boolean {
+    const frames = pass.frames;
+    const end = Math.min(pass.written + SLICE_SOCKETS, pass.targets.length);
+    if (frames === undefined) {
+      pass.written = end;
+      return end >= pass.targets.length;
+    }
+    const important = pass.important.length > 0;
+    const normal = pass.normal.length > 0;
+    let full = 0;
+    let withoutNormal = 0;
+    for (let i = pass.written; i < end; i += 1) {
+      const { session, entry } = pass.targets[i];
+      // Left, evicted or re-joined since the pass started: not this pass's recipient any more.
+      if (session.rooms.get(pass.roomId) !== entry || !session.connected) continue;
+      const backlog = this.writer.backlog(session);
+      if (important && this.policy.actionFor('important', backlog) === 'disconnect') {
+        // Cut at the transport, so the client reconnects and rejoins with `resume` by itself.
+        this.metrics.slowSocket('important', 'disconnected');
         this.log.warn(
-          { socketId: session.id, userId: session.userId, backlog: session.backlog },
+          { socketId: session.id, userId: session.userId, backlog },
           'important backlog too deep; disconnecting',
         );
-        session.socket.conn.close(true);
+        this.writer.disconnect(session);
+        continue;
       }
+      if (normal && this.policy.actionFor('normal', backlog) === 'skip') {
+        this.metrics.slowSocket('normal', 'skipped');
+        if (frames.withoutNormal.events.length > 0) this.writer.send(session, frames.withoutNormal);
+        withoutNormal += 1;
+        continue;
+      }
+      this.writer.send(session, frames.all);
+      full += 1;
     }
-    job.written = end;
-    if (socketIds !== undefined) {
-      this.host.io.to(socketIds).emit('batch', batchInfoOf(batch), batch.body);
-      this.metrics.batchWrites(batch.lane, socketIds.length);
-    }
-    return end >= targets.length;
+    pass.written = end;
+    if (important) this.metrics.batchWrites('important', (full + withoutNormal) * pass.important.length);
+    if (normal) this.metrics.batchWrites('normal', full * pass.normal.length);
+    return end >= pass.targets.length;
   }
 
   /**
-   * The batch's recipients, fixed when its fan-out starts: sockets still joining hold it (and get
-   * what their join answer did not cover once admitted); sockets just admitted get only the part
-   * past their answer, at once; the rest are written chunk by chunk.
+   * Starts the room's next pass: acts on its important batches, fixes its recipients and builds
+   * its frames. Sockets still joining hold its batches (and get what their join answer did not
+   * cover once admitted); sockets just admitted get only the part past their answer, at once; the
+   * rest are written slice by slice.
    */
-  private startJob(job: FanoutJob): FanoutTarget[] {
-    const batch = job.batch;
-    this.membership.hold(batch);
-    const targets: FanoutTarget[] = [];
-    for (const session of this.registry.roomSessions(batch.roomId)) {
-      const entry = session.rooms.get(batch.roomId);
+  private startPass(line: RoomLine): RoomPass {
+    const pass = this.queue.begin(line);
+    const roomId = pass.roomId;
+    for (const batch of pass.important) {
+      this.membership.hold(batch);
+      this.metrics.batchStarted(batch.lane, batch.count);
+      // Receipts are tracked before any write, so that no client's ack can come before its tracking.
+      const closedReason = this.actOnImportant(batch);
+      pass.closedReason ??= closedReason;
+    }
+    if (pass.closedReason !== undefined) {
+      // Chat sent before the close and held for the room's pace goes out before the sockets leave.
+      const held = this.pacer.take(roomId);
+      if (held !== undefined) pass.normal.push(held);
+    }
+    for (const batch of pass.normal) {
+      this.membership.hold(batch);
+      this.metrics.batchStarted(batch.lane, batch.count);
+    }
+    const tail: OutEvent[] = [];
+    if (pass.online !== undefined) tail.push(OutEvent.of('online', pass.online));
+    if (pass.closedReason !== undefined)
+      tail.push(OutEvent.of('roomClosed', { roomId, reason: pass.closedReason }));
+    const important = pass.important.map(batchEvent);
+    const normal = pass.normal.map(batchEvent);
+    pass.frames = {
+      all: new FrameSet([...important, ...normal, ...tail]),
+      withoutNormal: new FrameSet([...important, ...tail]),
+    };
+    const batches = [...pass.important, ...pass.normal];
+    for (const session of this.registry.roomSessions(roomId)) {
+      const entry = session.rooms.get(roomId);
       if (entry === undefined) continue;
-      if (entry.answeredThrough !== undefined) {
-        // Joined a moment ago: what its join answer covered is not sent again.
-        const part = unansweredPart(entry, batch);
-        if (part === 'none') continue;
-        if (part !== 'all') {
-          session.socket.emit('batch', batchInfoOf(part), part.body);
-          this.metrics.batchWrites(part.lane, 1);
-          continue;
-        }
-      }
-      targets.push({ session, entry });
+      // Joined a moment ago: what its join answer covered is not sent again.
+      if (entry.answeredThrough !== undefined && this.caughtUp(session, entry, batches, tail)) continue;
+      pass.targets.push({ session, entry });
     }
-    this.metrics.batchStarted(batch.lane, batch.count);
-    // Receipts are tracked before any write, so that no client's ack can come before its tracking.
-    if (batch.lane === 'important') job.closedReason = this.actOnImportant(batch);
-    return targets;
+    return pass;
   }
 
-  /** Writes a batch to all its sockets now, outside the queue's turns. */
-  private writeWhole(batch: TextBatch): void {
-    const job: FanoutJob = { batch, written: 0 };
-    while (!this.writeChunk(job)) {
-      // Chunk after chunk until every target is written.
+  /**
+   * A socket admitted a moment ago: when the pass holds a batch (part of) which its join answer
+   * covered, it gets the rest on its own, now, and true; otherwise it is one of the pass's targets.
+   */
+  private caughtUp(
+    session: SocketSession,
+    entry: RoomEntry,
+    batches: TextBatch[],
+    tail: OutEvent[],
+  ): boolean {
+    const parts = batches.map((batch) => unansweredPart(entry, batch));
+    if (parts.every((part) => part === 'all')) return false;
+    const events: OutEvent[] = [];
+    for (const [i, part] of parts.entries()) {
+      if (part === 'none') continue;
+      const send = part === 'all' ? batches[i] : part;
+      events.push(batchEvent(send));
+      this.metrics.batchWrites(send.lane, 1);
     }
+    events.push(...tail);
+    if (events.length > 0) this.writer.send(session, new FrameSet(events));
+    return true;
   }
 
-  private finishJob(job: FanoutJob): void {
-    this.queue.finish(job);
+  private finishPass(line: RoomLine, pass: RoomPass): void {
+    this.queue.finish(line);
     // After the last write, so that every socket got the room_closed message before it is evicted.
-    if (job.closedReason !== undefined) this.closeRoom(job.batch.roomId, job.closedReason);
+    if (pass.closedReason !== undefined) this.closeRoom(pass, pass.closedReason);
   }
 
   /**
@@ -242,14 +299,14 @@ export class BatchFanout implements OnModuleDestroy {
     return message.to === undefined ? here : message.to.filter((userId) => here.has(userId));
   }
 
-  private closeRoom(roomId: string, reason: string): void {
-    // Chat sent before the close and held for the room's pace goes out before the sockets leave.
-    const held = this.pacer.take(roomId);
-    if (held !== undefined) this.writeWhole(held);
-    const sessions = [...this.registry.roomSessions(roomId)];
-    if (sessions.length === 0) return;
-    this.host.io.to(ioRoomOf(roomId)).emit('roomClosed', { roomId, reason });
-    for (const session of sessions) this.membership.evict(session, roomId);
+  /** Every socket leaves the closed room; those that joined after its last pass started are told here. */
+  private closeRoom(pass: RoomPass, reason: string): void {
+    const told = new Map<SocketSession, RoomEntry>();
+    for (const { session, entry } of pass.targets) told.set(session, entry);
+    const sessions = [...this.registry.roomSessions(pass.roomId)];
+    const late = sessions.filter((session) => told.get(session) !== session.rooms.get(pass.roomId));
+    this.writer.emitTo(late, 'roomClosed', { roomId: pass.roomId, reason });
+    for (const session of sessions) this.membership.evict(session, pass.roomId);
     this.metrics.direct('roomClosed', sessions.length);
   }
 
@@ -276,7 +333,7 @@ export class BatchFanout implements OnModuleDestroy {
       const reason = reasonOf(message, 'kicked');
       for (const session of this.registry.sessionsOfIn(userId, message.roomId)) {
         this.membership.evict(session, message.roomId);
-        session.socket.emit('kicked', { roomId: message.roomId, reason });
+        this.writer.emitTo([session], 'kicked', { roomId: message.roomId, reason });
         this.metrics.direct('kick');
       }
       return;
@@ -287,14 +344,14 @@ export class BatchFanout implements OnModuleDestroy {
         this.metrics.malformedBatch('user');
         return;
       }
-      const socketIds = [...this.registry.sessionsOf(userId)].map((session) => session.id);
-      this.host.io.to(socketIds).emit('receipt', receipt);
-      this.metrics.direct('receipt', socketIds.length);
+      const sessions = [...this.registry.sessionsOf(userId)];
+      this.writer.emitTo(sessions, 'receipt', receipt);
+      this.metrics.direct('receipt', sessions.length);
       return;
     }
     const sessions = this.registry.sessionsOfIn(userId, message.roomId);
     if (sessions.length === 0) return;
-    this.host.io.to(sessions.map((session) => session.id)).emit('direct', message);
+    this.writer.emitTo(sessions, 'direct', message);
     this.metrics.direct('message', sessions.length);
     if (message.requireAck) this.receipts.track(message, [userId]);
   }

@@ -1,6 +1,6 @@
-import type { Lane } from '@live-im/contracts';
-import type { TextBatch } from './batch-envelopes';
-import { FanoutQueue } from './fanout-queue';
+import type { Lane, OnlineInfo } from '@live-im/contracts';
+import type { TextBatch } from '../socket/batch-event';
+import { FanoutQueue, type RoomPass } from './fanout-queue';
 
 function batch(roomId: string, lane: Lane, seqs: number[]): TextBatch {
   const body = JSON.stringify(seqs.map((seq) => ({ id: `m${seq}`, seq })));
@@ -14,72 +14,109 @@ function batch(roomId: string, lane: Lane, seqs: number[]): TextBatch {
   };
 }
 
-function drain(queue: FanoutQueue): TextBatch[] {
-  const out: TextBatch[] = [];
-  for (let job = queue.head(); job !== undefined; job = queue.head()) {
-    out.push(job.batch);
-    queue.finish(job);
+function online(roomId: string, count: number): OnlineInfo {
+  return { roomId, count, peak: count, viewersEver: count };
+}
+
+/** Every pass, in the order the queue hands them out, each finished at once. */
+function drain(queue: FanoutQueue): RoomPass[] {
+  const out: RoomPass[] = [];
+  for (let line = queue.next(); line !== undefined; line = queue.next()) {
+    out.push(queue.begin(line));
+    queue.finish(line);
   }
   return out;
 }
 
+const seqsOf = (batches: TextBatch[]): Array<[number, number]> => batches.map((b) => [b.firstSeq, b.lastSeq]);
+
 describe('FanoutQueue', () => {
-  it('serves important batches first, each lane in arrival order', () => {
+  it('serves rooms with important writes first, and puts both lanes and the online figures in one pass', () => {
     const queue = new FanoutQueue(1024);
-    queue.push(batch('a', 'normal', [1]));
     queue.push(batch('b', 'normal', [1]));
+    queue.push(batch('a', 'normal', [1]));
+    queue.pushOnline(online('a', 3));
     queue.push(batch('a', 'important', [1]));
-    queue.push(batch('a', 'important', [2]));
-    expect(drain(queue).map((b) => `${b.roomId}:${b.lane}:${b.firstSeq}`)).toEqual([
-      'a:important:1',
-      'a:important:2',
-      'a:normal:1',
-      'b:normal:1',
-    ]);
+    const passes = drain(queue);
+    expect(passes.map((p) => p.roomId)).toEqual(['a', 'b']);
+    expect(seqsOf(passes[0].important)).toEqual([[1, 1]]);
+    expect(seqsOf(passes[0].normal)).toEqual([[1, 1]]);
+    expect(passes[0].online).toEqual(online('a', 3));
     expect(queue.size).toBe(0);
   });
 
-  it('joins consecutive normal batches of a room while the first waits, keeping every message', () => {
+  it('joins consecutive batches of a lane while they wait, important ones too, keeping every message', () => {
     const queue = new FanoutQueue(1024);
     queue.push(batch('a', 'normal', [1, 2]));
     // Seq 3 dropped by the node on purpose: inside this batch's range.
     queue.push({ ...batch('a', 'normal', [4, 5]), firstSeq: 3 });
     queue.push(batch('a', 'normal', [6]));
+    queue.push(batch('a', 'important', [1]));
+    queue.push(batch('a', 'important', [2]));
     const [only, ...rest] = drain(queue);
     expect(rest).toEqual([]);
-    expect([only?.firstSeq, only?.lastSeq, only?.count]).toEqual([1, 6, 5]);
-    expect(JSON.parse(only?.body ?? '').map((m: { seq: number }) => m.seq)).toEqual([1, 2, 4, 5, 6]);
-    expect(queue.joined).toBe(2);
+    expect(only.normal.map((b) => [b.firstSeq, b.lastSeq, b.count])).toEqual([[1, 6, 5]]);
+    expect(JSON.parse(only.normal[0].body).map((m: { seq: number }) => m.seq)).toEqual([1, 2, 4, 5, 6]);
+    expect(seqsOf(only.important)).toEqual([[1, 2]]);
+    expect(queue.joined).toBe(3);
   });
 
-  it('never joins into a batch whose fan-out started, across a seq gap, or past the size bound', () => {
+  it('keeps what arrives during a pass for the next one, and never joins across a gap or past the bound', () => {
     const queue = new FanoutQueue(60);
     queue.push(batch('a', 'normal', [1]));
-    const started = queue.head();
+    const line = queue.next();
+    if (line === undefined) throw new Error('no line');
+    const first = queue.begin(line);
     queue.push(batch('a', 'normal', [2]));
     queue.push(batch('a', 'normal', [5])); // a gap: a loss the client must see
     queue.push(batch('a', 'normal', [6, 7, 8])); // too big to join
-    expect(started?.batch.lastSeq).toBe(1);
-    expect(drain(queue).map((b) => [b.firstSeq, b.lastSeq])).toEqual([
-      [1, 1],
+    queue.pushOnline(online('a', 1));
+    queue.pushOnline(online('a', 2));
+    expect(seqsOf(first.normal)).toEqual([[1, 1]]);
+    queue.finish(line);
+    const [second, ...rest] = drain(queue);
+    expect(rest).toEqual([]);
+    expect(seqsOf(second.normal)).toEqual([
       [2, 2],
       [5, 5],
       [6, 8],
     ]);
+    expect(second.online).toEqual(online('a', 2));
     expect(queue.joined).toBe(0);
   });
 
-  it('never joins important batches', () => {
+  it('moves a room up when an important batch arrives during its normal pass', () => {
     const queue = new FanoutQueue(1024);
+    queue.push(batch('a', 'normal', [1]));
+    queue.push(batch('b', 'normal', [1]));
+    const a = queue.next();
+    if (a === undefined) throw new Error('no line');
+    queue.begin(a);
+    queue.rotate(a);
+    expect(queue.next()?.roomId).toBe('b');
     queue.push(batch('a', 'important', [1]));
-    queue.push(batch('a', 'important', [2]));
-    expect(drain(queue)).toHaveLength(2);
+    expect(queue.next()?.roomId).toBe('a');
   });
 
-  it('drops the oldest waiting normal batch when too many wait, never the one being written', () => {
+  it('takes turns between rooms of one rank, a slice at a time', () => {
+    const queue = new FanoutQueue(1024);
+    queue.push(batch('a', 'important', [1]));
+    queue.push(batch('b', 'important', [1]));
+    const a = queue.next();
+    if (a === undefined) throw new Error('no line');
+    queue.begin(a);
+    queue.rotate(a);
+    expect(queue.next()?.roomId).toBe('b');
+  });
+
+  it('drops the oldest waiting normal batch of a room when too many could not be joined', () => {
     const queue = new FanoutQueue(2, 3);
-    for (let seq = 1; seq <= 5; seq += 1) queue.push(batch(`r${seq}`, 'normal', [seq]));
+    for (const seq of [1, 3, 5, 7, 9]) queue.push(batch('r', 'normal', [seq]));
     expect(queue.dropped).toBe(2);
-    expect(drain(queue).map((b) => b.roomId)).toEqual(['r1', 'r4', 'r5']);
+    expect(seqsOf(drain(queue)[0].normal)).toEqual([
+      [5, 5],
+      [7, 7],
+      [9, 9],
+    ]);
   });
 });

@@ -1,113 +1,185 @@
+import type { OnlineInfo } from '@live-im/contracts';
+import type { FrameSet } from '../socket/event-frames';
 import type { RoomEntry, SocketSession } from '../socket/socket-session';
-import { joinBatches, type TextBatch } from './batch-envelopes';
+import type { TextBatch } from '../socket/batch-event';
+import { joinBatches } from './batch-envelopes';
 
-/** A socket a started room batch is for, with the room entry it had then (a re-join is another entry). */
+/** A socket a room's pass is for, with the room entry it had then (a re-join is another entry). */
 export interface FanoutTarget {
   session: SocketSession;
   entry: RoomEntry;
 }
 
-/** One room batch on its way to the room's sockets, written a chunk of sockets at a time. */
-export interface FanoutJob {
-  batch: TextBatch;
-  /** Set once the first chunk is taken: from then on the batch is fixed and its sockets chosen. */
-  targets?: FanoutTarget[];
+/** What waits for a room's next pass: batches per lane (joined where they can be), the latest online figures. */
+export interface RoomWrites {
+  important: TextBatch[];
+  normal: TextBatch[];
+  online: OnlineInfo | undefined;
+}
+
+/**
+ * One pass of a room: everything that was waiting for it when it started, written to each of the
+ * room's sockets as one write, a slice of sockets at a time.
+ */
+export interface RoomPass extends RoomWrites {
+  roomId: string;
+  /** Fixed when the pass starts. */
+  targets: FanoutTarget[];
   /** Index of the first target not written yet. */
   written: number;
+  /** What a socket gets, built once for the pass: everything, or all but normal (a socket behind). */
+  frames: { all: FrameSet; withoutNormal: FrameSet } | undefined;
   /** An important batch closing the room: why, to act on once every socket was written. */
   closedReason?: string;
 }
 
+/** A room with something to write: its pass under way (if any) and what waits for the next one. */
+export interface RoomLine {
+  readonly roomId: string;
+  pending: RoomWrites;
+  pass: RoomPass | undefined;
+}
+
 /**
- * The gateway's room batches waiting for their fan-out, one FIFO per lane: the important lane is
- * always served first (lanes are independent, so an important batch may overtake normal ones;
- * within a lane every socket gets batches in order). A normal batch arriving while the room's
- * previous normal batch still waits, unstarted, is joined to it (consecutive seqs, body up to
- * `maxJoinedChars`): a gateway that is behind writes fewer, larger frames instead of falling
- * further behind, and no message is lost.
+ * The gateway's room-wide writes, by room. A room has at most one pass under way; what arrives
+ * meanwhile waits for the next pass and is joined there (consecutive batches of a lane become
+ * one, body up to `maxJoinedChars`; only the latest online figures are kept), so a busy room costs
+ * one write per socket per pass, however many batches, gifts and counts it got. Rooms with an
+ * important batch in their pass or waiting are served first (`next`); rooms take turns a slice at
+ * a time (`rotate`), so a small room never waits for a whole pass of a big one. Within a lane every
+ * socket gets batches in order; an important batch may overtake normal ones, never the reverse
+ * inside one pass (important frames lead).
  */
 export class FanoutQueue {
-  private readonly important: FanoutJob[] = [];
-  private readonly normal: FanoutJob[] = [];
-  /** Per room, its newest normal job not started yet: where a newer batch is joined. */
-  private readonly openNormal = new Map<string, FanoutJob>();
+  private readonly lines = new Map<string, RoomLine>();
+  /** Lines with important work, in turn order. */
+  private readonly urgent = new Set<RoomLine>();
+  /** The other lines, in turn order. */
+  private readonly other = new Set<RoomLine>();
   private joinedBatches = 0;
   private droppedBatches = 0;
 
   constructor(
     private readonly maxJoinedChars: number,
-    /** Normal jobs waiting at most; past it the oldest unstarted one is dropped (the gateway is far behind). */
-    private readonly maxNormalJobs = 4096,
+    /** Normal batches a room may have waiting that could not be joined; past it the oldest is dropped. */
+    private readonly maxWaitingNormal = 64,
   ) {
     if (!Number.isInteger(maxJoinedChars) || maxJoinedChars < 2)
       throw new Error('FanoutQueue: maxJoinedChars must be an integer of at least 2');
-    if (!Number.isInteger(maxNormalJobs) || maxNormalJobs < 2)
-      throw new Error('FanoutQueue: maxNormalJobs must be an integer of at least 2');
+    if (!Number.isInteger(maxWaitingNormal) || maxWaitingNormal < 1)
+      throw new Error('FanoutQueue: maxWaitingNormal must be a positive integer');
   }
 
   push(batch: TextBatch): void {
-    if (batch.lane === 'important') {
-      this.important.push({ batch, written: 0 });
-      return;
-    }
-    const open = this.openNormal.get(batch.roomId);
-    if (open !== undefined && open.batch.body.length + batch.body.length <= this.maxJoinedChars) {
-      const joined = joinBatches(open.batch, batch);
-      if (joined !== undefined) {
-        open.batch = joined;
-        this.joinedBatches += 1;
-        return;
+    const line = this.lineOf(batch.roomId);
+    const waiting = line.pending[batch.lane];
+    const last = waiting[waiting.length - 1];
+    const joined =
+      last !== undefined && last.body.length + batch.body.length <= this.maxJoinedChars
+        ? joinBatches(last, batch)
+        : undefined;
+    if (joined !== undefined) {
+      waiting[waiting.length - 1] = joined;
+      this.joinedBatches += 1;
+    } else {
+      waiting.push(batch);
+      // Normal flow control at the gateway: viewers see a gap between batches and may pull it.
+      if (batch.lane === 'normal' && waiting.length > this.maxWaitingNormal) {
+        waiting.shift();
+        this.droppedBatches += 1;
       }
     }
-    const job: FanoutJob = { batch, written: 0 };
-    this.normal.push(job);
-    this.openNormal.set(batch.roomId, job);
-    if (this.normal.length > this.maxNormalJobs) this.dropOldestUnstarted();
+    this.file(line);
   }
 
-  /** Normal flow control at the gateway: viewers see a gap between batches and may pull it. */
-  private dropOldestUnstarted(): void {
-    // The head may be in the middle of being written; the one after it has not started.
-    const [dropped] = this.normal.splice(1, 1);
-    if (dropped === undefined) return;
-    if (this.openNormal.get(dropped.batch.roomId) === dropped) this.openNormal.delete(dropped.batch.roomId);
-    this.droppedBatches += 1;
+  /** The room's online figures for its next pass (newer ones replace older). */
+  pushOnline(info: OnlineInfo): void {
+    const line = this.lineOf(info.roomId);
+    line.pending.online = info;
+    this.file(line);
   }
 
-  /**
-   * The job to work on: the oldest important one, else the oldest normal one. A normal job taken
-   * here is closed to joining, since its first chunk may go out before the next batch arrives.
-   */
-  head(): FanoutJob | undefined {
-    const job = this.important[0] ?? this.normal[0];
-    if (job !== undefined && job.batch.lane === 'normal' && this.openNormal.get(job.batch.roomId) === job)
-      this.openNormal.delete(job.batch.roomId);
-    return job;
+  /** The line to work on: urgent ones first, each in turn. */
+  next(): RoomLine | undefined {
+    for (const line of this.urgent) return line;
+    for (const line of this.other) return line;
+    return undefined;
   }
 
-  /** The job `head` returned is done (or given up). */
-  finish(job: FanoutJob): void {
-    const lane = job.batch.lane === 'important' ? this.important : this.normal;
-    if (lane[0] === job) lane.shift();
-    if (this.openNormal.get(job.batch.roomId) === job) this.openNormal.delete(job.batch.roomId);
+  /** Starts the line's next pass with everything waiting. */
+  begin(line: RoomLine): RoomPass {
+    const pass: RoomPass = {
+      roomId: line.roomId,
+      ...line.pending,
+      targets: [],
+      written: 0,
+      frames: undefined,
+    };
+    line.pending = emptyWrites();
+    line.pass = pass;
+    return pass;
   }
 
-  /** An important batch waits (or is being written). */
-  get importantWaiting(): boolean {
-    return this.important.length > 0;
+  /** A slice of the line's pass was written: the other lines of its rank go before its next slice. */
+  rotate(line: RoomLine): void {
+    const set = this.urgent.has(line) ? this.urgent : this.other;
+    set.delete(line);
+    set.add(line);
   }
 
+  /** The line's pass is done (or given up): the line waits for its next pass, or leaves. */
+  finish(line: RoomLine): void {
+    line.pass = undefined;
+    if (isEmpty(line.pending)) {
+      this.urgent.delete(line);
+      this.other.delete(line);
+      this.lines.delete(line.roomId);
+    } else {
+      this.file(line);
+    }
+  }
+
+  /** Rooms with a pass under way or writes waiting. */
   get size(): number {
-    return this.important.length + this.normal.length;
+    return this.lines.size;
   }
 
-  /** Normal batches dropped because too many waited, since start. */
+  /** Normal batches dropped because too many waited for one room, since start. */
   get dropped(): number {
     return this.droppedBatches;
   }
 
-  /** Normal batches joined to a waiting one since start. */
+  /** Batches joined to a waiting one since start. */
   get joined(): number {
     return this.joinedBatches;
   }
+
+  private lineOf(roomId: string): RoomLine {
+    let line = this.lines.get(roomId);
+    if (line === undefined) {
+      line = { roomId, pending: emptyWrites(), pass: undefined };
+      this.lines.set(roomId, line);
+    }
+    return line;
+  }
+
+  /** Files the line by rank: urgent while its pass or its waiting writes hold an important batch. */
+  private file(line: RoomLine): void {
+    const urgent = line.pending.important.length > 0 || (line.pass?.important.length ?? 0) > 0;
+    if (urgent && !this.urgent.has(line)) {
+      this.other.delete(line);
+      this.urgent.add(line);
+    } else if (!urgent && !this.other.has(line)) {
+      this.urgent.delete(line);
+      this.other.add(line);
+    }
+  }
+}
+
+function emptyWrites(): RoomWrites {
+  return { important: [], normal: [], online: undefined };
+}
+
+function isEmpty(writes: RoomWrites): boolean {
+  return writes.important.length === 0 && writes.normal.length === 0 && writes.online === undefined;
 }

@@ -1,4 +1,4 @@
-import type { TextBatch } from './batch-envelopes';
+import type { TextBatch } from '../socket/batch-event';
 import type { RoomEntry } from '../socket/socket-session';
 import { unansweredPart } from './join-catch-up';
 

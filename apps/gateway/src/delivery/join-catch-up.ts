@@ -1,5 +1,6 @@
 import type { RoomEntry } from '../socket/socket-session';
-import { type TextBatch, trimBatch } from './batch-envelopes';
+import type { TextBatch } from '../socket/batch-event';
+import { trimBatch } from './batch-envelopes';
 
 /**
  * What of a live batch a socket still needs, given what its join answer covered

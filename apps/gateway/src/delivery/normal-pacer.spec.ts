@@ -1,4 +1,4 @@
-import type { TextBatch } from './batch-envelopes';
+import type { TextBatch } from '../socket/batch-event';
 import { MIN_PACE_MS, NormalPacer, paceFor } from './normal-pacer';
 
 function batch(roomId: string, firstSeq: number, lastSeq: number): TextBatch {

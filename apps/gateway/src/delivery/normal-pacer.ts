@@ -1,4 +1,5 @@
-import { joinBatches, type TextBatch } from './batch-envelopes';
+import type { TextBatch } from '../socket/batch-event';
+import { joinBatches } from './batch-envelopes';
 
 /** How often a room's normal batches may start a fan-out here, by the room's sockets on this gateway. */
 export interface PaceSettings {

@@ -5,15 +5,14 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { SessionRegistry } from '../socket/session-registry';
-import { SocketServerHost } from '../socket/socket-server.host';
-import { ioRoomOf } from '../socket/socket-types';
+import { BatchFanout } from './batch-fanout';
 
 /** Rooms read per onlineMany call of one broadcast round. */
 const ONLINE_ROOMS_PER_READ = 256;
 
 /**
  * Presence in the open: every PRESENCE_FLUSH_MS this gateway's counts and member changes go to Redis under its lease; every ONLINE_BROADCAST_MS each
- * local room gets the summed figures as `online`. A round still running when the next is due
+ * local room gets the summed figures as `online`, written with the room's next pass (BatchFanout). A round still running when the next is due
  * makes that one skip, so a slow Redis never piles rounds up.
  */
 @Injectable()
@@ -28,7 +27,7 @@ export class PresenceLoop {
     private readonly tracker: PresenceTracker,
     private readonly store: PresenceStore,
     private readonly registry: SessionRegistry,
-    private readonly host: SocketServerHost,
+    private readonly fanout: BatchFanout,
     private readonly metrics: GatewayMetrics,
     private readonly clock: Clock,
     @Inject(GATEWAY_LOGGER) private readonly log: GatewayLogger,
@@ -70,7 +69,7 @@ export class PresenceLoop {
 
   /** Sends each local room its online figures, summed over live gateways. */
   async broadcastOnline(): Promise<void> {
-    if (this.broadcasting || !this.host.attached) return;
+    if (this.broadcasting) return;
     this.broadcasting = true;
     try {
       const rooms = this.registry.rooms();
@@ -79,7 +78,8 @@ export class PresenceLoop {
           rooms.slice(i, i + ONLINE_ROOMS_PER_READ),
           this.clock.now(),
         );
-        for (const info of infos) this.host.io.to(ioRoomOf(info.roomId)).emit('online', info);
+        // Written with each room's next pass, in slices like every room-wide write.
+        for (const info of infos) this.fanout.online(info);
       }
     } catch (error) {
       this.log.warn(errorFields(error), 'reading online figures failed');

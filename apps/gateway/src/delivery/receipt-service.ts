@@ -7,7 +7,8 @@ import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from '../gateway.toke
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { GatewayRpc } from '../rpc/gateway-rpc';
 import { SessionRegistry } from '../socket/session-registry';
-import { SocketServerHost } from '../socket/socket-server.host';
+import type { SocketSession } from '../socket/socket-session';
+import { SocketWriter } from '../socket/socket-writer';
 import { type ReceiptOutcome, ReceiptTracker } from './receipt-tracker';
 
 /**
@@ -22,7 +23,7 @@ export class ReceiptService {
 
   constructor(
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
-    private readonly host: SocketServerHost,
+    private readonly writer: SocketWriter,
     private readonly registry: SessionRegistry,
     private readonly rpc: GatewayRpc,
     private readonly metrics: GatewayMetrics,
@@ -74,15 +75,12 @@ export class ReceiptService {
   }
 
   private redeliver(message: RoomMessage, userIds: readonly string[]): void {
-    if (!this.host.attached) return;
-    const socketIds: string[] = [];
-    for (const userId of userIds) {
-      for (const session of this.registry.sessionsOfIn(userId, message.roomId)) socketIds.push(session.id);
-    }
-    if (socketIds.length === 0) return;
+    const sessions: SocketSession[] = [];
+    for (const userId of userIds) sessions.push(...this.registry.sessionsOfIn(userId, message.roomId));
+    if (sessions.length === 0) return;
     // One emit for every socket: encoded once.
-    this.host.io.to(socketIds).emit('direct', message);
-    this.metrics.direct('redelivery', socketIds.length);
+    this.writer.emitTo(sessions, 'direct', message);
+    this.metrics.direct('redelivery', sessions.length);
   }
 
   private report(outcome: ReceiptOutcome): void {

@@ -1,20 +1,20 @@
 import type { Lane } from '@live-im/contracts';
 
 export interface SlowSocketLimits {
-  /** Queued packets past which a socket is skipped for a normal batch. */
-  slowSocketPackets: number;
-  /** Queued packets past which a socket is disconnected rather than sent an important batch. */
-  importantBacklogPackets: number;
+  /** Backlog bytes past which a socket is skipped for a normal batch. */
+  slowSocketBytes: number;
+  /** Backlog bytes past which a socket is disconnected rather than sent an important batch. */
+  importantBacklogBytes: number;
 }
 
 /** What to do with one socket for one batch. */
 export type BatchAction = 'write' | 'skip' | 'disconnect';
 
 /**
- * Flow control at the gateway's edge (slow consumers): a socket whose write buffer is
- * full misses normal batches (the client sees the seq gap and may pull history) but is never
- * skipped on the important lane; one that falls that far behind on important is cut off, and
- * recovers by reconnecting and joining with `resume`.
+ * Flow control at the gateway's edge (slow consumers), on the bytes written to a socket that its
+ * kernel has not taken yet: a socket that far behind misses normal batches (the client sees the
+ * seq gap and may pull history) but is never skipped on the important lane; one that falls that
+ * far behind on important is cut off, and recovers by reconnecting and joining with `resume`.
  */
 export class SlowSocketPolicy {
   constructor(private readonly limits: SlowSocketLimits) {
@@ -22,11 +22,13 @@ export class SlowSocketPolicy {
       if (!Number.isInteger(value) || value < 1)
         throw new Error(`SlowSocketPolicy: ${name} must be a positive integer`);
     }
+    if (limits.importantBacklogBytes < limits.slowSocketBytes)
+      throw new Error('SlowSocketPolicy: importantBacklogBytes must be at least slowSocketBytes');
   }
 
-  /** `backlog`: packets the socket's engine has not written out yet. */
+  /** `backlog`: bytes written to the socket that its kernel has not taken yet. */
   actionFor(lane: Lane, backlog: number): BatchAction {
-    if (lane === 'important') return backlog > this.limits.importantBacklogPackets ? 'disconnect' : 'write';
-    return backlog > this.limits.slowSocketPackets ? 'skip' : 'write';
+    if (lane === 'important') return backlog > this.limits.importantBacklogBytes ? 'disconnect' : 'write';
+    return backlog > this.limits.slowSocketBytes ? 'skip' : 'write';
   }
 }

@@ -8,6 +8,9 @@ const PREFIX = 'gateway_';
 /** What happened to a socket that fell behind. */
 export type SlowSocketOutcome = 'skipped' | 'disconnected';
 
+/** How a write left: one write of shared frame bytes to the TCP socket, or socket.io's emit. */
+export type WritePath = 'direct' | 'emit';
+
 /** Client events refused before any handler saw them, by why. */
 export type RefusedEventReason = 'missing_ack' | 'unknown_event' | 'unknown_event_without_ack';
 
@@ -34,6 +37,7 @@ export class GatewayMetrics {
     important: { skipped: 0, disconnected: 0 },
   };
   private readonly malformedBatches = { room: 0, user: 0 };
+  private readonly writes: Record<WritePath, number> = { direct: 0, emit: 0 };
   private readonly events: Counter;
   private readonly handshakes: Counter;
   private readonly rpcDuration: Histogram;
@@ -121,11 +125,20 @@ export class GatewayMetrics {
     );
     scrapeCounter(
       `${PREFIX}slow_sockets_total`,
-      'Sockets whose write buffer was over the limit when a batch left: skipped (normal) or disconnected (important)',
+      'Sockets whose backlog (bytes not yet taken by the kernel) was over the limit when a batch left: skipped (normal) or disconnected (important)',
       ['lane', 'outcome'],
       () => [
         [{ lane: 'normal', outcome: 'skipped' }, this.slow.normal.skipped],
         [{ lane: 'important', outcome: 'disconnected' }, this.slow.important.disconnected],
+      ],
+    );
+    scrapeCounter(
+      `${PREFIX}socket_writes_total`,
+      'Writes to client sockets: direct (one write call of shared frame bytes, however many events it holds) or emit (one socket.io packet)',
+      ['path'],
+      () => [
+        [{ path: 'direct' }, this.writes.direct],
+        [{ path: 'emit' }, this.writes.emit],
       ],
     );
     scrapeCounter(
@@ -149,6 +162,11 @@ export class GatewayMetrics {
   /** A room batch (or the part of it a socket still needed) was written to `recipients` sockets. */
   batchWrites(lane: Lane, recipients: number): void {
     this.lanes[lane].writes += recipients;
+  }
+
+  /** `count` writes left for client sockets by `path`. */
+  socketWrites(path: WritePath, count: number): void {
+    this.writes[path] += count;
   }
 
   eventRefused(reason: RefusedEventReason): void {
@@ -242,21 +260,21 @@ export class GatewayMetrics {
     });
     new Gauge({
       name: freshMetricName(`${PREFIX}fanout_queued`),
-      help: 'Room batches waiting for (or in the middle of) their fan-out',
+      help: 'Rooms with a pass of writes under way or writes waiting for their next pass',
       collect() {
         this.set(read.fanout().queued);
       },
     });
     new Gauge({
       name: freshMetricName(`${PREFIX}fanout_batches_joined`),
-      help: 'Normal batches joined to a waiting batch of the same room, since start',
+      help: 'Batches joined to a waiting batch of the same room lane, since start',
       collect() {
         this.set(read.fanout().joined);
       },
     });
     new Gauge({
       name: freshMetricName(`${PREFIX}fanout_batches_dropped`),
-      help: 'Normal batches dropped because the fan-out queue was full (the gateway far behind), since start',
+      help: 'Normal batches dropped because too many that could not be joined waited for one room (the gateway far behind), since start',
       collect() {
         this.set(read.fanout().dropped);
       },

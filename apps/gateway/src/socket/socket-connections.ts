@@ -1,11 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
-import { ClientEventHandler } from './client-event.handler';
 import { HandshakeAuthenticator } from './handshake';
-import { RoomMembership } from './room-membership';
 import { SocketSession } from './socket-session';
 import { SocketServerHost } from './socket-server.host';
 import type { GatewaySocket } from './socket-types';
+
+/** What the rest of the gateway does with a connection; socket/ calls it, and knows nothing more of it. */
+export interface SessionHooks {
+  /** A new session; throwing refuses it (the socket is disconnected). */
+  opened(session: SocketSession): void;
+  /** An event the client sent. */
+  event(session: SocketSession, event: string, args: unknown[]): void;
+  /** The socket went away. */
+  closed(session: SocketSession): void;
+}
 
 /** Wires Socket.IO: the handshake middleware, then per connection its session, its events and its cleanup. */
 @Injectable()
@@ -13,35 +21,32 @@ export class SocketConnections {
   constructor(
     private readonly host: SocketServerHost,
     private readonly handshake: HandshakeAuthenticator,
-    private readonly events: ClientEventHandler,
-    private readonly membership: RoomMembership,
     @Inject(GATEWAY_LOGGER) private readonly log: GatewayLogger,
   ) {}
 
-  start(): void {
+  start(hooks: SessionHooks): void {
     const io = this.host.attach();
     io.use(this.handshake.middleware);
-    io.on('connection', (socket) => this.onConnection(socket));
+    io.on('connection', (socket) => this.onConnection(socket, hooks));
   }
 
-  private onConnection(socket: GatewaySocket): void {
+  private onConnection(socket: GatewaySocket, hooks: SessionHooks): void {
     const data = socket.data;
     const session = new SocketSession(socket, data.actor, data.anonymous, data.expiresAt);
     try {
-      this.membership.open(session);
+      hooks.opened(session);
     } catch (error) {
       this.log.error({ ...errorFields(error), userId: session.userId }, 'opening a session failed');
       socket.disconnect(true);
       return;
     }
-    socket.onAny((event: unknown, ...args: unknown[]) => this.events.handle(session, String(event), args));
+    socket.onAny((event: unknown, ...args: unknown[]) => hooks.event(session, String(event), args));
     socket.on('disconnect', () => {
       try {
-        this.membership.close(session);
+        hooks.closed(session);
       } catch (error) {
         this.log.error({ ...errorFields(error), userId: session.userId }, 'closing a session failed');
       }
-      this.events.forget(session);
     });
   }
 }

@@ -25,7 +25,8 @@ export function socketServerOptions(config: Pick<GatewayConfig, 'CORS_ORIGINS'>)
     pingInterval: 25_000,
     pingTimeout: 20_000,
     connectTimeout: 10_000,
-    // A batch is encoded once for all its sockets; compressing it per socket would undo that.
+    // A room's writes are encoded once for all its sockets (event-frames.ts); compressing them per
+    // socket would undo that.
     perMessageDeflate: false,
     httpCompression: false,
   };
@@ -36,7 +37,7 @@ export function socketServerOptions(config: Pick<GatewayConfig, 'CORS_ORIGINS'>)
  * (@nestjs/platform-socket.io) once the HTTP server exists (module init, before listen). The
  * gateway drives the server itself rather than through @WebSocketGateway handlers: batches are
  * broadcast from the broadcast subscriber, not answers to client events, and every client event
- * needs the same validation, rate limit and ack shaping (socket/client-events.ts).
+ * needs the same validation, rate limit and ack shaping (events/client-events.ts).
  */
 @Injectable()
 export class SocketServerHost {

@@ -1,10 +1,6 @@
 import type { Actor, Lane } from '@live-im/contracts';
-import type { TextBatch } from '../delivery/batch-envelopes';
+import type { TextBatch } from './batch-event';
 import type { GatewaySocket } from './socket-types';
-
-interface EngineBuffer {
-  writeBuffer: readonly unknown[];
-}
 
 /** A socket's standing in one room: admitted, or waiting for room.join to answer. */
 export interface RoomEntry {
@@ -51,13 +47,5 @@ export class SocketSession {
 
   isJoined(roomId: string): boolean {
     return this.rooms.get(roomId)?.state === 'joined';
-  }
-
-  /**
-   * Packets its engine holds that the client has not taken yet: how far behind it is. engine.io
-   * types the buffer private, but it is the one measure of a slow consumer it keeps.
-   */
-  get backlog(): number {
-    return (this.socket.conn as unknown as EngineBuffer).writeBuffer.length;
   }
 }

@@ -24,8 +24,3 @@ export type GatewaySocket = Socket<
   DefaultEventsMap,
   GatewaySocketData
 >;
-
-/** The Socket.IO room of a live room. Prefixed, so it can never meet a socket's own room (its id). */
-export function ioRoomOf(roomId: string): string {
-  return `r:${roomId}`;
-}

@@ -4,6 +4,14 @@ import type { GuestSession, LiveApi, Session } from './live-api';
 
 export const PASSWORD = 'live-e2e-password';
 
+/** room-service env of a flood test: send budgets per user and per room far above what it sends. */
+export const UNBOUNDED_SENDS: Record<string, string> = {
+  USER_RATE_POINTS: '100000',
+  USER_RATE_WINDOW_SEC: '1',
+  ROOM_RATE_POINTS: '100000',
+  ROOM_RATE_WINDOW_SEC: '1',
+};
+
 /** A short random suffix: names in one cluster never collide. */
 export function unique(): string {
   return randomBytes(4).toString('hex');

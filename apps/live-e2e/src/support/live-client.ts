@@ -46,6 +46,9 @@ export interface Arrival {
   message: RoomMessage;
 }
 
+/** A room message or online figures, in the order they reached the client. */
+export type TimelineEntry = Arrival | { via: 'online'; online: OnlineInfo };
+
 /** A failed ack, thrown by `send` so a test names the event and the code. */
 export class AckError extends Error {
   constructor(
@@ -81,6 +84,8 @@ export class LiveClient {
   readonly batches: ReceivedBatch[] = [];
   readonly droppedBatches: ReceivedBatch[] = [];
   readonly arrivals: Arrival[] = [];
+  /** Arrivals and online figures interleaved as they came. */
+  readonly timeline: TimelineEntry[] = [];
   readonly directs: RoomMessage[] = [];
   readonly receipts: Receipt[] = [];
   readonly kicked: KickedEvent[] = [];
@@ -111,13 +116,16 @@ export class LiveClient {
         return;
       }
       this.directs.push(parsed.data);
-      this.arrivals.push({ via: 'direct', message: parsed.data });
+      this.arrive({ via: 'direct', message: parsed.data });
       this.maybeAck(parsed.data);
     });
     this.socket.on('receipt', (receipt) => this.receipts.push(receipt));
     this.socket.on('kicked', (event) => this.kicked.push(event));
     this.socket.on('roomClosed', (event) => this.roomClosed.push(event));
-    this.socket.on('online', (info) => this.online.push(info));
+    this.socket.on('online', (info) => {
+      this.online.push(info);
+      this.timeline.push({ via: 'online', online: info });
+    });
     this.socket.on('failure', (event) => this.failures.push(event));
     this.socket.on('disconnect', (reason) => {
       this.disconnectReason = reason;
@@ -266,9 +274,14 @@ export class LiveClient {
     }
     this.batches.push(batch);
     for (const message of messages) {
-      this.arrivals.push({ via: 'batch', message });
+      this.arrive({ via: 'batch', message });
       this.maybeAck(message);
     }
+  }
+
+  private arrive(arrival: Arrival): void {
+    this.arrivals.push(arrival);
+    this.timeline.push(arrival);
   }
 
   private maybeAck(message: RoomMessage): void {

@@ -1,13 +1,17 @@
 import { createServer, type Server, type Socket, connect } from 'node:net';
 
 /**
- * A TCP proxy on a loopback port in front of one upstream (e.g. Redis), whose client-to-upstream
- * direction the test can pause: bytes sent meanwhile are held, in order, and forwarded on
- * `resume()`. It makes "a request of this app is still in flight" a state the test controls,
- * without touching the app. Answers always flow.
+ * A TCP proxy on a loopback port in front of one upstream (e.g. Redis, or a gateway), either of
+ * whose directions the test can pause. `pause()` holds what clients send, in order, and forwards it
+ * on `resume()`: "a request of this app is still in flight" becomes a state the test controls,
+ * without touching the app. `stopReading()` stops reading the upstream's answers, as a client that
+ * no longer reads its socket would: the upstream's kernel buffers fill and its writes back up,
+ * until `startReading()`.
  */
 export class PausableProxy {
   private paused = false;
+  private reading = true;
+  private readonly upstreams = new Set<Socket>();
   private readonly held: Array<{ upstream: Socket; data: Buffer }> = [];
   private readonly sockets = new Set<Socket>();
 
@@ -40,6 +44,18 @@ export class PausableProxy {
     for (const { upstream, data } of this.held.splice(0)) if (!upstream.destroyed) upstream.write(data);
   }
 
+  /** Stops reading what the upstream sends (new connections too), so it backs up at the upstream. */
+  stopReading(): void {
+    this.reading = false;
+    for (const upstream of this.upstreams) upstream.pause();
+  }
+
+  /** Reads and forwards the upstream's answers again. */
+  startReading(): void {
+    this.reading = true;
+    for (const upstream of this.upstreams) upstream.resume();
+  }
+
   /** Chunks held while paused. */
   get heldChunks(): number {
     return this.held.length;
@@ -54,16 +70,20 @@ export class PausableProxy {
     const upstream = connect(upstreamPort, upstreamHost);
     this.sockets.add(client);
     this.sockets.add(upstream);
+    this.upstreams.add(upstream);
     client.on('data', (data) => {
       if (this.paused) this.held.push({ upstream, data });
       else upstream.write(data);
     });
-    upstream.pipe(client);
+    // By hand rather than pipe(), which would resume a paused upstream whenever the client drains.
+    upstream.on('data', (data) => client.write(data));
+    if (!this.reading) upstream.pause();
     const end = (): void => {
       client.destroy();
       upstream.destroy();
       this.sockets.delete(client);
       this.sockets.delete(upstream);
+      this.upstreams.delete(upstream);
     };
     client.on('close', end);
     upstream.on('close', end);

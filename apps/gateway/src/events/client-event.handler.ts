@@ -30,8 +30,8 @@ import {
   splitInvocation,
   unknownEvent,
 } from './client-events';
-import { RoomMembership } from './room-membership';
-import type { SocketSession } from './socket-session';
+import { RoomMembership } from '../delivery/room-membership';
+import type { SocketSession } from '../socket/socket-session';
 
 /**
  * A handler resolves with its result, which the ack then carries. One that must act right after the

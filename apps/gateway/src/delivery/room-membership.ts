@@ -3,23 +3,25 @@ import { RoomSubscriber } from '@live-im/broadcast';
 import { ErrorCode, type JoinResult, RoomRpc, RpcError, userChannel } from '@live-im/contracts';
 import { PresenceStore, PresenceTracker } from '@live-im/presence';
 import { Inject, Injectable } from '@nestjs/common';
-import { batchInfoOf, type TextBatch } from '../delivery/batch-envelopes';
-import { unansweredPart } from '../delivery/join-catch-up';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
+import type { ClientEventRequest } from '../events/client-events';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { GatewayRpc } from '../rpc/gateway-rpc';
-import type { ClientEventRequest } from './client-events';
-import { SessionRegistry } from './session-registry';
-import type { RoomEntry, SocketSession } from './socket-session';
-import { ioRoomOf } from './socket-types';
+import type { TextBatch } from '../socket/batch-event';
+import { FrameSet } from '../socket/event-frames';
+import { SessionRegistry } from '../socket/session-registry';
+import type { RoomEntry, SocketSession } from '../socket/socket-session';
+import { SocketWriter } from '../socket/socket-writer';
+import { batchEvent } from './batch-envelopes';
+import { unansweredPart } from './join-catch-up';
 
 /** Batches held per joining socket while room.join is answered (a few at most in practice). */
 const MAX_HELD_BATCHES = 256;
 
 /**
- * A socket's way into and out of rooms, keeping four books in step: the broadcast subscription
- * (reference counted per socket in room), room-service's admission, the Socket.IO room that
- * batches are broadcast to, and presence. Joining subscribes first and holds the room's batches
+ * A socket's way into and out of rooms, keeping three books in step: the broadcast subscription
+ * (reference counted per socket in room), room-service's admission and the registry's room index
+ * that passes are written to, and presence. Joining subscribes first and holds the room's batches
  * until room.join answers. Then, in one synchronous step: the join's ack goes out (`onAdmitted`),
  * the held batches follow it (only what lies past the answer's `seqs`), and the socket enters the
  * room's live fan-out (BatchFanout skips what the answer already covered; it snapshots a room's
@@ -39,6 +41,7 @@ export class RoomMembership {
     private readonly registry: SessionRegistry,
     private readonly clock: Clock,
     private readonly metrics: GatewayMetrics,
+    private readonly writer: SocketWriter,
   ) {}
 
   /** A new socket: registered, and listening to its user's channel (kicks, receipts, targeted pushes). */
@@ -115,7 +118,6 @@ export class RoomMembership {
       // Ack, held batches, live fan-out: all in this one synchronous step, so nothing interleaves.
       onAdmitted(result);
       for (const batch of held) this.replay(session, joining, batch);
-      void session.socket.join(ioRoomOf(roomId));
       this.registry.enterRoom(roomId, session);
       this.tracker.join(roomId, session.id, { userId: session.userId, nickname: session.actor.nickname });
       return result;
@@ -144,7 +146,7 @@ export class RoomMembership {
     const part = unansweredPart(entry, batch);
     if (part === 'none') return;
     const send = part === 'all' ? batch : part;
-    session.socket.emit('batch', batchInfoOf(send), send.body);
+    this.writer.send(session, new FrameSet([batchEvent(send)]));
     this.metrics.batchWrites(send.lane, 1);
   }
 
@@ -189,7 +191,6 @@ export class RoomMembership {
   private release(session: SocketSession, roomId: string, entry: RoomEntry): void {
     session.rooms.delete(roomId);
     if (entry.state === 'joined') {
-      void session.socket.leave(ioRoomOf(roomId));
       this.registry.exitRoom(roomId, session);
       this.tracker.leave(roomId, session.id, session.userId);
     }

@@ -1,0 +1,100 @@
+import { waitFor } from '@live-im/testing';
+import { createServer, type Server as HttpServer } from 'node:http';
+import { type AddressInfo, Socket as NetSocket } from 'node:net';
+import { Server, type Socket } from 'socket.io';
+import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
+import { backlogBytes, directSocketOf, dropTransport, transportOf } from './engine-internals';
+import { eventFrame } from './event-frames';
+import type { GatewaySocket } from './socket-types';
+
+/**
+ * The engine.io and ws internals engine-internals.ts relies on, checked on real connections: an
+ * upgrade of socket.io, engine.io or ws that renames or changes one of them fails here.
+ */
+describe('engine.io and ws internals', () => {
+  let http: HttpServer;
+  let server: Server;
+  let port: number;
+  const clients: ClientSocket[] = [];
+
+  beforeAll(async () => {
+    http = createServer();
+    server = new Server(http, { perMessageDeflate: false, transports: ['polling', 'websocket'] });
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    port = (http.address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await server?.close();
+  });
+
+  async function open(transports: Array<'polling' | 'websocket'>): Promise<[GatewaySocket, ClientSocket]> {
+    const connected = new Promise<Socket>((resolve) => server.once('connection', resolve));
+    const client = connect(`http://127.0.0.1:${port}`, { transports, upgrade: false, reconnection: false });
+    clients.push(client);
+    const socket = (await connected) as unknown as GatewaySocket;
+    await waitFor(() => client.connected, { what: 'the client connected' });
+    return [socket, client];
+  }
+
+  it('names the fields it reads, with the shapes it expects', async () => {
+    const [socket] = await open(['websocket']);
+    const engine = socket.conn as unknown as Record<string, unknown>;
+    expect(engine['readyState']).toBe('open');
+    expect(engine['upgrading']).toBe(false);
+    expect(Array.isArray(engine['writeBuffer'])).toBe(true);
+    const transport = engine['transport'] as Record<string, unknown>;
+    expect(transport['name']).toBe('websocket');
+    const ws = transport['socket'] as Record<string, unknown>;
+    expect(ws['readyState']).toBe(1);
+    expect(ws['_socket']).toBeInstanceOf(NetSocket);
+    expect(typeof ws['terminate']).toBe('function');
+    const sender = ws['_sender'] as Record<string, unknown>;
+    expect(sender['_state']).toBe(0);
+    expect(Array.isArray(sender['_queue'])).toBe(true);
+    expect(sender['_bufferedBytes']).toBe(0);
+    expect(transportOf(socket)).toBe('websocket');
+  });
+
+  it('writes directly only to an open websocket whose engine.io buffer is empty', async () => {
+    const [socket, client] = await open(['websocket']);
+    await waitFor(() => socket.conn.transport.writable, { what: 'an idle transport' });
+    expect(directSocketOf(socket)).toBeInstanceOf(NetSocket);
+    // The first emit goes to ws at once; the second waits in engine.io's buffer for the first's callback.
+    socket.emit('online', { roomId: 'r', count: 1, peak: 1, viewersEver: 1 });
+    socket.emit('online', { roomId: 'r', count: 2, peak: 2, viewersEver: 2 });
+    expect((socket.conn as unknown as { writeBuffer: unknown[] }).writeBuffer).toHaveLength(1);
+    expect(directSocketOf(socket)).toBeUndefined();
+    expect(backlogBytes(socket)).toBeGreaterThan(40);
+    await waitFor(() => directSocketOf(socket) !== undefined, { what: 'the buffer flushed' });
+    const [polling] = await open(['polling']);
+    expect(transportOf(polling)).toBe('polling');
+    expect(directSocketOf(polling)).toBeUndefined();
+    client.close();
+    await waitFor(() => directSocketOf(socket) === undefined, { what: 'a closed socket refused' });
+  });
+
+  it('counts what the TCP socket holds back as backlog', async () => {
+    const [socket, client] = await open(['websocket']);
+    const got: unknown[] = [];
+    client.on('online', (info) => got.push(info));
+    await waitFor(() => directSocketOf(socket) !== undefined, { what: 'an idle transport' });
+    const raw = directSocketOf(socket);
+    if (raw === undefined) throw new Error('no direct socket');
+    const frame = eventFrame('online', [{ roomId: 'r', count: 3, peak: 3, viewersEver: 3 }]);
+    raw.cork();
+    raw.write(frame);
+    expect(backlogBytes(socket)).toBe(frame.length);
+    raw.uncork();
+    await waitFor(() => got.length === 1, { what: 'the frame at the client' });
+    await waitFor(() => backlogBytes(socket) === 0, { what: 'the kernel took it' });
+  });
+
+  it('drops a websocket at once, as a lost connection', async () => {
+    const [socket, client] = await open(['websocket']);
+    const reason = new Promise<string>((resolve) => client.once('disconnect', resolve));
+    dropTransport(socket);
+    expect(await reason).toBe('transport close');
+  });
+});

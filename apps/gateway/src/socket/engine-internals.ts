@@ -1,0 +1,122 @@
+import type { Socket as NetSocket } from 'node:net';
+import type { GatewaySocket } from './socket-types';
+
+/*
+ * The one place that reads engine.io's and ws's private state (engine.io 6.6, ws 8). The gateway
+ * writes room-wide frames straight to a websocket's TCP socket (socket-writer.ts) and measures a
+ * socket's backlog in bytes; both need fields neither library types as public. Each field used is
+ * named here, and engine-internals.spec.ts fails if an upgrade renames or changes one of them.
+ *
+ * engine.io Socket (`socket.conn`):
+ *   readyState  'opening' | 'open' | 'closing' | 'closed'
+ *   upgrading   true while a polling socket probes its websocket upgrade
+ *   writeBuffer packets queued by sendPacket and not yet handed to the transport; flush() hands
+ *               the whole buffer over as soon as the transport is writable
+ *   transport   { name: 'polling' | 'websocket'; socket: the ws WebSocket (websocket only) }
+ * ws WebSocket (`transport.socket`):
+ *   readyState  1 (OPEN) while frames may be sent; terminate() (public) destroys the socket
+ *   _socket     the net.Socket its frames are written to (Sender.sendFrame writes there at once
+ *               when not deflating: perMessageDeflate is off on the gateway)
+ *   _sender     { _state: 0 (DEFAULT) when nothing is being deflated or read from a Blob;
+ *                 _queue: frames waiting for that; _bufferedBytes: their size }
+ */
+
+/** What an engine.io packet in the write buffer holds (a string, or binary data). */
+interface EnginePacket {
+  data?: string | ArrayBufferLike | ArrayBufferView;
+}
+
+interface WsSender {
+  _state: number;
+  _queue: unknown[];
+  _bufferedBytes: number;
+}
+
+interface WsSocket {
+  readyState: number;
+  _socket: NetSocket | null;
+  _sender: WsSender | null;
+  terminate(): void;
+}
+
+interface EngineSocket {
+  readyState: string;
+  upgrading: boolean;
+  writeBuffer: EnginePacket[];
+  transport: { name: string; socket?: WsSocket };
+}
+
+/** ws's WebSocket.OPEN. */
+const WS_OPEN = 1;
+/** ws Sender's state when frames go straight to the socket. */
+const SENDER_DEFAULT = 0;
+/** A packet's bytes past its data: type digit and framing, about. */
+const PACKET_OVERHEAD_BYTES = 4;
+
+function engineOf(socket: GatewaySocket): EngineSocket {
+  return socket.conn as unknown as EngineSocket;
+}
+
+/**
+ * The TCP socket a room-wide frame may be written to directly, or undefined when it must go through
+ * socket.io's emit: only while the engine.io socket is open on the websocket transport with
+ * nothing in its own write buffer (so every packet emitted before is already in the TCP socket,
+ * and order holds) and ws sends frames straight through (nothing deflating or queued). Pings,
+ * pongs, drains and closing stay engine.io's: its later packets go through ws to the same TCP
+ * socket, after what was written here.
+ */
+export function directSocketOf(socket: GatewaySocket): NetSocket | undefined {
+  const engine = engineOf(socket);
+  if (engine.readyState !== 'open' || engine.upgrading || engine.writeBuffer.length !== 0) return undefined;
+  const transport = engine.transport;
+  if (transport.name !== 'websocket') return undefined;
+  const ws = transport.socket;
+  if (ws === undefined || ws.readyState !== WS_OPEN) return undefined;
+  const sender = ws._sender;
+  if (sender === null || sender._state !== SENDER_DEFAULT || sender._queue.length !== 0) return undefined;
+  const raw = ws._socket;
+  if (raw === null || !raw.writable) return undefined;
+  return raw;
+}
+
+/**
+ * Bytes the gateway holds for the socket that the kernel has not taken yet: the TCP socket's
+ * user-space buffer (what the kernel's bounded send buffer did not accept), what ws holds back,
+ * and the packets engine.io keeps in its write buffer (a polling socket's between two polls).
+ */
+export function backlogBytes(socket: GatewaySocket): number {
+  const engine = engineOf(socket);
+  let bytes = 0;
+  for (const packet of engine.writeBuffer) bytes += packetBytes(packet);
+  const ws = engine.transport.socket;
+  if (ws !== undefined) {
+    bytes += ws._socket?.writableLength ?? 0;
+    bytes += ws._sender?._bufferedBytes ?? 0;
+  }
+  return bytes;
+}
+
+function packetBytes(packet: EnginePacket): number {
+  const data = packet.data;
+  if (data === undefined) return PACKET_OVERHEAD_BYTES;
+  // A string's UTF-16 length: bytes for the ASCII that batches are almost all made of.
+  if (typeof data === 'string') return data.length + PACKET_OVERHEAD_BYTES;
+  return data.byteLength + PACKET_OVERHEAD_BYTES;
+}
+
+/** The transport's name: 'websocket' or 'polling'. */
+export function transportOf(socket: GatewaySocket): string {
+  return engineOf(socket).transport.name;
+}
+
+/**
+ * Closes the connection at the transport, without a Socket.IO disconnect packet, discarding what
+ * is queued for it: the client sees a lost connection and reconnects (and resumes) by itself. A
+ * websocket is destroyed at once (ws's terminate): a close frame would wait behind the very
+ * backlog the client is not reading.
+ */
+export function dropTransport(socket: GatewaySocket): void {
+  const ws = engineOf(socket).transport.socket;
+  if (ws !== undefined) ws.terminate();
+  else socket.conn.close(true);
+}
