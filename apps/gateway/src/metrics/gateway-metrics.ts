@@ -43,6 +43,8 @@ export class GatewayMetrics {
   private readonly directs: Counter;
   private readonly refusedEvents: Counter;
   private readonly connectRefusals: Counter;
+  private readonly sendBufferBound: Gauge;
+  private sendBufferFailures = 0;
 
   constructor() {
     this.events = new Counter({
@@ -92,6 +94,16 @@ export class GatewayMetrics {
     });
     for (const limit of ['address_rate', 'address_connections', 'gateway_full', 'shutting_down'] as const)
       this.connectRefusals.inc({ limit }, 0);
+    this.sendBufferBound = new Gauge({
+      name: freshMetricName(`${PREFIX}send_buffer_bound_bytes`),
+      help: 'SO_SNDBUF set on each WebSocket connection (SEND_BUFFER_BYTES); 0 when the bound is off (configured 0, or setsockopt unavailable)',
+    });
+    scrapeCounter(
+      `${PREFIX}send_buffer_bound_failures_total`,
+      'WebSocket connections whose send buffer could not be bounded (closed before it was set): their backlog stays in the kernel',
+      [],
+      () => [[{}, this.sendBufferFailures]],
+    );
     scrapeCounter(
       `${PREFIX}batches_out_total`,
       'Room batches fanned out to local sockets, per lane: each batch once, however many sockets it went to',
@@ -149,6 +161,15 @@ export class GatewayMetrics {
   /** A room batch (or the part of it a socket still needed) was written to `recipients` sockets. */
   batchWrites(lane: Lane, recipients: number): void {
     this.lanes[lane].writes += recipients;
+  }
+
+  /** The send buffer bound in force for WebSocket connections (0: off). */
+  sendBufferBoundBytes(bytes: number): void {
+    this.sendBufferBound.set(bytes);
+  }
+
+  sendBufferBoundFailed(): void {
+    this.sendBufferFailures += 1;
   }
 
   eventRefused(reason: RefusedEventReason): void {
