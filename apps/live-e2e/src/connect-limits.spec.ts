@@ -171,8 +171,13 @@ describe('connection limits at the gateway', () => {
       await gateway(1).metric('gateway_connect_refusals_total', { limit: 'gateway_full' }),
     ).toBeGreaterThanOrEqual(20);
 
+    // Full: not ready for new connections, so a load balancer sends them elsewhere (counted).
+    expect(await gateway(1).ready()).toBe(false);
+    expect(await gateway(1).metric('gateway_accepting_connections')).toBe(0);
+    expect(await gateway(1).metric('gateway_full_total')).toBeGreaterThanOrEqual(1);
+
     // Still up, still serving: its connections join and get a push, its HTTP side answers.
-    expect(await gateway(1).ready()).toBe(true);
+    expect(await gateway(1).live()).toBe(true);
     const viewers = held.slice(0, 3);
     for (const viewer of viewers) await viewer.send<JoinData>('join', { roomId });
     await api.push(roomId, { lane: 'important', body: { hello: 'still here' } });
@@ -180,8 +185,10 @@ describe('connection limits at the gateway', () => {
       what: 'the push at every held connection',
     });
 
-    // One leaves: one more is let in.
+    // One leaves: down to its low-water mark (the limit less one here), ready again; one more is let in.
     held[GATEWAY_MAX - 1]?.close();
+    await waitFor(() => gateway(1).ready(), { what: 'the gateway ready again below its low-water mark' });
+    expect(await gateway(1).metric('gateway_accepting_connections')).toBe(1);
     expect((await admittedOnceClosed(1, '127.0.2.1')).filter((code) => code !== 'OVERLOADED')).toEqual([]);
   });
 });

@@ -45,6 +45,7 @@ export class GatewayMetrics {
   private readonly connectRefusals: Counter;
   private readonly sendBufferBound: Gauge;
   private sendBufferFailures = 0;
+  private transportDrops = 0;
 
   constructor() {
     this.events = new Counter({
@@ -103,6 +104,12 @@ export class GatewayMetrics {
       'WebSocket connections whose send buffer could not be bounded (closed before it was set): their backlog stays in the kernel',
       [],
       () => [[{}, this.sendBufferFailures]],
+    );
+    scrapeCounter(
+      `${PREFIX}transport_drops_total`,
+      'TCP connections closed as soon as accepted: the HTTP server at its cap (open-files limit less the gateway own handles)',
+      [],
+      () => [[{}, this.transportDrops]],
     );
     scrapeCounter(
       `${PREFIX}batches_out_total`,
@@ -168,6 +175,10 @@ export class GatewayMetrics {
     this.sendBufferBound.set(bytes);
   }
 
+  transportDropped(): void {
+    this.transportDrops += 1;
+  }
+
   sendBufferBoundFailed(): void {
     this.sendBufferFailures += 1;
   }
@@ -221,6 +232,8 @@ export class GatewayMetrics {
   trackGauges(read: {
     connectionsByTransport: () => Record<string, number>;
     connectionLimit: () => number;
+    acceptingConnections: () => boolean;
+    timesFull: () => number;
     rooms: () => number;
     pendingReceipts: () => number;
     fanout: () => { queued: number; joined: number; dropped: number; paced: number };
@@ -254,6 +267,19 @@ export class GatewayMetrics {
         this.set(read.connectionLimit());
       },
     });
+    new Gauge({
+      name: freshMetricName(`${PREFIX}accepting_connections`),
+      help: '1 while this gateway takes new connections; 0 from when it is full until it is back to its low-water mark (/health/ready is down meanwhile)',
+      collect() {
+        this.set(read.acceptingConnections() ? 1 : 0);
+      },
+    });
+    scrapeCounter(
+      `${PREFIX}full_total`,
+      'Times this gateway reached its connection limit and reported itself not ready for new connections',
+      [],
+      () => [[{}, read.timesFull()]],
+    );
     new Gauge({
       name: freshMetricName(`${PREFIX}rooms`),
       help: 'Rooms with at least one socket joined on this gateway',

@@ -13,7 +13,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { clientAddress } from '../edge/client-address';
-import { ConnectionLedger, connectionLimit, readOpenFilesLimit } from '../edge/connection-limits';
+import { ConnectionLedger } from '../edge/connection-limits';
 import { TokenBucket } from '../edge/token-bucket';
 import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
@@ -58,11 +58,11 @@ class ConnectLimitError extends RpcError {
 @Injectable()
 export class HandshakeAuthenticator {
   private readonly connects: TokenBucket;
-  readonly ledger: ConnectionLedger;
   private accepting = true;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    readonly ledger: ConnectionLedger,
     private readonly rpc: GatewayRpc,
     private readonly metrics: GatewayMetrics,
     @Inject(GATEWAY_LOGGER) private readonly log: GatewayLogger,
@@ -71,12 +71,6 @@ export class HandshakeAuthenticator {
       burst: config.CONNECT_BURST_PER_IP,
       perSecond: config.CONNECTS_PER_IP_PER_SEC,
     });
-    const limit = connectionLimit(config.MAX_CONNECTIONS, readOpenFilesLimit());
-    this.ledger = new ConnectionLedger(limit.max, config.MAX_CONNECTIONS_PER_IP);
-    const fields = { maxConnections: limit.max, source: limit.source };
-    if (limit.source === 'fallback')
-      this.log.warn(fields, 'open-files limit unreadable; connection limit fallback');
-    else this.log.info(fields, 'connection limit');
   }
 
   /** Shutdown: new connections are refused with SERVICE_UNAVAILABLE, so clients go to another gateway. */

@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { ServerOptions } from 'socket.io';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
+import { readOpenFilesLimit, transportConnectionCap } from '../edge/connection-limits';
 import { GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { boundSendBuffer, sendBufferSupport } from './send-buffer';
@@ -61,7 +62,21 @@ export class SocketServerHost {
     const options = socketServerOptions(this.config) as ServerOptions; // the rest keep socket.io's defaults
     this.server = new IoAdapter(httpServer).create(0, options) as GatewayServer;
     this.boundSendBuffers(httpServer);
+    this.capTransport(httpServer);
     return this.server;
+  }
+
+  /**
+   * The last guard of the descriptors: connections past the transport cap are closed by Node as
+   * soon as they are accepted ('drop', counted). The handshake's OVERLOADED refusal comes well
+   * before it (the connection limit leaves a reserve), so only a burst larger than that reserve
+   * arriving at once ever meets it.
+   */
+  private capTransport(httpServer: HttpServer): void {
+    const cap = transportConnectionCap(readOpenFilesLimit());
+    if (cap === undefined) return;
+    httpServer.maxConnections = cap;
+    httpServer.on('drop', () => this.metrics.transportDropped());
   }
 
   /**
