@@ -134,7 +134,8 @@ export class HandshakeAuthenticator {
       this.ledger.release(address);
       return;
     }
-    socket.conn.once('close', () => this.ledger.release(address));
+    // `on`, not `once`: an engine socket closes once, and `once` would add a wrapper per connection.
+    socket.conn.on('close', () => this.ledger.release(address));
   }
 
   private gatewayFull(): ConnectLimitError {

@@ -9,18 +9,30 @@ import type { SocketSession } from './socket-session';
 @Injectable()
 export class SessionRegistry {
   private readonly bySocket = new Map<string, SocketSession>();
-  private readonly byUser = new Map<string, Set<SocketSession>>();
+  /**
+   * A user's one session, or a Set once it has several: most users have one socket, and a Set per
+   * connection would cost more memory than its session. Read only for targeted messages and kicks.
+   */
+  private readonly byUser = new Map<string, SocketSession | Set<SocketSession>>();
   private readonly byRoom = new Map<string, Set<SocketSession>>();
   private readonly joiningByRoom = new Map<string, Set<SocketSession>>();
 
   add(session: SocketSession): void {
     this.bySocket.set(session.id, session);
-    addTo(this.byUser, session.userId, session);
+    const present = this.byUser.get(session.userId);
+    if (present === undefined) this.byUser.set(session.userId, session);
+    else if (present instanceof Set) present.add(session);
+    else if (present !== session) this.byUser.set(session.userId, new Set([present, session]));
   }
 
   remove(session: SocketSession): void {
     if (this.bySocket.get(session.id) === session) this.bySocket.delete(session.id);
-    removeFrom(this.byUser, session.userId, session);
+    const present = this.byUser.get(session.userId);
+    if (present === session) this.byUser.delete(session.userId);
+    else if (present instanceof Set) {
+      present.delete(session);
+      if (present.size === 1) this.byUser.set(session.userId, present.values().next().value as SocketSession);
+    }
   }
 
   get(socketId: string): SocketSession | undefined {
@@ -37,7 +49,9 @@ export class SessionRegistry {
 
   /** Every socket of a user on this gateway. */
   sessionsOf(userId: string): ReadonlySet<SocketSession> {
-    return this.byUser.get(userId) ?? EMPTY;
+    const present = this.byUser.get(userId);
+    if (present === undefined) return EMPTY;
+    return present instanceof Set ? present : new Set([present]);
   }
 
   /** The user's sockets that have joined the room. */

@@ -57,12 +57,16 @@ export interface RoomSubscriberStats {
 export type BatchListener = (batch: RoomBatch) => void;
 export type GapListener = (gap: SeqGap) => void;
 
+/**
+ * A gateway joins one of these per room and per user channel of each connected user, so it is kept
+ * small: its lanes' reorder buffers are made by the lane's first batch (most user channels never
+ * get one), and the topic is rebuilt from the room id when it is unsubscribed.
+ */
 interface JoinedRoom {
   roomId: string;
-  topic: Buffer;
   members: number;
-  /** Indexed by LaneCode. */
-  lanes: [LaneReorderBuffer, LaneReorderBuffer];
+  /** Indexed by LaneCode; undefined until the lane's first batch. */
+  lanes: [LaneReorderBuffer | undefined, LaneReorderBuffer | undefined];
 }
 
 /**
@@ -143,26 +147,22 @@ export class RoomSubscriber {
     await this.membership.start();
   }
 
-  /** A member of the room arrived; the first one subscribes. */
-  join(roomId: string): void {
+  /**
+   * A member of the room arrived; the first one subscribes. Returns the room id as the first member
+   * gave it: one string per room for callers that keep the id per member.
+   */
+  join(roomId: string): string {
     const topic = roomTopic(roomId);
     const key = topic.toString('latin1');
     const room = this.rooms.get(key);
     if (room !== undefined) {
       room.members += 1;
-      return;
+      return room.roomId;
     }
     if (roomOfTopic(topic) !== roomId) throw new FrameError('room id must match [A-Za-z0-9_-]{1,64}');
-    this.rooms.set(key, {
-      roomId,
-      topic,
-      members: 1,
-      lanes: [
-        new LaneReorderBuffer(this.sink, this.lossSettleMs),
-        new LaneReorderBuffer(this.sink, this.lossSettleMs),
-      ],
-    });
+    this.rooms.set(key, { roomId, members: 1, lanes: [undefined, undefined] });
     if (!this.closed) this.socket.subscribe(topic);
+    return roomId;
   }
 
   /**
@@ -177,11 +177,12 @@ export class RoomSubscriber {
     if (room.members > 0) return;
     this.rooms.delete(key);
     for (const lane of room.lanes) {
+      if (lane === undefined) continue;
       this.waitingLanes.delete(lane);
       this.settlingLanes.delete(lane);
       lane.discard();
     }
-    if (!this.closed) this.socket.unsubscribe(room.topic);
+    if (!this.closed) this.socket.unsubscribe(roomTopic(roomId));
   }
 
   /** Members counted for a room (0 when not joined). */
@@ -314,7 +315,7 @@ export class RoomSubscriber {
       this.counters.malformed += 1;
       return;
     }
-    const lane = room.lanes[meta.lane];
+    const lane = (room.lanes[meta.lane] ??= new LaneReorderBuffer(this.sink, this.lossSettleMs));
     const batch: RoomBatch = {
       roomId: room.roomId,
       lane: LANE_NAMES[meta.lane],
