@@ -18,6 +18,7 @@ import { TokenBucket } from '../edge/token-bucket';
 import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { GatewayRpc } from '../rpc/gateway-rpc';
+import { SocketSession } from './socket-session';
 import type { GatewaySocket } from './socket-types';
 
 /** What `connect_error` carries: the message, and `data`: a contract code and, for limits, details. */
@@ -162,16 +163,17 @@ export class HandshakeAuthenticator {
       const token = auth.data.token;
       if (token === undefined) {
         kind = 'anonymous';
-        socket.data = { actor: anonymousActor(), anonymous: true, expiresAt: null, address };
+        socket.data = new SocketSession(socket, anonymousActor(), true, null);
       } else {
         const claims = await this.rpc.call(UserRpc.verifyToken, { token });
         kind = claims.role === 'guest' ? 'guest' : 'user';
-        socket.data = {
-          actor: { userId: claims.userId, nickname: claims.nickname, level: claims.level, role: claims.role },
-          anonymous: false,
-          expiresAt: claims.expiresAt,
-          address,
+        const actor = {
+          userId: claims.userId,
+          nickname: claims.nickname,
+          level: claims.level,
+          role: claims.role,
         };
+        socket.data = new SocketSession(socket, actor, false, claims.expiresAt);
       }
       this.metrics.handshake('OK', kind);
     } catch (error) {

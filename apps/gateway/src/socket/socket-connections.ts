@@ -3,15 +3,14 @@ import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from '../gateway.toke
 import { ClientEventHandler } from './client-event.handler';
 import { HandshakeAuthenticator } from './handshake';
 import { RoomMembership } from './room-membership';
-import { SessionRegistry } from './session-registry';
-import { SocketSession } from './socket-session';
+import type { SocketSession } from './socket-session';
 import { SocketServerHost } from './socket-server.host';
 import type { GatewaySocket } from './socket-types';
 
 /**
  * Wires Socket.IO: the handshake middleware, then per connection its session, its events and its
  * cleanup. The event and disconnect listeners are the same two functions for every socket (Socket.IO
- * calls them with the socket as `this`; the session is found by socket id), not closures made per
+ * calls them with the socket as `this`, whose `data` is its session), not closures made per
  * connection: at tens of thousands of idle viewers, per-socket closures are memory for nothing.
  */
 @Injectable()
@@ -24,18 +23,15 @@ export class SocketConnections {
     private readonly handshake: HandshakeAuthenticator,
     private readonly events: ClientEventHandler,
     private readonly membership: RoomMembership,
-    private readonly registry: SessionRegistry,
     @Inject(GATEWAY_LOGGER) private readonly log: GatewayLogger,
   ) {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the listeners' own `this` is the socket
     const connections = this;
     this.onEvent = function (this: GatewaySocket, event: unknown, ...args: unknown[]): void {
-      const session = connections.registry.get(this.id);
-      if (session !== undefined) connections.events.handle(session, String(event), args);
+      connections.events.handle(this.data, String(event), args);
     };
     this.onDisconnect = function (this: GatewaySocket): void {
-      const session = connections.registry.get(this.id);
-      if (session !== undefined) connections.onClosed(session);
+      connections.onClosed(this.data);
     };
   }
 
@@ -46,8 +42,7 @@ export class SocketConnections {
   }
 
   private onConnection(socket: GatewaySocket): void {
-    const data = socket.data;
-    const session = new SocketSession(socket, data.actor, data.anonymous, data.expiresAt);
+    const session = socket.data;
     try {
       this.membership.open(session);
     } catch (error) {
