@@ -26,5 +26,10 @@ describe('SessionRegistry', () => {
     expect(registry.sessionsOf('u_a').size).toBe(0);
     expect([...registry.sessionsOf('u_b')]).toEqual([b]);
     expect(registry.size).toBe(1);
+    expect([...registry.all()]).toEqual([b]);
+    registry.add(a1);
+    registry.add(a2);
+    expect(registry.size).toBe(3);
+    expect([...registry.all()]).toEqual([b, a1, a2]);
   });
 });

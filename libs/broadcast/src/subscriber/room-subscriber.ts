@@ -65,8 +65,8 @@ export type GapListener = (gap: SeqGap) => void;
 interface JoinedRoom {
   roomId: string;
   members: number;
-  /** Indexed by LaneCode; undefined until the lane's first batch. */
-  lanes: [LaneReorderBuffer | undefined, LaneReorderBuffer | undefined];
+  /** Indexed by LaneCode; undefined until the room's first batch, each lane until its own. */
+  lanes?: [LaneReorderBuffer | undefined, LaneReorderBuffer | undefined];
 }
 
 /**
@@ -160,7 +160,7 @@ export class RoomSubscriber {
       return room.roomId;
     }
     if (roomOfTopic(topic) !== roomId) throw new FrameError('room id must match [A-Za-z0-9_-]{1,64}');
-    this.rooms.set(key, { roomId, members: 1, lanes: [undefined, undefined] });
+    this.rooms.set(key, { roomId, members: 1 });
     if (!this.closed) this.socket.subscribe(topic);
     return roomId;
   }
@@ -176,7 +176,7 @@ export class RoomSubscriber {
     room.members -= 1;
     if (room.members > 0) return;
     this.rooms.delete(key);
-    for (const lane of room.lanes) {
+    for (const lane of room.lanes ?? []) {
       if (lane === undefined) continue;
       this.waitingLanes.delete(lane);
       this.settlingLanes.delete(lane);
@@ -315,7 +315,8 @@ export class RoomSubscriber {
       this.counters.malformed += 1;
       return;
     }
-    const lane = (room.lanes[meta.lane] ??= new LaneReorderBuffer(this.sink, this.lossSettleMs));
+    const lanes = (room.lanes ??= [undefined, undefined]);
+    const lane = (lanes[meta.lane] ??= new LaneReorderBuffer(this.sink, this.lossSettleMs));
     const batch: RoomBatch = {
       roomId: room.roomId,
       lane: LANE_NAMES[meta.lane],
