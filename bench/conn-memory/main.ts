@@ -14,10 +14,10 @@ import { InspectorMemory, type MemoryReading } from './inspector-memory';
  * of viewers (a tenth of N, at least 100), so what the first connections cost once (code the JIT
  * compiles, lazily built tables) is not charged to every connection.
  *
- * Settings: --connections=N (BENCH_CONNECTIONS, default 2000), --viewer-procs=K (default 2),
- * --running-samples=S (default 10, one a second), --snapshots=1 (diagnosis: heap snapshots of each
- * server before and after the viewers, after GC, under tmp/conn-memory/). The gateway runs with
- * its shipped defaults.
+ * Settings: --connections=N (BENCH_CONNECTIONS, default 4000), --viewer-procs=K (default 4, at
+ * most 1000 viewers each), --running-samples=S (default 10, one a second), --snapshots=1
+ * (diagnosis: heap snapshots of each server before and after the viewers, after GC, under
+ * tmp/conn-memory/). The gateway runs with its shipped defaults; the baseline with Socket.IO's.
  */
 function setting(name: string, fallback: number): number {
   const flag = process.argv.find((arg) => arg.startsWith(`--${name}=`));
@@ -28,8 +28,8 @@ function setting(name: string, fallback: number): number {
   return value;
 }
 
-const CONNECTIONS = setting('connections', 2000);
-const VIEWER_PROCS = setting('viewer-procs', 2);
+const CONNECTIONS = setting('connections', 4000);
+const VIEWER_PROCS = setting('viewer-procs', 4);
 const RUNNING_SAMPLES = setting('running-samples', 10);
 const SNAPSHOTS = setting('snapshots', 0) === 1;
 
