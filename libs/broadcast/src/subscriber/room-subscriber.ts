@@ -80,7 +80,10 @@ export class RoomSubscriber {
   private readonly logger: BroadcastLogger;
   private readonly reorderWindowMs: number;
   private readonly region: string;
-  /** By topic, as latin1: the lookup key of every inbound batch. */
+  /**
+   * By room id, the id being the one string per room that callers keep too (an inbound batch's
+   * topic is read back to its room id, which costs what reading it as a key would).
+   */
   private readonly rooms = new Map<string, JoinedRoom>();
   /** Node id → the pub endpoint connected to. */
   private readonly targets = new Map<string, string>();
@@ -152,15 +155,14 @@ export class RoomSubscriber {
    * gave it: one string per room for callers that keep the id per member.
    */
   join(roomId: string): string {
-    const topic = roomTopic(roomId);
-    const key = topic.toString('latin1');
-    const room = this.rooms.get(key);
+    const room = this.rooms.get(roomId);
     if (room !== undefined) {
       room.members += 1;
       return room.roomId;
     }
+    const topic = roomTopic(roomId);
     if (roomOfTopic(topic) !== roomId) throw new FrameError('room id must match [A-Za-z0-9_-]{1,64}');
-    this.rooms.set(key, { roomId, members: 1 });
+    this.rooms.set(roomId, { roomId, members: 1 });
     if (!this.closed) this.socket.subscribe(topic);
     return roomId;
   }
@@ -170,12 +172,11 @@ export class RoomSubscriber {
    * gaps settle: what never arrived is lost).
    */
   leave(roomId: string): void {
-    const key = roomTopic(roomId).toString('latin1');
-    const room = this.rooms.get(key);
+    const room = this.rooms.get(roomId);
     if (room === undefined) return;
     room.members -= 1;
     if (room.members > 0) return;
-    this.rooms.delete(key);
+    this.rooms.delete(roomId);
     for (const lane of room.lanes ?? []) {
       if (lane === undefined) continue;
       this.waitingLanes.delete(lane);
@@ -187,7 +188,7 @@ export class RoomSubscriber {
 
   /** Members counted for a room (0 when not joined). */
   membersOf(roomId: string): number {
-    return this.rooms.get(roomTopic(roomId).toString('latin1'))?.members ?? 0;
+    return this.rooms.get(roomId)?.members ?? 0;
   }
 
   onBatch(listener: BatchListener): () => void {
@@ -302,10 +303,14 @@ export class RoomSubscriber {
       this.counters.malformed += 1;
       return;
     }
-    const room = this.rooms.get(topic.toString('latin1'));
+    const roomId = roomOfTopic(topic);
+    if (roomId === undefined) {
+      this.counters.malformed += 1;
+      return;
+    }
+    const room = this.rooms.get(roomId);
     if (room === undefined) {
-      if (roomOfTopic(topic) === undefined) this.counters.malformed += 1;
-      else this.counters.unjoined += 1;
+      this.counters.unjoined += 1;
       return;
     }
     let meta: BatchMeta;
