@@ -10,10 +10,12 @@ import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import type Redis from 'ioredis';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { BatchFanout } from './delivery/batch-fanout';
+import { ConnectionCapacityIndicator, createConnectionLedger } from './edge/connection-capacity';
+import { ConnectionLedger } from './edge/connection-limits';
 import { PresenceLoop } from './delivery/presence-loop';
 import { ReceiptService } from './delivery/receipt-service';
 import { SlowSocketPolicy } from './delivery/slow-socket-policy';
-import { createGatewayLogger, GATEWAY_LOGGER } from './gateway.tokens';
+import { createGatewayLogger, GATEWAY_LOGGER, type GatewayLogger } from './gateway.tokens';
 import { GatewayLifecycle } from './gateway.lifecycle';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { ApiKeyGuard } from './http/api-key.guard';
@@ -33,12 +35,17 @@ import { SocketServerHost } from './socket/socket-server.host';
 import { SocketWriter } from './socket/socket-writer';
 import { subscriberLoadOf } from './socket/subscriber-load';
 
-/** The gateway proper: Socket.IO edge, delivery, presence, and the HTTP API. */
+/**
+ * The gateway proper: Socket.IO edge, delivery, presence, and the HTTP API. Global for its
+ * ConnectionLedger alone, which /health/ready (HealthModule) reads.
+ */
 @Module({})
 export class GatewayModule {
   static forRoot(config: GatewayConfig): DynamicModule {
     return {
       module: GatewayModule,
+      global: true,
+      exports: [ConnectionLedger],
       controllers: [AuthController, GiftsController, RoomsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
@@ -75,6 +82,11 @@ export class GatewayModule {
               importantBacklogBytes: config.IMPORTANT_BACKLOG_BYTES,
             }),
         },
+        {
+          provide: ConnectionLedger,
+          useFactory: (log: GatewayLogger) => createConnectionLedger(config, log),
+          inject: [GATEWAY_LOGGER],
+        },
         SessionRegistry,
         SocketServerHost,
         SocketWriter,
@@ -108,7 +120,10 @@ export class AppModule {
           heartbeatMs: config.HEARTBEAT_MS,
           logger: new Logger('RpcClient'),
         }),
-        HealthModule.forRoot({ readiness: [RedisHealthIndicator, ZmqHealthIndicator] }),
+        HealthModule.forRoot({
+          readiness: [RedisHealthIndicator, ZmqHealthIndicator, ConnectionCapacityIndicator],
+          providers: [ConnectionCapacityIndicator],
+        }),
         GatewayModule.forRoot(config),
       ],
     };

@@ -34,6 +34,7 @@ describe('GatewayEnv', () => {
       CONNECTS_PER_IP_PER_SEC: 50,
       MAX_CONNECTIONS_PER_IP: 1000,
       MAX_CONNECTIONS: 0,
+      SEND_BUFFER_BYTES: 65_536,
       JOINS_PER_SOCKET_PER_SEC: 5,
       EVENTS_PER_SOCKET_PER_SEC: 50,
       MAX_ROOMS_PER_SOCKET: 10,
@@ -65,6 +66,12 @@ describe('GatewayEnv', () => {
     expect(problem({ ...KEY, CONNECT_BURST_PER_IP: '0' })).toContain('CONNECT_BURST_PER_IP');
     expect(problem({ ...KEY, MAX_CONNECTIONS_PER_IP: '0' })).toContain('MAX_CONNECTIONS_PER_IP');
     expect(problem({ ...KEY, MAX_CONNECTIONS: '-1' })).toContain('MAX_CONNECTIONS');
+  });
+
+  it('takes a send buffer bound of 0 (off) or at least 4096 bytes', () => {
+    expect(parseConfig(GatewayEnv, { ...KEY, SEND_BUFFER_BYTES: '0' }).SEND_BUFFER_BYTES).toBe(0);
+    expect(problem({ ...KEY, SEND_BUFFER_BYTES: '100' })).toContain('SEND_BUFFER_BYTES');
+    expect(problem({ ...KEY, SEND_BUFFER_BYTES: String(8 * 1024 * 1024) })).toContain('SEND_BUFFER_BYTES');
   });
 
   it('names a bad endpoint or region', () => {

@@ -3,6 +3,7 @@ import { Region } from '@live-im/contracts';
 import { RedisEnv } from '@live-im/redis';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { MIN_SEND_BUFFER_BYTES } from './socket/send-buffer';
 
 /** `*`, or a comma list of origins such as `https://live.example.com,http://localhost:5173`. */
 const CorsOrigins = z
@@ -80,6 +81,18 @@ export const GatewayEnv = BaseAppEnv.extend({
    * handles (the larger of 256 and a tenth of it).
    */
   MAX_CONNECTIONS: envInt(0, { min: 0, max: 10_000_000 }),
+  /**
+   * SO_SNDBUF of every WebSocket connection (0: the kernel's autotuning, unbounded up to
+   * net.ipv4.tcp_wmem's maximum). Bounded, what a client cannot read waits in user space where
+   * the slow-socket policy counts it. 64 KiB (Linux doubles it for bookkeeping) holds several
+   * hundred frames, and a window of that size carries 64 KiB / 200 ms RTT = 320 KB/s on a WAN
+   * path, far above a viewer's tens of KB/s even under a chat flood; on loopback it still
+   * leaves each write whole.
+   */
+  SEND_BUFFER_BYTES: envInt(65_536, { min: 0, max: 4 * 1024 * 1024 }).refine(
+    (bytes) => bytes === 0 || bytes >= MIN_SEND_BUFFER_BYTES,
+    `must be 0 (off) or at least ${MIN_SEND_BUFFER_BYTES}`,
+  ),
   JOINS_PER_SOCKET_PER_SEC: envInt(5, { min: 1, max: 10_000 }),
   EVENTS_PER_SOCKET_PER_SEC: envInt(50, { min: 1, max: 100_000 }),
   MAX_ROOMS_PER_SOCKET: envInt(10, { min: 1, max: 1000 }),

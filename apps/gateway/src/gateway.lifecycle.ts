@@ -50,6 +50,8 @@ export class GatewayLifecycle implements OnModuleInit, OnApplicationBootstrap, O
         return counts;
       },
       connectionLimit: () => this.handshake.ledger.maxConnections,
+      acceptingConnections: () => this.handshake.ledger.accepting,
+      timesFull: () => this.handshake.ledger.timesFull,
       rooms: () => this.registry.roomCount,
       pendingReceipts: () => this.receipts.pending,
       fanout: () => this.fanout.stats,

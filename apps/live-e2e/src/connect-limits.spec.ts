@@ -1,4 +1,5 @@
 import { sleep, waitFor } from '@live-im/testing';
+import { execFileSync } from 'node:child_process';
 import { DocClient, type JoinData, type Refusal } from './support/doc-client';
 import { registerUser, roomIdFor } from './support/fixtures';
 import { type LiveApp, LiveCluster } from './support/live-cluster';
@@ -7,6 +8,22 @@ const BURST = 20;
 const PER_SEC = 1;
 const PER_ADDRESS = 5;
 const GATEWAY_MAX = 12;
+/** The gateway's default SEND_BUFFER_BYTES. */
+const SEND_BUFFER_BYTES = 65_536;
+
+/**
+ * The kernel send buffer (`ss -m`'s `tb`, bytes) of the gateway's end of the TCP connection from
+ * `peerAddress` to `port`, or undefined when there is none.
+ */
+function gatewaySendBuffer(port: number, peerAddress: string): number | undefined {
+  const out = execFileSync('ss', ['-tmnH', 'state', 'established', `( sport = :${port} )`], {
+    encoding: 'utf8',
+  });
+  const lines = out.split('\n');
+  const at = lines.findIndex((line) => line.includes(` ${peerAddress}:`));
+  const match = at < 0 ? null : /\btb(\d+)/.exec(lines.slice(at, at + 2).join(' '));
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+}
 
 /**
  * The gateway's connection limits (docs/socket-protocol.md, "Limits"), each refusal a Socket.IO
@@ -146,6 +163,16 @@ describe('connection limits at the gateway', () => {
     ).toBeGreaterThan(0);
   });
 
+  it('bounds the kernel send buffer of each WebSocket connection (SEND_BUFFER_BYTES)', async () => {
+    expect(await gateway(0).metric('gateway_send_buffer_bound_bytes')).toBe(SEND_BUFFER_BYTES);
+    const outcome = await attempt(0, '127.0.0.6');
+    expect(outcome).toBeInstanceOf(DocClient);
+    const port = Number(new URL(gateway(0).url).port);
+    // Linux doubles SO_SNDBUF for its bookkeeping and reports the doubled figure; unbounded, the
+    // buffer would be autotuned (net.ipv4.tcp_wmem) instead.
+    expect(gatewaySendBuffer(port, '127.0.0.6')).toBe(2 * SEND_BUFFER_BYTES);
+  });
+
   it(`refuses connections past its ${GATEWAY_MAX} with OVERLOADED, stays up and serves the ones it has`, async () => {
     expect(await gateway(1).metric('gateway_connection_limit')).toBe(GATEWAY_MAX);
     const api = cluster.api(1);
@@ -171,8 +198,13 @@ describe('connection limits at the gateway', () => {
       await gateway(1).metric('gateway_connect_refusals_total', { limit: 'gateway_full' }),
     ).toBeGreaterThanOrEqual(20);
 
+    // Full: not ready for new connections, so a load balancer sends them elsewhere (counted).
+    expect(await gateway(1).ready()).toBe(false);
+    expect(await gateway(1).metric('gateway_accepting_connections')).toBe(0);
+    expect(await gateway(1).metric('gateway_full_total')).toBeGreaterThanOrEqual(1);
+
     // Still up, still serving: its connections join and get a push, its HTTP side answers.
-    expect(await gateway(1).ready()).toBe(true);
+    expect(await gateway(1).live()).toBe(true);
     const viewers = held.slice(0, 3);
     for (const viewer of viewers) await viewer.send<JoinData>('join', { roomId });
     await api.push(roomId, { lane: 'important', body: { hello: 'still here' } });
@@ -180,8 +212,10 @@ describe('connection limits at the gateway', () => {
       what: 'the push at every held connection',
     });
 
-    // One leaves: one more is let in.
+    // One leaves: down to its low-water mark (the limit less one here), ready again; one more is let in.
     held[GATEWAY_MAX - 1]?.close();
+    await waitFor(() => gateway(1).ready(), { what: 'the gateway ready again below its low-water mark' });
+    expect(await gateway(1).metric('gateway_accepting_connections')).toBe(1);
     expect((await admittedOnceClosed(1, '127.0.2.1')).filter((code) => code !== 'OVERLOADED')).toEqual([]);
   });
 });

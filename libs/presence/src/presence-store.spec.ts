@@ -101,7 +101,7 @@ describe('PresenceStore', () => {
     await a.flush(T0);
     expect(await presence.online(roomId, T0)).toMatchObject({ count: 5, peak: 5 });
 
-    for (let i = 0; i < 3; i++) a.tracker.leaveAll(`s${i}`);
+    for (let i = 0; i < 3; i++) a.tracker.leave(roomId, `s${i}`, user(i).userId);
     await a.flush(T0 + 1000);
     expect(await presence.online(roomId, T0 + 1000)).toMatchObject({ count: 2, peak: 5, viewersEver: 5 });
   });
@@ -116,7 +116,7 @@ describe('PresenceStore', () => {
     b.tracker.join(roomId, 's4', user(3));
     await a.flush(T0);
     await b.flush(T0);
-    a.tracker.leaveAll('s1');
+    a.tracker.leave(roomId, 's1', user(1).userId);
     a.tracker.join(roomId, 's5', user(1));
     await a.flush(T0 + 1000);
 
@@ -175,9 +175,9 @@ describe('PresenceStore', () => {
     a.tracker.join(roomId, 's1', user(1));
     a.tracker.join(roomId, 's2', user(2));
     await a.flush(T0);
-    a.tracker.leaveAll('s1');
+    a.tracker.leave(roomId, 's1', user(1).userId);
     a.tracker.join(roomId, 's3', user(3));
-    a.tracker.leaveAll('s2');
+    a.tracker.leave(roomId, 's2', user(2).userId);
     a.tracker.join(roomId, 's4', { userId: user(2).userId, nickname: 'Renamed' });
     await a.flush(T0 + 1000);
     const listed = await allMembers(presence, T0 + 1000);
@@ -186,8 +186,8 @@ describe('PresenceStore', () => {
       user(3),
     ]);
 
-    a.tracker.leaveAll('s3');
-    a.tracker.leaveAll('s4');
+    a.tracker.leave(roomId, 's3', user(3).userId);
+    a.tracker.leave(roomId, 's4', user(2).userId);
     await a.flush(T0 + 2000);
     expect(await test.redis.keys(`${test.keys.tagged(roomId, 'members')}*`)).toEqual([]);
     expect(await test.redis.hlen(test.keys.tagged(roomId, 'online'))).toBe(0);

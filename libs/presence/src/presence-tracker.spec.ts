@@ -23,14 +23,12 @@ describe('PresenceTracker', () => {
     expect(tracker.join('r1', 's3', bob)).toBe(true);
     expect(tracker.count('r1')).toBe(2);
     expect(tracker.socketsOf('r1', alice.userId).sort()).toEqual(['s1', 's2']);
-    expect(tracker.isMember('r1', 's2')).toBe(true);
 
     expect(tracker.leave('r1', 's1', alice.userId)).toBe(false);
     expect(tracker.count('r1')).toBe(2);
     expect(tracker.leave('r1', 's2', alice.userId)).toBe(true);
     expect(tracker.leave('r1', 's2', alice.userId)).toBe(false);
     expect(tracker.count('r1')).toBe(1);
-    expect(tracker.isMember('r1', 's2')).toBe(false);
     expect(tracker.socketsOf('r1', alice.userId)).toEqual([]);
   });
 
@@ -41,18 +39,18 @@ describe('PresenceTracker', () => {
     expect(tracker.count('r1')).toBe(1);
   });
 
-  it('leaves every room of a socket at once on disconnect', () => {
+  it('keeps one socket id per user until a second socket joins, and back', () => {
     const tracker = new PresenceTracker();
     tracker.join('r1', 's1', alice);
-    tracker.join('r2', 's1', alice);
-    tracker.join('r2', 's2', alice);
-    tracker.join('r3', 's9', bob);
-
-    expect(tracker.leaveAll('s1').sort()).toEqual(['r1', 'r2']);
+    tracker.join('r1', 's2', alice);
+    tracker.join('r1', 's3', alice);
+    expect(tracker.leave('r1', 's2', alice.userId)).toBe(false);
+    expect(tracker.socketsOf('r1', alice.userId).sort()).toEqual(['s1', 's3']);
+    expect(tracker.leave('r1', 's1', alice.userId)).toBe(false);
+    expect(tracker.socketsOf('r1', alice.userId)).toEqual(['s3']);
+    expect(tracker.leave('r1', 's1', alice.userId)).toBe(false);
+    expect(tracker.leave('r1', 's3', alice.userId)).toBe(true);
     expect(tracker.count('r1')).toBe(0);
-    expect(tracker.count('r2')).toBe(1);
-    expect(tracker.rooms().sort()).toEqual(['r2', 'r3']);
-    expect(tracker.leaveAll('s1')).toEqual([]);
   });
 
   it('drains a room whole the first time, then only what changed', () => {
@@ -111,7 +109,7 @@ describe('PresenceTracker', () => {
     const tracker = new PresenceTracker();
     tracker.join('r1', 's1', alice);
     tracker.drain();
-    tracker.leaveAll('s1');
+    tracker.leave('r1', 's1', alice.userId);
     expect(tracker.rooms()).toEqual([]);
 
     expect(tracker.drain()).toEqual([
@@ -167,7 +165,7 @@ describe('PresenceTracker', () => {
     const tracker = new PresenceTracker();
     tracker.join('r1', 's1', alice);
     tracker.drain();
-    tracker.leaveAll('s1');
+    tracker.leave('r1', 's1', alice.userId);
     tracker.restore(tracker.drain());
 
     expect(tracker.drain()).toEqual([

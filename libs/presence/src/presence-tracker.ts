@@ -9,9 +9,30 @@ export interface PresenceTrackerOptions {
 
 interface UserInRoom {
   member: PresenceMember;
-  sockets: Set<string>;
+  /**
+   * The user's sockets in the room: its one socket id, or a Set once it has several. Most viewers
+   * have one, and a Set per viewer would cost more than the rest of its entry.
+   */
+  sockets: string | Set<string>;
   shard: number;
   listed: boolean;
+}
+
+function hasSocket(user: UserInRoom, socketId: string): boolean {
+  return typeof user.sockets === 'string' ? user.sockets === socketId : user.sockets.has(socketId);
+}
+
+function addSocket(user: UserInRoom, socketId: string): void {
+  if (typeof user.sockets !== 'string') user.sockets.add(socketId);
+  else if (user.sockets !== socketId) user.sockets = new Set([user.sockets, socketId]);
+}
+
+/** Removes the socket; true when the user has none left in the room. */
+function removeSocket(user: UserInRoom, socketId: string): boolean {
+  if (typeof user.sockets === 'string') return user.sockets === socketId;
+  user.sockets.delete(socketId);
+  if (user.sockets.size === 1) user.sockets = user.sockets.values().next().value as string;
+  return false;
 }
 
 /** One shard of a room's member list on this gateway. */
@@ -65,15 +86,15 @@ class RoomPresence {
 }
 
 /**
- * Pure in-memory accounting of one gateway (no I/O): sockets → users → rooms. A user with several
+ * Pure in-memory accounting of one gateway (no I/O): rooms → users → sockets. A user with several
  * sockets in a room counts once; the member list keeps at most `memberCapPerShard` users per shard.
+ * The caller says which user a socket is (join and leave); there is no index by socket, since
+ * the gateway keeps each socket's rooms itself.
  */
 export class PresenceTracker {
   private readonly shards: number;
   private readonly memberCapPerShard: number;
   private readonly roomsById = new Map<string, RoomPresence>();
-  /** socketId → roomId → the socket's userId. */
-  private readonly sockets = new Map<string, Map<string, string>>();
 
   constructor(options: PresenceTrackerOptions = {}) {
     this.shards = positiveInteger('shards', options.shards ?? DEFAULT_MEMBER_SHARDS);
@@ -85,14 +106,6 @@ export class PresenceTracker {
 
   /** A socket entered a room. Returns true when this is the user's first socket in the room on this gateway. */
   join(roomId: string, socketId: string, member: PresenceMember): boolean {
-    let socketRooms = this.sockets.get(socketId);
-    if (socketRooms?.has(roomId)) return false;
-    if (!socketRooms) {
-      socketRooms = new Map();
-      this.sockets.set(socketId, socketRooms);
-    }
-    socketRooms.set(roomId, member.userId);
-
     let room = this.roomsById.get(roomId);
     if (!room) {
       room = new RoomPresence();
@@ -100,12 +113,12 @@ export class PresenceTracker {
     }
     const present = room.users.get(member.userId);
     if (present) {
-      present.sockets.add(socketId);
+      addSocket(present, socketId);
       return false;
     }
     const user: UserInRoom = {
       member: { userId: member.userId, nickname: member.nickname },
-      sockets: new Set([socketId]),
+      sockets: socketId,
       shard: memberShard(member.userId, this.shards),
       listed: false,
     };
@@ -119,17 +132,27 @@ export class PresenceTracker {
 
   /** A socket left a room. Returns true when it was the user's last socket in the room here. */
   leave(roomId: string, socketId: string, userId: string): boolean {
-    if (this.sockets.get(socketId)?.get(roomId) !== userId) return false;
-    return this.removeSocket(roomId, socketId, userId);
-  }
+    const room = this.roomsById.get(roomId);
+    const user = room?.users.get(userId);
+    if (!room || !user || !hasSocket(user, socketId)) return false;
+    if (!removeSocket(user, socketId)) return false;
 
-  /** Every room the socket is in, left at once (disconnect); returns the room ids it was in. */
-  leaveAll(socketId: string): string[] {
-    const socketRooms = this.sockets.get(socketId);
-    if (!socketRooms) return [];
-    const roomIds = [...socketRooms.keys()];
-    for (const [roomId, userId] of [...socketRooms]) this.removeSocket(roomId, socketId, userId);
-    return roomIds;
+    room.users.delete(userId);
+    room.changed = true;
+    const listing = room.shard(user.shard);
+    if (user.listed) {
+      room.unlist(user);
+      const [next] = listing.waiting;
+      const promoted = next === undefined ? undefined : room.users.get(next);
+      if (promoted) {
+        listing.waiting.delete(promoted.member.userId);
+        room.list(promoted);
+      }
+    } else {
+      listing.waiting.delete(userId);
+    }
+    if (listing.listed.size === 0 && listing.waiting.size === 0) room.shards.delete(user.shard);
+    return true;
   }
 
   /** Distinct users in the room on this gateway. */
@@ -142,13 +165,11 @@ export class PresenceTracker {
     return [...this.roomsById].filter(([, room]) => room.users.size > 0).map(([roomId]) => roomId);
   }
 
-  isMember(roomId: string, socketId: string): boolean {
-    return this.sockets.get(socketId)?.has(roomId) ?? false;
-  }
-
-  /** Socket ids of a user in a room on this gateway (for targeted delivery, kicks). */
+  /** Socket ids of a user in a room on this gateway. */
   socketsOf(roomId: string, userId: string): string[] {
-    return [...(this.roomsById.get(roomId)?.users.get(userId)?.sockets ?? [])];
+    const sockets = this.roomsById.get(roomId)?.users.get(userId)?.sockets;
+    if (sockets === undefined) return [];
+    return typeof sockets === 'string' ? [sockets] : [...sockets];
   }
 
   /**
@@ -207,34 +228,5 @@ export class PresenceTracker {
       room.changed = true;
       for (const userId of delta.arrived) room.arrived.add(userId);
     }
-  }
-
-  private removeSocket(roomId: string, socketId: string, userId: string): boolean {
-    const socketRooms = this.sockets.get(socketId);
-    socketRooms?.delete(roomId);
-    if (socketRooms?.size === 0) this.sockets.delete(socketId);
-
-    const room = this.roomsById.get(roomId);
-    const user = room?.users.get(userId);
-    if (!room || !user) return false;
-    user.sockets.delete(socketId);
-    if (user.sockets.size > 0) return false;
-
-    room.users.delete(userId);
-    room.changed = true;
-    const listing = room.shard(user.shard);
-    if (user.listed) {
-      room.unlist(user);
-      const [next] = listing.waiting;
-      const promoted = next === undefined ? undefined : room.users.get(next);
-      if (promoted) {
-        listing.waiting.delete(promoted.member.userId);
-        room.list(promoted);
-      }
-    } else {
-      listing.waiting.delete(userId);
-    }
-    if (listing.listed.size === 0 && listing.waiting.size === 0) room.shards.delete(user.shard);
-    return true;
   }
 }

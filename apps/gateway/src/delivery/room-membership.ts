@@ -95,16 +95,11 @@ export class RoomMembership {
       settled: new Promise<void>((resolve) => (settle = resolve)),
       held: [],
     };
-    session.rooms.set(roomId, joining);
-    try {
-      // Subscribed before admission, so every batch after the seqs room.join returns reaches this gateway.
-      this.subscriber.join(roomId);
-      this.registry.startJoining(roomId, session);
-    } catch (error) {
-      session.rooms.delete(roomId);
-      settle();
-      throw error;
-    }
+    // Subscribed before admission, so every batch after the seqs room.join returns reaches this
+    // gateway. A bad room id throws here, with nothing to undo yet. The subscriber's copy of the id
+    // is the one kept per socket: one string per room, not one per viewer.
+    session.rooms.set(this.subscriber.join(roomId), joining);
+    this.registry.startJoining(roomId, session);
     try {
       const result = await this.admit(session, request);
       if (session.rooms.get(roomId) !== joining || !session.connected) {
@@ -127,6 +122,7 @@ export class RoomMembership {
     } finally {
       this.registry.stopJoining(roomId, session);
       joining.held = undefined;
+      joining.settled = undefined;
       settle();
     }
   }

@@ -4,6 +4,7 @@ import {
   FALLBACK_CONNECTION_LIMIT,
   readOpenFilesLimit,
   softOpenFilesLimit,
+  transportConnectionCap,
 } from './connection-limits';
 
 const LIMITS = `Limit                     Soft Limit           Hard Limit           Units
@@ -30,6 +31,12 @@ describe('connection limits', () => {
     expect(connectionLimit(50, 1024)).toEqual({ max: 50, source: 'MAX_CONNECTIONS' });
   });
 
+  it('caps the HTTP server below the open-files limit, above the connection limit', () => {
+    expect(transportConnectionCap(1024)).toBe(1024 - 128);
+    expect(transportConnectionCap(1024)).toBeGreaterThan(connectionLimit(0, 1024).max);
+    expect(transportConnectionCap(undefined)).toBeUndefined();
+  });
+
   it('counts connections in all and per address against their caps', () => {
     const ledger = new ConnectionLedger(3, 2);
     expect(ledger.tryOpen('10.0.0.1')).toBeUndefined();
@@ -43,5 +50,34 @@ describe('connection limits', () => {
     expect(ledger.tryOpen('10.0.0.3')).toBeUndefined();
     ledger.release('10.0.0.9');
     expect(ledger.open).toBe(3);
+  });
+
+  it('is not accepting from the moment it is full until it is down to the low-water mark', () => {
+    const ledger = new ConnectionLedger(40, 100);
+    expect(ledger.readyAgainAt).toBe(38);
+    for (let i = 0; i < 39; i += 1) ledger.tryOpen('10.0.0.1');
+    expect(ledger.accepting).toBe(true);
+    ledger.tryOpen('10.0.0.1');
+    expect(ledger.accepting).toBe(false);
+    expect(ledger.timesFull).toBe(1);
+    ledger.release('10.0.0.1');
+    expect(ledger.accepting).toBe(false);
+    ledger.release('10.0.0.1');
+    expect(ledger.accepting).toBe(true);
+    // Within the band it stays ready; full again is counted again.
+    ledger.tryOpen('10.0.0.1');
+    expect(ledger.accepting).toBe(true);
+    ledger.tryOpen('10.0.0.1');
+    expect(ledger.accepting).toBe(false);
+    expect(ledger.timesFull).toBe(2);
+  });
+
+  it('with a limit of one, is ready again as soon as its connection leaves', () => {
+    const ledger = new ConnectionLedger(1, 1);
+    expect(ledger.readyAgainAt).toBe(0);
+    ledger.tryOpen('10.0.0.1');
+    expect(ledger.accepting).toBe(false);
+    ledger.release('10.0.0.1');
+    expect(ledger.accepting).toBe(true);
   });
 });

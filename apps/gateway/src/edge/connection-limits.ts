@@ -8,6 +8,12 @@ import { readFileSync } from 'node:fs';
  */
 export const RESERVED_FILES_MIN = 256;
 export const RESERVED_FILES_SHARE = 0.1;
+/**
+ * Of that reserve, what the gateway's own handles take at most (Redis, ZeroMQ sockets and their
+ * internal pipes, epoll, stdio, log files). The rest is headroom for connections on their way to
+ * an OVERLOADED refusal, so a burst of them past the limit still finds a descriptor to be refused on.
+ */
+export const OWN_FILES = 128;
 /** Where the open-files limit cannot be read (not Linux, or unlimited). */
 export const FALLBACK_CONNECTION_LIMIT = 10_000;
 
@@ -42,6 +48,24 @@ export function connectionLimit(configured: number, openFiles: number | undefine
   return { max: Math.max(1, openFiles - reserved), source: 'open-files limit' };
 }
 
+/**
+ * TCP connections the HTTP server holds at most (`server.maxConnections`), whatever MAX_CONNECTIONS
+ * says: the open-files limit less the gateway's own handles. Past it Node closes a new connection
+ * as soon as it is accepted (counted), rather than the process running out of descriptors, where
+ * libuv would reset connections and the gateway's own reconnects to Redis or a broker would fail.
+ * Undefined where the open-files limit is unknown.
+ */
+export function transportConnectionCap(openFiles: number | undefined): number | undefined {
+  return openFiles === undefined ? undefined : Math.max(1, openFiles - OWN_FILES);
+}
+
+/**
+ * A full gateway says it is ready for new connections again once its open connections are down to
+ * this share of the limit (at least one below it): far enough under the limit that a load balancer
+ * does not flip it between ready and not ready with every connection that comes and goes.
+ */
+export const READY_AGAIN_SHARE = 0.95;
+
 /** Why a connection was not let in. */
 export type OpenRefusal = 'address_connections' | 'gateway_full';
 
@@ -53,11 +77,30 @@ export type OpenRefusal = 'address_connections' | 'gateway_full';
 export class ConnectionLedger {
   private readonly byAddress = new Map<string, number>();
   private total = 0;
+  private full = false;
+  private fullTimes = 0;
+  /** Open connections at or under which a full gateway is ready again. */
+  readonly readyAgainAt: number;
 
   constructor(
     readonly maxConnections: number,
     readonly maxPerAddress: number,
-  ) {}
+  ) {
+    this.readyAgainAt = Math.min(maxConnections - 1, Math.floor(maxConnections * READY_AGAIN_SHARE));
+  }
+
+  /**
+   * False from the moment the limit is reached until the open connections are back down to
+   * `readyAgainAt`: the gateway's readiness for new connections (/health/ready).
+   */
+  get accepting(): boolean {
+    return !this.full;
+  }
+
+  /** How many times the gateway became full since start. */
+  get timesFull(): number {
+    return this.fullTimes;
+  }
 
   get open(): number {
     return this.total;
@@ -74,6 +117,10 @@ export class ConnectionLedger {
     if (fromAddress >= this.maxPerAddress) return 'address_connections';
     this.byAddress.set(address, fromAddress + 1);
     this.total += 1;
+    if (this.total >= this.maxConnections && !this.full) {
+      this.full = true;
+      this.fullTimes += 1;
+    }
     return undefined;
   }
 
@@ -84,5 +131,6 @@ export class ConnectionLedger {
     if (fromAddress <= 1) this.byAddress.delete(address);
     else this.byAddress.set(address, fromAddress - 1);
     this.total -= 1;
+    if (this.full && this.total <= this.readyAgainAt) this.full = false;
   }
 }

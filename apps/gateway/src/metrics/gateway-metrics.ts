@@ -47,6 +47,9 @@ export class GatewayMetrics {
   private readonly directs: Counter;
   private readonly refusedEvents: Counter;
   private readonly connectRefusals: Counter;
+  private readonly sendBufferBound: Gauge;
+  private sendBufferFailures = 0;
+  private transportDrops = 0;
 
   constructor() {
     this.events = new Counter({
@@ -96,6 +99,22 @@ export class GatewayMetrics {
     });
     for (const limit of ['address_rate', 'address_connections', 'gateway_full', 'shutting_down'] as const)
       this.connectRefusals.inc({ limit }, 0);
+    this.sendBufferBound = new Gauge({
+      name: freshMetricName(`${PREFIX}send_buffer_bound_bytes`),
+      help: 'SO_SNDBUF set on each WebSocket connection (SEND_BUFFER_BYTES); 0 when the bound is off (configured 0, or setsockopt unavailable)',
+    });
+    scrapeCounter(
+      `${PREFIX}send_buffer_bound_failures_total`,
+      'WebSocket connections whose send buffer could not be bounded (closed before it was set): their backlog stays in the kernel',
+      [],
+      () => [[{}, this.sendBufferFailures]],
+    );
+    scrapeCounter(
+      `${PREFIX}transport_drops_total`,
+      'TCP connections closed as soon as accepted: the HTTP server at its cap (open-files limit less the gateway own handles)',
+      [],
+      () => [[{}, this.transportDrops]],
+    );
     scrapeCounter(
       `${PREFIX}batches_out_total`,
       'Room batches fanned out to local sockets, per lane: each batch once, however many sockets it went to',
@@ -169,6 +188,19 @@ export class GatewayMetrics {
     this.writes[path] += count;
   }
 
+  /** The send buffer bound in force for WebSocket connections (0: off). */
+  sendBufferBoundBytes(bytes: number): void {
+    this.sendBufferBound.set(bytes);
+  }
+
+  transportDropped(): void {
+    this.transportDrops += 1;
+  }
+
+  sendBufferBoundFailed(): void {
+    this.sendBufferFailures += 1;
+  }
+
   eventRefused(reason: RefusedEventReason): void {
     this.refusedEvents.inc({ reason });
   }
@@ -218,6 +250,8 @@ export class GatewayMetrics {
   trackGauges(read: {
     connectionsByTransport: () => Record<string, number>;
     connectionLimit: () => number;
+    acceptingConnections: () => boolean;
+    timesFull: () => number;
     rooms: () => number;
     pendingReceipts: () => number;
     fanout: () => { queued: number; joined: number; dropped: number; paced: number };
@@ -251,6 +285,19 @@ export class GatewayMetrics {
         this.set(read.connectionLimit());
       },
     });
+    new Gauge({
+      name: freshMetricName(`${PREFIX}accepting_connections`),
+      help: '1 while this gateway takes new connections; 0 from when it is full until it is back to its low-water mark (/health/ready is down meanwhile)',
+      collect() {
+        this.set(read.acceptingConnections() ? 1 : 0);
+      },
+    });
+    scrapeCounter(
+      `${PREFIX}full_total`,
+      'Times this gateway reached its connection limit and reported itself not ready for new connections',
+      [],
+      () => [[{}, read.timesFull()]],
+    );
     new Gauge({
       name: freshMetricName(`${PREFIX}rooms`),
       help: 'Rooms with at least one socket joined on this gateway',

@@ -13,11 +13,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { clientAddress } from '../edge/client-address';
-import { ConnectionLedger, connectionLimit, readOpenFilesLimit } from '../edge/connection-limits';
+import { ConnectionLedger } from '../edge/connection-limits';
 import { TokenBucket } from '../edge/token-bucket';
 import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { GatewayRpc } from '../rpc/gateway-rpc';
+import { SocketSession } from './socket-session';
 import type { GatewaySocket } from './socket-types';
 
 /** What `connect_error` carries: the message, and `data`: a contract code and, for limits, details. */
@@ -58,11 +59,11 @@ class ConnectLimitError extends RpcError {
 @Injectable()
 export class HandshakeAuthenticator {
   private readonly connects: TokenBucket;
-  readonly ledger: ConnectionLedger;
   private accepting = true;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    readonly ledger: ConnectionLedger,
     private readonly rpc: GatewayRpc,
     private readonly metrics: GatewayMetrics,
     @Inject(GATEWAY_LOGGER) private readonly log: GatewayLogger,
@@ -71,12 +72,6 @@ export class HandshakeAuthenticator {
       burst: config.CONNECT_BURST_PER_IP,
       perSecond: config.CONNECTS_PER_IP_PER_SEC,
     });
-    const limit = connectionLimit(config.MAX_CONNECTIONS, readOpenFilesLimit());
-    this.ledger = new ConnectionLedger(limit.max, config.MAX_CONNECTIONS_PER_IP);
-    const fields = { maxConnections: limit.max, source: limit.source };
-    if (limit.source === 'fallback')
-      this.log.warn(fields, 'open-files limit unreadable; connection limit fallback');
-    else this.log.info(fields, 'connection limit');
   }
 
   /** Shutdown: new connections are refused with SERVICE_UNAVAILABLE, so clients go to another gateway. */
@@ -140,7 +135,8 @@ export class HandshakeAuthenticator {
       this.ledger.release(address);
       return;
     }
-    socket.conn.once('close', () => this.ledger.release(address));
+    // `on`, not `once`: an engine socket closes once, and `once` would add a wrapper per connection.
+    socket.conn.on('close', () => this.ledger.release(address));
   }
 
   private gatewayFull(): ConnectLimitError {
@@ -167,16 +163,17 @@ export class HandshakeAuthenticator {
       const token = auth.data.token;
       if (token === undefined) {
         kind = 'anonymous';
-        socket.data = { actor: anonymousActor(), anonymous: true, expiresAt: null, address };
+        socket.data = new SocketSession(socket, anonymousActor(), true, null);
       } else {
         const claims = await this.rpc.call(UserRpc.verifyToken, { token });
         kind = claims.role === 'guest' ? 'guest' : 'user';
-        socket.data = {
-          actor: { userId: claims.userId, nickname: claims.nickname, level: claims.level, role: claims.role },
-          anonymous: false,
-          expiresAt: claims.expiresAt,
-          address,
+        const actor = {
+          userId: claims.userId,
+          nickname: claims.nickname,
+          level: claims.level,
+          role: claims.role,
         };
+        socket.data = new SocketSession(socket, actor, false, claims.expiresAt);
       }
       this.metrics.handshake('OK', kind);
     } catch (error) {

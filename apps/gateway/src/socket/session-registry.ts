@@ -8,36 +8,54 @@ import type { SocketSession } from './socket-session';
  */
 @Injectable()
 export class SessionRegistry {
-  private readonly bySocket = new Map<string, SocketSession>();
-  private readonly byUser = new Map<string, Set<SocketSession>>();
+  /**
+   * Every session, by user: the user's one session, or a Set once it has several. Most users have
+   * one socket, and a Set (or a second index by socket id) per connection would cost more memory
+   * than the session itself. A socket's own session is its `socket.data`.
+   */
+  private readonly byUser = new Map<string, SocketSession | Set<SocketSession>>();
   private readonly byRoom = new Map<string, Set<SocketSession>>();
   private readonly joiningByRoom = new Map<string, Set<SocketSession>>();
+  private count = 0;
 
   add(session: SocketSession): void {
-    this.bySocket.set(session.id, session);
-    addTo(this.byUser, session.userId, session);
+    const present = this.byUser.get(session.userId);
+    if (present === session || (present instanceof Set && present.has(session))) return;
+    if (present === undefined) this.byUser.set(session.userId, session);
+    else if (present instanceof Set) present.add(session);
+    else this.byUser.set(session.userId, new Set([present, session]));
+    this.count += 1;
   }
 
   remove(session: SocketSession): void {
-    if (this.bySocket.get(session.id) === session) this.bySocket.delete(session.id);
-    removeFrom(this.byUser, session.userId, session);
-  }
-
-  get(socketId: string): SocketSession | undefined {
-    return this.bySocket.get(socketId);
+    const present = this.byUser.get(session.userId);
+    if (present === session) {
+      this.byUser.delete(session.userId);
+    } else if (present instanceof Set && present.delete(session)) {
+      if (present.size === 1) this.byUser.set(session.userId, present.values().next().value as SocketSession);
+    } else {
+      return;
+    }
+    this.count -= 1;
   }
 
   get size(): number {
-    return this.bySocket.size;
+    return this.count;
   }
 
-  all(): IterableIterator<SocketSession> {
-    return this.bySocket.values();
+  /** Every session (scrape-time figures; not for hot paths). */
+  *all(): IterableIterator<SocketSession> {
+    for (const present of this.byUser.values()) {
+      if (present instanceof Set) yield* present;
+      else yield present;
+    }
   }
 
   /** Every socket of a user on this gateway. */
   sessionsOf(userId: string): ReadonlySet<SocketSession> {
-    return this.byUser.get(userId) ?? EMPTY;
+    const present = this.byUser.get(userId);
+    if (present === undefined) return EMPTY;
+    return present instanceof Set ? present : new Set([present]);
   }
 
   /** The user's sockets that have joined the room. */

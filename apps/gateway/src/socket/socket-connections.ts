@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
 import { HandshakeAuthenticator } from './handshake';
-import { SocketSession } from './socket-session';
+import type { SocketSession } from './socket-session';
 import { SocketServerHost } from './socket-server.host';
 import type { GatewaySocket } from './socket-types';
 
@@ -15,24 +15,43 @@ export interface SessionHooks {
   closed(session: SocketSession): void;
 }
 
-/** Wires Socket.IO: the handshake middleware, then per connection its session, its events and its cleanup. */
+/**
+ * Wires Socket.IO: the handshake middleware (which makes each socket's session its `data`), then
+ * per connection its session, its events and its cleanup. The event and disconnect listeners are
+ * the same two functions for every socket (Socket.IO calls them with the socket as `this`), not
+ * closures made per connection: at tens of thousands of idle viewers, per-socket closures are
+ * memory for nothing.
+ */
 @Injectable()
 export class SocketConnections {
+  private hooks: SessionHooks | undefined;
+  private readonly onEvent: (this: GatewaySocket, event: unknown, ...args: unknown[]) => void;
+  private readonly onDisconnect: (this: GatewaySocket) => void;
+
   constructor(
     private readonly host: SocketServerHost,
     private readonly handshake: HandshakeAuthenticator,
     @Inject(GATEWAY_LOGGER) private readonly log: GatewayLogger,
-  ) {}
+  ) {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the listeners' own `this` is the socket
+    const connections = this;
+    this.onEvent = function (this: GatewaySocket, event: unknown, ...args: unknown[]): void {
+      connections.hooks?.event(this.data, String(event), args);
+    };
+    this.onDisconnect = function (this: GatewaySocket): void {
+      connections.onClosed(this.data);
+    };
+  }
 
   start(hooks: SessionHooks): void {
+    this.hooks = hooks;
     const io = this.host.attach();
     io.use(this.handshake.middleware);
     io.on('connection', (socket) => this.onConnection(socket, hooks));
   }
 
   private onConnection(socket: GatewaySocket, hooks: SessionHooks): void {
-    const data = socket.data;
-    const session = new SocketSession(socket, data.actor, data.anonymous, data.expiresAt);
+    const session = socket.data;
     try {
       hooks.opened(session);
     } catch (error) {
@@ -40,13 +59,15 @@ export class SocketConnections {
       socket.disconnect(true);
       return;
     }
-    socket.onAny((event: unknown, ...args: unknown[]) => hooks.event(session, String(event), args));
-    socket.on('disconnect', () => {
-      try {
-        hooks.closed(session);
-      } catch (error) {
-        this.log.error({ ...errorFields(error), userId: session.userId }, 'closing a session failed');
-      }
-    });
+    socket.onAny(this.onEvent);
+    socket.on('disconnect', this.onDisconnect);
+  }
+
+  private onClosed(session: SocketSession): void {
+    try {
+      this.hooks?.closed(session);
+    } catch (error) {
+      this.log.error({ ...errorFields(error), userId: session.userId }, 'closing a session failed');
+    }
   }
 }

@@ -1,9 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server as HttpServer } from 'node:http';
+import type { Socket } from 'node:net';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { ServerOptions } from 'socket.io';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
+import { readOpenFilesLimit, transportConnectionCap } from '../edge/connection-limits';
+import { GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
+import { boundSendBuffer, sendBufferSupport } from './send-buffer';
 import type { GatewayServer } from './socket-types';
 
 /**
@@ -46,6 +51,8 @@ export class SocketServerHost {
   constructor(
     private readonly httpHost: HttpAdapterHost,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly metrics: GatewayMetrics,
+    @Inject(GATEWAY_LOGGER) private readonly log: GatewayLogger,
   ) {}
 
   attach(): GatewayServer {
@@ -55,7 +62,51 @@ export class SocketServerHost {
     // Port 0: attach to the given HTTP server instead of opening a port of its own.
     const options = socketServerOptions(this.config) as ServerOptions; // the rest keep socket.io's defaults
     this.server = new IoAdapter(httpServer).create(0, options) as GatewayServer;
+    this.boundSendBuffers(httpServer);
+    this.capTransport(httpServer);
     return this.server;
+  }
+
+  /**
+   * The last guard of the descriptors: connections past the transport cap are closed by Node as
+   * soon as they are accepted ('drop', counted). The handshake's OVERLOADED refusal comes well
+   * before it (the connection limit leaves a reserve), so only a burst larger than that reserve
+   * arriving at once ever meets it.
+   */
+  private capTransport(httpServer: HttpServer): void {
+    const cap = transportConnectionCap(readOpenFilesLimit());
+    if (cap === undefined) return;
+    httpServer.maxConnections = cap;
+    httpServer.on('drop', () => this.metrics.transportDropped());
+  }
+
+  /**
+   * Every WebSocket connection (a client's first transport, or its upgrade from long-polling,
+   * which opens a connection of its own) gets the bounded kernel send buffer as its upgrade
+   * request arrives, before engine.io answers it. Long-polling responses are short-lived and
+   * engine.io counts their backlog itself, so their connections keep the kernel's default.
+   */
+  private boundSendBuffers(httpServer: HttpServer): void {
+    const bytes = this.config.SEND_BUFFER_BYTES;
+    const support = sendBufferSupport();
+    if (bytes === 0) {
+      this.metrics.sendBufferBoundBytes(0);
+      this.log.info({ sendBufferBytes: 0 }, 'send buffer bound off (SEND_BUFFER_BYTES=0)');
+      return;
+    }
+    if (!support.ok) {
+      this.metrics.sendBufferBoundBytes(0);
+      this.log.warn(
+        { reason: support.reason },
+        'send buffer bound unavailable: slow clients queue in the kernel, unseen by the slow-socket policy',
+      );
+      return;
+    }
+    this.metrics.sendBufferBoundBytes(bytes);
+    this.log.info({ sendBufferBytes: bytes }, 'send buffer bound');
+    httpServer.on('upgrade', (_request, socket: Socket) => {
+      if (!boundSendBuffer(socket, bytes)) this.metrics.sendBufferBoundFailed();
+    });
   }
 
   get io(): GatewayServer {

@@ -1,12 +1,16 @@
 import type { Actor, Lane } from '@live-im/contracts';
 import type { TextBatch } from './batch-event';
+import { RoomEntries } from './room-entries';
 import type { GatewaySocket } from './socket-types';
 
 /** A socket's standing in one room: admitted, or waiting for room.join to answer. */
 export interface RoomEntry {
   state: 'joining' | 'joined';
-  /** Settles when the join that created the entry is over, whatever its outcome. */
-  settled: Promise<void>;
+  /**
+   * While joining: settles when the join that created the entry is over, whatever its outcome.
+   * Dropped then, so a joined socket does not keep a settled promise for as long as it stays.
+   */
+  settled?: Promise<void>;
   /** While joining: the room's batches that reached the gateway, replayed once admitted. */
   held?: TextBatch[];
   /**
@@ -23,7 +27,7 @@ export interface RoomEntry {
  * releases what the entry holds (the subscription, and once joined the presence and the io room).
  */
 export class SocketSession {
-  readonly rooms = new Map<string, RoomEntry>();
+  readonly rooms = new RoomEntries();
 
   constructor(
     readonly socket: GatewaySocket,

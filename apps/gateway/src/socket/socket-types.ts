@@ -1,16 +1,13 @@
-import type { Actor, ClientToServerEvents, ServerToClientEvents } from '@live-im/contracts';
+import type { ClientToServerEvents, ServerToClientEvents } from '@live-im/contracts';
 import type { DefaultEventsMap, Server, Socket } from 'socket.io';
+import type { SocketSession } from './socket-session';
 
-/** What the handshake leaves on each socket (`socket.data`). */
-export interface GatewaySocketData {
-  actor: Actor;
-  /** No token: a viewer with a throwaway identity. */
-  anonymous: boolean;
-  /** When the token stops being good for sending (epoch ms); null for anonymous viewers. */
-  expiresAt: number | null;
-  /** The client address the connection limit counted. */
-  address: string;
-}
+/**
+ * What the handshake leaves on each socket (`socket.data`): its session, so that a socket and its
+ * session are one lookup apart with no other object per connection. Set by the handshake
+ * middleware before Socket.IO announces the connection; nothing reads it earlier.
+ */
+export type GatewaySocketData = SocketSession;
 
 export type GatewayServer = Server<
   ClientToServerEvents,

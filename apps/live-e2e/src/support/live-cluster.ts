@@ -61,6 +61,12 @@ export class LiveApp {
     return res?.status === 200;
   }
 
+  /** The process and its event loop answer (/health/live), ready for new connections or not. */
+  async live(): Promise<boolean> {
+    const res = await fetch(`${this.url}/health/live`).catch(() => undefined);
+    return res?.status === 200;
+  }
+
   /** kill -9: no goodbye. */
   async kill(): Promise<void> {
     await this.process?.kill();

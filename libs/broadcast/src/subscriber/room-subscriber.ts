@@ -57,12 +57,16 @@ export interface RoomSubscriberStats {
 export type BatchListener = (batch: RoomBatch) => void;
 export type GapListener = (gap: SeqGap) => void;
 
+/**
+ * A gateway joins one of these per room and per user channel of each connected user, so it is kept
+ * small: its lanes' reorder buffers are made by the lane's first batch (most user channels never
+ * get one), and the topic is rebuilt from the room id when it is unsubscribed.
+ */
 interface JoinedRoom {
   roomId: string;
-  topic: Buffer;
   members: number;
-  /** Indexed by LaneCode. */
-  lanes: [LaneReorderBuffer, LaneReorderBuffer];
+  /** Indexed by LaneCode; undefined until the room's first batch, each lane until its own. */
+  lanes?: [LaneReorderBuffer | undefined, LaneReorderBuffer | undefined];
 }
 
 /**
@@ -76,7 +80,10 @@ export class RoomSubscriber {
   private readonly logger: BroadcastLogger;
   private readonly reorderWindowMs: number;
   private readonly region: string;
-  /** By topic, as latin1: the lookup key of every inbound batch. */
+  /**
+   * By room id, the id being the one string per room that callers keep too (an inbound batch's
+   * topic is read back to its room id, which costs what reading it as a key would).
+   */
   private readonly rooms = new Map<string, JoinedRoom>();
   /** Node id → the pub endpoint connected to. */
   private readonly targets = new Map<string, string>();
@@ -143,26 +150,21 @@ export class RoomSubscriber {
     await this.membership.start();
   }
 
-  /** A member of the room arrived; the first one subscribes. */
-  join(roomId: string): void {
-    const topic = roomTopic(roomId);
-    const key = topic.toString('latin1');
-    const room = this.rooms.get(key);
+  /**
+   * A member of the room arrived; the first one subscribes. Returns the room id as the first member
+   * gave it: one string per room for callers that keep the id per member.
+   */
+  join(roomId: string): string {
+    const room = this.rooms.get(roomId);
     if (room !== undefined) {
       room.members += 1;
-      return;
+      return room.roomId;
     }
+    const topic = roomTopic(roomId);
     if (roomOfTopic(topic) !== roomId) throw new FrameError('room id must match [A-Za-z0-9_-]{1,64}');
-    this.rooms.set(key, {
-      roomId,
-      topic,
-      members: 1,
-      lanes: [
-        new LaneReorderBuffer(this.sink, this.lossSettleMs),
-        new LaneReorderBuffer(this.sink, this.lossSettleMs),
-      ],
-    });
+    this.rooms.set(roomId, { roomId, members: 1 });
     if (!this.closed) this.socket.subscribe(topic);
+    return roomId;
   }
 
   /**
@@ -170,23 +172,23 @@ export class RoomSubscriber {
    * gaps settle: what never arrived is lost).
    */
   leave(roomId: string): void {
-    const key = roomTopic(roomId).toString('latin1');
-    const room = this.rooms.get(key);
+    const room = this.rooms.get(roomId);
     if (room === undefined) return;
     room.members -= 1;
     if (room.members > 0) return;
-    this.rooms.delete(key);
-    for (const lane of room.lanes) {
+    this.rooms.delete(roomId);
+    for (const lane of room.lanes ?? []) {
+      if (lane === undefined) continue;
       this.waitingLanes.delete(lane);
       this.settlingLanes.delete(lane);
       lane.discard();
     }
-    if (!this.closed) this.socket.unsubscribe(room.topic);
+    if (!this.closed) this.socket.unsubscribe(roomTopic(roomId));
   }
 
   /** Members counted for a room (0 when not joined). */
   membersOf(roomId: string): number {
-    return this.rooms.get(roomTopic(roomId).toString('latin1'))?.members ?? 0;
+    return this.rooms.get(roomId)?.members ?? 0;
   }
 
   onBatch(listener: BatchListener): () => void {
@@ -301,10 +303,14 @@ export class RoomSubscriber {
       this.counters.malformed += 1;
       return;
     }
-    const room = this.rooms.get(topic.toString('latin1'));
+    const roomId = roomOfTopic(topic);
+    if (roomId === undefined) {
+      this.counters.malformed += 1;
+      return;
+    }
+    const room = this.rooms.get(roomId);
     if (room === undefined) {
-      if (roomOfTopic(topic) === undefined) this.counters.malformed += 1;
-      else this.counters.unjoined += 1;
+      this.counters.unjoined += 1;
       return;
     }
     let meta: BatchMeta;
@@ -314,7 +320,8 @@ export class RoomSubscriber {
       this.counters.malformed += 1;
       return;
     }
-    const lane = room.lanes[meta.lane];
+    const lanes = (room.lanes ??= [undefined, undefined]);
+    const lane = (lanes[meta.lane] ??= new LaneReorderBuffer(this.sink, this.lossSettleMs));
     const batch: RoomBatch = {
       roomId: room.roomId,
       lane: LANE_NAMES[meta.lane],

@@ -1,0 +1,73 @@
+import WebSocket from 'ws';
+
+/** process.memoryUsage() of a server process, read through its inspector (--inspect). */
+export interface MemoryReading {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+/**
+ * A DevTools protocol session with a process started with `--inspect=127.0.0.1:<port>`: forces a
+ * full GC (HeapProfiler.collectGarbage) and reads process.memoryUsage() inside it, so the gateway
+ * and the baseline are measured the same way without either carrying bench code.
+ */
+export class InspectorMemory {
+  private nextId = 1;
+  private readonly pending = new Map<number, (result: unknown) => void>();
+
+  private constructor(private readonly socket: WebSocket) {
+    socket.on('message', (data: Buffer) => {
+      const message = JSON.parse(data.toString()) as { id?: number; result?: unknown };
+      if (message.id !== undefined) this.pending.get(message.id)?.(message.result);
+    });
+  }
+
+  static async connect(port: number): Promise<InspectorMemory> {
+    const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{
+      webSocketDebuggerUrl: string;
+    }>;
+    const url = targets[0]?.webSocketDebuggerUrl;
+    if (url === undefined) throw new Error(`no inspector target on port ${port}`);
+    const socket = new WebSocket(url);
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    return new InspectorMemory(socket);
+  }
+
+  private call(method: string, params: object = {}): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
+      this.socket.send(JSON.stringify({ id, method, params }));
+    });
+  }
+
+  async collectGarbage(): Promise<void> {
+    // Twice: the first pass frees what the second then compacts away (weak maps, finalizers).
+    await this.call('HeapProfiler.collectGarbage');
+    await this.call('HeapProfiler.collectGarbage');
+  }
+
+  async memory(): Promise<MemoryReading> {
+    const result = (await this.call('Runtime.evaluate', {
+      expression: 'JSON.stringify(process.memoryUsage())',
+      returnByValue: true,
+    })) as { result: { value: string } };
+    return JSON.parse(result.result.value) as MemoryReading;
+  }
+
+  /** Writes a heap snapshot of the process to `path` (diagnosis: what the per-connection bytes are). */
+  async writeHeapSnapshot(path: string): Promise<void> {
+    await this.call('Runtime.evaluate', {
+      expression: `process.mainModule.require('v8').writeHeapSnapshot(${JSON.stringify(path)})`,
+    });
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
