@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePorts, waitFor, WORKSPACE_ROOT } from '@live-im/testing';
 import { startOurTarget } from '../fanout/our-target';
-import { InspectorMemory, type MemoryReading } from './inspector-memory';
+import { InspectorMemory, type MemoryReading } from '../shared/inspector-memory';
 
 /**
  * bench/conn-memory: memory per idle connection of one gateway against a plain Socket.IO server,

@@ -1,11 +1,14 @@
 import WebSocket from 'ws';
 
-/**
- * Memory of a Node process after a full garbage collection, asked through its inspector (the
- * process runs with `--inspect=127.0.0.1:<port>`): HeapProfiler.collectGarbage, then
- * process.memoryUsage() evaluated inside it. No code in the measured app, the gateway or a
- * baseline alike.
- */
+/** process.memoryUsage() of a server process, read through its inspector (--inspect). */
+export interface MemoryReading {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+
+/** What memoryAfterGc reports, in KB. */
 export interface MemoryAfterGc {
   rssKb: number;
   heapUsedKb: number;
@@ -15,43 +18,86 @@ export function inspectFlag(port: number): string {
   return `--inspect=127.0.0.1:${port}`;
 }
 
-export async function memoryAfterGc(inspectPort: number): Promise<MemoryAfterGc> {
-  const targets = (await (await fetch(`http://127.0.0.1:${inspectPort}/json/list`)).json()) as Array<{
-    webSocketDebuggerUrl: string;
-  }>;
-  const url = targets[0]?.webSocketDebuggerUrl;
-  if (url === undefined) throw new Error(`no inspector target on port ${inspectPort}`);
-  const ws = new WebSocket(url, { perMessageDeflate: false });
-  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
-  let nextId = 1;
-  const call = (method: string, params: Record<string, unknown> = {}) =>
-    new Promise<unknown>((resolve, reject) => {
-      const id = nextId++;
-      const onMessage = (data: Buffer) => {
-        const answer = JSON.parse(data.toString('utf8')) as {
-          id?: number;
-          result?: unknown;
-          error?: unknown;
-        };
-        if (answer.id !== id) return;
-        ws.off('message', onMessage);
-        if (answer.error !== undefined) reject(new Error(`${method}: ${JSON.stringify(answer.error)}`));
-        else resolve(answer.result);
-      };
-      ws.on('message', onMessage);
-      ws.send(JSON.stringify({ id, method, params }));
+/**
+ * A DevTools protocol session with a process started with `--inspect=127.0.0.1:<port>`: forces a
+ * full GC (HeapProfiler.collectGarbage) and reads process.memoryUsage() inside it, so the gateway
+ * and a baseline are measured the same way without either carrying bench code.
+ */
+export class InspectorMemory {
+  private nextId = 1;
+  private readonly pending = new Map<
+    number,
+    { resolve: (result: unknown) => void; reject: (e: Error) => void }
+  >();
+
+  private constructor(private readonly socket: WebSocket) {
+    socket.on('message', (data: Buffer) => {
+      const message = JSON.parse(data.toString('utf8')) as { id?: number; result?: unknown; error?: unknown };
+      if (message.id === undefined) return;
+      const call = this.pending.get(message.id);
+      if (call === undefined) return;
+      this.pending.delete(message.id);
+      if (message.error !== undefined) call.reject(new Error(`inspector: ${JSON.stringify(message.error)}`));
+      else call.resolve(message.result);
     });
-  try {
+  }
+
+  static async connect(port: number): Promise<InspectorMemory> {
+    const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{
+      webSocketDebuggerUrl: string;
+    }>;
+    const url = targets[0]?.webSocketDebuggerUrl;
+    if (url === undefined) throw new Error(`no inspector target on port ${port}`);
+    const socket = new WebSocket(url, { perMessageDeflate: false });
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    return new InspectorMemory(socket);
+  }
+
+  private call(method: string, params: object = {}): Promise<unknown> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.socket.send(JSON.stringify({ id, method, params }));
+    });
+  }
+
+  async collectGarbage(): Promise<void> {
     // Twice: what the first collection frees can hold more (weak maps, finalizers).
-    await call('HeapProfiler.collectGarbage');
-    await call('HeapProfiler.collectGarbage');
-    const result = (await call('Runtime.evaluate', {
+    await this.call('HeapProfiler.collectGarbage');
+    await this.call('HeapProfiler.collectGarbage');
+  }
+
+  async memory(): Promise<MemoryReading> {
+    const result = (await this.call('Runtime.evaluate', {
       expression: 'JSON.stringify(process.memoryUsage())',
       returnByValue: true,
     })) as { result: { value: string } };
-    const usage = JSON.parse(result.result.value) as { rss: number; heapUsed: number };
+    return JSON.parse(result.result.value) as MemoryReading;
+  }
+
+  /** Writes a heap snapshot of the process to `path` (diagnosis: what the per-connection bytes are). */
+  async writeHeapSnapshot(path: string): Promise<void> {
+    await this.call('Runtime.evaluate', {
+      expression: `process.mainModule.require('v8').writeHeapSnapshot(${JSON.stringify(path)})`,
+    });
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+}
+
+/** Memory of a process after a full garbage collection, in one inspector session. */
+export async function memoryAfterGc(inspectPort: number): Promise<MemoryAfterGc> {
+  const inspector = await InspectorMemory.connect(inspectPort);
+  try {
+    await inspector.collectGarbage();
+    const usage = await inspector.memory();
     return { rssKb: Math.round(usage.rss / 1024), heapUsedKb: Math.round(usage.heapUsed / 1024) };
   } finally {
-    ws.close();
+    inspector.close();
   }
 }
