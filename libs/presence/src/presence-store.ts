@@ -8,8 +8,7 @@ import {
   RpcError,
   parseOrThrow,
 } from '@live-im/contracts';
-import { RedisKeys } from '@live-im/redis';
-import Redis from 'ioredis';
+import { RedisKeys, RedisClient } from '@live-im/redis';
 import { DEFAULT_MEMBER_CAP_PER_SHARD, DEFAULT_MEMBER_SHARDS, memberShard } from './member-shard';
 import { PresenceMember, RoomPresenceDelta } from './presence-delta';
 import { positiveInteger } from './positive-integer';
@@ -50,7 +49,7 @@ export class PresenceStore {
   private readonly listPageSize: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     options: PresenceStoreOptions,
   ) {

@@ -246,7 +246,7 @@ export class LocalRedisCluster {
   private async nodeLines(): Promise<NodeLine[]> {
     const node = this.nodes.find((n) => n.running);
     if (node === undefined) throw new Error('no node of the cluster is running');
-    const text = await this.ask(node, (redis) => redis.cluster('NODES'));
+    const text = (await this.ask(node, (redis) => redis.cluster('NODES'))) as string;
     return text
       .trim()
       .split('\n')

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { Clock } from '@live-im/bootstrap';
-import { REDIS } from '@live-im/redis';
-import Redis from 'ioredis';
+import { REDIS, RedisClient } from '@live-im/redis';
 import { RoomBroadcast } from '../broadcast/room-broadcast';
 import { UserChannels } from '../channels/user-channels';
 import { ROOM_SERVICE_CONFIG, RoomServiceConfig } from '../config';
@@ -32,7 +31,7 @@ import { SendRateLimiter } from './send-rate-limiter';
     {
       provide: SendPipeline,
       useFactory: (
-        redis: Redis,
+        redis: RedisClient,
         keys: RoomKeys,
         clock: Clock,
         limiter: SendRateLimiter,
@@ -54,7 +53,7 @@ import { SendRateLimiter } from './send-rate-limiter';
     {
       provide: RoomPush,
       useFactory: (
-        redis: Redis,
+        redis: RedisClient,
         keys: RoomKeys,
         clock: Clock,
         pipeline: SendPipeline,
@@ -82,7 +81,7 @@ import { SendRateLimiter } from './send-rate-limiter';
     },
     {
       provide: RoomLog,
-      useFactory: (redis: Redis, keys: RoomKeys, clock: Clock, config: RoomServiceConfig) =>
+      useFactory: (redis: RedisClient, keys: RoomKeys, clock: Clock, config: RoomServiceConfig) =>
         new RoomLog(redis, keys, clock, {
           recentNormal: config.RECENT_NORMAL,
           recentImportant: config.RECENT_IMPORTANT,

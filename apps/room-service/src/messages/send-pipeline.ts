@@ -1,7 +1,6 @@
 import { Clock } from '@live-im/bootstrap';
 import { Actor, ErrorCode, Lane, MessageType, RpcError, SendResult, SYSTEM_SENDER } from '@live-im/contracts';
-import { LuaScript } from '@live-im/redis';
-import Redis from 'ioredis';
+import { LuaScript, RedisClient } from '@live-im/redis';
 import { RoomBroadcast } from '../broadcast/room-broadcast';
 import { RoomMetrics } from '../metrics/room-metrics';
 import { RoomKeys } from '../rooms/room-keys';
@@ -57,7 +56,7 @@ export interface SendSettings {
  */
 export class SendPipeline {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RoomKeys,
     private readonly clock: Clock,
     private readonly limiter: SendRateLimiter,

@@ -1,6 +1,5 @@
 import { ReceiptStatus } from '@live-im/contracts';
-import { LuaScript } from '@live-im/redis';
-import Redis from 'ioredis';
+import { LuaScript, RedisClient } from '@live-im/redis';
 import { RoomKeys } from '../rooms/room-keys';
 
 /**
@@ -60,7 +59,7 @@ export interface ExpiredReceipts {
 /** Receipt records in Redis, and the due set the sweeper expires targeted ones from. */
 export class ReceiptStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RoomKeys,
   ) {}
 
