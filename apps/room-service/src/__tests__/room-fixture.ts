@@ -1,7 +1,7 @@
 import { RoomPublication } from '@live-im/broadcast';
 import { Actor, RoomMessage, RpcError } from '@live-im/contracts';
 import { MovableClock, TestRedis } from '@live-im/testing';
-import Redis from 'ioredis';
+import type { RedisClient } from '@live-im/redis';
 import { BroadcastOutlet } from '../broadcast/broadcast-outlet';
 import { RoomBroadcast } from '../broadcast/room-broadcast';
 import { UserChannels } from '../channels/user-channels';
@@ -56,7 +56,7 @@ export interface FixtureOptions {
 /** The room services wired as the app wires them, on a real Redis under a prefix of their own. */
 export class RoomFixture {
   readonly testRedis: TestRedis;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly keys: RoomKeys;
   readonly clock = new MovableClock();
   readonly metrics = new RoomMetrics();

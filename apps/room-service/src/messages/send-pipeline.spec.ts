@@ -181,7 +181,7 @@ describe('SendPipeline rate limits (real Redis)', () => {
       ).resolves.toMatchObject({
         seq: 3,
       });
-      const rateKeys = await fx.redis.keys(`${fx.testRedis.keys.prefix}{${roomId}}:rate:*`);
+      const rateKeys = await fx.testRedis.keysMatching(`${fx.testRedis.keys.prefix}{${roomId}}:rate:*`);
       expect(rateKeys.length).toBe(3);
     } finally {
       await fx.cleanup();
