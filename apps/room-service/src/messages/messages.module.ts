@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { Clock } from '@live-im/bootstrap';
-import { REDIS, RedisClient } from '@live-im/redis';
+import { IMPORTANT_REPLICA_ACKS, REDIS, RedisClient, ReplicaAcks } from '@live-im/redis';
 import { RoomBroadcast } from '../broadcast/room-broadcast';
 import { UserChannels } from '../channels/user-channels';
 import { ROOM_SERVICE_CONFIG, RoomServiceConfig } from '../config';
@@ -38,12 +38,23 @@ import { SendRateLimiter } from './send-rate-limiter';
         broadcast: RoomBroadcast,
         metrics: RoomMetrics,
         config: RoomServiceConfig,
+        importantAcks: ReplicaAcks,
       ) =>
         new SendPipeline(redis, keys, clock, limiter, broadcast, metrics, {
           log: logPolicyOf(config),
           dedupeTtlMs: config.DEDUPE_TTL_SEC * 1000,
+          importantAcks,
         }),
-      inject: [REDIS, RoomKeys, Clock, SendRateLimiter, RoomBroadcast, RoomMetrics, ROOM_SERVICE_CONFIG],
+      inject: [
+        REDIS,
+        RoomKeys,
+        Clock,
+        SendRateLimiter,
+        RoomBroadcast,
+        RoomMetrics,
+        ROOM_SERVICE_CONFIG,
+        IMPORTANT_REPLICA_ACKS,
+      ],
     },
     {
       provide: MemberSends,

@@ -204,4 +204,37 @@ describe('SendPipeline rate limits (real Redis)', () => {
       await fx.cleanup();
     }
   });
+
+  describe('when the replicas do not confirm an important send in time', () => {
+    // Two replicas: more than a single Redis (none) or the test cluster (one per master) has.
+    const strict = new RoomFixture('room-send-strict', { importantAcks: { replicas: 2, timeoutMs: 50 } });
+
+    afterAll(() => strict.cleanup());
+
+    it('refuses it with SERVICE_UNAVAILABLE and broadcasts nothing; a retry with its clientMsgId logs it no second time', async () => {
+      const roomId = await strict.openRoom();
+      const gift = {
+        roomId,
+        sender: user('bob00001'),
+        giftId: 'rose',
+        count: 1,
+        clientMsgId: 'g-unreplicated',
+      };
+      const error = await rejection(strict.sends.gift(gift));
+      expect(error.code).toBe(ErrorCode.SERVICE_UNAVAILABLE);
+      expect(error.details).toMatchObject({ reason: 'replication', replicated: false });
+      expect(strict.outlet.on(roomId).filter((m) => m.type === 'gift')).toEqual([]);
+      // Chat is on the normal lane: acknowledged once the master has it.
+      await strict.sends.chat({
+        roomId,
+        sender: user('alice001'),
+        text: 'still flowing',
+        clientMsgId: 'c-flow',
+      });
+
+      // The retry finds the first write (its dedupe record) and waits for the replicas again.
+      await expect(strict.sends.gift(gift)).rejects.toMatchObject({ code: ErrorCode.SERVICE_UNAVAILABLE });
+      expect(await strict.redis.zcard(strict.keys.log(roomId, 'important'))).toBe(1);
+    });
+  });
 });

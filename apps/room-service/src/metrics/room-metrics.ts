@@ -45,6 +45,24 @@ export class RoomMetrics {
     ['event', 'reason'],
   );
 
+  private readonly lost = counter(
+    'messages_lost_total',
+    'Logged room messages a Redis failover took back (the promoted replica had not got them), by lane: seen as a lane seq given out again. Each worker counts what it saw, so an upper bound; the important lane loses none it acknowledged',
+    ['lane'],
+  );
+  private readonly unreplicated = counter(
+    'sends_unreplicated_total',
+    'Important-lane sends written on the master but not held by a replica within REDIS_REPLICA_WAIT_MS: refused with SERVICE_UNAVAILABLE (the sender retries with its clientMsgId) and not broadcast',
+  );
+
+  messagesLost(lane: Lane, count: number): void {
+    this.lost.inc({ lane }, count);
+  }
+
+  sendUnreplicated(): void {
+    this.unreplicated.inc();
+  }
+
   messageAppended(lane: Lane, type: MessageType): void {
     this.appended.inc({ lane, type });
   }

@@ -73,9 +73,10 @@ export class RoomKeys {
     return this.receiptsDueShard(receiptsDueShardOf(roomId));
   }
 
-  /** Every due set, for the sweepers. */
+  /** Every due set, for the sweepers; last the single set of versions before the split, drained. */
   receiptsDueShards(): string[] {
-    return Array.from({ length: RECEIPTS_DUE_SHARDS }, (_, shard) => this.receiptsDueShard(shard));
+    const shards = Array.from({ length: RECEIPTS_DUE_SHARDS }, (_, shard) => this.receiptsDueShard(shard));
+    return [...shards, this.keys.key('receipts', 'due')];
   }
 
   private receiptsDueShard(shard: number): string {
