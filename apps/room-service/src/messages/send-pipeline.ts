@@ -100,7 +100,7 @@ export class SendPipeline {
     };
     const parts = envelopeParts(draft);
     const policy = this.settings.log[lane];
-    const reply = (await this.runSend(
+    const reply = await this.runSend(
       lane,
       [
         this.keys.room(roomId),
@@ -124,7 +124,7 @@ export class SendPipeline {
         send.receiptTtlMs ?? 0,
         actor?.userId ?? '',
       ],
-    )) as [string, ...Array<string | number>];
+    );
 
     if (reply[0] === 'OK') {
       const seq = Number(reply[1]);
