@@ -7,3 +7,4 @@ export * from './redis.env';
 export * from './redis-target';
 export * from './redis-client';
 export * from './redis-command-metrics';
+export * from './redis-unavailable.interceptor';

@@ -36,6 +36,10 @@ export function createRedisClient(target: RedisTarget): RedisClient {
   }
   const options: ClusterOptions = {
     enableAutoPipelining: true,
+    // A cluster client groups auto-pipelined commands by the slot of their first argument, which for
+    // a script is its SHA, not a key: scripts of rooms on different nodes would share a pipeline and
+    // fail. Scripts go one by one, routed by their real keys.
+    autoPipeliningIgnoredCommands: ['evalsha', 'eval'],
     // Reads and writes at masters: a replica may lag, and a room's log must read what was just sent.
     scaleReads: 'master',
     // Ready only once CLUSTER INFO says ok, so a boot does not start against a half-formed cluster.

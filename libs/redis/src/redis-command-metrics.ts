@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'ioredis';
-import { isRedisUnavailable, redisUnavailable, type RedisClient } from './redis-client';
+import type { RedisClient } from './redis-client';
 import { Counter, Histogram, register, Registry } from 'prom-client';
 
 export const REDIS_DURATION_NAME = 'redis_command_duration_seconds';
@@ -88,29 +88,25 @@ export class RedisCommandMetrics {
 }
 
 /**
- * Times every command `redis` sends, and turns its final failure for an outage (a lost node, a
- * failover, a timeout: isRedisUnavailable) into SERVICE_UNAVAILABLE, so a caller over RPC learns
- * to retry rather than read INTERNAL. ioredis has no command hook, so the instance's sendCommand is
+ * Times every command `redis` sends. ioredis has no command hook, so the instance's sendCommand is
  * wrapped: every command goes through it, those of pipelines and MULTI included. A command sent
  * again (from the offline queue after a reconnect, or by a cluster client after a redirection) is
- * timed once, from its first send; a cluster client's own retries happen inside, before the reject
- * wrapped here.
+ * timed once, from its first send.
  */
 export function timeRedisCommands<C extends RedisClient>(
   redis: C,
   metrics: RedisCommandMetrics = RedisCommandMetrics.shared(),
 ): C {
-  const send = redis.sendCommand.bind(redis) as (command: Command, stream?: unknown) => unknown;
+  // A cluster client's sendCommand takes a third argument (the node a pipeline goes to): all pass on.
+  type Send = (command: Command, ...rest: unknown[]) => unknown;
+  const send = (redis.sendCommand as Send).bind(redis);
   const timed = new WeakSet<Command>();
-  const patched = redis as unknown as { sendCommand: (command: Command, stream?: unknown) => unknown };
-  patched.sendCommand = (command, stream) => {
+  (redis as unknown as { sendCommand: Send }).sendCommand = (command, ...rest) => {
     if (!timed.has(command)) {
       timed.add(command);
       metrics.time(command);
-      const reject = command.reject.bind(command);
-      command.reject = (error: Error) => reject(isRedisUnavailable(error) ? redisUnavailable(error) : error);
     }
-    return send(command, stream);
+    return send(command, ...rest);
   };
   return redis;
 }

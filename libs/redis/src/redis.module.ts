@@ -1,5 +1,7 @@
 import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import { RedisUnavailableInterceptor } from './redis-unavailable.interceptor';
 import { RedisHealthIndicator } from './redis.health';
 import { RedisKeys } from './redis-keys';
 import { createRedisClient, type RedisClient } from './redis-client';
@@ -33,6 +35,7 @@ export class RedisModule implements OnApplicationShutdown {
         { provide: RedisKeys, useValue: new RedisKeys(options.REDIS_KEY_PREFIX) },
         HealthIndicatorService,
         RedisHealthIndicator,
+        { provide: APP_INTERCEPTOR, useClass: RedisUnavailableInterceptor },
       ],
       exports: [REDIS, IMPORTANT_REPLICA_ACKS, RedisKeys, RedisHealthIndicator],
     };
