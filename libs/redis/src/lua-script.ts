@@ -34,33 +34,42 @@ export class LuaScript {
   }
 
   /**
-   * Runs the script, then WAIT on the same connection (WAIT is refused inside a script): resolves
-   * once `acks.replicas` replicas of the keys' master have every write made so far. A pipeline, so
-   * on a cluster both go to the node of the keys' slot. Fewer replicas within `acks.timeoutMs`:
-   * SERVICE_UNAVAILABLE with details.replicated=false — the write happened on the master but may be
-   * lost in a failover, so the caller must not acknowledge it; a retry with the same idempotency
-   * key finds it (or, if it was lost, writes it again).
+   * Runs the script, then ROLE and WAIT on the same connection (WAIT is refused inside a script): a
+   * pipeline, so on a cluster all three go to the node of the keys' slot. Resolves once
+   * `acks.replicas` replicas hold every write made so far — or as many as the master has connected
+   * when it has fewer (a failover just took its replica away: no failover can then lose the write
+   * either; `degraded` says so). Fewer within `acks.timeoutMs`: SERVICE_UNAVAILABLE with
+   * details.replicated=false — the write happened on the master but a failover may take it back, so
+   * the caller must not acknowledge it; a retry with the same idempotency key finds it (or, if it
+   * was lost, writes it again).
    */
   async runReplicated(
     redis: RedisClient,
     keys: readonly string[],
     args: readonly (string | number)[],
     acks: ReplicaAcks,
-  ): Promise<unknown> {
-    if (acks.replicas <= 0) return this.run(redis, keys, args);
+  ): Promise<{ reply: unknown; degraded: boolean }> {
+    if (acks.replicas <= 0) return { reply: await this.run(redis, keys, args), degraded: false };
     let results = await this.pipelineWithWait(redis, 'evalsha', keys, args, acks);
     if (isNoScript(results[0]?.[0])) results = await this.pipelineWithWait(redis, 'eval', keys, args, acks);
-    const [[scriptError, reply] = [null, null], [waitError, replicas] = [null, 0]] = results;
+    const [
+      [scriptError, reply] = [null, null],
+      [roleError, role] = [null, []],
+      [waitError, held] = [null, 0],
+    ] = results;
     if (scriptError) throw scriptError;
+    if (roleError) throw roleError;
     if (waitError) throw waitError;
-    if (Number(replicas) < acks.replicas) {
+    const connected = connectedReplicas(role);
+    const required = Math.min(acks.replicas, connected);
+    if (Number(held) < required) {
       throw new RpcError(
         ErrorCode.SERVICE_UNAVAILABLE,
-        `written but held by ${Number(replicas)} of ${acks.replicas} replicas after ${acks.timeoutMs} ms; retry`,
+        `written but held by ${Number(held)} of ${required} replicas after ${acks.timeoutMs} ms; retry`,
         { reason: 'replication', replicated: false },
       );
     }
-    return reply;
+    return { reply, degraded: connected < acks.replicas };
   }
 
   private async pipelineWithWait(
@@ -73,9 +82,15 @@ export class LuaScript {
     const pipeline = redis.pipeline();
     if (how === 'evalsha') pipeline.evalsha(this.sha, keys.length, ...keys, ...args);
     else pipeline.eval(this.source, keys.length, ...keys, ...args);
+    pipeline.call('ROLE');
     pipeline.call('WAIT', acks.replicas, acks.timeoutMs);
     return (await pipeline.exec()) ?? [];
   }
+}
+
+/** Replicas a master's ROLE reply lists as connected (`['master', offset, [[ip, port, offset]...]]`). */
+function connectedReplicas(role: unknown): number {
+  return Array.isArray(role) && role[0] === 'master' && Array.isArray(role[2]) ? role[2].length : 0;
 }
 
 function isNoScript(error: unknown): boolean {

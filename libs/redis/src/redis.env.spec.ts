@@ -8,7 +8,7 @@ describe('RedisEnv and the Redis target', () => {
   it('uses REDIS_URL when no cluster nodes are given, with no replica wait', () => {
     const config = RedisEnv.parse({ REDIS_URL: 'redis://10.0.0.5:6380' });
     expect(redisTargetOf(config)).toEqual({ kind: 'single', url: 'redis://10.0.0.5:6380' });
-    expect(importantReplicaAcks(config)).toEqual({ replicas: 0, timeoutMs: 1000 });
+    expect(importantReplicaAcks(config)).toEqual({ replicas: 0, timeoutMs: 500 });
   });
 
   it('takes REDIS_CLUSTER_NODES as host:port seeds and waits for one replica by default', () => {
@@ -24,7 +24,7 @@ describe('RedisEnv and the Redis target', () => {
       password: undefined,
       tls: false,
     });
-    expect(importantReplicaAcks(config)).toEqual({ replicas: 1, timeoutMs: 1000 });
+    expect(importantReplicaAcks(config)).toEqual({ replicas: 1, timeoutMs: 500 });
   });
 
   it('reads credentials and TLS from the URL form, and never logs the password', () => {

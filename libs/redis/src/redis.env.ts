@@ -27,7 +27,7 @@ export const RedisEnv = z.object({
    */
   REDIS_IMPORTANT_REPLICAS: z.coerce.number().int().min(0).max(5).optional(),
   /** How long an important send waits for its replicas before it fails with SERVICE_UNAVAILABLE. */
-  REDIS_REPLICA_WAIT_MS: z.coerce.number().int().min(10).max(10_000).default(1_000),
+  REDIS_REPLICA_WAIT_MS: z.coerce.number().int().min(10).max(10_000).default(500),
   /** Braces would turn the prefix into a hash tag and pile every key onto one cluster slot. */
   REDIS_KEY_PREFIX: z
     .string()

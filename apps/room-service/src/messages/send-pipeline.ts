@@ -159,7 +159,9 @@ export class SendPipeline {
   ): Promise<[string, ...Array<string | number>]> {
     const acks = lane === 'important' ? this.settings.importantAcks : MASTER_ONLY;
     try {
-      return (await SEND.runReplicated(this.redis, keys, args, acks)) as [string, ...Array<string | number>];
+      const { reply, degraded } = await SEND.runReplicated(this.redis, keys, args, acks);
+      if (degraded) this.metrics.sendDegraded();
+      return reply as [string, ...Array<string | number>];
     } catch (error) {
       if (error instanceof RpcError && error.details?.['replicated'] === false)
         this.metrics.sendUnreplicated();

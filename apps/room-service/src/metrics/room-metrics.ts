@@ -55,6 +55,15 @@ export class RoomMetrics {
     'Important-lane sends written on the master but not held by a replica within REDIS_REPLICA_WAIT_MS: refused with SERVICE_UNAVAILABLE (the sender retries with its clientMsgId) and not broadcast',
   );
 
+  private readonly degraded = counter(
+    'sends_degraded_total',
+    'Important-lane sends acknowledged with fewer replicas than REDIS_IMPORTANT_REPLICAS because the master had no more connected (after a failover, until a replica rejoins)',
+  );
+
+  sendDegraded(): void {
+    this.degraded.inc();
+  }
+
   messagesLost(lane: Lane, count: number): void {
     this.lost.inc({ lane }, count);
   }
