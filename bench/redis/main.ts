@@ -1,5 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RoomRpc } from '@live-im/contracts';
 import {
@@ -8,6 +9,7 @@ import {
   WORKSPACE_ROOT,
   deleteKeysWithPrefix,
   freePorts,
+  redisProblem,
   testRedisUrl,
   uniqueKeyPrefix,
   waitFor,
@@ -122,12 +124,26 @@ async function openRooms(client: RpcClient, runId: string): Promise<string[]> {
   return rooms;
 }
 
+/** The first error of a run's calls, so a run with failures says why. */
+let firstFailure: unknown;
+const noted = <T>(call: Promise<T>): Promise<T> =>
+  call.catch((error: unknown) => {
+    firstFailure ??= error;
+    throw error;
+  });
+
+/** A clientMsgId of its own per run and call (letters, digits, dash). */
+let runSerial = 0;
+
 async function chatRun(name: string, system: System, rooms: string[]): Promise<RunResult> {
+  const tag = `r${(runSerial += 1)}`;
   const chat = (i: number) =>
-    system.client.call(
-      RoomRpc.chat.pattern,
-      { roomId: rooms[i % rooms.length], sender: SENDER, text: `chat ${i}`, clientMsgId: `${name}-c${i}` },
-      { timeoutMs: 10_000, idempotent: true },
+    noted(
+      system.client.call(
+        RoomRpc.chat.pattern,
+        { roomId: rooms[i % rooms.length], sender: SENDER, text: `chat ${i}`, clientMsgId: `${tag}-c${i}` },
+        { timeoutMs: 10_000, idempotent: true },
+      ),
     );
   await runClosedLoop(`${name} warm-up`, Math.ceil(CALLS / 10), CONCURRENCY, (i) => chat(CALLS + i));
   system.cpu.start();
@@ -136,20 +152,50 @@ async function chatRun(name: string, system: System, rooms: string[]): Promise<R
 }
 
 async function giftRun(name: string, system: System, rooms: string[]): Promise<RunResult> {
+  const tag = `r${(runSerial += 1)}`;
   const gift = (i: number) =>
-    system.client.call(
-      RoomRpc.gift.pattern,
-      {
-        roomId: rooms[i % rooms.length],
-        sender: SENDER,
-        giftId: 'rose',
-        count: 1,
-        clientMsgId: `${name}-g${i}`,
-      },
-      { timeoutMs: 10_000, idempotent: true },
+    noted(
+      system.client.call(
+        RoomRpc.gift.pattern,
+        {
+          roomId: rooms[i % rooms.length],
+          sender: SENDER,
+          giftId: 'rose',
+          count: 1,
+          clientMsgId: `${tag}-g${i}`,
+        },
+        { timeoutMs: 10_000, idempotent: true },
+      ),
     );
   await runClosedLoop(`${name} warm-up`, Math.ceil(GIFTS / 10), GIFT_CONCURRENCY, (i) => gift(GIFTS + i));
   return runClosedLoop(name, GIFTS, GIFT_CONCURRENCY, gift);
+}
+
+/** One redis-server on a free loopback port, with the cluster nodes' persistence (append-only file). */
+async function startPrivateRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+  const [port] = await freePorts(1);
+  const dir = mkdtempSync(join(tmpdir(), 'live-im-bench-redis-'));
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', dir],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const url = `redis://127.0.0.1:${port}`;
+  await waitFor(async () => (await redisProblem(url, 500)) === undefined, {
+    timeoutMs: 10_000,
+    what: `redis-server on ${url}`,
+  });
+  return {
+    url,
+    stop: async () => {
+      child.kill('SIGKILL');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 function line(result: RunResult): string {
@@ -172,13 +218,19 @@ async function main(): Promise<void> {
   );
   const results: RunResult[] = [];
 
-  const single = await startSystem('single', { REDIS_URL: testRedisUrl() });
+  // A redis-server of the bench's own, as each cluster node is: not the host's shared Redis.
+  const singleRedis = await startPrivateRedis();
   try {
-    const rooms = await openRooms(single.client, `${runId}s`);
-    results.push(await chatRun('chat, one Redis (baseline)', single, rooms));
-    console.log(line(results[results.length - 1]));
+    const single = await startSystem('single', { REDIS_URL: singleRedis.url });
+    try {
+      const rooms = await openRooms(single.client, `${runId}s`);
+      results.push(await chatRun('chat, one Redis (baseline)', single, rooms));
+      console.log(line(results[results.length - 1]));
+    } finally {
+      await single.stop();
+    }
   } finally {
-    await single.stop();
+    await singleRedis.stop();
   }
 
   const redis = await LocalRedisCluster.start({
@@ -217,6 +269,11 @@ async function main(): Promise<void> {
     await redis.stop();
   }
 
+  if (results.some((result) => result.failures > 0)) {
+    throw new Error(
+      `calls failed, first: ${firstFailure instanceof Error ? firstFailure.message : String(firstFailure)}`,
+    );
+  }
   const [singleChat, clusterChat, giftWait, giftNoWait] = results as [
     RunResult,
     RunResult,
