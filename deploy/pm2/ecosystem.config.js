@@ -114,6 +114,8 @@ const common = {
   LOG_LEVEL: env.LOG_LEVEL || 'info',
   HTTP_HOST: env.HTTP_HOST || '127.0.0.1',
   REDIS_URL: env.REDIS_URL || 'redis://127.0.0.1:6379',
+  // A Redis Cluster's seed nodes win over REDIS_URL (README, Configuration).
+  ...(env.REDIS_CLUSTER_NODES ? { REDIS_CLUSTER_NODES: env.REDIS_CLUSTER_NODES } : {}),
   ...(env.REDIS_KEY_PREFIX ? { REDIS_KEY_PREFIX: env.REDIS_KEY_PREFIX } : {}),
   ...(env.REGION ? { REGION: env.REGION } : {}),
 };

@@ -34,7 +34,15 @@ const SCALABLE = {
   gateway: { countVar: 'LIVE_IM_GATEWAYS', max: 8 },
 };
 const NODE_MANAGER_HTTP_OFFSET = 20;
-const COMMON_VARS = ['NODE_ENV', 'LOG_LEVEL', 'HTTP_HOST', 'REDIS_URL', 'REDIS_KEY_PREFIX', 'REGION'];
+const COMMON_VARS = [
+  'NODE_ENV',
+  'LOG_LEVEL',
+  'HTTP_HOST',
+  'REDIS_URL',
+  'REDIS_CLUSTER_NODES',
+  'REDIS_KEY_PREFIX',
+  'REGION',
+];
 
 const USAGE = `usage: node deploy/scripts/pm2-scale.js <${Object.keys(SCALABLE).join('|')}> <count> [--ready-timeout-ms N] [--dry-run]`;
 

@@ -5,6 +5,8 @@
 //
 //   npm start                  # build, then start
 //   npm start -- --no-build    # start what dist/ holds
+//   LIVE_IM_REDIS=cluster npm start   # on a local Redis Cluster of 3 masters + 3 replicas
+//                                     # (ports 7000-7005, started here; REDIS_CLUSTER_NODES wins)
 //
 // However it is stopped (Ctrl-C, SIGTERM to npm or to this script, SIGHUP, npm dying) it stops every
 // app and the redis-server it started itself, never a Redis it found running, then exits 0. Every
@@ -25,6 +27,7 @@ const {
   mkdirSync,
   openSync,
   readFileSync,
+  rmSync,
   writeFileSync,
 } = require('node:fs');
 const { connect } = require('node:net');
@@ -74,7 +77,9 @@ const shown = (path) => {
 };
 
 /** The processes this run started, for the stop: the current build step, the apps, redis-server. */
-const started = { step: undefined, apps: [], redis: undefined };
+const started = { step: undefined, apps: [], redis: undefined, clusterNodes: [] };
+/** LIVE_IM_REDIS=cluster: a local Redis Cluster on these ports (cluster bus: port + 10000). */
+const CLUSTER_PORTS = [7000, 7001, 7002, 7003, 7004, 7005];
 let guard;
 let stopping;
 
@@ -130,6 +135,9 @@ function stopAll(reason, exitCode) {
       await terminate(started.redis, REDIS_STOP_TIMEOUT_MS);
       say(`stopped redis-server (pid ${started.redis.pid})`);
     }
+    const nodes = started.clusterNodes.filter(alive);
+    await Promise.all(nodes.map((node) => terminate(node, REDIS_STOP_TIMEOUT_MS)));
+    if (nodes.length > 0) say(`stopped the Redis Cluster (${nodes.length} redis-servers)`);
     say(`stopped ${started.apps.length} apps`);
     guard?.done();
     process.exit(exitCode);
@@ -269,6 +277,87 @@ async function ensureRedis() {
   return stopAll('redis-server did not start', 1);
 }
 
+/**
+ * LIVE_IM_REDIS=cluster: REDIS_CLUSTER_NODES as set; else a Redis Cluster of 3 masters + 3 replicas
+ * started here on 127.0.0.1:7000-7005, fresh each start (no persistence), stopped with the apps.
+ */
+async function ensureRedisCluster() {
+  if (process.env.REDIS_CLUSTER_NODES) {
+    say('using REDIS_CLUSTER_NODES');
+    return process.env.REDIS_CLUSTER_NODES;
+  }
+  const server = onPath('redis-server');
+  const cli = onPath('redis-cli');
+  if (!server || !cli) {
+    complain('LIVE_IM_REDIS=cluster needs redis-server and redis-cli: sudo apt-get install -y redis-server');
+    process.exit(1);
+  }
+  for (const port of CLUSTER_PORTS) {
+    if (await redisAnswers('127.0.0.1', port)) {
+      complain(
+        `LIVE_IM_REDIS=cluster: something already answers on 127.0.0.1:${port}; stop it or set REDIS_CLUSTER_NODES`,
+      );
+      process.exit(1);
+    }
+  }
+  const root = join(RUN_DIR, 'redis-cluster');
+  rmSync(root, { recursive: true, force: true });
+  for (const port of CLUSTER_PORTS) {
+    const dir = join(root, String(port));
+    mkdirSync(dir, { recursive: true });
+    // prettier-ignore
+    const node = spawnDetached(server, [
+      '--bind', '127.0.0.1', '--port', String(port), '--cluster-enabled', 'yes',
+      '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '5000',
+      // The rooms of a replica set that is down fail; the other rooms keep working.
+      '--cluster-require-full-coverage', 'no', '--repl-diskless-sync-delay', '0',
+      '--save', '', '--appendonly', 'no', '--dir', dir, '--logfile', join(dir, 'redis.log'),
+    ], { stdio: 'ignore' });
+    started.clusterNodes.push(node);
+    void node.exit.then(() => {
+      node.exited = true;
+      guard.forget(node.pid);
+    });
+    guard.watch('redis', node.pid);
+  }
+  for (const port of CLUSTER_PORTS) {
+    for (let i = 0; i < 100 && !(await redisAnswers('127.0.0.1', port)); i += 1) {
+      if (stopping) return stopping;
+      await sleep(100);
+    }
+  }
+  const nodes = CLUSTER_PORTS.map((port) => `127.0.0.1:${port}`);
+  const created = await runQuiet(cli, [
+    '--cluster',
+    'create',
+    ...nodes,
+    '--cluster-replicas',
+    '1',
+    '--cluster-yes',
+  ]);
+  for (let i = 0; created && i < 300; i += 1) {
+    const info = await runQuiet(cli, ['-p', String(CLUSTER_PORTS[0]), 'cluster', 'info'], true);
+    if (typeof info === 'string' && info.includes('cluster_state:ok')) {
+      say(`started a Redis Cluster of 3 masters + 3 replicas on 127.0.0.1:7000-7005 (logs ${shown(root)}/)`);
+      return nodes.join(',');
+    }
+    await sleep(100);
+  }
+  complain(`the Redis Cluster did not form; see ${shown(root)}/*/redis.log`);
+  return stopAll('the Redis Cluster did not form', 1);
+}
+
+/** Runs a short command; true (or its output with `output`) when it exits 0, else false. */
+function runQuiet(command, args, output = false) {
+  return new Promise((resolveRun) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let text = '';
+    child.stdout.on('data', (chunk) => (text += chunk));
+    child.once('error', () => resolveRun(false));
+    child.once('exit', (code) => resolveRun(code === 0 ? (output ? text : true) : false));
+  });
+}
+
 /** A secret made once on this host and kept in the run directory (tmp/ is ignored by git). */
 function hostSecret(file, bytes) {
   const path = join(RUN_DIR, file);
@@ -369,7 +458,13 @@ async function main() {
     await runStep('the build', 'npm', ['run', 'build', '--silent'], { NX_TUI: 'false' });
   }
   guard = startGuard();
-  const redisUrl = await ensureRedis();
+  const mode = process.env.LIVE_IM_REDIS || 'single';
+  if (mode !== 'single' && mode !== 'cluster') {
+    complain(`LIVE_IM_REDIS must be single or cluster, got "${mode}"`);
+    process.exit(2);
+  }
+  const clusterNodes = mode === 'cluster' ? await ensureRedisCluster() : undefined;
+  const redisUrl = clusterNodes ? process.env.REDIS_URL || 'redis://127.0.0.1:6379' : await ensureRedis();
   if (stopping) return;
 
   const env = {
@@ -377,6 +472,7 @@ async function main() {
     // The key business backends and admins present to the gateway's HTTP API (x-api-key).
     API_KEY: process.env.API_KEY || hostSecret('api-key', 24),
     REDIS_URL: redisUrl,
+    ...(clusterNodes ? { REDIS_CLUSTER_NODES: clusterNodes } : {}),
     RPC_BROKER_FRONTENDS: process.env.RPC_BROKER_FRONTENDS || 'tcp://127.0.0.1:5555',
     RPC_BROKER_BACKENDS: process.env.RPC_BROKER_BACKENDS || 'tcp://127.0.0.1:5556',
   };
@@ -391,7 +487,9 @@ async function main() {
 
   const redisLine = started.redis
     ? `every app and the redis-server started above (pid ${started.redis.pid})`
-    : 'every app (the Redis it found stays)';
+    : started.clusterNodes.length > 0
+      ? 'every app and the Redis Cluster started above'
+      : 'every app (the Redis it found stays)';
   say(`
 live-im is running.
   demo page      http://127.0.0.1:3000/?room=demo   (also on :3001; watch as a guest, register to chat)

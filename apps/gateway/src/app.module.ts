@@ -3,11 +3,10 @@ import { RoomSubscriber } from '@live-im/broadcast';
 import { HealthModule } from '@live-im/health';
 import { LoggingModule } from '@live-im/logging';
 import { PresenceStore, PresenceTracker } from '@live-im/presence';
-import { REDIS, RedisHealthIndicator, RedisKeys, RedisModule } from '@live-im/redis';
+import { REDIS, RedisClient, RedisHealthIndicator, RedisKeys, RedisModule } from '@live-im/redis';
 import { ZmqHealthIndicator, ZmqRpcModule } from '@live-im/zmq-transport';
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
-import type Redis from 'ioredis';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { BatchFanout } from './delivery/batch-fanout';
 import { ConnectionCapacityIndicator, createConnectionLedger } from './edge/connection-capacity';
@@ -70,7 +69,7 @@ export class GatewayModule {
         { provide: PresenceTracker, useFactory: () => new PresenceTracker() },
         {
           provide: PresenceStore,
-          useFactory: (redis: Redis, keys: RedisKeys) =>
+          useFactory: (redis: RedisClient, keys: RedisKeys) =>
             new PresenceStore(redis, keys, { leaseMs: config.PRESENCE_LEASE_MS }),
           inject: [REDIS, RedisKeys],
         },
@@ -114,7 +113,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         LoggingModule.forRoot({ app: 'gateway', level: config.LOG_LEVEL, instance: config.INSTANCE_ID }),
-        RedisModule.forRoot({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }),
+        RedisModule.forRoot(config),
         ZmqRpcModule.forRoot({
           brokers: config.RPC_BROKER_FRONTENDS,
           heartbeatMs: config.HEARTBEAT_MS,

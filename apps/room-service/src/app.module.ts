@@ -19,7 +19,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         LoggingModule.forRoot({ app: 'room-service', level: config.LOG_LEVEL, instance: config.INSTANCE_ID }),
-        RedisModule.forRoot({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }),
+        RedisModule.forRoot(config),
         // Readiness probes the worker's own broker links (provided here), not the client's below.
         HealthModule.forRoot({
           readiness: [RedisHealthIndicator, ZmqHealthIndicator],

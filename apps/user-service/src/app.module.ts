@@ -14,7 +14,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         LoggingModule.forRoot({ app: 'user-service', level: config.LOG_LEVEL, instance: config.INSTANCE_ID }),
-        RedisModule.forRoot({ url: config.REDIS_URL, keyPrefix: config.REDIS_KEY_PREFIX }),
+        RedisModule.forRoot(config),
         HealthModule.forRoot({
           readiness: [RedisHealthIndicator, ZmqHealthIndicator],
           providers: [provideBrokerProbe(server), ZmqHealthIndicator],

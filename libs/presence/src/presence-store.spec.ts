@@ -189,7 +189,7 @@ describe('PresenceStore', () => {
     a.tracker.leave(roomId, 's3', user(3).userId);
     a.tracker.leave(roomId, 's4', user(2).userId);
     await a.flush(T0 + 2000);
-    expect(await test.redis.keys(`${test.keys.tagged(roomId, 'members')}*`)).toEqual([]);
+    expect(await test.keysMatching(`${test.keys.tagged(roomId, 'members')}*`)).toEqual([]);
     expect(await test.redis.hlen(test.keys.tagged(roomId, 'online'))).toBe(0);
     expect(await presence.online(roomId, T0 + 2000)).toMatchObject({ count: 0, viewersEver: 3 });
   });
@@ -238,14 +238,14 @@ describe('PresenceStore', () => {
     const a = gateway('gw-a', presence);
     a.tracker.join(roomId, 's1', user(1));
     await a.flush(Date.now());
-    expect(await test.redis.keys(`${test.keys.tagged(roomId, '')}*`)).toHaveLength(3); // online, uv, one set
+    expect(await test.keysMatching(`${test.keys.tagged(roomId, '')}*`)).toHaveLength(3); // online, uv, one set
 
     // Redis expires them by itself once the lease lapses; only the day's UV set outlives it.
-    await waitFor(async () => (await test.redis.keys(`${test.keys.tagged(roomId, '')}*`)).length === 1, {
+    await waitFor(async () => (await test.keysMatching(`${test.keys.tagged(roomId, '')}*`)).length === 1, {
       timeoutMs: 10_000,
       what: 'the member set and the online hash to expire',
     });
-    expect(await test.redis.keys(`${test.keys.tagged(roomId, '')}*`)).toEqual([
+    expect(await test.keysMatching(`${test.keys.tagged(roomId, '')}*`)).toEqual([
       test.keys.tagged(roomId, 'uv'),
     ]);
   });
@@ -268,7 +268,7 @@ describe('PresenceStore', () => {
       { roomId: otherRoom, count: 0, peak: 0, viewersEver: 1 },
     ]);
     expect(await allMembers(presence, T0 + 1)).toEqual([user(2)]);
-    expect(await test.redis.keys(`${test.keys.tagged(roomId, 'members')}*gw-a`)).toEqual([]);
+    expect(await test.keysMatching(`${test.keys.tagged(roomId, 'members')}*gw-a`)).toEqual([]);
     await presence.withdraw('gw-a', []);
   });
 

@@ -8,8 +8,7 @@ import {
   RpcError,
   parseOrThrow,
 } from '@live-im/contracts';
-import { RedisKeys } from '@live-im/redis';
-import Redis from 'ioredis';
+import { RedisKeys, RedisClient } from '@live-im/redis';
 import { DEFAULT_MEMBER_CAP_PER_SHARD, DEFAULT_MEMBER_SHARDS, memberShard } from './member-shard';
 import { PresenceMember, RoomPresenceDelta } from './presence-delta';
 import { positiveInteger } from './positive-integer';
@@ -50,7 +49,7 @@ export class PresenceStore {
   private readonly listPageSize: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
     options: PresenceStoreOptions,
   ) {
@@ -141,13 +140,18 @@ export class PresenceStore {
   async withdraw(gatewayId: string, roomIds: string[]): Promise<void> {
     parseOrThrow(MemberId, gatewayId);
     if (roomIds.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const roomId of roomIds) {
-      pipeline.hdel(this.roomKey(roomId, 'online'), gatewayId);
-      pipeline.del(...this.allShards().map((shard) => this.memberKey(roomId, shard, gatewayId)));
-    }
-    const results = (await pipeline.exec()) ?? [];
-    const failure = results.find(([error]) => error !== null);
+    // One pipeline per room: on Redis Cluster a pipeline's keys must share a node, and rooms spread.
+    // They all leave in the same tick, so auto-pipelining still batches a node's rooms in one write.
+    const results = await Promise.all(
+      roomIds.map((roomId) =>
+        this.redis
+          .pipeline()
+          .hdel(this.roomKey(roomId, 'online'), gatewayId)
+          .del(...this.allShards().map((shard) => this.memberKey(roomId, shard, gatewayId)))
+          .exec(),
+      ),
+    );
+    const failure = results.flatMap((result) => result ?? []).find(([error]) => error !== null);
     if (failure) throw failure[0];
   }
 

@@ -4,4 +4,7 @@ export * from './redis.module';
 export * from './redis.health';
 export * from './lua-script';
 export * from './redis.env';
+export * from './redis-target';
+export * from './redis-client';
 export * from './redis-command-metrics';
+export * from './redis-unavailable.interceptor';

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Command } from 'ioredis';
-import type Redis from 'ioredis';
+import type { RedisClient } from './redis-client';
 import { Counter, Histogram, register, Registry } from 'prom-client';
 
 export const REDIS_DURATION_NAME = 'redis_command_duration_seconds';
@@ -90,20 +90,23 @@ export class RedisCommandMetrics {
 /**
  * Times every command `redis` sends. ioredis has no command hook, so the instance's sendCommand is
  * wrapped: every command goes through it, those of pipelines and MULTI included. A command sent
- * again (from the offline queue after a reconnect) is timed once, from its first send.
+ * again (from the offline queue after a reconnect, or by a cluster client after a redirection) is
+ * timed once, from its first send.
  */
-export function timeRedisCommands(
-  redis: Redis,
+export function timeRedisCommands<C extends RedisClient>(
+  redis: C,
   metrics: RedisCommandMetrics = RedisCommandMetrics.shared(),
-): Redis {
-  const send = redis.sendCommand.bind(redis);
+): C {
+  // A cluster client's sendCommand takes a third argument (the node a pipeline goes to): all pass on.
+  type Send = (command: Command, ...rest: unknown[]) => unknown;
+  const send = (redis.sendCommand as Send).bind(redis);
   const timed = new WeakSet<Command>();
-  redis.sendCommand = (command, stream) => {
+  (redis as unknown as { sendCommand: Send }).sendCommand = (command, ...rest) => {
     if (!timed.has(command)) {
       timed.add(command);
       metrics.time(command);
     }
-    return send(command, stream);
+    return send(command, ...rest);
   };
   return redis;
 }

@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { ReadinessIndicator, withTimeout } from '@live-im/health';
-import Redis from 'ioredis';
+import type { RedisClient } from './redis-client';
 import { REDIS } from './redis.tokens';
 
 @Injectable()
 export class RedisHealthIndicator implements ReadinessIndicator {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly indicators: HealthIndicatorService,
   ) {}
 

@@ -1,42 +1,43 @@
-import { DynamicModule, Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { DynamicModule, Global, Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import Redis from 'ioredis';
+import { RedisUnavailableInterceptor } from './redis-unavailable.interceptor';
 import { RedisHealthIndicator } from './redis.health';
 import { RedisKeys } from './redis-keys';
+import { createRedisClient, type RedisClient } from './redis-client';
 import { timeRedisCommands } from './redis-command-metrics';
-import { REDIS, REDIS_OPTIONS, RedisModuleOptions } from './redis.tokens';
-
-export function createRedisClient(url: string): Redis {
-  return new Redis(url, {
-    // Fail commands fast while disconnected instead of queueing them without bound.
-    maxRetriesPerRequest: 2,
-    enableOfflineQueue: true,
-    retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
-    lazyConnect: false,
-    // Commands issued in the same tick leave in one socket write: a room send's two rate-limit
-    // calls, and the sends of every request that arrived in one RPC batch. On loopback each write
-    // is a syscall that also runs Redis's side of TCP, the biggest per-command cost measured.
-    enableAutoPipelining: true,
-  });
-}
+import { describeRedisTarget } from './redis-target';
+import type { ReplicaAcks } from './lua-script';
+import { importantReplicaAcks, redisTargetOf } from './redis.env';
+import { IMPORTANT_REPLICA_ACKS, REDIS, REDIS_OPTIONS, RedisModuleOptions } from './redis.tokens';
 
 @Global()
 @Module({})
 export class RedisModule implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
 
+  /** The app's Redis from its validated environment: REDIS_CLUSTER_NODES when set, else REDIS_URL. */
   static forRoot(options: RedisModuleOptions): DynamicModule {
+    const target = redisTargetOf(options);
     return {
       module: RedisModule,
       providers: [
         { provide: REDIS_OPTIONS, useValue: options },
-        // Every command of the app's client feeds redis_command_duration_seconds (/metrics).
-        { provide: REDIS, useFactory: () => timeRedisCommands(createRedisClient(options.url)) },
-        { provide: RedisKeys, useValue: new RedisKeys(options.keyPrefix) },
+        {
+          provide: REDIS,
+          useFactory: () => {
+            new Logger(RedisModule.name).log(`using ${describeRedisTarget(target)}`);
+            // Every command of the app's client feeds redis_command_duration_seconds (/metrics).
+            return timeRedisCommands(createRedisClient(target));
+          },
+        },
+        { provide: IMPORTANT_REPLICA_ACKS, useValue: importantReplicaAcks(options) satisfies ReplicaAcks },
+        { provide: RedisKeys, useValue: new RedisKeys(options.REDIS_KEY_PREFIX) },
         HealthIndicatorService,
         RedisHealthIndicator,
+        { provide: APP_INTERCEPTOR, useClass: RedisUnavailableInterceptor },
       ],
-      exports: [REDIS, RedisKeys, RedisHealthIndicator],
+      exports: [REDIS, IMPORTANT_REPLICA_ACKS, RedisKeys, RedisHealthIndicator],
     };
   }
 

@@ -5,7 +5,7 @@ import {
   deleteKeysWithPrefix,
   freePorts,
   RecordingLogger,
-  testRedisUrl,
+  testRedisEnv,
   uniqueKeyPrefix,
   waitFor,
 } from '@live-im/testing';
@@ -147,7 +147,8 @@ export class LiveCluster {
     const nmRouter = tcp(next());
     const nmPub = tcp(next());
     const common: Env = {
-      REDIS_URL: testRedisUrl(),
+      // REDIS_URL, and REDIS_CLUSTER_NODES on a LIVE_IM_TEST_REDIS=cluster run.
+      ...testRedisEnv(),
       REDIS_KEY_PREFIX: this.keyPrefix,
       HEARTBEAT_MS: String(HEARTBEAT_MS),
       LOG_LEVEL: 'warn',

@@ -1,7 +1,7 @@
 import { RoomPublication } from '@live-im/broadcast';
 import { Actor, RoomMessage, RpcError } from '@live-im/contracts';
-import { MovableClock, TestRedis } from '@live-im/testing';
-import Redis from 'ioredis';
+import { MovableClock, TestRedis, testRedisClusterNodes } from '@live-im/testing';
+import type { RedisClient, ReplicaAcks } from '@live-im/redis';
 import { BroadcastOutlet } from '../broadcast/broadcast-outlet';
 import { RoomBroadcast } from '../broadcast/room-broadcast';
 import { UserChannels } from '../channels/user-channels';
@@ -51,12 +51,13 @@ export interface FixtureOptions {
   rates?: Partial<SendRateLimits>;
   log?: Partial<{ normalMax: number; importantMax: number }>;
   resumeLimit?: number;
+  importantAcks?: ReplicaAcks;
 }
 
 /** The room services wired as the app wires them, on a real Redis under a prefix of their own. */
 export class RoomFixture {
   readonly testRedis: TestRedis;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly keys: RoomKeys;
   readonly clock = new MovableClock();
   readonly metrics = new RoomMetrics();
@@ -104,6 +105,11 @@ export class RoomFixture {
       {
         log: this.log,
         dedupeTtlMs: 600_000,
+        // As the app: a replica must hold each important send on a cluster run, none on one Redis.
+        importantAcks: options.importantAcks ?? {
+          replicas: testRedisClusterNodes() === undefined ? 0 : 1,
+          timeoutMs: 1_000,
+        },
       },
     );
     this.sends = new MemberSends(this.pipeline, new GiftCatalogue(readGiftList(undefined)));

@@ -1,5 +1,4 @@
-import { LuaScript } from '@live-im/redis';
-import Redis from 'ioredis';
+import { LuaScript, RedisClient } from '@live-im/redis';
 import { RoomBroadcast } from '../broadcast/room-broadcast';
 import { addressedTo, EnvelopeDraft, envelopeParts, joinEnvelope } from '../messages/envelope';
 import { RoomMetrics } from '../metrics/room-metrics';
@@ -24,7 +23,7 @@ export type DirectDraft = Omit<EnvelopeDraft, 'lane' | 'to'>;
  */
 export class UserChannels {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RoomKeys,
     private readonly broadcast: RoomBroadcast,
     private readonly metrics: RoomMetrics,

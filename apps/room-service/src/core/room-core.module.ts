@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { Clock } from '@live-im/bootstrap';
-import { REDIS } from '@live-im/redis';
-import Redis from 'ioredis';
+import { REDIS, RedisClient } from '@live-im/redis';
 import { BROADCAST_OUTLET } from '../broadcast/broadcast-outlet';
 import { BroadcastPublisher } from '../broadcast/broadcast-publisher';
 import { RoomBroadcast } from '../broadcast/room-broadcast';
@@ -26,13 +25,13 @@ import { RoomKeys } from '../rooms/room-keys';
     RoomBroadcast,
     {
       provide: UserChannels,
-      useFactory: (redis: Redis, keys: RoomKeys, broadcast: RoomBroadcast, metrics: RoomMetrics) =>
+      useFactory: (redis: RedisClient, keys: RoomKeys, broadcast: RoomBroadcast, metrics: RoomMetrics) =>
         new UserChannels(redis, keys, broadcast, metrics),
       inject: [REDIS, RoomKeys, RoomBroadcast, RoomMetrics],
     },
     {
       provide: SendRateLimiter,
-      useFactory: (redis: Redis, keys: RoomKeys, config: RoomServiceConfig) =>
+      useFactory: (redis: RedisClient, keys: RoomKeys, config: RoomServiceConfig) =>
         new SendRateLimiter(redis, keys, {
           userPoints: config.USER_RATE_POINTS,
           userWindowSec: config.USER_RATE_WINDOW_SEC,

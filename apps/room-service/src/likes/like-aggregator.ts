@@ -1,8 +1,7 @@
 import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Clock } from '@live-im/bootstrap';
 import { RoomRpc, RpcError, RpcRequest, RpcResponse } from '@live-im/contracts';
-import { LuaScript } from '@live-im/redis';
-import Redis from 'ioredis';
+import { LuaScript, RedisClient } from '@live-im/redis';
 import { RoomBroadcast } from '../broadcast/room-broadcast';
 import { newMessageId } from '../messages/envelope';
 import { APPEND_AND_ASSIGN_SEQ_LUA } from '../messages/append-and-assign-seq';
@@ -53,7 +52,7 @@ export class LikeAggregator implements OnApplicationBootstrap, OnApplicationShut
   private stopped = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RoomKeys,
     private readonly clock: Clock,
     private readonly broadcast: RoomBroadcast,

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { Clock } from '@live-im/bootstrap';
-import { REDIS } from '@live-im/redis';
-import Redis from 'ioredis';
+import { REDIS, RedisClient } from '@live-im/redis';
 import { RoomBroadcast } from '../broadcast/room-broadcast';
 import { ROOM_SERVICE_CONFIG, RoomServiceConfig } from '../config';
 import { RoomCoreModule } from '../core/room-core.module';
@@ -19,7 +18,7 @@ import { LikesController } from './likes.controller';
     {
       provide: LikeAggregator,
       useFactory: (
-        redis: Redis,
+        redis: RedisClient,
         keys: RoomKeys,
         clock: Clock,
         broadcast: RoomBroadcast,

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { Clock } from '@live-im/bootstrap';
-import { REDIS } from '@live-im/redis';
-import Redis from 'ioredis';
+import { IMPORTANT_REPLICA_ACKS, REDIS, RedisClient, ReplicaAcks } from '@live-im/redis';
 import { RoomBroadcast } from '../broadcast/room-broadcast';
 import { UserChannels } from '../channels/user-channels';
 import { ROOM_SERVICE_CONFIG, RoomServiceConfig } from '../config';
@@ -32,19 +31,30 @@ import { SendRateLimiter } from './send-rate-limiter';
     {
       provide: SendPipeline,
       useFactory: (
-        redis: Redis,
+        redis: RedisClient,
         keys: RoomKeys,
         clock: Clock,
         limiter: SendRateLimiter,
         broadcast: RoomBroadcast,
         metrics: RoomMetrics,
         config: RoomServiceConfig,
+        importantAcks: ReplicaAcks,
       ) =>
         new SendPipeline(redis, keys, clock, limiter, broadcast, metrics, {
           log: logPolicyOf(config),
           dedupeTtlMs: config.DEDUPE_TTL_SEC * 1000,
+          importantAcks,
         }),
-      inject: [REDIS, RoomKeys, Clock, SendRateLimiter, RoomBroadcast, RoomMetrics, ROOM_SERVICE_CONFIG],
+      inject: [
+        REDIS,
+        RoomKeys,
+        Clock,
+        SendRateLimiter,
+        RoomBroadcast,
+        RoomMetrics,
+        ROOM_SERVICE_CONFIG,
+        IMPORTANT_REPLICA_ACKS,
+      ],
     },
     {
       provide: MemberSends,
@@ -54,7 +64,7 @@ import { SendRateLimiter } from './send-rate-limiter';
     {
       provide: RoomPush,
       useFactory: (
-        redis: Redis,
+        redis: RedisClient,
         keys: RoomKeys,
         clock: Clock,
         pipeline: SendPipeline,
@@ -82,7 +92,7 @@ import { SendRateLimiter } from './send-rate-limiter';
     },
     {
       provide: RoomLog,
-      useFactory: (redis: Redis, keys: RoomKeys, clock: Clock, config: RoomServiceConfig) =>
+      useFactory: (redis: RedisClient, keys: RoomKeys, clock: Clock, config: RoomServiceConfig) =>
         new RoomLog(redis, keys, clock, {
           recentNormal: config.RECENT_NORMAL,
           recentImportant: config.RECENT_IMPORTANT,

@@ -9,8 +9,7 @@ import {
   RpcRequest,
   RpcResponse,
 } from '@live-im/contracts';
-import { LuaScript } from '@live-im/redis';
-import Redis from 'ioredis';
+import { LuaScript, RedisClient } from '@live-im/redis';
 import { pairsToRecord, toRoomInfo } from '../rooms/room-hash';
 import { RoomKeys } from '../rooms/room-keys';
 
@@ -67,7 +66,7 @@ type JoinRefused = [string, string?];
 /** Reads of a room's message log: history pages and what a joining member needs. */
 export class RoomLog {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RoomKeys,
     private readonly clock: Clock,
     private readonly settings: JoinSettings,

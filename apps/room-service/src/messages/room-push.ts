@@ -1,7 +1,6 @@
 import { Clock } from '@live-im/bootstrap';
 import { RoomRpc, RpcError, RpcRequest, RpcResponse, SYSTEM_SENDER } from '@live-im/contracts';
-import { LuaScript } from '@live-im/redis';
-import Redis from 'ioredis';
+import { LuaScript, RedisClient } from '@live-im/redis';
 import { UserChannels } from '../channels/user-channels';
 import { RoomMetrics } from '../metrics/room-metrics';
 import { ReceiptStore } from '../receipts/receipt-store';
@@ -48,7 +47,7 @@ type PushResult = RpcResponse<typeof RoomRpc.push>;
  */
 export class RoomPush {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RoomKeys,
     private readonly clock: Clock,
     private readonly pipeline: SendPipeline,

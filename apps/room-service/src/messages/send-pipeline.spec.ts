@@ -181,7 +181,7 @@ describe('SendPipeline rate limits (real Redis)', () => {
       ).resolves.toMatchObject({
         seq: 3,
       });
-      const rateKeys = await fx.redis.keys(`${fx.testRedis.keys.prefix}{${roomId}}:rate:*`);
+      const rateKeys = await fx.testRedis.keysMatching(`${fx.testRedis.keys.prefix}{${roomId}}:rate:*`);
       expect(rateKeys.length).toBe(3);
     } finally {
       await fx.cleanup();
@@ -203,5 +203,25 @@ describe('SendPipeline rate limits (real Redis)', () => {
     } finally {
       await fx.cleanup();
     }
+  });
+
+  describe('when an important send requires a replica', () => {
+    // More than a single Redis (none) or the test cluster (one per master) has connected.
+    const strict = new RoomFixture('room-send-strict', { importantAcks: { replicas: 2, timeoutMs: 50 } });
+
+    afterAll(() => strict.cleanup());
+
+    it('waits for as many as the master has connected, and counts the send as degraded when fewer', async () => {
+      const roomId = await strict.openRoom();
+      const gift = { roomId, sender: user('bob00001'), giftId: 'rose', count: 1, clientMsgId: 'g-degraded' };
+      const degraded = jest.spyOn(strict.metrics, 'sendDegraded');
+      const result = await strict.sends.gift(gift);
+      expect(result).toMatchObject({ lane: 'important', seq: 1, duplicate: false });
+      expect(strict.outlet.on(roomId).filter((m) => m.type === 'gift')).toHaveLength(1);
+      expect(degraded).toHaveBeenCalledTimes(1);
+      // The retry with its clientMsgId answers the first result and logs nothing again.
+      expect(await strict.sends.gift(gift)).toMatchObject({ seq: 1, duplicate: true });
+      expect(await strict.redis.zcard(strict.keys.log(roomId, 'important'))).toBe(1);
+    });
   });
 });

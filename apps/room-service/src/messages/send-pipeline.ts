@@ -1,7 +1,6 @@
 import { Clock } from '@live-im/bootstrap';
 import { Actor, ErrorCode, Lane, MessageType, RpcError, SendResult, SYSTEM_SENDER } from '@live-im/contracts';
-import { LuaScript } from '@live-im/redis';
-import Redis from 'ioredis';
+import { LuaScript, RedisClient, ReplicaAcks } from '@live-im/redis';
 import { RoomBroadcast } from '../broadcast/room-broadcast';
 import { RoomMetrics } from '../metrics/room-metrics';
 import { RoomKeys } from '../rooms/room-keys';
@@ -29,7 +28,7 @@ if tonumber(ARGV[10]) > 0 then
   redis.call('HSET', KEYS[7], '_sender', ARGV[11], '_kind', 'room')
   redis.call('PEXPIRE', KEYS[7], ARGV[10])
 end
-return {'OK', seq}
+return {'OK', seq, epoch}
 `);
 
 /** A message for a room lane. */
@@ -48,7 +47,12 @@ export interface RoomSend {
 export interface SendSettings {
   log: LogPolicy;
   dedupeTtlMs: number;
+  /** Replicas that must hold an important-lane send before it is acknowledged (REDIS_IMPORTANT_REPLICAS). */
+  importantAcks: ReplicaAcks;
 }
+
+/** The normal lane is acknowledged once the master has it. */
+const MASTER_ONLY: ReplicaAcks = { replicas: 0, timeoutMs: 0 };
 
 /**
  * The write path of room messages: admission, rate limits, one Lua script that assigns the seq and
@@ -56,8 +60,10 @@ export interface SendSettings {
  * result and publishes nothing again.
  */
 export class SendPipeline {
+  private readonly seqs = new SeqWatch();
+
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RoomKeys,
     private readonly clock: Clock,
     private readonly limiter: SendRateLimiter,
@@ -94,8 +100,8 @@ export class SendPipeline {
     };
     const parts = envelopeParts(draft);
     const policy = this.settings.log[lane];
-    const reply = (await SEND.run(
-      this.redis,
+    const reply = await this.runSend(
+      lane,
       [
         this.keys.room(roomId),
         this.keys.banned(roomId),
@@ -118,10 +124,12 @@ export class SendPipeline {
         send.receiptTtlMs ?? 0,
         actor?.userId ?? '',
       ],
-    )) as [string, ...Array<string | number>];
+    );
 
     if (reply[0] === 'OK') {
       const seq = Number(reply[1]);
+      const lost = this.seqs.seen(`${lane} ${roomId} ${String(reply[2])}`, seq);
+      if (lost > 0) this.metrics.messagesLost(lane, lost);
       this.metrics.messageAppended(lane, send.type);
       this.broadcast.toRoom(roomId, lane, seq, joinEnvelope(parts, seq));
       return { messageId: draft.id, lane, seq, duplicate: false };
@@ -138,6 +146,52 @@ export class SendPipeline {
       return { messageId: hit.messageId, lane: hit.lane, seq: hit.seq, duplicate: true };
     }
     throw moderationError(reply, roomId);
+  }
+
+  /**
+   * The send script; on the important lane with WAIT for the replicas (LuaScript.runReplicated), so
+   * nothing is acknowledged or broadcast that a failover could take back.
+   */
+  private async runSend(
+    lane: Lane,
+    keys: string[],
+    args: Array<string | number>,
+  ): Promise<[string, ...Array<string | number>]> {
+    const acks = lane === 'important' ? this.settings.importantAcks : MASTER_ONLY;
+    try {
+      const { reply, degraded } = await SEND.runReplicated(this.redis, keys, args, acks);
+      if (degraded) this.metrics.sendDegraded();
+      return reply as [string, ...Array<string | number>];
+    } catch (error) {
+      if (error instanceof RpcError && error.details?.['replicated'] === false)
+        this.metrics.sendUnreplicated();
+      throw error;
+    }
+  }
+}
+
+/** Rooms whose highest seq one worker remembers: enough for every busy room, bounded. */
+const WATCHED_LANES = 10_000;
+
+/**
+ * The highest seq this worker was given per room lane (and room epoch: a reopened room starts its
+ * seqs afresh). A Redis failover whose promoted replica had not got the last writes gives those
+ * seqs out again: a seq at or below the highest seen means that many logged messages were lost.
+ */
+class SeqWatch {
+  private readonly highest = new Map<string, number>();
+
+  /** Records `seq` of `lane` (`<lane> <roomId> <epoch>`); returns how many seqs were given out again. */
+  seen(lane: string, seq: number): number {
+    const previous = this.highest.get(lane);
+    // Delete and set again: the map's order is then least recently sent first, the one to forget.
+    this.highest.delete(lane);
+    if (this.highest.size >= WATCHED_LANES) {
+      const oldest = this.highest.keys().next().value;
+      if (oldest !== undefined) this.highest.delete(oldest);
+    }
+    this.highest.set(lane, seq);
+    return previous !== undefined && seq <= previous ? previous - seq + 1 : 0;
   }
 }
 

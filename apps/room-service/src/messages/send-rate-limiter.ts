@@ -1,7 +1,7 @@
 import { ErrorCode, RpcError } from '@live-im/contracts';
-import Redis from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { RoomKeys } from '../rooms/room-keys';
+import type { RedisClient } from '@live-im/redis';
 
 export interface SendRateLimits {
   userPoints: number;
@@ -19,7 +19,7 @@ export class SendRateLimiter {
   private readonly perRoom: RateLimiterRedis;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly keys: RoomKeys,
     limits: SendRateLimits,
   ) {

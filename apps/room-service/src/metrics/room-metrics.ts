@@ -45,6 +45,33 @@ export class RoomMetrics {
     ['event', 'reason'],
   );
 
+  private readonly lost = counter(
+    'messages_lost_total',
+    'Logged room messages a Redis failover took back (the promoted replica had not got them), by lane: seen as a lane seq given out again. Each worker counts what it saw, so an upper bound; the important lane loses none it acknowledged',
+    ['lane'],
+  );
+  private readonly unreplicated = counter(
+    'sends_unreplicated_total',
+    'Important-lane sends written on the master but not held by a replica within REDIS_REPLICA_WAIT_MS: refused with SERVICE_UNAVAILABLE (the sender retries with its clientMsgId) and not broadcast',
+  );
+
+  private readonly degraded = counter(
+    'sends_degraded_total',
+    'Important-lane sends acknowledged with fewer replicas than REDIS_IMPORTANT_REPLICAS because the master had no more connected (after a failover, until a replica rejoins)',
+  );
+
+  sendDegraded(): void {
+    this.degraded.inc();
+  }
+
+  messagesLost(lane: Lane, count: number): void {
+    this.lost.inc({ lane }, count);
+  }
+
+  sendUnreplicated(): void {
+    this.unreplicated.inc();
+  }
+
   messageAppended(lane: Lane, type: MessageType): void {
     this.appended.inc({ lane, type });
   }

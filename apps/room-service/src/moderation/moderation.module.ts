@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { Clock } from '@live-im/bootstrap';
-import { REDIS } from '@live-im/redis';
-import Redis from 'ioredis';
+import { REDIS, RedisClient } from '@live-im/redis';
 import { UserChannels } from '../channels/user-channels';
 import { RoomCoreModule } from '../core/room-core.module';
 import { RoomKeys } from '../rooms/room-keys';
@@ -15,7 +14,7 @@ import { RoomModeration } from './room-moderation';
   providers: [
     {
       provide: RoomModeration,
-      useFactory: (redis: Redis, keys: RoomKeys, clock: Clock, channels: UserChannels) =>
+      useFactory: (redis: RedisClient, keys: RoomKeys, clock: Clock, channels: UserChannels) =>
         new RoomModeration(redis, keys, clock, channels),
       inject: [REDIS, RoomKeys, Clock, UserChannels],
     },

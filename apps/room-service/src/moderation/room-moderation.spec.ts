@@ -71,12 +71,13 @@ describe('RoomModeration (real Redis)', () => {
   });
 
   it('answers NOT_FOUND for an unknown room', async () => {
+    // One at a time: started together, a rejection not awaited yet would be reported as unhandled.
     for (const work of [
-      moderation.mute({ roomId: 'no-such-room', userId: troll.userId }),
-      moderation.ban({ roomId: 'no-such-room', userId: troll.userId, reason: 'x' }),
-      moderation.kick({ roomId: 'no-such-room', userId: troll.userId, reason: 'x' }),
+      () => moderation.mute({ roomId: 'no-such-room', userId: troll.userId }),
+      () => moderation.ban({ roomId: 'no-such-room', userId: troll.userId, reason: 'x' }),
+      () => moderation.kick({ roomId: 'no-such-room', userId: troll.userId, reason: 'x' }),
     ]) {
-      expect((await rejection(work)).code).toBe(ErrorCode.NOT_FOUND);
+      expect((await rejection(work())).code).toBe(ErrorCode.NOT_FOUND);
     }
   });
 });

@@ -8,8 +8,7 @@ import {
   SYSTEM_SENDER,
   SystemEvent,
 } from '@live-im/contracts';
-import { LuaScript } from '@live-im/redis';
-import Redis from 'ioredis';
+import { LuaScript, RedisClient } from '@live-im/redis';
 import { UserChannels } from '../channels/user-channels';
 import { newMessageId } from '../messages/envelope';
 import { RoomKeys } from '../rooms/room-keys';
@@ -37,7 +36,7 @@ type SetName = 'muted' | 'banned';
 /** Room mutes, bans and kicks. A ban or kick tells the user's gateway to take them out of the room. */
 export class RoomModeration {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RoomKeys,
     private readonly clock: Clock,
     private readonly channels: UserChannels,

@@ -1,6 +1,5 @@
 import { ReceiptStatus } from '@live-im/contracts';
-import { LuaScript } from '@live-im/redis';
-import Redis from 'ioredis';
+import { LuaScript, RedisClient } from '@live-im/redis';
 import { RoomKeys } from '../rooms/room-keys';
 
 /**
@@ -60,7 +59,7 @@ export interface ExpiredReceipts {
 /** Receipt records in Redis, and the due set the sweeper expires targeted ones from. */
 export class ReceiptStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RoomKeys,
   ) {}
 
@@ -89,15 +88,23 @@ export class ReceiptStore {
 
   /** A targeted message's pending recipients expire at `dueAt` (epoch ms). */
   async scheduleExpiry(receipt: DueReceipt, dueAt: number): Promise<void> {
-    await this.redis.zadd(this.keys.receiptsDue(), dueAt, dueMember(receipt));
+    await this.redis.zadd(this.keys.receiptsDue(receipt.roomId), dueAt, dueMember(receipt));
   }
 
   /**
-   * Takes up to `limit` receipts due by `now`. An entry belongs to the caller whose ZREM removed it,
-   * so several workers sweeping at once never handle one twice.
+   * Takes up to `limit` receipts due by `now`, walking the due shards in order. An entry belongs to
+   * the caller whose ZREM removed it, so several workers sweeping at once never handle one twice.
    */
   async claimDue(now: number, limit: number): Promise<DueReceipt[]> {
-    const dueKey = this.keys.receiptsDue();
+    const claimed: DueReceipt[] = [];
+    for (const dueKey of this.keys.receiptsDueShards()) {
+      if (claimed.length >= limit) break;
+      claimed.push(...(await this.claimDueFrom(dueKey, now, limit - claimed.length)));
+    }
+    return claimed;
+  }
+
+  private async claimDueFrom(dueKey: string, now: number, limit: number): Promise<DueReceipt[]> {
     const members = await this.redis.zrangebyscore(dueKey, '-inf', now, 'LIMIT', 0, limit);
     if (members.length === 0) return [];
     const removals = await Promise.all(members.map((member) => this.redis.zrem(dueKey, member)));

@@ -1,8 +1,7 @@
 import { Module } from '@nestjs/common';
 import { Clock } from '@live-im/bootstrap';
-import { REDIS } from '@live-im/redis';
+import { REDIS, RedisClient } from '@live-im/redis';
 import { ZmqClient } from '@live-im/zmq-transport';
-import Redis from 'ioredis';
 import { UserChannels } from '../channels/user-channels';
 import { ROOM_SERVICE_CONFIG, RoomServiceConfig } from '../config';
 import { RoomCoreModule } from '../core/room-core.module';
@@ -27,7 +26,7 @@ import { ReceiptsController } from './receipts.controller';
     },
     {
       provide: ReceiptStore,
-      useFactory: (redis: Redis, keys: RoomKeys) => new ReceiptStore(redis, keys),
+      useFactory: (redis: RedisClient, keys: RoomKeys) => new ReceiptStore(redis, keys),
       inject: [REDIS, RoomKeys],
     },
     {

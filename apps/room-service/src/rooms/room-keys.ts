@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Lane, userChannel } from '@live-im/contracts';
 import { RedisKeys } from '@live-im/redis';
@@ -62,8 +63,30 @@ export class RoomKeys {
     return this.keys.tagged(userChannel(userId), 'seq');
   }
 
-  /** ZSET of targeted receipts to expire: score = due ms, member `<roomId> <messageId>`. Not a room key. */
-  receiptsDue(): string {
-    return this.keys.key('receipts', 'due');
+  /**
+   * ZSET of targeted receipts to expire: score = due ms, member `<roomId> <messageId>`. Not a room
+   * key: one of RECEIPTS_DUE_SHARDS sets (`receipts:due:{rd<n>}`, the room's shard by a hash of its
+   * id), so on Redis Cluster the due sets spread over the slots instead of piling on one master.
+   * Sweepers walk every shard (receiptsDueShards).
+   */
+  receiptsDue(roomId: string): string {
+    return this.receiptsDueShard(receiptsDueShardOf(roomId));
   }
+
+  /** Every due set, for the sweepers; last the single set of versions before the split, drained. */
+  receiptsDueShards(): string[] {
+    const shards = Array.from({ length: RECEIPTS_DUE_SHARDS }, (_, shard) => this.receiptsDueShard(shard));
+    return [...shards, this.keys.key('receipts', 'due')];
+  }
+
+  private receiptsDueShard(shard: number): string {
+    return this.keys.key('receipts', 'due', `{rd${shard}}`);
+  }
+}
+
+/** Due sets: enough that 3 or more masters each hold some (16 slots at random), few to sweep. */
+export const RECEIPTS_DUE_SHARDS = 16;
+
+function receiptsDueShardOf(roomId: string): number {
+  return createHash('sha1').update(roomId).digest().readUInt32BE(0) % RECEIPTS_DUE_SHARDS;
 }

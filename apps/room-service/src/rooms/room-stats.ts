@@ -1,14 +1,14 @@
 import { Clock } from '@live-im/bootstrap';
 import { RoomRpc, RpcRequest, RpcResponse } from '@live-im/contracts';
 import { PresenceStore } from '@live-im/presence';
-import Redis from 'ioredis';
 import { toRoomInfo } from './room-hash';
 import { RoomKeys } from './room-keys';
+import type { RedisClient } from '@live-im/redis';
 
 /** room.stats: the room, its presence figures (written by the gateways), latest seqs and like total. */
 export class RoomStats {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RoomKeys,
     private readonly presence: PresenceStore,
     private readonly clock: Clock,

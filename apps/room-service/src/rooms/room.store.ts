@@ -9,8 +9,7 @@ import {
   SystemEvent,
 } from '@live-im/contracts';
 import { roomStatisticKeys } from '@live-im/presence';
-import { LuaScript } from '@live-im/redis';
-import Redis from 'ioredis';
+import { LuaScript, RedisClient } from '@live-im/redis';
 import { RoomBroadcast } from '../broadcast/room-broadcast';
 import { envelopeParts, joinEnvelope, newMessageId } from '../messages/envelope';
 import { APPEND_AND_ASSIGN_SEQ_LUA } from '../messages/append-and-assign-seq';
@@ -59,7 +58,7 @@ const DEFAULT_CLOSE_REASON = 'the room was closed';
  */
 export class RoomStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keys: RoomKeys,
     private readonly clock: Clock,
     private readonly broadcast: RoomBroadcast,

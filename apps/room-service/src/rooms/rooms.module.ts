@@ -1,8 +1,7 @@
 import { Module } from '@nestjs/common';
 import { Clock } from '@live-im/bootstrap';
 import { PresenceStore } from '@live-im/presence';
-import { REDIS, RedisKeys } from '@live-im/redis';
-import Redis from 'ioredis';
+import { REDIS, RedisKeys, RedisClient } from '@live-im/redis';
 import { RoomBroadcast } from '../broadcast/room-broadcast';
 import { ROOM_SERVICE_CONFIG, RoomServiceConfig } from '../config';
 import { RoomCoreModule } from '../core/room-core.module';
@@ -21,7 +20,7 @@ import { RoomsController } from './rooms.controller';
     {
       provide: RoomStore,
       useFactory: (
-        redis: Redis,
+        redis: RedisClient,
         keys: RoomKeys,
         clock: Clock,
         broadcast: RoomBroadcast,
@@ -33,7 +32,7 @@ import { RoomsController } from './rooms.controller';
     {
       provide: RoomStats,
       useFactory: (
-        redis: Redis,
+        redis: RedisClient,
         keys: RoomKeys,
         redisKeys: RedisKeys,
         clock: Clock,

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { UserRole } from '@live-im/contracts';
-import { REDIS, RedisKeys } from '@live-im/redis';
-import Redis from 'ioredis';
+import { REDIS, RedisKeys, RedisClient } from '@live-im/redis';
 import { z } from 'zod';
 import { LuaScript } from '@live-im/redis';
 
@@ -94,7 +93,7 @@ return id
 @Injectable()
 export class UserStore {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

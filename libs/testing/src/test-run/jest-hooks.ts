@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 // Relative imports only: jest loads this module as it is, where @live-im/* is not mapped.
 import { WORKSPACE_ROOT } from '../app-process';
+import { LocalRedisCluster } from '../redis-cluster';
 import { findChromium } from './chromium';
 import { prepareRedisForTests, type RedisForTests } from './redis-for-tests';
 import { killProcessesOfRun, markTestRun } from './run-processes';
@@ -12,7 +13,11 @@ const EXIT_GRACE_MS = 30_000;
 interface TestRunState {
   id: string;
   redis: RedisForTests;
+  cluster?: LocalRedisCluster;
 }
+
+/** `LIVE_IM_TEST_REDIS=cluster`: the run's specs and the apps they spawn use a Redis Cluster. */
+const CLUSTER_SWITCH = 'LIVE_IM_TEST_REDIS';
 
 /** Jest hands globals of the global set-up to the global teardown, and nothing else. */
 const STATE = Symbol.for('live-im.test-run');
@@ -33,6 +38,18 @@ export async function setUpTestRun(): Promise<void> {
   const redis = await prepareRedisForTests(join(WORKSPACE_ROOT, 'tmp/test-logs'));
   process.env['REDIS_URL'] = redis.url;
   holder[STATE] = { id, redis };
+  const mode = process.env[CLUSTER_SWITCH];
+  if (mode === 'cluster') {
+    const cluster = await LocalRedisCluster.start({
+      label: 'run',
+      logDir: join(WORKSPACE_ROOT, 'tmp/test-logs'),
+    });
+    process.env['REDIS_CLUSTER_NODES'] = cluster.seeds;
+    holder[STATE].cluster = cluster;
+    say(`${CLUSTER_SWITCH}=cluster: Redis Cluster of 3 masters + 3 replicas at ${cluster.seeds}`);
+  } else if (mode !== undefined && mode !== '' && mode !== 'single') {
+    throw new TestRunError(`${CLUSTER_SWITCH} must be cluster or single, got "${mode}"`);
+  }
   if (redis.server) {
     say(
       `no Redis answers on 127.0.0.1:6379: started redis-server (pid ${redis.server.pid}) at ${redis.url} for this run (log ${redis.server.logFile})`,
@@ -59,6 +76,7 @@ export async function tearDownTestRun(): Promise<void> {
   if (!state) return;
   delete holder[STATE];
   await state.redis.stop();
+  await state.cluster?.stop();
   const leftovers = await killProcessesOfRun(state.id);
   if (leftovers.length > 0) {
     say(
