@@ -17,7 +17,7 @@ export interface ReadFailures {
 /**
  * The one reader of a ZeroMQ socket. It never throws: a bug in `handle` is reported and the next
  * message is read; a failed receive is reported and reading resumes on the next turn of the event
- * loop. It returns when the socket closes or `running()` turns false.
+ * loop. It returns when the socket closes, or when a receive fails once `running()` is false.
  */
 export async function readLoop(
   socket: MessageSocket,
@@ -28,7 +28,10 @@ export async function readLoop(
   // receive() directly, not `for await` over the socket: zeromq.js's iterator wraps every
   // receive in an async function and a result object, a promise and a microtask more per message
   // on every hop of every call.
-  while (running() && !socket.closed) {
+  // `running` is asked before the first read and after a failed one, never between two good
+  // reads: a closing owner (a broadcast node draining its PULL) keeps reading until the socket closes.
+  if (!running()) return;
+  while (!socket.closed) {
     let frames: Buffer[];
     try {
       frames = await socket.receive();
