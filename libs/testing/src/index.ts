@@ -14,3 +14,4 @@ export * from './test-run/run-processes';
 export * from './test-run/test-run-error';
 export * from './test-run/executable';
 export * from './process-alive';
+export * from './zmtp-oversize';

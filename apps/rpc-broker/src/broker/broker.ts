@@ -1,9 +1,12 @@
 import {
   Command,
+  countPeerDisconnects,
   logReadFailures,
   OutboundQueue,
   readLoop,
   RPC_EAGER_PAIRS,
+  RPC_MESSAGE_LIMITS,
+  rpcFrontendMaxMessageBytes,
   SILENT_STRUCTURED_LOGGER,
 } from '@live-im/zmq-transport';
 import { Router } from 'zeromq';
@@ -91,9 +94,18 @@ export class Broker {
       sendTimeout: 0,
       linger: 0,
       sendHighWaterMark: options.frontendSendHighWaterMark ?? 10_000,
+      maxMessageSize: rpcFrontendMaxMessageBytes(this.limits.maxBodyBytes),
     });
     // No high-water mark towards workers: credit already bounds what a worker is sent.
-    this.backend = new Router({ mandatory: true, sendTimeout: 0, linger: 0, sendHighWaterMark: 0 });
+    this.backend = new Router({
+      mandatory: true,
+      sendTimeout: 0,
+      linger: 0,
+      sendHighWaterMark: 0,
+      maxMessageSize: RPC_MESSAGE_LIMITS.peerBytes,
+    });
+    countPeerDisconnects(this.frontend, 'rpc_broker_frontend');
+    countPeerDisconnects(this.backend, 'rpc_broker_backend');
 
     this.frontendOut = new OutboundQueue(this.frontend, {
       eagerPairs: RPC_EAGER_PAIRS,

@@ -1,0 +1,65 @@
+import { sendOversizedFrame, waitFor } from '@live-im/testing';
+import { RpcClient, RpcWorker, SILENT_LOGGER as SILENT } from '@live-im/zmq-transport';
+import { register } from 'prom-client';
+import { Broker } from './broker';
+import { startBroker } from './__tests__/peers';
+
+const FRAME_BYTES = 256 * 1024 * 1024;
+/** "A few MB": what the broker may grow by while refusing one 256 MB frame per socket. */
+const RSS_SLACK_BYTES = 16 * 1024 * 1024;
+
+async function disconnects(socket: string): Promise<number> {
+  const metric = await register.getSingleMetric('zmq_peer_disconnects_total')?.get();
+  return metric?.values.find((v) => v.labels.socket === socket)?.value ?? 0;
+}
+
+/**
+ * docs/rpc-protocol.md "Limits": a peer announcing a frame over a socket's maxMessageSize is cut
+ * by libzmq before anything is allocated, counted, and the broker keeps serving. The frame comes
+ * from a raw ZMTP peer (sendOversizedFrame), so the RSS measured here is the broker's alone.
+ */
+describe('Broker message size limit', () => {
+  let broker: Broker;
+  let worker: RpcWorker;
+  let client: RpcClient;
+
+  beforeAll(async () => {
+    broker = await startBroker({ heartbeatMs: 300 });
+    worker = new RpcWorker({
+      brokers: [broker.backendEndpoint!],
+      service: 'echo',
+      instance: 'echo-1',
+      version: '1.0.0',
+      capacity: 8,
+      heartbeatMs: 300,
+      logger: SILENT,
+      dispatch: (_pattern, payload, request) => request.value(payload, true),
+    });
+    worker.start();
+    client = new RpcClient({ brokers: [broker.frontendEndpoint!], heartbeatMs: 300, logger: SILENT });
+    client.start();
+    await expect(client.call('echo.ping', { n: 0 })).resolves.toEqual({ n: 0 });
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await worker?.close();
+    await broker?.close();
+  });
+
+  it.each([
+    ['frontend', () => broker.frontendEndpoint!],
+    ['backend', () => broker.backendEndpoint!],
+  ])('cuts a 256 MB frame on the %s without growing, counts it and keeps serving', async (name, endpoint) => {
+    const label = `rpc_broker_${name}`;
+    const before = await disconnects(label);
+    const rssBefore = process.memoryUsage().rss;
+
+    const { bytesSent } = await sendOversizedFrame(endpoint(), 'DEALER', { frameBytes: FRAME_BYTES });
+
+    expect(bytesSent).toBeLessThan(FRAME_BYTES);
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(RSS_SLACK_BYTES);
+    await waitFor(async () => (await disconnects(label)) > before, { what: `${label} disconnect counted` });
+    await expect(client.call('echo.ping', { n: 1 })).resolves.toEqual({ n: 1 });
+  });
+});
