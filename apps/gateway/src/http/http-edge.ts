@@ -25,8 +25,7 @@ const AUTH_PREFIX = '/api/auth/';
  */
 export function configureHttpEdge(app: INestApplication, config: Pick<GatewayConfig, 'CORS_ORIGINS'>): void {
   const express = app as NestExpressApplication;
-  // Before anything is mounted: Express reads the setting when its router is first made.
-  express.set('case sensitive routing', true);
+  matchRoutesCaseSensitively(express);
   const limits = app.get(AuthLimits);
   express.use((request: IncomingMessage, _response: ServerResponse, next: (error?: unknown) => void) => {
     if (request.method !== 'POST' || !(request.url ?? '').startsWith(AUTH_PREFIX)) {
@@ -43,4 +42,22 @@ export function configureHttpEdge(app: INestApplication, config: Pick<GatewayCon
     maxAge: 600,
   });
   mountApiDocs(app, buildOpenApiDocument(ApiRoutes, API_VERSION));
+}
+
+/**
+ * Express reads `case sensitive routing` only when it makes its router, which Nest's adapter has
+ * already done (its constructor mounts a middleware); the router reads `caseSensitive` again for
+ * every route added after, and Nest adds its routes at listen. So both are set here, before that.
+ */
+function matchRoutesCaseSensitively(app: NestExpressApplication): void {
+  const instance = app.getHttpAdapter().getInstance() as {
+    set(name: string, value: unknown): void;
+    router?: unknown;
+  };
+  instance.set('case sensitive routing', true);
+  const router = instance.router as { caseSensitive?: boolean } | undefined;
+  if (router === undefined || !('caseSensitive' in router)) {
+    throw new Error('the Express router is missing: routes could not be made case-sensitive');
+  }
+  router.caseSensitive = true;
 }
