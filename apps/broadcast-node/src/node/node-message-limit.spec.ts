@@ -1,6 +1,6 @@
 import { roomTopic } from '@live-im/broadcast';
 import { sendOversizedFrame, waitFor as poll } from '@live-im/testing';
-import { register } from 'prom-client';
+import { peerDisconnectCount } from '@live-im/zmq-transport';
 import { Push, Subscriber } from 'zeromq';
 import { collect, waitFor } from '../__tests__/wait-for';
 import { important, pushFrames } from './__tests__/push-frames';
@@ -9,11 +9,6 @@ import { BroadcastNode } from './broadcast-node';
 const FRAME_BYTES = 256 * 1024 * 1024;
 /** "A few MB": what the node may grow by while refusing one 256 MB frame. */
 const RSS_SLACK_BYTES = 16 * 1024 * 1024;
-
-async function disconnects(socket: string): Promise<number> {
-  const metric = await register.getSingleMetric('zmq_peer_disconnects_total')?.get();
-  return metric?.values.find((v) => v.labels.socket === socket)?.value ?? 0;
-}
 
 /**
  * docs/broadcast-protocol.md "Limits": a peer announcing a frame over the PULL's or the XPUB's
@@ -56,14 +51,16 @@ describe('BroadcastNode message size limit', () => {
     'cuts a 256 MB frame on its %s socket without growing, counts it and keeps publishing',
     async (name, type, endpoint, seq) => {
       const label = `broadcast_node_${name}`;
-      const before = await disconnects(label);
+      const before = await peerDisconnectCount(label);
       const rssBefore = process.memoryUsage().rss;
 
       const { bytesSent } = await sendOversizedFrame(endpoint(), type, { frameBytes: FRAME_BYTES });
 
       expect(bytesSent).toBeLessThan(FRAME_BYTES);
       expect(process.memoryUsage().rss - rssBefore).toBeLessThan(RSS_SLACK_BYTES);
-      await poll(async () => (await disconnects(label)) > before, { what: `${label} disconnect counted` });
+      await poll(async () => (await peerDisconnectCount(label)) > before, {
+        what: `${label} disconnect counted`,
+      });
       const batches = received.length;
       await push.send(pushFrames([important('live', seq)]));
       await waitFor(() => received.length > batches, 'a message published after the cut');

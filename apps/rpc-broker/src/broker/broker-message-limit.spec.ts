@@ -1,17 +1,11 @@
 import { sendOversizedFrame, waitFor } from '@live-im/testing';
-import { RpcClient, RpcWorker, SILENT_LOGGER as SILENT } from '@live-im/zmq-transport';
-import { register } from 'prom-client';
+import { peerDisconnectCount, RpcClient, RpcWorker, SILENT_LOGGER as SILENT } from '@live-im/zmq-transport';
 import { Broker } from './broker';
 import { startBroker } from './__tests__/peers';
 
 const FRAME_BYTES = 256 * 1024 * 1024;
 /** "A few MB": what the broker may grow by while refusing one 256 MB frame per socket. */
 const RSS_SLACK_BYTES = 16 * 1024 * 1024;
-
-async function disconnects(socket: string): Promise<number> {
-  const metric = await register.getSingleMetric('zmq_peer_disconnects_total')?.get();
-  return metric?.values.find((v) => v.labels.socket === socket)?.value ?? 0;
-}
 
 /**
  * docs/rpc-protocol.md "Limits": a peer announcing a frame over a socket's maxMessageSize is cut
@@ -52,14 +46,16 @@ describe('Broker message size limit', () => {
     ['backend', () => broker.backendEndpoint!],
   ])('cuts a 256 MB frame on the %s without growing, counts it and keeps serving', async (name, endpoint) => {
     const label = `rpc_broker_${name}`;
-    const before = await disconnects(label);
+    const before = await peerDisconnectCount(label);
     const rssBefore = process.memoryUsage().rss;
 
     const { bytesSent } = await sendOversizedFrame(endpoint(), 'DEALER', { frameBytes: FRAME_BYTES });
 
     expect(bytesSent).toBeLessThan(FRAME_BYTES);
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(RSS_SLACK_BYTES);
-    await waitFor(async () => (await disconnects(label)) > before, { what: `${label} disconnect counted` });
+    await waitFor(async () => (await peerDisconnectCount(label)) > before, {
+      what: `${label} disconnect counted`,
+    });
     await expect(client.call('echo.ping', { n: 1 })).resolves.toEqual({ n: 1 });
   });
 });

@@ -60,3 +60,9 @@ export function countPeerDisconnects(socket: Socket, name: string, onDisconnect?
     onDisconnect?.();
   });
 }
+
+/** The `zmq_peer_disconnects_total` count of one listening socket in this process. */
+export async function peerDisconnectCount(socket: string): Promise<number> {
+  const metric = await register.getSingleMetric(DISCONNECTS_METRIC)?.get();
+  return metric?.values.find((v) => v.labels.socket === socket)?.value ?? 0;
+}
