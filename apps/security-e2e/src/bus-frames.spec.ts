@@ -24,37 +24,35 @@ describe('oversized frames on the bus', () => {
       () => cluster.broker,
       () => cluster.brokerFrontend,
       'DEALER' as const,
-      'rpc_broker_frontend',
+      ['rpc_broker_peer_disconnects_total', { socket: 'frontend' }] as const,
     ],
     [
       'broker backend',
       () => cluster.broker,
       () => cluster.brokerBackend,
       'DEALER' as const,
-      'rpc_broker_backend',
+      ['rpc_broker_peer_disconnects_total', { socket: 'backend' }] as const,
     ],
     [
       'broadcast node PULL',
       () => cluster.node,
       () => cluster.nodePull,
       'PUSH' as const,
-      'broadcast_node_pull',
+      ['zmq_peer_disconnects_total', { socket: 'broadcast_node_pull' }] as const,
     ],
   ])(
     'the %s cuts a 256 MB frame, counts it, stays flat and keeps serving',
-    async (_name, app, endpoint, type, label) => {
+    async (name, app, endpoint, type, [metric, labels]) => {
       const target = app();
-      const before = await metricSample(target.url, 'zmq_peer_disconnects_total', { socket: label });
+      const before = await metricSample(target.url, metric, labels);
       const rssBefore = rssBytes(target.pid);
 
       const { bytesSent } = await sendOversizedFrame(endpoint(), type, { frameBytes: FRAME_BYTES });
 
       expect(bytesSent).toBeLessThan(FRAME_BYTES);
-      await waitFor(
-        async () =>
-          (await metricSample(target.url, 'zmq_peer_disconnects_total', { socket: label })) > before,
-        { what: `${label} disconnect counted` },
-      );
+      await waitFor(async () => (await metricSample(target.url, metric, labels)) > before, {
+        what: `the ${name} disconnect counted`,
+      });
       expect(rssBytes(target.pid) - rssBefore).toBeLessThan(RSS_SLACK_BYTES);
       expect(target.running).toBe(true);
       expect((await fetch(`${target.url}/health/ready`)).status).toBe(200);

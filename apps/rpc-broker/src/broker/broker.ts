@@ -1,6 +1,5 @@
 import {
   Command,
-  countPeerDisconnects,
   logReadFailures,
   OutboundQueue,
   readLoop,
@@ -8,6 +7,7 @@ import {
   RPC_MESSAGE_LIMITS,
   rpcFrontendMaxMessageBytes,
   SILENT_STRUCTURED_LOGGER,
+  watchPeerDisconnects,
 } from '@live-im/zmq-transport';
 import { Router } from 'zeromq';
 import { BackendHandler } from './backend-handler';
@@ -104,8 +104,9 @@ export class Broker {
       sendHighWaterMark: 0,
       maxMessageSize: RPC_MESSAGE_LIMITS.peerBytes,
     });
-    countPeerDisconnects(this.frontend, 'rpc_broker_frontend');
-    countPeerDisconnects(this.backend, 'rpc_broker_backend');
+    // Counted with the broker's own counters (STATS_REPLY and rpc_broker_peer_disconnects_total).
+    watchPeerDisconnects(this.frontend, () => (this.dispatcher.counters.peerDisconnectsFrontend += 1));
+    watchPeerDisconnects(this.backend, () => (this.dispatcher.counters.peerDisconnectsBackend += 1));
 
     this.frontendOut = new OutboundQueue(this.frontend, {
       eagerPairs: RPC_EAGER_PAIRS,

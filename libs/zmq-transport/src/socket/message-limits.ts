@@ -47,18 +47,20 @@ function disconnectsCounter(): Counter<'socket'> {
 }
 
 /**
- * Counts the socket's peer disconnects in `zmq_peer_disconnects_total{socket}` (and calls
- * `onDisconnect`, for the app's own counters) until the socket closes. libzmq reports a peer cut
- * for an oversized frame only as a `disconnect` event (checked in message-limits.spec.ts), so
- * this is where such cuts are counted.
+ * Calls `onDisconnect` for each peer connection the socket drops, until it closes. libzmq reports
+ * a peer cut for a frame over `maxMessageSize` only as a `disconnect` event, with no reason
+ * (broker-message-limit.spec.ts and node-message-limit.spec.ts send one), so this is where such
+ * cuts can be counted.
  */
-export function countPeerDisconnects(socket: Socket, name: string, onDisconnect?: () => void): void {
+export function watchPeerDisconnects(socket: Socket, onDisconnect: () => void): void {
+  socket.events.on('disconnect', onDisconnect);
+}
+
+/** Counts the socket's peer disconnects in `zmq_peer_disconnects_total{socket}`. */
+export function countPeerDisconnects(socket: Socket, name: string): void {
   const counter = disconnectsCounter();
   counter.inc({ socket: name }, 0);
-  socket.events.on('disconnect', () => {
-    counter.inc({ socket: name });
-    onDisconnect?.();
-  });
+  watchPeerDisconnects(socket, () => counter.inc({ socket: name }));
 }
 
 /** The `zmq_peer_disconnects_total` count of one listening socket in this process. */
