@@ -95,6 +95,16 @@ function count(kind) {
 /** Instance numbers 1..count of a kind. */
 const instances = (kind) => Array.from({ length: count(kind) }, (_, i) => i + 1);
 const httpPort = (kind, i) => base + KINDS[kind].http + (i - 1);
+/**
+ * CORS is closed by default: the origins allowed to call the gateways cross-origin are CORS_ORIGINS
+ * when set, else the gateways' own pages (each may call the others), by both loopback names.
+ */
+const corsOrigins =
+  env.CORS_ORIGINS ||
+  instances('gateway')
+    .map((i) => httpPort('gateway', i))
+    .flatMap((port) => [`http://127.0.0.1:${port}`, `http://localhost:${port}`])
+    .join(',');
 const tcp = (kind, socket, i = 1) =>
   `tcp://${zmqHost}:${base + KINDS[kind].zmq[socket] + (i - 1) * (KINDS[kind].step ?? 0)}`;
 
@@ -186,6 +196,7 @@ module.exports = {
         RPC_BROKER_FRONTENDS: brokerFrontends,
         ...cluster,
         API_KEY,
+        CORS_ORIGINS: corsOrigins,
       }),
     ),
   ],

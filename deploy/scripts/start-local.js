@@ -63,6 +63,12 @@ const APPS = [
   ['gateway', 3001, { INSTANCE_ID: 'gw-2' }],
 ];
 
+/** The origins of the local gateways' pages, by both loopback names. */
+function gatewayOrigins() {
+  const ports = APPS.filter(([name]) => name === 'gateway').map(([, port]) => port);
+  return ports.flatMap((port) => [`http://127.0.0.1:${port}`, `http://localhost:${port}`]).join(',');
+}
+
 const USAGE = 'usage: npm start [-- --no-build]   (or node deploy/scripts/start-local.js [--no-build])';
 
 // A closed terminal (SIGHUP) turns every later write into EIO/EPIPE; the stop must still finish.
@@ -475,6 +481,8 @@ async function main() {
     ...(clusterNodes ? { REDIS_CLUSTER_NODES: clusterNodes } : {}),
     RPC_BROKER_FRONTENDS: process.env.RPC_BROKER_FRONTENDS || 'tcp://127.0.0.1:5555',
     RPC_BROKER_BACKENDS: process.env.RPC_BROKER_BACKENDS || 'tcp://127.0.0.1:5556',
+    // CORS is closed by default; the page each gateway serves may call the other gateways too.
+    CORS_ORIGINS: process.env.CORS_ORIGINS || gatewayOrigins(),
   };
   for (const [name, port, extraEnv] of APPS) {
     if (stopping) return;

@@ -18,7 +18,8 @@ import { createGatewayLogger, GATEWAY_LOGGER, type GatewayLogger } from './gatew
 import { GatewayLifecycle } from './gateway.lifecycle';
 import { ApiExceptionFilter } from './http/api-exception.filter';
 import { ApiKeyGuard } from './http/api-key.guard';
-import { AuthRateGuard } from './http/auth-rate.guard';
+import { AuthLimits } from './http/auth-limits';
+import { HttpEdgeMetrics } from './http/http-edge-metrics';
 import { AuthController } from './http/auth.controller';
 import { GiftsController } from './http/gifts.controller';
 import { RequestIdInterceptor } from './http/request-id.interceptor';
@@ -98,7 +99,8 @@ export class GatewayModule {
         PresenceLoop,
         GatewayLifecycle,
         ApiKeyGuard,
-        AuthRateGuard,
+        AuthLimits,
+        HttpEdgeMetrics,
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
         { provide: APP_INTERCEPTOR, useClass: RequestIdInterceptor },
       ],

@@ -22,7 +22,7 @@ describe('GatewayEnv', () => {
       NM_ROUTER: 'tcp://127.0.0.1:5580',
       NM_PUB: 'tcp://127.0.0.1:5581',
       REGION: 'home',
-      CORS_ORIGINS: ['*'],
+      CORS_ORIGINS: [],
       PRESENCE_FLUSH_MS: 1000,
       PRESENCE_LEASE_MS: 3000,
       ONLINE_BROADCAST_MS: 3000,

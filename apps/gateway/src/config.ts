@@ -5,10 +5,14 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { MIN_SEND_BUFFER_BYTES } from './socket/send-buffer';
 
-/** `*`, or a comma list of origins such as `https://live.example.com,http://localhost:5173`. */
+/**
+ * The origins whose pages may call the gateway cross-origin: a comma list such as
+ * `https://live.example.com,http://localhost:5173`, or `*` for any. Empty (the default): none, so
+ * only pages the gateway serves itself (same origin) use the API from a browser.
+ */
 const CorsOrigins = z
   .string()
-  .default('*')
+  .default('')
   .transform((value) =>
     value
       .split(',')
@@ -23,7 +27,6 @@ const CorsOrigins = z
           z.url({ protocol: /^https?$/, error: 'each must be * or an http(s) origin' }),
         ]),
       )
-      .min(1)
       .refine((origins) => !origins.includes('*') || origins.length === 1, '* stands alone'),
   );
 
@@ -105,6 +108,10 @@ export const GatewayEnv = BaseAppEnv.extend({
   CHAT_COALESCE_MS: envInt(5, { min: 0, max: 50 }),
   /** Public auth calls (register, login, guest) per client address per second. */
   AUTH_PER_IP_PER_SEC: envInt(50, { min: 1, max: 1_000_000 }),
+  /** Wrong passwords an account may take per hour before each further one locks its login. */
+  LOGIN_FREE_FAILURES: envInt(5, { min: 1, max: 1000 }),
+  /** The longest lock of an account's login; locks double from 1 s up to this. */
+  LOGIN_LOCK_MAX_MS: envInt(900_000, { min: 1000, max: 86_400_000 }),
   /** The built web page (apps/web); served at `/` when its index.html exists. */
   WEB_DIST_DIR: z
     .string()

@@ -26,4 +26,13 @@ describe('BrokerEnv', () => {
       }),
     );
   });
+
+  it('caps MAX_BODY_BYTES so a forwarded request fits the frame limit of a worker', () => {
+    expect(parseConfig(BrokerEnv, { MAX_BODY_BYTES: String(32 * 1024 * 1024) }).MAX_BODY_BYTES).toBe(
+      33_554_432,
+    );
+    expect(() => parseConfig(BrokerEnv, { MAX_BODY_BYTES: String(32 * 1024 * 1024 + 1) })).toThrow(
+      /MAX_BODY_BYTES/,
+    );
+  });
 });

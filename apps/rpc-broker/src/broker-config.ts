@@ -1,4 +1,5 @@
 import { BaseAppEnv, envEndpoint, envInt, envPort } from '@live-im/config';
+import { RPC_MAX_BODY_BYTES_CAP } from '@live-im/zmq-transport';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
@@ -13,7 +14,8 @@ export const BrokerEnv = BaseAppEnv.extend({
   MAX_QUEUED_BYTES: envInt(64 * 1024 * 1024, { min: 1024 }),
   /** On SIGTERM, how long to keep answering the requests held before closing anyway. */
   DRAIN_TIMEOUT_MS: envInt(15_000, { min: 0, max: 120_000 }),
-  MAX_BODY_BYTES: envInt(1024 * 1024, { min: 1, max: 256 * 1024 * 1024 }),
+  /** Capped so a forwarded request always fits the workers' message limit (RPC_MESSAGE_LIMITS). */
+  MAX_BODY_BYTES: envInt(1024 * 1024, { min: 1, max: RPC_MAX_BODY_BYTES_CAP }),
   BROKER_ID: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, dot, dash and underscore, at most 64')

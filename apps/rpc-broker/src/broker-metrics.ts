@@ -45,6 +45,15 @@ export class BrokerMetrics {
       [{ socket: 'frontend' }, broker.counters.malformedFrontend],
       [{ socket: 'backend' }, broker.counters.malformedBackend],
     ]);
+    monotonic(
+      'peer_disconnects_total',
+      "Peer connections dropped, per socket: a peer sending a frame over the socket's message limit is cut by libzmq (which gives no reason), as is one that went away",
+      ['socket'],
+      () => [
+        [{ socket: 'frontend' }, broker.counters.peerDisconnectsFrontend],
+        [{ socket: 'backend' }, broker.counters.peerDisconnectsBackend],
+      ],
+    );
 
     new Gauge({
       name: freshMetricName(`${PREFIX}queue_depth`),

@@ -50,5 +50,8 @@ export function renderBrokerStats(endpoint: string, stats: BrokerStats): string 
       `eventsLost ${c.eventsLost}  staleReplies ${c.staleReplies}  droppedForDeadClient ${c.droppedForDeadClient}  ` +
       `undeliverableReplies ${c.undeliverableReplies}`,
   );
+  lines.push(
+    `peerDisconnects ${c.peerDisconnects} (frontend ${c.peerDisconnectsFrontend} backend ${c.peerDisconnectsBackend})`,
+  );
   return lines.join('\n');
 }

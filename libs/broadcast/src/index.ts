@@ -12,3 +12,4 @@ export * from './subscriber/room-subscriber';
 export * from './subscriber/room-loss-board';
 export * from './socket/broadcast-logger';
 export * from './publisher/publish-run';
+export * from './socket/message-limits';

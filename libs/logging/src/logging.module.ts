@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { IncomingMessage } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
 import { LoggerSettings, loggerOptions } from './create-logger';
+import { redactQuery, redactUrl } from './redact-url';
 import { newRequestId } from './request-context';
 
 const REQUEST_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -23,6 +24,14 @@ export class LoggingModule {
             },
             // Lines written during a request carry `reqId`, like every other line, not the whole request.
             quietReqLogger: true,
+            // A token or key put in a URL never reaches a log line (pino-http passes the serialized request).
+            serializers: {
+              req: (req: { url?: unknown; query?: unknown }) => {
+                if (typeof req.url === 'string') req.url = redactUrl(req.url);
+                if (req.query !== undefined) req.query = redactQuery(req.query);
+                return req;
+              },
+            },
             // Probes and scrapes every few seconds would drown the useful lines.
             autoLogging: { ignore: (req: IncomingMessage) => /^\/(health|metrics)/.test(req.url ?? '') },
           },

@@ -15,3 +15,5 @@ export * from './test-run/test-run-error';
 export * from './test-run/executable';
 export * from './process-alive';
 export * from './redis-cluster';
+export * from './zmtp-oversize';
+export * from './metric-sample';

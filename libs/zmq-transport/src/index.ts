@@ -20,3 +20,4 @@ export * from './nest/zmq-rpc.module';
 export * from './nest/run-rpc-worker';
 export * from './socket/serial-sender';
 export * from './rpc-metrics';
+export * from './socket/message-limits';

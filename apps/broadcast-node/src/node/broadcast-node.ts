@@ -1,6 +1,7 @@
 import {
   BATCH_META_LENGTH,
   batchMetaCount,
+  BROADCAST_MESSAGE_LIMITS,
   decodeMessageMeta,
   decodeRunMeta,
   LANE_NAMES,
@@ -11,7 +12,13 @@ import type { NodeLoad, Topology } from '@live-im/contracts';
 import { performance } from 'node:perf_hooks';
 import { Pull, XPublisher } from 'zeromq';
 import type { ClusterNode } from '../shared/cluster-node';
-import { logReadFailures, readLoop, SerialSender, SILENT_STRUCTURED_LOGGER } from '@live-im/zmq-transport';
+import {
+  countPeerDisconnects,
+  logReadFailures,
+  readLoop,
+  SerialSender,
+  SILENT_STRUCTURED_LOGGER,
+} from '@live-im/zmq-transport';
 import type { NodeLogger } from '../shared/node-logger';
 import { SubscriptionBook } from '../shared/subscription-book';
 import { DEFAULT_MERGE_LIMITS, type MergeLimits } from './merge-limits';
@@ -79,11 +86,18 @@ export class BroadcastNode implements ClusterNode {
     this.log = options.logger ?? SILENT_STRUCTURED_LOGGER;
     this.clock = options.clock ?? (() => performance.now());
     // linger 0: what publishers sent and we have not read is theirs to lose; the log has it.
-    this.pull = new Pull({ linger: 0, receiveHighWaterMark: 10_000 });
+    this.pull = new Pull({
+      linger: 0,
+      receiveHighWaterMark: 10_000,
+      maxMessageSize: BROADCAST_MESSAGE_LIMITS.publishBytes,
+    });
     this.pub = new XPublisher({
       linger: PUB_LINGER_MS,
       sendHighWaterMark: options.pubHighWaterMark ?? 100_000,
+      maxMessageSize: BROADCAST_MESSAGE_LIMITS.subscriptionBytes,
     });
+    countPeerDisconnects(this.pull, 'broadcast_node_pull');
+    countPeerDisconnects(this.pub, 'broadcast_node_pub');
     this.pub.verbosity = 'allSubsUnsubs';
     const pub = this.pub;
     const sink = {

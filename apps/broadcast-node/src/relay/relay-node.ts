@@ -1,8 +1,14 @@
-import { BATCH_META_LENGTH, batchMetaCount } from '@live-im/broadcast';
+import { BATCH_META_LENGTH, batchMetaCount, BROADCAST_MESSAGE_LIMITS } from '@live-im/broadcast';
 import type { NodeLoad, Topology } from '@live-im/contracts';
 import { XPublisher, XSubscriber } from 'zeromq';
 import type { ClusterNode } from '../shared/cluster-node';
-import { logReadFailures, readLoop, SerialSender, SILENT_STRUCTURED_LOGGER } from '@live-im/zmq-transport';
+import {
+  countPeerDisconnects,
+  logReadFailures,
+  readLoop,
+  SerialSender,
+  SILENT_STRUCTURED_LOGGER,
+} from '@live-im/zmq-transport';
 import type { NodeLogger } from '../shared/node-logger';
 import { SubscriptionBook } from '../shared/subscription-book';
 import { emptyRelayCounters, type RelayCounters } from './relay-counters';
@@ -45,9 +51,15 @@ export class RelayNode implements ClusterNode {
     this.downstream = new XPublisher({
       linger: PUB_LINGER_MS,
       sendHighWaterMark: options.pubHighWaterMark ?? 100_000,
+      maxMessageSize: BROADCAST_MESSAGE_LIMITS.subscriptionBytes,
     });
+    countPeerDisconnects(this.downstream, 'relay_downstream');
     this.downstream.verbosity = 'allSubsUnsubs';
-    this.upstream = new XSubscriber({ linger: 0, receiveHighWaterMark: 100_000 });
+    this.upstream = new XSubscriber({
+      linger: 0,
+      receiveHighWaterMark: 100_000,
+      maxMessageSize: BROADCAST_MESSAGE_LIMITS.deliveryBytes,
+    });
     const refused = (_frames: Buffer[], error: unknown) => {
       this.counters.sendFailures += 1;
       this.log.warn({ err: error }, 'relay socket refused a frame');

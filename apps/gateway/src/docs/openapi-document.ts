@@ -1,4 +1,4 @@
-import { type ErrorCode, HTTP_STATUS } from '@live-im/contracts';
+import { ErrorCode, HTTP_STATUS } from '@live-im/contracts';
 import { DocumentBuilder, type OpenAPIObject } from '@nestjs/swagger';
 import type {
   OperationObject,
@@ -57,7 +57,11 @@ function responses(route: ApiRoute): ResponsesObject {
     },
   };
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of new Set(route.errors)) {
+  // Any body may be refused by the parser before the route sees it: too large (413), not JSON or
+  // not decodable (400).
+  const parserErrors =
+    route.body === undefined ? [] : [ErrorCode.INVALID_ARGUMENT, ErrorCode.PAYLOAD_TOO_LARGE];
+  for (const code of new Set([...route.errors, ...parserErrors])) {
     const status = HTTP_STATUS[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }

@@ -60,4 +60,42 @@ describe('httpErrorOf', () => {
       unexpected: true,
     });
   });
+
+  describe('body parser refusals (Express, before any route)', () => {
+    /** The shape body-parser's errors have (http-errors: status, expose, type). */
+    function parserError(status: number, type: string | undefined, extra: object = {}): Error {
+      return Object.assign(
+        new Error('raw parser message'),
+        { status, statusCode: status, expose: true, type },
+        extra,
+      );
+    }
+
+    it.each([
+      ['entity.too.large', 413, 413, 'PAYLOAD_TOO_LARGE'],
+      ['entity.parse.failed', 400, 400, 'INVALID_ARGUMENT'],
+      ['encoding.unsupported', 415, 400, 'INVALID_ARGUMENT'],
+      ['charset.unsupported', 415, 400, 'INVALID_ARGUMENT'],
+      [undefined, 400, 400, 'INVALID_ARGUMENT'],
+    ])('maps %s (%d) to %d %s, not a logged INTERNAL', (type, raw, status, code) => {
+      const result = httpErrorOf(parserError(raw, type, { limit: 102_400 }));
+      expect(result.status).toBe(status);
+      expect(result.body.error.code).toBe(code);
+      expect(result.body.error.message).not.toContain('raw parser message');
+      expect(result.unexpected).toBe(false);
+    });
+
+    it('states the limit of a body too large', () => {
+      expect(httpErrorOf(parserError(413, 'entity.too.large', { limit: 102_400 })).body.error).toEqual({
+        code: 'PAYLOAD_TOO_LARGE',
+        message: 'request body larger than 102400 bytes',
+        details: { limit: 102_400 },
+      });
+    });
+
+    it('leaves a server-side error with a status alone', () => {
+      const error = Object.assign(new Error('x'), { status: 500, expose: false });
+      expect(httpErrorOf(error)).toMatchObject({ status: 500, unexpected: true });
+    });
+  });
 });

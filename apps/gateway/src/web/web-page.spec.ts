@@ -7,12 +7,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GatewayEnv } from '../config';
 import { ApiExceptionFilter } from '../http/api-exception.filter';
+import { HttpEdgeMetrics } from '../http/http-edge-metrics';
 import { mountWebPage, WEB_PAGE_CSP, WEB_PAGE_NOT_BUILT } from './web-page';
 
 /** The routes the page must never shadow: probes and metrics (Nest), and the API's 404 shape. */
 @Module({
   imports: [HealthModule.forRoot({ readiness: [] })],
-  providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
+  providers: [HttpEdgeMetrics, { provide: APP_FILTER, useClass: ApiExceptionFilter }],
 })
 class ProbesModule {}
 

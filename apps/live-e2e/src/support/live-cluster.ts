@@ -4,6 +4,7 @@ import {
   AppProcess,
   deleteKeysWithPrefix,
   freePorts,
+  metricSample,
   RecordingLogger,
   testRedisEnv,
   uniqueKeyPrefix,
@@ -74,15 +75,7 @@ export class LiveApp {
 
   /** A Prometheus metric from /metrics, summed over the samples whose labels include `labels`. */
   async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
-    const text = await (await fetch(`${this.url}/metrics`)).text();
-    let sum = 0;
-    for (const line of text.split('\n')) {
-      if (!line.startsWith(name) || (line[name.length] !== ' ' && line[name.length] !== '{')) continue;
-      const labelText = line[name.length] === '{' ? line.slice(name.length + 1, line.indexOf('}')) : '';
-      if (!Object.entries(labels).every(([k, v]) => labelText.includes(`${k}="${v}"`))) continue;
-      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-    }
-    return sum;
+    return metricSample(this.url, name, labels);
   }
 }
 

@@ -1,4 +1,4 @@
-import { bcastHeader, BroadcastCommand, TOPOLOGY_TOPIC } from '@live-im/broadcast';
+import { bcastHeader, BROADCAST_MESSAGE_LIMITS, BroadcastCommand, TOPOLOGY_TOPIC } from '@live-im/broadcast';
 import type { ClusterSeries } from '@live-im/contracts';
 import { Publisher, Router } from 'zeromq';
 import { clusterView, type ClusterView } from './cluster-view';
@@ -12,7 +12,13 @@ import {
 } from './manager-options';
 import { Membership, type NmReply } from './membership';
 import { MalformedMessage, parseInbound, type Inbound } from './nm-inbound';
-import { logReadFailures, readLoop, SerialSender, SILENT_STRUCTURED_LOGGER } from '@live-im/zmq-transport';
+import {
+  countPeerDisconnects,
+  logReadFailures,
+  readLoop,
+  SerialSender,
+  SILENT_STRUCTURED_LOGGER,
+} from '@live-im/zmq-transport';
 import {
   ClusterHistory,
   DEPARTED_KEEP_MS,
@@ -45,7 +51,6 @@ type ManagerState = 'new' | 'running' | 'closing' | 'closed';
 const CLOSE_FLUSH_MS = 200;
 
 /** 10 000 connected ids of 64 characters fit with room to spare. */
-const DEFAULT_MAX_FRAME_BYTES = 1024 * 1024;
 
 /**
  * The node manager: owns the ROUTER members talk NM/1 to and the PUB the topology goes out on,
@@ -90,9 +95,10 @@ export class NodeManager {
       mandatory: true,
       sendTimeout: 0,
       linger: 0,
-      maxMessageSize: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+      maxMessageSize: options.maxFrameBytes ?? BROADCAST_MESSAGE_LIMITS.managerCommandBytes,
     });
-    this.publisher = new Publisher({ linger: 0 });
+    this.publisher = new Publisher({ linger: 0, maxMessageSize: BROADCAST_MESSAGE_LIMITS.subscriptionBytes });
+    countPeerDisconnects(this.router, 'node_manager_router');
     this.replies = new SerialSender(this.router, () => {
       this.counters.undeliverable += 1;
     });

@@ -12,6 +12,9 @@ export class BrokerCounters {
   redispatched = 0;
   malformedFrontend = 0;
   malformedBackend = 0;
+  /** Peer connections dropped per socket: libzmq cuts a peer sending a frame over the limit. */
+  peerDisconnectsFrontend = 0;
+  peerDisconnectsBackend = 0;
   overloaded = 0;
   /** Requests answered DEADLINE_EXCEEDED by the broker. */
   expired = 0;
@@ -39,14 +42,22 @@ export type {
 /** One unlabelled count as STATS_REPLY and /metrics (`rpc_broker_<metric>`) both show it. */
 export interface CounterView {
   field: keyof BrokerCounters;
-  stats: Exclude<keyof BrokerStatsCounters, 'malformed' | 'malformedFrontend' | 'malformedBackend'>;
+  stats: Exclude<
+    keyof BrokerStatsCounters,
+    | 'malformed'
+    | 'malformedFrontend'
+    | 'malformedBackend'
+    | 'peerDisconnects'
+    | 'peerDisconnectsFrontend'
+    | 'peerDisconnectsBackend'
+  >;
   metric: string;
   help: string;
 }
 
 /**
  * The one list both views are built from, so STATS_REPLY carries every counter /metrics has.
- * Malformed messages, counted per socket, are added by each view beside these.
+ * Malformed messages and peer disconnects, counted per socket, are added by each view beside these.
  */
 export const COUNTER_VIEWS: readonly CounterView[] = [
   {
@@ -130,6 +141,9 @@ export function statsCounters(counters: Readonly<BrokerCounters>): BrokerStatsCo
     malformed: counters.malformedFrontend + counters.malformedBackend,
     malformedFrontend: counters.malformedFrontend,
     malformedBackend: counters.malformedBackend,
+    peerDisconnects: counters.peerDisconnectsFrontend + counters.peerDisconnectsBackend,
+    peerDisconnectsFrontend: counters.peerDisconnectsFrontend,
+    peerDisconnectsBackend: counters.peerDisconnectsBackend,
   } as BrokerStatsCounters;
   for (const view of COUNTER_VIEWS) out[view.stats] = counters[view.field];
   return out;

@@ -4,7 +4,10 @@ import {
   OutboundQueue,
   readLoop,
   RPC_EAGER_PAIRS,
+  RPC_MESSAGE_LIMITS,
+  rpcFrontendMaxMessageBytes,
   SILENT_STRUCTURED_LOGGER,
+  watchPeerDisconnects,
 } from '@live-im/zmq-transport';
 import { Router } from 'zeromq';
 import { BackendHandler } from './backend-handler';
@@ -91,9 +94,19 @@ export class Broker {
       sendTimeout: 0,
       linger: 0,
       sendHighWaterMark: options.frontendSendHighWaterMark ?? 10_000,
+      maxMessageSize: rpcFrontendMaxMessageBytes(this.limits.maxBodyBytes),
     });
     // No high-water mark towards workers: credit already bounds what a worker is sent.
-    this.backend = new Router({ mandatory: true, sendTimeout: 0, linger: 0, sendHighWaterMark: 0 });
+    this.backend = new Router({
+      mandatory: true,
+      sendTimeout: 0,
+      linger: 0,
+      sendHighWaterMark: 0,
+      maxMessageSize: RPC_MESSAGE_LIMITS.peerBytes,
+    });
+    // Counted with the broker's own counters (STATS_REPLY and rpc_broker_peer_disconnects_total).
+    watchPeerDisconnects(this.frontend, () => (this.dispatcher.counters.peerDisconnectsFrontend += 1));
+    watchPeerDisconnects(this.backend, () => (this.dispatcher.counters.peerDisconnectsBackend += 1));
 
     this.frontendOut = new OutboundQueue(this.frontend, {
       eagerPairs: RPC_EAGER_PAIRS,

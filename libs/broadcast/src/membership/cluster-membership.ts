@@ -1,3 +1,4 @@
+import { BROADCAST_MESSAGE_LIMITS } from '../socket/message-limits';
 import {
   HeartbeatBody,
   NodeLoad,
@@ -95,8 +96,14 @@ export class ClusterMembership {
     this.tracker = new TopologyTracker(SILENT_HEARTBEATS * this.heartbeatMs);
     // `immediate` and a zero send timeout: a REGISTER or HEARTBEAT the manager cannot take now is
     // dropped, not parked in the pipe to reach a restarted manager as a stale burst.
-    this.dealer = new Dealer({ linger: 0, immediate: true, sendTimeout: 0, sendHighWaterMark: 100 });
-    this.subscriber = new Subscriber({ linger: 0 });
+    this.dealer = new Dealer({
+      linger: 0,
+      immediate: true,
+      sendTimeout: 0,
+      sendHighWaterMark: 100,
+      maxMessageSize: BROADCAST_MESSAGE_LIMITS.topologyBytes,
+    });
+    this.subscriber = new Subscriber({ linger: 0, maxMessageSize: BROADCAST_MESSAGE_LIMITS.topologyBytes });
     this.sender = new SerialSender(this.dealer, () => {
       this.counters.unsent += 1;
     });

@@ -1,3 +1,4 @@
+import { BROADCAST_MESSAGE_LIMITS } from '../socket/message-limits';
 import { type Lane, SubscriberLoad, Topology } from '@live-im/contracts';
 import { BroadcastLogger } from '../socket/broadcast-logger';
 import { readLoop } from '@live-im/zmq-transport';
@@ -113,6 +114,7 @@ export class RoomSubscriber {
     this.socket = new Subscriber({
       linger: 0,
       receiveHighWaterMark: options.receiveHighWaterMark ?? 100_000,
+      maxMessageSize: BROADCAST_MESSAGE_LIMITS.deliveryBytes,
     });
     this.membership = new ClusterMembership({
       managerRouter: options.managerRouter,

@@ -1,1 +1,2 @@
 export * from './room-message';
+export * from './readable-text';

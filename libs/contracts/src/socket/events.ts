@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readableText } from '../messages/readable-text';
 import { RpcErrorBody } from '../errors/rpc-error';
 import { Lane, RoomMessage } from '../messages/room-message';
 import {
@@ -28,7 +29,7 @@ export const MAX_EVENT_BYTES = 4 * 1024;
 export const JoinRequest = z.object({ roomId: RoomId, resume: ResumePoint.optional() }).strict();
 export const LeaveRequest = z.object({ roomId: RoomId }).strict();
 export const ChatRequest = z
-  .object({ roomId: RoomId, text: z.string().trim().min(1).max(MAX_CHAT_CHARS), clientMsgId: ClientMsgId })
+  .object({ roomId: RoomId, text: readableText(MAX_CHAT_CHARS), clientMsgId: ClientMsgId })
   .strict();
 export const GiftRequest = z
   .object({

@@ -34,6 +34,10 @@ export interface BrokerStatsCounters {
   malformed: number;
   malformedFrontend: number;
   malformedBackend: number;
+  /** Peer connections dropped (a frame over the socket's message limit, or a peer gone), both sockets. */
+  peerDisconnects: number;
+  peerDisconnectsFrontend: number;
+  peerDisconnectsBackend: number;
   /** Requests answered OVERLOADED. */
   overloaded: number;
   /** Requests answered DEADLINE_EXCEEDED by the broker. */

@@ -4,6 +4,7 @@ import { monotonicMs } from './clock';
 import { OutboundQueue, RPC_EAGER_PAIRS } from './outbound-queue';
 import { readLoop } from './read-loop';
 import { TransportLogger } from './transport-logger';
+import { RPC_MESSAGE_LIMITS } from './message-limits';
 
 /** What a link reports to its owner (the RPC client or worker). */
 export interface BrokerLinkHandlers {
@@ -48,6 +49,8 @@ export class BrokerLink {
       sendTimeout: 0,
       // Messages are coalesced batches, so this bounds memory without refusing normal bursts.
       sendHighWaterMark: 10_000,
+      // A broker (or something posing as one) cannot make this process allocate more per frame.
+      maxMessageSize: RPC_MESSAGE_LIMITS.peerBytes,
     });
     this.queue = new OutboundQueue(this.socket, {
       eagerPairs: RPC_EAGER_PAIRS,

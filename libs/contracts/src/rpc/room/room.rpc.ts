@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readableText } from '../../messages/readable-text';
 import { Lane } from '../../messages/room-message';
 import { defineRpc } from '../define-rpc';
 import { UserId } from '../user/user.schemas';
@@ -75,7 +76,7 @@ export const chat = defineRpc({
     .object({
       roomId: RoomId,
       sender: Actor,
-      text: z.string().trim().min(1).max(MAX_CHAT_CHARS),
+      text: readableText(MAX_CHAT_CHARS),
       clientMsgId: ClientMsgId,
     })
     .strict(),

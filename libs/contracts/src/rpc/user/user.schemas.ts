@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readableText } from '../../messages/readable-text';
 
 export const UserId = z.string().regex(/^[ug]_[A-Za-z0-9_-]{6,40}$/, 'must be a user or guest id');
 export const Username = z
@@ -7,12 +8,7 @@ export const Username = z
   .max(32)
   .regex(/^[A-Za-z0-9_]+$/, 'letters, digits and underscore only');
 export const Password = z.string().min(8).max(128);
-export const Nickname = z
-  .string()
-  .trim()
-  .min(1)
-  .max(32)
-  .regex(/^[^\p{C}]+$/u, 'no control characters');
+export const Nickname = readableText(32);
 
 export const UserRole = z.enum(['user', 'guest', 'admin']);
 export type UserRole = z.infer<typeof UserRole>;
