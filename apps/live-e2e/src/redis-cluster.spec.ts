@@ -181,10 +181,16 @@ describe('the live system on a Redis Cluster', () => {
     }
     for (const result of acked.values()) expect(loggedIds.has(result.messageId)).toBe(true);
     const latest = Math.max(...[...acked.values()].map((r) => r.seq ?? 0));
-    for (const viewer of viewers) {
+    for (const [v, viewer] of viewers.entries()) {
       await viewer.waitForSeq(roomId, 'important', latest);
       const seen = new Set(viewer.messages(roomId, 'important').map((m) => m.id));
-      for (const result of acked.values()) expect(seen.has(result.messageId)).toBe(true);
+      // Named in the failure: which acknowledged gifts this viewer missed, and whether the log has them.
+      const missing = [...acked.values()]
+        .filter((r) => !seen.has(r.messageId))
+        .map((r) => `${r.messageId} seq ${r.seq} dup ${r.duplicate} logged ${loggedIds.has(r.messageId)}`);
+      const diagnosis =
+        missing.length === 0 ? [] : [`viewer saw seqs ${viewer.seqs(roomId, 'important').join(',')}`];
+      expect({ viewer: v, missing, diagnosis }).toEqual({ viewer: v, missing: [], diagnosis: [] });
     }
 
     // No app restarted: the same processes, all ready.
