@@ -90,6 +90,26 @@ describe('SendPipeline (real Redis)', () => {
     expect(burst.filter((r) => !r.duplicate)).toHaveLength(1);
   });
 
+  it('publishes a retried gift again from the log: its first attempt may have been logged but never broadcast', async () => {
+    const roomId = await fx.openRoom();
+    const gift = { roomId, sender: bob, giftId: 'rose', count: 1, clientMsgId: 'g-retry' };
+    const first = await fx.sends.gift(gift);
+    // As if the first attempt's WAIT had failed: logged (and promoted with the replica), not broadcast.
+    const published = fx.outlet.published;
+    published.splice(0, published.length, ...published.filter((p) => p.roomId !== roomId));
+    const ttlBefore = await fx.redis.pttl(fx.keys.dedupe(roomId, bob.userId, 'g-retry'));
+
+    const retry = await fx.sends.gift(gift);
+    expect(retry).toEqual({ ...first, duplicate: true });
+    const again = published.filter((p) => p.roomId === roomId);
+    expect(again.map((p) => [p.lane, p.seq])).toEqual([['important', first.seq]]);
+    const [logged] = await fx.redis.zrange(fx.keys.log(roomId, 'important'), 0, -1);
+    expect(again[0]?.body.toString('utf8')).toBe(logged);
+    expect(await fx.redis.zcard(fx.keys.log(roomId, 'important'))).toBe(1);
+    // The dedupe record is rewritten (a write for the WAIT to cover) but lives no longer.
+    expect(await fx.redis.pttl(fx.keys.dedupe(roomId, bob.userId, 'g-retry'))).toBeLessThanOrEqual(ttlBefore);
+  });
+
   it('refuses guests (FORBIDDEN), unknown rooms (NOT_FOUND) and closed rooms (ROOM_CLOSED)', async () => {
     const roomId = await fx.openRoom();
     const guest = user('visitor1', 'guest');

@@ -16,10 +16,22 @@ import { SendRateLimiter } from './send-rate-limiter';
  * KEYS: room, banned, muted, seq, log, dedupe, receipt.
  * ARGV: userId, now, head, tail, maxLen, logTtlMs, dedupeTtlMs (0: no clientMsgId), messageId,
  * lane, receiptTtlMs (0: no requireAck), receipt sender ('' for the system).
+ *
+ * A retry of an important-lane send (DUPLICATE of the same lane) also gets the logged envelope, to
+ * publish again (see republish), and rewrites its dedupe record's expiry unchanged: a write, so
+ * the WAIT after the script covers it and therefore the first attempt's write too (replication is
+ * in order), whichever connection that attempt went through.
  */
 const SEND = new LuaScript(`${APPEND_AND_ASSIGN_SEQ_LUA}${SEND_CHECKS_LUA}
 local refusal, epoch = checks(KEYS[1], KEYS[2], KEYS[3], KEYS[6], ARGV[1], ARGV[2], ARGV[7])
-if refusal then return refusal end
+if refusal then
+  if refusal[1] == 'DUPLICATE' and refusal[3] == 'important' and ARGV[9] == 'important' then
+    local ttl = redis.call('PTTL', KEYS[6])
+    if ttl > 0 then redis.call('PEXPIRE', KEYS[6], ttl) end
+    refusal[5] = redis.call('ZRANGEBYSCORE', KEYS[5], refusal[2], refusal[2])[1] or ''
+  end
+  return refusal
+end
 local seq = append(KEYS[4], KEYS[5], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
 if tonumber(ARGV[7]) > 0 then
   redis.call('SET', KEYS[6], epoch .. ' ' .. seq .. ' ' .. ARGV[9] .. ' ' .. ARGV[8], 'PX', ARGV[7])
@@ -57,7 +69,7 @@ const MASTER_ONLY: ReplicaAcks = { replicas: 0, timeoutMs: 0 };
 /**
  * The write path of room messages: admission, rate limits, one Lua script that assigns the seq and
  * logs the envelope, then the broadcast. The same clientMsgId of the same user returns the first
- * result and publishes nothing again.
+ * result; only on the important lane is its logged envelope published again (see republish).
  */
 export class SendPipeline {
   private readonly seqs = new SeqWatch();
@@ -143,9 +155,23 @@ export class SendPipeline {
           `clientMsgId ${send.clientMsgId} was used by a targeted push`,
         );
       }
+      this.republish(roomId, hit.seq, reply[4]);
       return { messageId: hit.messageId, lane: hit.lane, seq: hit.seq, duplicate: true };
     }
     throw moderationError(reply, roomId);
+  }
+
+  /**
+   * A retried important-lane send publishes its logged envelope again. The sender retries because
+   * it never saw the first attempt acknowledged: that attempt may have been logged and then refused
+   * (the WAIT for a replica failed when its master died, and the promoted replica had the write), so
+   * it was never broadcast, and this retry is the first acknowledgement. Publishing it again is what
+   * makes an acknowledged gift reach the viewers live; receivers drop a seq they already have.
+   */
+  private republish(roomId: string, seq: number, envelope: string | number | undefined): void {
+    if (typeof envelope !== 'string' || envelope === '') return;
+    this.metrics.republished();
+    this.broadcast.toRoom(roomId, 'important', seq, envelope);
   }
 
   /**

@@ -26,6 +26,10 @@ export class RoomMetrics {
     'duplicates_total',
     'Sends answered with the first result of their clientMsgId',
   );
+  private readonly republishes = counter(
+    'important_republished_total',
+    'Important-lane sends answered as a duplicate whose logged envelope was published again (its first attempt may never have been broadcast)',
+  );
   private readonly rejected = counter('rejected_total', 'Sends and likes refused, per error code', ['code']);
   private readonly unpublished = counter(
     'publish_dropped_total',
@@ -82,6 +86,10 @@ export class RoomMetrics {
 
   duplicate(): void {
     this.duplicates.inc();
+  }
+
+  republished(): void {
+    this.republishes.inc();
   }
 
   reject(code: ErrorCode): void {
