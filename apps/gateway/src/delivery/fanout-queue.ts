@@ -1,14 +1,8 @@
 import type { OnlineInfo } from '@live-im/contracts';
-import type { FrameSet } from '../socket/event-frames';
 import type { RoomEntry, SocketSession } from '../socket/socket-session';
+import type { SharedWrite } from '../socket/socket-writer';
 import type { TextBatch } from '../socket/batch-event';
 import { joinBatches } from './batch-envelopes';
-
-/** A socket a room's pass is for, with the room entry it had then (a re-join is another entry). */
-export interface FanoutTarget {
-  session: SocketSession;
-  entry: RoomEntry;
-}
 
 /** What waits for a room's next pass: batches per lane (joined where they can be), the latest online figures. */
 export interface RoomWrites {
@@ -23,14 +17,18 @@ export interface RoomWrites {
  */
 export interface RoomPass extends RoomWrites {
   roomId: string;
-  /** Fixed when the pass starts. */
-  targets: FanoutTarget[];
-  /** Index of the first target not written yet. */
+  /**
+   * The sockets the pass is for, fixed when it starts, each with the room entry it had then (a
+   * re-join is another entry): two arrays side by side, so a pass allocates no object per socket.
+   */
+  sessions: SocketSession[];
+  entries: RoomEntry[];
+  /** Index of the first socket not written yet. */
   written: number;
   /** What a socket gets, built once for the pass: everything, or all but normal (a socket behind). */
-  frames: { all: FrameSet; withoutNormal: FrameSet } | undefined;
+  write: SharedWrite | undefined;
   /** An important batch closing the room: why, to act on once every socket was written. */
-  closedReason?: string;
+  closedReason: string | undefined;
 }
 
 /** A room with something to write: its pass under way (if any) and what waits for the next one. */
@@ -110,10 +108,14 @@ export class FanoutQueue {
   begin(line: RoomLine): RoomPass {
     const pass: RoomPass = {
       roomId: line.roomId,
-      ...line.pending,
-      targets: [],
+      important: line.pending.important,
+      normal: line.pending.normal,
+      online: line.pending.online,
+      sessions: [],
+      entries: [],
       written: 0,
-      frames: undefined,
+      write: undefined,
+      closedReason: undefined,
     };
     line.pending = emptyWrites();
     line.pass = pass;

@@ -31,4 +31,16 @@ export class SlowSocketPolicy {
     if (lane === 'important') return backlog > this.limits.importantBacklogBytes ? 'disconnect' : 'write';
     return backlog > this.limits.slowSocketBytes ? 'skip' : 'write';
   }
+
+  /**
+   * A pass's thresholds, for socket/'s writeShared: a socket behind by more than `skipNormalAbove`
+   * gets the pass without its normal batches, one behind by more than `cutAbove` is cut off (only
+   * when the pass holds important batches; Infinity: never).
+   */
+  thresholdsFor(important: boolean, normal: boolean): { skipNormalAbove: number; cutAbove: number } {
+    return {
+      skipNormalAbove: normal ? this.limits.slowSocketBytes : Number.POSITIVE_INFINITY,
+      cutAbove: important ? this.limits.importantBacklogBytes : Number.POSITIVE_INFINITY,
+    };
+  }
 }
