@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { waitFor } from '@live-im/testing';
 import type { RoomBatch, RoomSubscriber } from '@live-im/broadcast';
 import type { Actor, Lane, OnlineInfo } from '@live-im/contracts';
 import type { GatewayConfig } from '../config';
@@ -130,12 +131,32 @@ describe('BatchFanout passes', () => {
     }
   });
 
-  it('takes the chat held for the pace along with an important pass: one write instead of two', async () => {
-    // A pace of a second: the second normal batch would wait that long for a write of its own.
+  /** Paces the room's normal batches (and rests its online figures) for `maxMs`, whatever its size. */
+  function paceBy(maxMs: number): void {
     (fanout as unknown as { pace: { maxMs: number; fullAtSockets: number } }).pace = {
-      maxMs: 1000,
+      maxMs,
       fullAtSockets: 1,
     };
+  }
+
+  it('keeps online figures for the next batch to take along, or writes them alone after the pace', async () => {
+    paceBy(50);
+    fanout.online(online(150));
+    fanout.deliver(batch('normal', 1, 1));
+    await settled(fanout);
+    fanout.online(online(151));
+    await new Promise(setImmediate);
+    expect(writer.writes.get(sessions[0])).toEqual([['batch:normal:1-1', 'online:150']]);
+    await waitFor(() => writer.writes.get(sessions[0])?.length === 2, { what: 'the online figures alone' });
+    await settled(fanout);
+    for (const session of sessions) {
+      expect(writer.writes.get(session)).toEqual([['batch:normal:1-1', 'online:150'], ['online:151']]);
+    }
+  });
+
+  it('takes the chat held for the pace along with an important pass: one write instead of two', async () => {
+    // A pace of a second: the second normal batch would wait that long for a write of its own.
+    paceBy(1000);
     fanout.deliver(batch('normal', 1, 1));
     fanout.deliver(batch('normal', 2, 2));
     fanout.deliver(batch('important', 1, 1));

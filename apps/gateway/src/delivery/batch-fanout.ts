@@ -58,6 +58,8 @@ export class BatchFanout implements OnModuleDestroy {
   );
   private readonly pace: PaceSettings;
   private turnScheduled = false;
+  /** Hands out the online figures no batch took along (online). */
+  private onlineTimer: NodeJS.Timeout | undefined;
   private attached = false;
 
   constructor(
@@ -97,11 +99,23 @@ export class BatchFanout implements OnModuleDestroy {
     }
   }
 
-  /** A room's online figures: they go out with the room's next pass. */
+  /**
+   * A room's online figures: they go out with the room's next pass. A room with nothing else to
+   * write keeps them for up to its normal pace, for its next batch to take along (one write per
+   * socket instead of two); a busy room's chat comes within that pace.
+   */
   online(info: OnlineInfo): void {
     if (!this.attached || this.registry.roomSessions(info.roomId).size === 0) return;
-    this.queue.pushOnline(info);
-    this.scheduleTurn();
+    const ride = this.pace.maxMs;
+    if (!this.queue.pushOnline(info, ride > 0)) {
+      this.scheduleTurn();
+      return;
+    }
+    this.onlineTimer ??= setTimeout(() => {
+      this.onlineTimer = undefined;
+      this.queue.releaseResting();
+      this.scheduleTurn();
+    }, ride).unref();
   }
 
   /**
@@ -119,6 +133,9 @@ export class BatchFanout implements OnModuleDestroy {
 
   /** What waits for its pace goes out with the rest of the queue while sockets are still open. */
   onModuleDestroy(): void {
+    clearTimeout(this.onlineTimer);
+    this.onlineTimer = undefined;
+    this.queue.releaseResting();
     this.pacer.flushAll();
   }
 
@@ -148,7 +165,7 @@ export class BatchFanout implements OnModuleDestroy {
       }
       if (performance.now() >= deadline) break;
     }
-    if (this.queue.size > 0) this.scheduleTurn();
+    if (this.queue.active > 0) this.scheduleTurn();
   }
 
   /** Writes the pass to its next slice of sockets; true when none are left. */

@@ -54,6 +54,11 @@ export class FanoutQueue {
   private readonly urgent = new Set<RoomLine>();
   /** The other lines, in turn order. */
   private readonly other = new Set<RoomLine>();
+  /**
+   * Lines holding only online figures, waiting for a ride: the room's next batch takes them into
+   * its pass (one write per socket instead of two), or releaseResting hands them out alone.
+   */
+  private readonly resting = new Set<RoomLine>();
   private joinedBatches = 0;
   private droppedBatches = 0;
 
@@ -90,11 +95,25 @@ export class FanoutQueue {
     this.file(line);
   }
 
-  /** The room's online figures for its next pass (newer ones replace older). */
-  pushOnline(info: OnlineInfo): void {
+  /**
+   * The room's online figures for its next pass (newer ones replace older). With `rest`, a room
+   * with nothing else to write keeps them until its next batch or releaseResting; true when so.
+   */
+  pushOnline(info: OnlineInfo, rest = false): boolean {
     const line = this.lineOf(info.roomId);
     line.pending.online = info;
+    if (rest && line.pass === undefined && !this.other.has(line) && !this.urgent.has(line)) {
+      this.resting.add(line);
+      return true;
+    }
     this.file(line);
+    return false;
+  }
+
+  /** The figures that waited for a ride go out alone. */
+  releaseResting(): void {
+    for (const line of this.resting) this.other.add(line);
+    this.resting.clear();
   }
 
   /** The line to work on: urgent ones first, each in turn. */
@@ -135,6 +154,7 @@ export class FanoutQueue {
     if (isEmpty(line.pending)) {
       this.urgent.delete(line);
       this.other.delete(line);
+      this.resting.delete(line);
       this.lines.delete(line.roomId);
     } else {
       this.file(line);
@@ -144,6 +164,11 @@ export class FanoutQueue {
   /** Rooms with a pass under way or writes waiting. */
   get size(): number {
     return this.lines.size;
+  }
+
+  /** Rooms with work to do now: size less the online figures resting (releaseResting). */
+  get active(): number {
+    return this.urgent.size + this.other.size;
   }
 
   /** Normal batches dropped because too many waited for one room, since start. */
@@ -167,6 +192,7 @@ export class FanoutQueue {
 
   /** Files the line by rank: urgent while its pass or its waiting writes hold an important batch. */
   private file(line: RoomLine): void {
+    this.resting.delete(line);
     const urgent = line.pending.important.length > 0 || (line.pass?.important.length ?? 0) > 0;
     if (urgent && !this.urgent.has(line)) {
       this.other.delete(line);
