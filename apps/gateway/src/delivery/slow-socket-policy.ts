@@ -1,14 +1,9 @@
-import type { Lane } from '@live-im/contracts';
-
 export interface SlowSocketLimits {
   /** Backlog bytes past which a socket is skipped for a normal batch. */
   slowSocketBytes: number;
   /** Backlog bytes past which a socket is disconnected rather than sent an important batch. */
   importantBacklogBytes: number;
 }
-
-/** What to do with one socket for one batch. */
-export type BatchAction = 'write' | 'skip' | 'disconnect';
 
 /**
  * Flow control at the gateway's edge (slow consumers), on the bytes written to a socket that its
@@ -24,12 +19,6 @@ export class SlowSocketPolicy {
     }
     if (limits.importantBacklogBytes < limits.slowSocketBytes)
       throw new Error('SlowSocketPolicy: importantBacklogBytes must be at least slowSocketBytes');
-  }
-
-  /** `backlog`: bytes written to the socket that its kernel has not taken yet. */
-  actionFor(lane: Lane, backlog: number): BatchAction {
-    if (lane === 'important') return backlog > this.limits.importantBacklogBytes ? 'disconnect' : 'write';
-    return backlog > this.limits.slowSocketBytes ? 'skip' : 'write';
   }
 
   /**

@@ -2,7 +2,7 @@ import type { ServerToClientEvents } from '@live-im/contracts';
 import { Injectable } from '@nestjs/common';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import type { Socket as NetSocket } from 'node:net';
-import { backlogBytes, directSocketOf, dropTransport, probeDirect } from './engine-internals';
+import { directSocketOf, dropTransport, probeDirect } from './engine-internals';
 import type { FrameSet } from './event-frames';
 import type { SocketSession } from './socket-session';
 import { SocketServerHost } from './socket-server.host';
@@ -106,15 +106,5 @@ export class SocketWriter {
     const ids = sessions.map((session) => session.id);
     (this.host.io.to(ids) as unknown as UntypedEmitter).emit(event, ...args);
     this.metrics.socketWrites('emit', ids.length);
-  }
-
-  /** Bytes written to the socket that its kernel send buffer has not taken yet. */
-  backlog(session: SocketSession): number {
-    return backlogBytes(session.socket);
-  }
-
-  /** Cuts the connection at the transport: the client reconnects and resumes by itself. */
-  disconnect(session: SocketSession): void {
-    dropTransport(session.socket);
   }
 }
