@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { WORKSPACE_ROOT } from '@live-im/testing';
-import { killChildrenOnExit, setting } from '../shared/bench-settings';
+import { killChildrenOnExit, setting, textSetting } from '../shared/bench-settings';
 import { sendersFor } from '../shared/send-limits';
 import { BigroomOptions, BigroomSide, PhaseFigures, SideResult } from './run';
 import { BigroomTarget, startOurBigroom, startPlainBigroom } from './targets';
@@ -37,6 +37,14 @@ const options: BigroomOptions = {
     chatPerSec: setting('capacity-chat-rate', 40),
   },
 };
+/**
+ * Extra node flags for our gateways, space-separated, to profile them under the bench's load, e.g.
+ * `--gateway-node-args="--cpu-prof --cpu-prof-dir=tmp/prof"` or `--perf-basic-prof` (for `perf
+ * record`). None by default; printed when set.
+ */
+const GATEWAY_NODE_ARGS = textSetting('gateway-node-args', '')
+  .split(' ')
+  .filter((arg) => arg !== '');
 const SENDERS = sendersFor(Math.max(options.latencyLoad.chatPerSec, options.capacityLoad.chatPerSec));
 
 /**
@@ -159,7 +167,8 @@ async function main(): Promise<void> {
       `1 in ${options.parseNormalEvery} also normal ones; ${cpus().length} CPUs, load ${load.toFixed(2)}${loaded ? ' (LOADED: not a measurement)' : ''}\n${files}`,
   );
   const plain = await measure(() => startPlainBigroom(SERVERS, SENDERS, track));
-  const ours = await measure(() => startOurBigroom(SERVERS, SENDERS));
+  if (GATEWAY_NODE_ARGS.length > 0) say(`gateways run with node flags: ${GATEWAY_NODE_ARGS.join(' ')}`);
+  const ours = await measure(() => startOurBigroom(SERVERS, SENDERS, GATEWAY_NODE_ARGS));
   const p = figuresOf(plain);
   const o = figuresOf(ours);
   show(plain, p);

@@ -37,13 +37,18 @@ export interface BigroomTarget {
   stop(): Promise<void>;
 }
 
-export async function startOurBigroom(gateways: number, senders: number): Promise<BigroomTarget> {
+/** `nodeArgs`: extra node flags for every gateway (profiling, e.g. `--cpu-prof`); none by default. */
+export async function startOurBigroom(
+  gateways: number,
+  senders: number,
+  nodeArgs: readonly string[] = [],
+): Promise<BigroomTarget> {
   const inspectPorts = await freePorts(gateways);
   const system = await startOurSystem({
     label: 'bigroom',
     gateways,
     senders,
-    gatewayNodeArgs: (i) => [inspectFlag(inspectPorts[i])],
+    gatewayNodeArgs: (i) => [inspectFlag(inspectPorts[i]), ...nodeArgs],
   });
   return {
     kind: 'ours',

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { waitFor } from '@live-im/testing';
 import type { RoomBatch, RoomSubscriber } from '@live-im/broadcast';
 import type { Actor, Lane, OnlineInfo } from '@live-im/contracts';
 import type { GatewayConfig } from '../config';
@@ -8,7 +9,7 @@ import type { FrameSet } from '../socket/event-frames';
 import { SessionRegistry } from '../socket/session-registry';
 import { SocketSession } from '../socket/socket-session';
 import type { GatewaySocket } from '../socket/socket-types';
-import type { SocketWriter } from '../socket/socket-writer';
+import { type SharedWrite, SharedOutcome, type SocketWriter } from '../socket/socket-writer';
 import { BatchFanout } from './batch-fanout';
 import type { ReceiptService } from './receipt-service';
 import type { RoomMembership } from './room-membership';
@@ -37,6 +38,23 @@ class RecordingWriter {
     list.push(events);
     this.writes.set(session, list);
     this.onSend?.(session);
+  }
+
+  /** SocketWriter.writeShared's choice, on the recorded backlogs. */
+  writeShared(session: SocketSession, write: SharedWrite): SharedOutcome {
+    const backlog = this.backlog(session);
+    if (backlog > write.cutAbove) {
+      this.disconnect(session);
+      return SharedOutcome.Cut;
+    }
+    const skip = backlog > write.skipNormalAbove;
+    const set = skip ? write.withoutNormal : write.all;
+    if (set.events.length > 0) this.send(session, set);
+    return skip ? SharedOutcome.WithoutNormal : SharedOutcome.All;
+  }
+
+  countSharedWrites(): void {
+    // Counted by the real writer only.
   }
 
   emitTo(): void {
@@ -110,6 +128,44 @@ describe('BatchFanout passes', () => {
     await settled(fanout);
     for (const session of sessions) {
       expect(writer.writes.get(session)).toEqual([['batch:important:1-1', 'batch:normal:1-3', 'online:150']]);
+    }
+  });
+
+  /** Paces the room's normal batches (and rests its online figures) for `maxMs`, whatever its size. */
+  function paceBy(maxMs: number): void {
+    (fanout as unknown as { pace: { maxMs: number; fullAtSockets: number } }).pace = {
+      maxMs,
+      fullAtSockets: 1,
+    };
+  }
+
+  it('keeps online figures for the next batch to take along, or writes them alone after the pace', async () => {
+    paceBy(50);
+    fanout.online(online(150));
+    fanout.deliver(batch('normal', 1, 1));
+    await settled(fanout);
+    fanout.online(online(151));
+    await new Promise(setImmediate);
+    expect(writer.writes.get(sessions[0])).toEqual([['batch:normal:1-1', 'online:150']]);
+    await waitFor(() => writer.writes.get(sessions[0])?.length === 2, { what: 'the online figures alone' });
+    await settled(fanout);
+    for (const session of sessions) {
+      expect(writer.writes.get(session)).toEqual([['batch:normal:1-1', 'online:150'], ['online:151']]);
+    }
+  });
+
+  it('takes the chat held for the pace along with an important pass: one write instead of two', async () => {
+    // A pace of a second: the second normal batch would wait that long for a write of its own.
+    paceBy(1000);
+    fanout.deliver(batch('normal', 1, 1));
+    fanout.deliver(batch('normal', 2, 2));
+    fanout.deliver(batch('important', 1, 1));
+    await settled(fanout);
+    expect(fanout.stats.paced).toBe(0);
+    for (const session of sessions) {
+      expect(writer.writes.get(session)).toEqual([
+        ['batch:important:1-1', 'batch:normal:1-1', 'batch:normal:2-2'],
+      ]);
     }
   });
 

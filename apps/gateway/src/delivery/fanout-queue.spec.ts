@@ -45,6 +45,29 @@ describe('FanoutQueue', () => {
     expect(queue.size).toBe(0);
   });
 
+  it('rests online figures alone until a batch of the room takes them along, or they are released', () => {
+    const queue = new FanoutQueue(1024);
+    expect(queue.pushOnline(online('a', 1), true)).toBe(true);
+    expect(queue.pushOnline(online('b', 1), true)).toBe(true);
+    expect(queue.next()).toBeUndefined();
+    expect(queue.active).toBe(0);
+    expect(queue.size).toBe(2);
+    queue.push(batch('a', 'normal', [1]));
+    const [ridden, ...none] = drain(queue);
+    expect(none).toEqual([]);
+    expect(seqsOf(ridden.normal)).toEqual([[1, 1]]);
+    expect(ridden.online).toEqual(online('a', 1));
+    queue.releaseResting();
+    const [alone, ...rest] = drain(queue);
+    expect(rest).toEqual([]);
+    expect(alone.roomId).toBe('b');
+    expect(alone.online).toEqual(online('b', 1));
+    expect(queue.size).toBe(0);
+    // A room with a write waiting takes its figures at once.
+    queue.push(batch('c', 'normal', [1]));
+    expect(queue.pushOnline(online('c', 2), true)).toBe(false);
+  });
+
   it('joins consecutive batches of a lane while they wait, important ones too, keeping every message', () => {
     const queue = new FanoutQueue(1024);
     queue.push(batch('a', 'normal', [1, 2]));

@@ -1,14 +1,8 @@
 import type { OnlineInfo } from '@live-im/contracts';
-import type { FrameSet } from '../socket/event-frames';
 import type { RoomEntry, SocketSession } from '../socket/socket-session';
+import type { SharedWrite } from '../socket/socket-writer';
 import type { TextBatch } from '../socket/batch-event';
 import { joinBatches } from './batch-envelopes';
-
-/** A socket a room's pass is for, with the room entry it had then (a re-join is another entry). */
-export interface FanoutTarget {
-  session: SocketSession;
-  entry: RoomEntry;
-}
 
 /** What waits for a room's next pass: batches per lane (joined where they can be), the latest online figures. */
 export interface RoomWrites {
@@ -23,14 +17,18 @@ export interface RoomWrites {
  */
 export interface RoomPass extends RoomWrites {
   roomId: string;
-  /** Fixed when the pass starts. */
-  targets: FanoutTarget[];
-  /** Index of the first target not written yet. */
+  /**
+   * The sockets the pass is for, fixed when it starts, each with the room entry it had then (a
+   * re-join is another entry): two arrays side by side, so a pass allocates no object per socket.
+   */
+  sessions: SocketSession[];
+  entries: RoomEntry[];
+  /** Index of the first socket not written yet. */
   written: number;
   /** What a socket gets, built once for the pass: everything, or all but normal (a socket behind). */
-  frames: { all: FrameSet; withoutNormal: FrameSet } | undefined;
+  write: SharedWrite | undefined;
   /** An important batch closing the room: why, to act on once every socket was written. */
-  closedReason?: string;
+  closedReason: string | undefined;
 }
 
 /** A room with something to write: its pass under way (if any) and what waits for the next one. */
@@ -56,6 +54,11 @@ export class FanoutQueue {
   private readonly urgent = new Set<RoomLine>();
   /** The other lines, in turn order. */
   private readonly other = new Set<RoomLine>();
+  /**
+   * Lines holding only online figures, waiting for a ride: the room's next batch takes them into
+   * its pass (one write per socket instead of two), or releaseResting hands them out alone.
+   */
+  private readonly resting = new Set<RoomLine>();
   private joinedBatches = 0;
   private droppedBatches = 0;
 
@@ -92,11 +95,25 @@ export class FanoutQueue {
     this.file(line);
   }
 
-  /** The room's online figures for its next pass (newer ones replace older). */
-  pushOnline(info: OnlineInfo): void {
+  /**
+   * The room's online figures for its next pass (newer ones replace older). With `rest`, a room
+   * with nothing else to write keeps them until its next batch or releaseResting; true when so.
+   */
+  pushOnline(info: OnlineInfo, rest = false): boolean {
     const line = this.lineOf(info.roomId);
     line.pending.online = info;
+    if (rest && line.pass === undefined && !this.other.has(line) && !this.urgent.has(line)) {
+      this.resting.add(line);
+      return true;
+    }
     this.file(line);
+    return false;
+  }
+
+  /** The figures that waited for a ride go out alone. */
+  releaseResting(): void {
+    for (const line of this.resting) this.other.add(line);
+    this.resting.clear();
   }
 
   /** The line to work on: urgent ones first, each in turn. */
@@ -110,10 +127,14 @@ export class FanoutQueue {
   begin(line: RoomLine): RoomPass {
     const pass: RoomPass = {
       roomId: line.roomId,
-      ...line.pending,
-      targets: [],
+      important: line.pending.important,
+      normal: line.pending.normal,
+      online: line.pending.online,
+      sessions: [],
+      entries: [],
       written: 0,
-      frames: undefined,
+      write: undefined,
+      closedReason: undefined,
     };
     line.pending = emptyWrites();
     line.pass = pass;
@@ -133,6 +154,7 @@ export class FanoutQueue {
     if (isEmpty(line.pending)) {
       this.urgent.delete(line);
       this.other.delete(line);
+      this.resting.delete(line);
       this.lines.delete(line.roomId);
     } else {
       this.file(line);
@@ -142,6 +164,11 @@ export class FanoutQueue {
   /** Rooms with a pass under way or writes waiting. */
   get size(): number {
     return this.lines.size;
+  }
+
+  /** Rooms with work to do now: size less the online figures resting (releaseResting). */
+  get active(): number {
+    return this.urgent.size + this.other.size;
   }
 
   /** Normal batches dropped because too many waited for one room, since start. */
@@ -165,6 +192,7 @@ export class FanoutQueue {
 
   /** Files the line by rank: urgent while its pass or its waiting writes hold an important batch. */
   private file(line: RoomLine): void {
+    this.resting.delete(line);
     const urgent = line.pending.important.length > 0 || (line.pass?.important.length ?? 0) > 0;
     if (urgent && !this.urgent.has(line)) {
       this.other.delete(line);

@@ -133,4 +133,19 @@ describe('NormalPacer', () => {
     pacer.offer(batch('a', 4, 4), 100);
     expect(released.map((b) => b.firstSeq)).toEqual([1, 4]);
   });
+
+  it('hands an important pass the held batch, its pace running from then', async () => {
+    pacer.offer(batch('a', 1, 1), 100);
+    expect(pacer.releaseInto('a')).toBeUndefined();
+    pacer.offer(batch('a', 2, 3), 100);
+    await advance(60);
+    expect(pacer.releaseInto('a')).toMatchObject({ firstSeq: 2, lastSeq: 3 });
+    expect(pacer.held).toBe(0);
+    // The taken batch counts as the room's release: the next one waits a whole pace from it.
+    pacer.offer(batch('a', 4, 4), 100);
+    await advance(99);
+    expect(released.map((b) => b.firstSeq)).toEqual([1]);
+    await advance(1);
+    expect(released.map((b) => b.firstSeq)).toEqual([1, 4]);
+  });
 });

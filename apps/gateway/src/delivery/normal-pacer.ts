@@ -118,6 +118,22 @@ export class NormalPacer {
     return room.held;
   }
 
+  /**
+   * Releases the room's held batch now, to the caller instead of the release callback, counting
+   * as the room's release (its pace runs from now): an important pass takes it along, so that the
+   * socket gets both in one write instead of two close together.
+   */
+  releaseInto(roomId: string): TextBatch | undefined {
+    const room = this.rooms.get(roomId);
+    if (room?.held === undefined) return undefined;
+    const held = room.held;
+    clearTimeout(room.timer);
+    room.timer = undefined;
+    room.held = undefined;
+    room.releasedAt = this.clock();
+    return held;
+  }
+
   private onDue(roomId: string): void {
     const room = this.rooms.get(roomId);
     if (room === undefined) return;

@@ -3,17 +3,14 @@ import { SlowSocketPolicy } from './slow-socket-policy';
 describe('SlowSocketPolicy', () => {
   const policy = new SlowSocketPolicy({ slowSocketBytes: 65_536, importantBacklogBytes: 524_288 });
 
-  it('writes normal batches up to the slow limit and skips past it', () => {
-    expect(policy.actionFor('normal', 0)).toBe('write');
-    expect(policy.actionFor('normal', 65_536)).toBe('write');
-    expect(policy.actionFor('normal', 65_537)).toBe('skip');
-    expect(policy.actionFor('normal', 100_000_000)).toBe('skip');
+  it('skips a socket past the slow limit for normal batches, and never when the pass holds none', () => {
+    expect(policy.thresholdsFor(false, true).skipNormalAbove).toBe(65_536);
+    expect(policy.thresholdsFor(true, false).skipNormalAbove).toBe(Number.POSITIVE_INFINITY);
   });
 
-  it('never skips an important batch: writes it, or disconnects past the backlog limit', () => {
-    expect(policy.actionFor('important', 65_537)).toBe('write');
-    expect(policy.actionFor('important', 524_288)).toBe('write');
-    expect(policy.actionFor('important', 524_289)).toBe('disconnect');
+  it('never skips an important batch: cuts a socket off past the backlog limit, only for important', () => {
+    expect(policy.thresholdsFor(true, true).cutAbove).toBe(524_288);
+    expect(policy.thresholdsFor(false, true).cutAbove).toBe(Number.POSITIVE_INFINITY);
   });
 
   it('rejects limits that are not positive integers, or an important limit under the normal one', () => {

@@ -1,14 +1,9 @@
-import type { Lane } from '@live-im/contracts';
-
 export interface SlowSocketLimits {
   /** Backlog bytes past which a socket is skipped for a normal batch. */
   slowSocketBytes: number;
   /** Backlog bytes past which a socket is disconnected rather than sent an important batch. */
   importantBacklogBytes: number;
 }
-
-/** What to do with one socket for one batch. */
-export type BatchAction = 'write' | 'skip' | 'disconnect';
 
 /**
  * Flow control at the gateway's edge (slow consumers), on the bytes written to a socket that its
@@ -26,9 +21,15 @@ export class SlowSocketPolicy {
       throw new Error('SlowSocketPolicy: importantBacklogBytes must be at least slowSocketBytes');
   }
 
-  /** `backlog`: bytes written to the socket that its kernel has not taken yet. */
-  actionFor(lane: Lane, backlog: number): BatchAction {
-    if (lane === 'important') return backlog > this.limits.importantBacklogBytes ? 'disconnect' : 'write';
-    return backlog > this.limits.slowSocketBytes ? 'skip' : 'write';
+  /**
+   * A pass's thresholds, for socket/'s writeShared: a socket behind by more than `skipNormalAbove`
+   * gets the pass without its normal batches, one behind by more than `cutAbove` is cut off (only
+   * when the pass holds important batches; Infinity: never).
+   */
+  thresholdsFor(important: boolean, normal: boolean): { skipNormalAbove: number; cutAbove: number } {
+    return {
+      skipNormalAbove: normal ? this.limits.slowSocketBytes : Number.POSITIVE_INFINITY,
+      cutAbove: important ? this.limits.importantBacklogBytes : Number.POSITIVE_INFINITY,
+    };
   }
 }

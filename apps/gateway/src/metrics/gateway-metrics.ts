@@ -209,8 +209,9 @@ export class GatewayMetrics {
     this.connectRefusals.inc({ limit });
   }
 
-  slowSocket(lane: Lane, outcome: SlowSocketOutcome): void {
-    this.slow[lane][outcome] += 1;
+  /** `count` sockets of one pass skipped or cut off for being behind. */
+  slowSocket(lane: Lane, outcome: SlowSocketOutcome, count = 1): void {
+    this.slow[lane][outcome] += count;
   }
 
   malformedBatch(channel: 'room' | 'user'): void {

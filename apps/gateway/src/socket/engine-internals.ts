@@ -66,7 +66,23 @@ function engineOf(socket: GatewaySocket): EngineSocket {
  * socket, after what was written here.
  */
 export function directSocketOf(socket: GatewaySocket): NetSocket | undefined {
+  return directOfEngine(engineOf(socket));
+}
+
+/**
+ * directSocketOf and backlogBytes in one look at engine.io's state, for the hot loop of a
+ * room-wide write: the TCP socket to write to (or undefined) in `out.raw`, the backlog as the
+ * result. A socket that may be written directly has nothing queued in engine.io or ws, so its
+ * backlog is its TCP socket's user-space buffer alone.
+ */
+export function probeDirect(socket: GatewaySocket, out: { raw: NetSocket | undefined }): number {
   const engine = engineOf(socket);
+  const raw = directOfEngine(engine);
+  out.raw = raw;
+  return raw !== undefined ? raw.writableLength : backlogOfEngine(engine);
+}
+
+function directOfEngine(engine: EngineSocket): NetSocket | undefined {
   if (engine.readyState !== 'open' || engine.upgrading || engine.writeBuffer.length !== 0) return undefined;
   const transport = engine.transport;
   if (transport.name !== 'websocket') return undefined;
@@ -85,7 +101,10 @@ export function directSocketOf(socket: GatewaySocket): NetSocket | undefined {
  * and the packets engine.io keeps in its write buffer (a polling socket's between two polls).
  */
 export function backlogBytes(socket: GatewaySocket): number {
-  const engine = engineOf(socket);
+  return backlogOfEngine(engineOf(socket));
+}
+
+function backlogOfEngine(engine: EngineSocket): number {
   let bytes = 0;
   for (const packet of engine.writeBuffer) bytes += packetBytes(packet);
   const ws = engine.transport.socket;

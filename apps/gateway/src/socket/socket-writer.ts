@@ -1,10 +1,29 @@
 import type { ServerToClientEvents } from '@live-im/contracts';
 import { Injectable } from '@nestjs/common';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
-import { backlogBytes, directSocketOf, dropTransport } from './engine-internals';
+import type { Socket as NetSocket } from 'node:net';
+import { directSocketOf, dropTransport, probeDirect } from './engine-internals';
 import type { FrameSet } from './event-frames';
 import type { SocketSession } from './socket-session';
 import { SocketServerHost } from './socket-server.host';
+
+/**
+ * A room-wide write, built once per pass for all its sockets: what a socket gets depends on how
+ * many bytes it is behind (the thresholds are the delivery layer's policy; Infinity: never).
+ */
+export interface SharedWrite {
+  /** Everything the pass holds. */
+  all: FrameSet;
+  /** All but the normal batches, for a socket behind by more than `skipNormalAbove` (may hold no event). */
+  withoutNormal: FrameSet;
+  skipNormalAbove: number;
+  /** A socket behind by more than this is cut off instead (the client resumes by itself). */
+  cutAbove: number;
+}
+
+/** What `writeShared` did with one socket. */
+export const SharedOutcome = { All: 0, WithoutNormal: 1, Cut: 2 } as const;
+export type SharedOutcome = (typeof SharedOutcome)[keyof typeof SharedOutcome];
 
 /** socket.io's emit with the event name and arguments as plain values (they come from an OutEvent). */
 interface UntypedEmitter {
@@ -20,6 +39,10 @@ interface UntypedEmitter {
  */
 @Injectable()
 export class SocketWriter {
+  /** writeShared's look at a socket's engine state, reused so the hot loop allocates nothing. */
+  private readonly probe: { raw: NetSocket | undefined } = { raw: undefined };
+  private directWrites = 0;
+
   constructor(
     private readonly host: SocketServerHost,
     private readonly metrics: GatewayMetrics,
@@ -33,9 +56,44 @@ export class SocketWriter {
       this.metrics.socketWrites('direct', 1);
       return;
     }
+    this.emit(session, set);
+  }
+
+  private emit(session: SocketSession, set: FrameSet): void {
     const socket = session.socket as unknown as UntypedEmitter;
     for (const event of set.events) socket.emit(event.event, ...event.args);
     this.metrics.socketWrites('emit', set.events.length);
+  }
+
+  /**
+   * One socket's share of a room-wide write: engine.io's state is read once for both the backlog
+   * and the direct write, and the set picked by the backlog leaves as one write. The caller counts
+   * the outcomes, and calls countSharedWrites, per slice rather than per socket.
+   */
+  writeShared(session: SocketSession, write: SharedWrite): SharedOutcome {
+    const backlog = probeDirect(session.socket, this.probe);
+    const raw = this.probe.raw;
+    this.probe.raw = undefined;
+    if (backlog > write.cutAbove) {
+      dropTransport(session.socket);
+      return SharedOutcome.Cut;
+    }
+    const skip = backlog > write.skipNormalAbove;
+    const set = skip ? write.withoutNormal : write.all;
+    if (set.events.length > 0) {
+      if (raw !== undefined) {
+        raw.write(set.buffer);
+        this.directWrites += 1;
+      } else this.emit(session, set);
+    }
+    return skip ? SharedOutcome.WithoutNormal : SharedOutcome.All;
+  }
+
+  /** Counts the direct writes writeShared made since the last call (once per slice, not per socket). */
+  countSharedWrites(): void {
+    if (this.directWrites === 0) return;
+    this.metrics.socketWrites('direct', this.directWrites);
+    this.directWrites = 0;
   }
 
   /** One event to a few sockets (targeted messages, receipts, kicks): socket.io encodes it once. */
@@ -48,15 +106,5 @@ export class SocketWriter {
     const ids = sessions.map((session) => session.id);
     (this.host.io.to(ids) as unknown as UntypedEmitter).emit(event, ...args);
     this.metrics.socketWrites('emit', ids.length);
-  }
-
-  /** Bytes written to the socket that its kernel send buffer has not taken yet. */
-  backlog(session: SocketSession): number {
-    return backlogBytes(session.socket);
-  }
-
-  /** Cuts the connection at the transport: the client reconnects and resumes by itself. */
-  disconnect(session: SocketSession): void {
-    dropTransport(session.socket);
   }
 }
