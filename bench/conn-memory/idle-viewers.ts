@@ -20,7 +20,27 @@ function parseOrder(raw: string | undefined): Order {
   return order as Order;
 }
 
-function joinOne(order: Order): Promise<Socket> {
+/** The wait a refused handshake names (the gateway's per-address connect rate), if any. */
+function retryAfterMs(error: unknown): number | undefined {
+  const data = (error as { data?: { details?: { retryAfterMs?: unknown }; retryAfterMs?: unknown } }).data;
+  const wait = data?.details?.retryAfterMs ?? data?.retryAfterMs;
+  return typeof wait === 'number' ? wait : undefined;
+}
+
+/** Joins one viewer, waiting as told and trying again when the gateway refuses for its connect rate. */
+async function joinOne(order: Order): Promise<Socket> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await tryJoinOne(order);
+    } catch (error) {
+      const wait = retryAfterMs(error);
+      if (wait === undefined || attempt >= 100) throw error;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+
+function tryJoinOne(order: Order): Promise<Socket> {
   const socket = io(order.url, {
     transports: ['websocket'],
     reconnection: false,
@@ -28,7 +48,10 @@ function joinOne(order: Order): Promise<Socket> {
     localAddress: order.localAddress,
   } as Parameters<typeof io>[1]);
   return new Promise((resolve, reject) => {
-    socket.once('connect_error', reject);
+    socket.once('connect_error', (error) => {
+      socket.close();
+      reject(error);
+    });
     socket.once('connect', () => {
       socket.emit('join', { roomId: order.roomId }, (reply: { ok: boolean; error?: { code: string } }) => {
         if (reply.ok) resolve(socket);
