@@ -1,3 +1,4 @@
+import { connect, type LiveClient as SdkClient } from '@live-im/client-sdk';
 import { ErrorCode, type SendResult } from '@live-im/contracts';
 import { LocalRedisCluster, type ClusterNode, waitFor } from '@live-im/testing';
 import type { LiveApi, Session } from './support/live-api';
@@ -15,6 +16,7 @@ describe('the live system on a Redis Cluster', () => {
   let cluster: LiveCluster;
   let api: LiveApi;
   let owner: Session;
+  const sdkClients: SdkClient[] = [];
   /** One room per master: rooms[i] lives on a slot of master i. */
   const rooms: string[] = [];
 
@@ -66,6 +68,7 @@ describe('the live system on a Redis Cluster', () => {
   }, 120_000);
 
   afterAll(async () => {
+    for (const sdk of sdkClients) sdk.close();
     await cluster?.close();
     await redis?.stop();
   });
@@ -127,10 +130,26 @@ describe('the live system on a Redis Cluster', () => {
 
   it('loses no acknowledged gift when the master of a busy room is killed -9, and resumes within 10 s', async () => {
     const roomId = rooms[0] ?? '';
+    // Raw clients (what a viewer is given live) and SDK clients (which also pull a gap from history).
     const viewers: LiveClient[] = [];
     for (let i = 0; i < 4; i += 1) {
       const session = await guest(cluster.api(i % 2));
       viewers.push((await cluster.joined(i % 2, roomId, { token: session.token })).client);
+    }
+    const sdkGifts: Array<Set<string>> = [];
+    for (let i = 0; i < 2; i += 1) {
+      const sdk = connect({
+        url: cluster.gateways[i]?.url ?? '',
+        token: (await guest(cluster.api(i))).token,
+        transports: ['websocket'],
+      });
+      sdkClients.push(sdk);
+      const room = await sdk.joinRoom(roomId);
+      const ids = new Set<string>();
+      room.on('message', (message) => {
+        if (message.lane === 'important') ids.add(message.id);
+      });
+      sdkGifts.push(ids);
     }
     const senders = await Promise.all(
       [0, 1].map(async (i) => {
@@ -199,12 +218,21 @@ describe('the live system on a Redis Cluster', () => {
     }
     for (const result of acked.values()) expect(loggedIds.has(result.messageId)).toBe(true);
     const latest = Math.max(...[...acked.values()].map((r) => r.seq ?? 0));
+    // An SDK viewer gets every acknowledged gift: live, or pulled from history when it sees the gap.
+    for (const [v, ids] of sdkGifts.entries()) {
+      await waitFor(() => [...acked.values()].every((r) => ids.has(r.messageId)), {
+        timeoutMs: 30_000,
+        what: `SDK viewer ${v} to hold every acknowledged gift (${[...acked.values()].filter((r) => !ids.has(r.messageId)).length} missing)`,
+      });
+    }
+    // A raw viewer gets each live, or sees a later seq, so its gap tells it to pull the (logged) gift.
     for (const [v, viewer] of viewers.entries()) {
       await viewer.waitForSeq(roomId, 'important', latest);
       const seen = new Set(viewer.messages(roomId, 'important').map((m) => m.id));
+      const highest = Math.max(0, ...viewer.seqs(roomId, 'important'));
       // Named in the failure: which acknowledged gifts this viewer missed, and whether the log has them.
       const missing = [...acked.values()]
-        .filter((r) => !seen.has(r.messageId))
+        .filter((r) => !seen.has(r.messageId) && !(loggedIds.has(r.messageId) && (r.seq ?? 0) < highest))
         .map((r) => `${r.messageId} seq ${r.seq} dup ${r.duplicate} logged ${loggedIds.has(r.messageId)}`);
       const diagnosis =
         missing.length === 0
