@@ -8,36 +8,23 @@ import {
 } from '@live-im/broadcast';
 import { Push, Subscriber } from 'zeromq';
 import { collect, waitFor } from '../__tests__/wait-for';
+import { closeNodeWithPeers, type NodeWithPeers, startNodeWithPeers } from './__tests__/node-with-peers';
 import { important, normal, pushFrames } from './__tests__/push-frames';
 import { BroadcastNode } from './broadcast-node';
 
 describe('BroadcastNode over loopback tcp', () => {
+  let peers: NodeWithPeers;
   let node: BroadcastNode;
   let push: Push;
   let sub: Subscriber;
-  const received: Buffer[][] = [];
+  let received: Buffer[][];
 
   beforeEach(async () => {
-    received.length = 0;
-    node = new BroadcastNode({
-      nodeId: 'bn-test',
-      pullBind: 'tcp://127.0.0.1:0',
-      pubBind: 'tcp://127.0.0.1:0',
-      windowMs: 10,
-    });
-    await node.start();
-    push = new Push({ linger: 0 });
-    push.connect(node.pullEndpoint!);
-    sub = new Subscriber({ linger: 0 });
-    sub.connect(node.pubEndpoint!);
-    void collect(sub, received);
+    peers = await startNodeWithPeers('bn-test');
+    ({ node, push, sub, received } = peers);
   });
 
-  afterEach(async () => {
-    push.close();
-    sub.close();
-    await node.close();
-  });
+  afterEach(() => closeNodeWithPeers(peers));
 
   it('publishes batches for subscribed rooms and nothing for the others', async () => {
     sub.subscribe(roomTopic('live'));

@@ -1,8 +1,9 @@
 import { roomTopic } from '@live-im/broadcast';
 import { sendOversizedFrame, waitFor as poll } from '@live-im/testing';
 import { peerDisconnectCount } from '@live-im/zmq-transport';
-import { Push, Subscriber } from 'zeromq';
-import { collect, waitFor } from '../__tests__/wait-for';
+import type { Push } from 'zeromq';
+import { waitFor } from '../__tests__/wait-for';
+import { closeNodeWithPeers, type NodeWithPeers, startNodeWithPeers } from './__tests__/node-with-peers';
 import { important, pushFrames } from './__tests__/push-frames';
 import { BroadcastNode } from './broadcast-node';
 
@@ -16,33 +17,19 @@ const RSS_SLACK_BYTES = 16 * 1024 * 1024;
  * publishing. The frame comes from a raw ZMTP peer, so the RSS measured is the node's alone.
  */
 describe('BroadcastNode message size limit', () => {
+  let peers: NodeWithPeers;
   let node: BroadcastNode;
   let push: Push;
-  let sub: Subscriber;
-  const received: Buffer[][] = [];
+  let received: Buffer[][];
 
   beforeAll(async () => {
-    node = new BroadcastNode({
-      nodeId: 'bn-limit',
-      pullBind: 'tcp://127.0.0.1:0',
-      pubBind: 'tcp://127.0.0.1:0',
-      windowMs: 10,
-    });
-    await node.start();
-    push = new Push({ linger: 0 });
-    push.connect(node.pullEndpoint!);
-    sub = new Subscriber({ linger: 0 });
-    sub.connect(node.pubEndpoint!);
-    void collect(sub, received);
-    sub.subscribe(roomTopic('live'));
+    peers = await startNodeWithPeers('bn-limit');
+    ({ node, push, received } = peers);
+    peers.sub.subscribe(roomTopic('live'));
     await waitFor(() => node.subscriptions.rooms === 1, 'the subscription');
   });
 
-  afterAll(async () => {
-    push.close();
-    sub.close();
-    await node.close();
-  });
+  afterAll(() => closeNodeWithPeers(peers));
 
   it.each([
     ['pull', 'PUSH' as const, () => node.pullEndpoint!, 1],
