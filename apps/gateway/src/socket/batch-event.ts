@@ -11,14 +11,7 @@ export interface TextBatch extends BatchInfo {
 }
 
 export function textBatchOf(batch: RoomBatch): TextBatch {
-  return {
-    roomId: batch.roomId,
-    lane: batch.lane,
-    firstSeq: batch.firstSeq,
-    lastSeq: batch.lastSeq,
-    count: batch.count,
-    body: batch.body.toString('utf8'),
-  };
+  return { ...batchInfoOf(batch), body: batch.body.toString('utf8') };
 }
 
 export function batchInfoOf(batch: BatchInfo): BatchInfo {

@@ -47,13 +47,13 @@ export class SocketConnections {
     this.hooks = hooks;
     const io = this.host.attach();
     io.use(this.handshake.middleware);
-    io.on('connection', (socket) => this.onConnection(socket, hooks));
+    io.on('connection', (socket) => this.onConnection(socket));
   }
 
-  private onConnection(socket: GatewaySocket, hooks: SessionHooks): void {
+  private onConnection(socket: GatewaySocket): void {
     const session = socket.data;
     try {
-      hooks.opened(session);
+      this.hooks?.opened(session);
     } catch (error) {
       this.log.error({ ...errorFields(error), userId: session.userId }, 'opening a session failed');
       socket.disconnect(true);
