@@ -18,6 +18,7 @@ import {
   unpackPairs,
   countPairs,
   peekRequestMeta,
+  serviceOfRequestMeta,
   utf8Length,
 } from './frames';
 
@@ -119,6 +120,21 @@ describe('LRPC/1 frames', () => {
       expect(() => decodeRequestMeta(Buffer.from('not a meta at all, just text'))).toThrow(FrameError);
       expect(() => encodeRequestMeta({ ...meta, pattern: '' })).toThrow(FrameError);
       expect(() => encodeRequestMeta({ ...meta, traceId: 'x'.repeat(256) })).toThrow(FrameError);
+    });
+
+    it('reads each pattern and service right while many alternate, same lengths included', () => {
+      // More patterns than the strings kept from earlier metas, several of one length, in rotation.
+      const patterns = Array.from({ length: 12 }, (_, n) => `svc${n % 3}.op${String.fromCharCode(97 + n)}`);
+      patterns.push('nodot', 'a.b.c', 'user.é');
+      for (let round = 0; round < 3; round += 1) {
+        for (const pattern of patterns) {
+          const buf = encodeRequestMeta({ ...meta, pattern, traceId: 'x.y' });
+          expect(decodeRequestMeta(buf).pattern).toBe(pattern);
+          expect(serviceOfRequestMeta(buf, buf[10])).toBe(pattern.split('.')[0]);
+          // The meta's bytes change after the read (the broker rewrites in place): no effect on it.
+          buf.fill(0x7a, 11, 11 + buf[10]);
+        }
+      }
     });
 
     it('takes a pattern that is not valid UTF-8 for malformed, on the broker and on the worker', () => {

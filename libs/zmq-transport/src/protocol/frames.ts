@@ -59,6 +59,39 @@ function writeU32(buf: Buffer, at: number, value: number): void {
   buf[at + 3] = value >>> 24;
 }
 
+/**
+ * The last few strings read from meta bytes, with those bytes: a worker or broker reads the same
+ * few patterns on every call, and comparing a few bytes costs less than a new string each time
+ * (a native call, an allocation and a string-table lookup per call).
+ */
+class RecentStrings {
+  private readonly bytes: Buffer[] = [];
+  private readonly strings: string[] = [];
+  private next = 0;
+
+  constructor(private readonly capacity: number) {}
+
+  read(buf: Buffer, start: number, end: number, encoding: 'utf8' | 'latin1'): string {
+    const length = end - start;
+    for (let k = 0; k < this.bytes.length; k += 1) {
+      const known = this.bytes[k];
+      if (known.length !== length) continue;
+      let i = 0;
+      while (i < length && known[i] === buf[start + i]) i += 1;
+      if (i === length) return this.strings[k];
+    }
+    const text = buf.toString(encoding, start, end);
+    // A copy: the frame's bytes belong to a message that is rewritten in place and then dropped.
+    this.bytes[this.next] = Buffer.from(buf.subarray(start, end));
+    this.strings[this.next] = text;
+    this.next = (this.next + 1) % this.capacity;
+    return text;
+  }
+}
+
+const recentPatterns = new RecentStrings(8);
+const recentServices = new RecentStrings(8);
+
 const REQUEST_FIXED = 12; // id(4) timeout(4) flags(1) codec(1) patternLen(1) traceLen(1)
 const MAX_U32 = 0xffffffff;
 
@@ -114,7 +147,7 @@ export function decodeRequestMeta(buf: Buffer): RequestMeta {
     timeoutMs: readU32(buf, 4),
     flags: buf[8],
     codec: buf[9],
-    pattern: buf.toString('utf8', 11, traceAt),
+    pattern: recentPatterns.read(buf, 11, traceAt, 'utf8'),
     traceId: traceLen === 0 ? '' : buf.toString('utf8', traceAt + 1, traceAt + 1 + traceLen),
   };
 }
@@ -157,8 +190,9 @@ function assertUtf8Pattern(buf: Buffer, end: number): void {
 /** The pattern's service part (before the first dot), read straight from a request meta. */
 export function serviceOfRequestMeta(buf: Buffer, patternLen: number): string {
   const end = 11 + patternLen;
-  const dot = buf.indexOf(0x2e, 11);
-  return buf.toString('latin1', 11, dot === -1 || dot > end ? end : dot);
+  let dot = 11;
+  while (dot < end && buf[dot] !== 0x2e) dot += 1;
+  return recentServices.read(buf, 11, dot, 'latin1');
 }
 
 /** The trace id of a well-formed request meta ('' when it has none); for the broker's log lines. */
