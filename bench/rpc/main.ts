@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { AppProcess, WORKSPACE_ROOT, freePorts } from '@live-im/testing';
-import { RpcClient, SILENT_LOGGER } from '@live-im/zmq-transport';
+import { RPC_EAGER_PAIRS, RpcClient, SILENT_LOGGER } from '@live-im/zmq-transport';
 import { CpuMeter } from '../shared/process-cpu';
 import { RunResult, runClosedLoop } from './latency';
 import { BenchEcho, benchPayload } from './echo-contract';
@@ -24,11 +24,21 @@ const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 64);
 const BARE_WORKER = process.env['BENCH_WORKER'] === 'bare';
 /**
  * `ours`: measure ours alone, no baseline (profiling: its per-process CPU per call is what moves).
- * Prints no ratio and does not write rpc.json.
+ * `tcp,ours`: NestJS TCP then ours, `BENCH_ROUNDS` times (default 1), with the ratio of each
+ * round: a same-run comparison that is short enough for a shared host. Neither writes rpc.json.
  */
-const OURS_ONLY = process.env['BENCH_ONLY'] === 'ours';
+const ONLY = process.env['BENCH_ONLY'];
+const OURS_ONLY = ONLY === 'ours';
+const TCP_AND_OURS = ONLY === 'tcp,ours';
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 1);
+/**
+ * `BENCH_EAGER_PAIRS=24,32` (with BENCH_ONLY): ours once per size, the client's request batches
+ * leaving at that many pairs (RpcClientOptions.eagerPairs); brokers and workers keep their own.
+ * Default: the shipped RPC_EAGER_PAIRS alone.
+ */
+const EAGER_SIZES = (process.env['BENCH_EAGER_PAIRS'] ?? String(RPC_EAGER_PAIRS)).split(',').map(Number);
 
-async function benchOurs(): Promise<RunResult> {
+async function benchOurs(eagerPairs = RPC_EAGER_PAIRS): Promise<RunResult> {
   const [front, back, http] = (await freePorts(3)) as [number, number, number];
   const broker = await AppProcess.start('rpc-broker', {
     httpPort: http,
@@ -43,7 +53,11 @@ async function benchOurs(): Promise<RunResult> {
   const worker = await forkReady(BARE_WORKER ? 'bare-echo-worker.js' : 'zmq-echo-worker.js', {
     BENCH_BROKER_BACKEND: `tcp://127.0.0.1:${back}`,
   });
-  const client = new RpcClient({ brokers: [`tcp://127.0.0.1:${front}`], logger: SILENT_LOGGER });
+  const client = new RpcClient({
+    brokers: [`tcp://127.0.0.1:${front}`],
+    logger: SILENT_LOGGER,
+    eagerPairs,
+  });
   client.start();
   const call = (i: number) =>
     client.call(BenchEcho.pattern, benchPayload(i), { timeoutMs: BenchEcho.timeoutMs, idempotent: true });
@@ -51,7 +65,8 @@ async function benchOurs(): Promise<RunResult> {
   try {
     await runClosedLoop('warm-up', warmupCalls(CALLS), CONCURRENCY, call);
     cpu.start();
-    const name = BARE_WORKER ? 'live-im RPC, bare RpcWorker' : 'live-im RPC via broker';
+    const shipped = eagerPairs === RPC_EAGER_PAIRS ? '' : `, ${eagerPairs} pairs`;
+    const name = `${BARE_WORKER ? 'live-im RPC, bare RpcWorker' : 'live-im RPC via broker'}${shipped}`;
     const result = await runClosedLoop(name, CALLS, CONCURRENCY, call);
     // Alone, ours is measured to a tenth of a µs: the figure its per-call work is judged by.
     return { ...result, cpuUsPerCall: cpu.perCallUs(CALLS, OURS_ONLY ? 1 : 0) };
@@ -89,6 +104,34 @@ function showRatios(results: RpcResults): void {
   for (const line of [...lines, ...goalLines(results)]) process.stdout.write(`${line}\n`);
 }
 
+/**
+ * BENCH_ONLY=tcp,ours: each round measures TCP, then ours at each BENCH_EAGER_PAIRS size, and
+ * prints ours / TCP; the summary gives each size's ratios over the rounds.
+ */
+async function compareWithTcp(): Promise<void> {
+  const ratios = new Map<number, number[]>(EAGER_SIZES.map((size) => [size, []]));
+  for (let round = 1; round <= ROUNDS; round += 1) {
+    const tcp = await benchNest('tcp', CALLS, CONCURRENCY);
+    show(tcp);
+    for (const eagerPairs of EAGER_SIZES) {
+      const ours = await benchOurs(eagerPairs);
+      show(ours);
+      const ratio = ratioOf(ours.reqPerSec, tcp.reqPerSec);
+      ratios.get(eagerPairs)?.push(ratio);
+      process.stdout.write(`round ${round}, ${eagerPairs} pairs: ours / NestJS TCP ${ratio.toFixed(2)}x\n`);
+    }
+  }
+  for (const [eagerPairs, seen] of ratios) {
+    const sorted = [...seen].sort((a, b) => a - b);
+    const median = sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
+    process.stdout.write(
+      `${eagerPairs} pairs, ours / NestJS TCP over ${ROUNDS} rounds: ` +
+        `${seen.map((r) => r.toFixed(2)).join(', ')} (median ${median.toFixed(2)}x)\n`,
+    );
+  }
+  process.stdout.write('bench/results/rpc.json not written\n');
+}
+
 async function main(): Promise<void> {
   const loadAtStart = loadavg()[0] ?? 0;
   process.stdout.write(
@@ -96,8 +139,12 @@ async function main(): Promise<void> {
       `host load ${loadAtStart.toFixed(2)} (1 min) on ${cpus().length} CPUs\n`,
   );
   if (OURS_ONLY) {
-    show(await benchOurs());
+    for (const eagerPairs of EAGER_SIZES) show(await benchOurs(eagerPairs));
     process.stdout.write('ours only (BENCH_ONLY=ours): no baseline, bench/results/rpc.json not written\n');
+    return;
+  }
+  if (TCP_AND_OURS) {
+    await compareWithTcp();
     return;
   }
   const tcp = await benchNest('tcp', CALLS, CONCURRENCY);

@@ -67,6 +67,28 @@ describe.each<TestTransport>(['tcp', 'ipc'])('RpcClient over %s', (transport) =>
     for (const r of routers.splice(0)) r.close();
   });
 
+  it('sends a burst of calls in messages of eagerPairs pairs', async () => {
+    const broker = await router();
+    const rpc = client([broker.endpoint], { eagerPairs: 4 });
+    const calls = Array.from({ length: 10 }, (_, n) => rpc.call('calc.double', { n }, { timeoutMs: 3000 }));
+    const sizes: number[] = [];
+    for (let seen = 0; seen < 10; ) {
+      const { frames } = await broker.next(Command.REQUEST);
+      sizes.push(frames.length / 2);
+      seen += frames.length / 2;
+    }
+    expect(sizes).toEqual([4, 4, 2]);
+    void Promise.allSettled(calls);
+  });
+
+  it('refuses an eagerPairs that is not an integer 1..512', () => {
+    for (const eagerPairs of [0, 1.5, 513, Number.NaN]) {
+      expect(() => new RpcClient({ brokers: ['tcp://127.0.0.1:1'], eagerPairs })).toThrow(
+        'eagerPairs must be an integer 1..512',
+      );
+    }
+  });
+
   it('correlates many calls in flight on one socket, answered out of order', async () => {
     const broker = await router();
     const rpc = client([broker.endpoint]);

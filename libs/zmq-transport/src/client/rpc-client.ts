@@ -14,6 +14,7 @@ import {
 import { BrokerLink, describe } from '../socket/broker-link';
 import { BrokerStateListener, BrokerStateListeners } from '../socket/broker-state';
 import { monotonicMs } from '../socket/clock';
+import { MAX_PAIRS_PER_MESSAGE, RPC_EAGER_PAIRS } from '../socket/outbound-queue';
 import { TransportLogger } from '../socket/transport-logger';
 import { BrokerStats } from '../protocol/stats-reply';
 import { trackRpcClient, untrackRpcClient } from '../rpc-metrics';
@@ -34,6 +35,13 @@ export interface RpcClientOptions {
   /** Body codec of calls that name none. Default JSON. */
   codec?: BodyCodec;
   logger?: TransportLogger;
+  /**
+   * A request batch this many pairs long leaves at once, mid-burst (default RPC_EAGER_PAIRS).
+   * Brokers and workers answer each message as it comes, so the caller's batch size sets how many
+   * messages its calls in flight travel in: fewer pairs, more of them overlapping on every hop,
+   * each costing every hop a message.
+   */
+  eagerPairs?: number;
 }
 
 export interface CallOptions {
@@ -110,7 +118,11 @@ export class RpcClient {
       onUnsent: (link: BrokerLink, command: Command, frames: Buffer[]) =>
         this.onUnsent(link, command, frames),
     };
-    const linkOptions = { lingerMs: this.lingerMs, logger: this.logger };
+    const eagerPairs = options.eagerPairs ?? RPC_EAGER_PAIRS;
+    if (!Number.isInteger(eagerPairs) || eagerPairs < 1 || eagerPairs > MAX_PAIRS_PER_MESSAGE) {
+      throw new Error(`eagerPairs must be an integer 1..${MAX_PAIRS_PER_MESSAGE}, got ${eagerPairs}`);
+    }
+    const linkOptions = { lingerMs: this.lingerMs, logger: this.logger, eagerPairs };
     this.links = options.brokers.map(
       (endpoint, index) => new BrokerLink(index, endpoint, handlers, linkOptions),
     );

@@ -21,6 +21,8 @@ export interface BrokerLinkHandlers {
 export interface BrokerLinkOptions {
   lingerMs: number;
   logger: TransportLogger;
+  /** OutboundQueue's eagerPairs; default RPC_EAGER_PAIRS. */
+  eagerPairs?: number;
 }
 
 /**
@@ -53,7 +55,7 @@ export class BrokerLink {
       maxMessageSize: RPC_MESSAGE_LIMITS.peerBytes,
     });
     this.queue = new OutboundQueue(this.socket, {
-      eagerPairs: RPC_EAGER_PAIRS,
+      eagerPairs: options.eagerPairs ?? RPC_EAGER_PAIRS,
       onSendError: (_dest, command, frames) => this.handlers.onUnsent(this, command, frames),
     });
   }

@@ -51,6 +51,9 @@ const COALESCING = new Set<Command>([Command.REQUEST, Command.REPLY]);
  */
 export const RPC_EAGER_PAIRS = 32;
 
+/** The default maxPairsPerMessage: pairs in one message at most. */
+export const MAX_PAIRS_PER_MESSAGE = 512;
+
 /**
  * The single writer of one socket. Sends are serialised (zeromq.js allows one pending send), and
  * REQUEST/REPLY pairs bound for the same peer while earlier sends are in progress coalesce into one
@@ -80,7 +83,7 @@ export class OutboundQueue {
     private readonly sink: FrameSink,
     private readonly options: OutboundQueueOptions = {},
   ) {
-    this.maxPairs = options.maxPairsPerMessage ?? 512;
+    this.maxPairs = options.maxPairsPerMessage ?? MAX_PAIRS_PER_MESSAGE;
     this.maxBytes = options.maxBytesPerMessage ?? 1 << 20;
     this.eagerPairs = options.eagerPairs ?? Number.POSITIVE_INFINITY;
   }
