@@ -109,6 +109,7 @@ function showRatios(results: RpcResults): void {
  * prints ours / TCP; the summary gives each size's ratios over the rounds.
  */
 async function compareWithTcp(): Promise<void> {
+  if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`BENCH_ROUNDS must be a positive integer`);
   const ratios = new Map<number, number[]>(EAGER_SIZES.map((size) => [size, []]));
   for (let round = 1; round <= ROUNDS; round += 1) {
     const tcp = await benchNest('tcp', CALLS, CONCURRENCY);
