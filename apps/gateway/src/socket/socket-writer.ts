@@ -67,11 +67,14 @@ export class SocketWriter {
 
   /**
    * One socket's share of a room-wide write: engine.io's state is read once for both the backlog
-   * and the direct write, and the set picked by the backlog leaves as one write. The caller counts
-   * the outcomes, and calls countSharedWrites, per slice rather than per socket.
+   * and the direct write, and the set picked by the backlog leaves as one write. A socket whose
+   * kernel refused part of an earlier write is behind by its full send queue as well (the bound),
+   * so it gets no normal batches until it drained: it is not handed more bytes for libuv to push
+   * in pieces as its client reads. The caller counts the outcomes, and calls countSharedWrites,
+   * per slice rather than per socket.
    */
   writeShared(session: SocketSession, write: SharedWrite): SharedOutcome {
-    const backlog = probeDirect(session.socket, this.probe);
+    const backlog = probeDirect(session.socket, this.probe, this.host.sendBufferBound);
     const raw = this.probe.raw;
     this.probe.raw = undefined;
     if (backlog > write.cutAbove) {
