@@ -71,23 +71,28 @@ export function directSocketOf(socket: GatewaySocket): NetSocket | undefined {
   return directOfEngine(engineOf(socket));
 }
 
+/** What probeDirect saw of a socket besides its backlog; reused by the caller so the hot loop allocates nothing. */
+export interface DirectProbe {
+  /** The TCP socket to write the room-wide frame to, or undefined: through socket.io's emit. */
+  raw: NetSocket | undefined;
+  /** The TCP socket holds bytes its kernel refused: the kernel's bounded send queue is full as well. */
+  kernelFull: boolean;
+}
+
 /**
  * directSocketOf and backlogBytes in one look at engine.io's state, for the hot loop of a
- * room-wide write: the TCP socket to write to (or undefined) in `out.raw`, the backlog as the
- * result. A socket that may be written directly has nothing queued in engine.io or ws, so its
- * backlog is its TCP socket's user-space buffer, plus `kernelQueueBytes` when that is not empty.
+ * room-wide write: what it saw in `out`, the backlog as the result. A socket that may be written
+ * directly has nothing queued in engine.io or ws, so its backlog is its TCP socket's user-space
+ * buffer alone.
  */
-export function probeDirect(
-  socket: GatewaySocket,
-  out: { raw: NetSocket | undefined },
-  kernelQueueBytes: number,
-): number {
+export function probeDirect(socket: GatewaySocket, out: DirectProbe): number {
   const engine = engineOf(socket);
   const raw = directOfEngine(engine);
   out.raw = raw;
-  if (raw === undefined) return backlogOfEngine(engine, kernelQueueBytes);
+  if (raw === undefined) return backlogOfEngine(engine, out);
   const refused = raw.writableLength;
-  return refused > 0 ? refused + kernelQueueBytes : 0;
+  out.kernelFull = refused > 0;
+  return refused;
 }
 
 function directOfEngine(engine: EngineSocket): NetSocket | undefined {
@@ -104,23 +109,22 @@ function directOfEngine(engine: EngineSocket): NetSocket | undefined {
 }
 
 /**
- * Bytes written for the socket that its client has not read: the TCP socket's user-space buffer
- * (what the kernel's bounded send buffer did not accept), what ws holds back, and the packets
- * engine.io keeps in its write buffer (a polling socket's between two polls). Once the kernel
- * refused bytes its send queue is full, and `kernelQueueBytes` (the bound, SO_SNDBUF) counts too:
- * a socket is behind by what its kernel holds as well, not only by what did not fit there.
+ * Bytes the gateway holds for the socket that the kernel has not taken yet: the TCP socket's
+ * user-space buffer (what the kernel's bounded send buffer did not accept), what ws holds back,
+ * and the packets engine.io keeps in its write buffer (a polling socket's between two polls).
  */
-export function backlogBytes(socket: GatewaySocket, kernelQueueBytes = 0): number {
-  return backlogOfEngine(engineOf(socket), kernelQueueBytes);
+export function backlogBytes(socket: GatewaySocket): number {
+  return backlogOfEngine(engineOf(socket), { raw: undefined, kernelFull: false });
 }
 
-function backlogOfEngine(engine: EngineSocket, kernelQueueBytes: number): number {
+function backlogOfEngine(engine: EngineSocket, out: DirectProbe): number {
   let bytes = 0;
   for (const packet of engine.writeBuffer) bytes += packetBytes(packet);
   const ws = engine.transport.socket;
+  const refused = ws?._socket?.writableLength ?? 0;
+  out.kernelFull = refused > 0;
   if (ws !== undefined) {
-    const refused = ws._socket?.writableLength ?? 0;
-    if (refused > 0) bytes += refused + kernelQueueBytes;
+    bytes += refused;
     bytes += ws._sender?._bufferedBytes ?? 0;
   }
   return bytes;
