@@ -1,5 +1,6 @@
 import { sleep, waitFor } from '@live-im/testing';
 import { execFileSync } from 'node:child_process';
+import WebSocket from 'ws';
 import { DocClient, type JoinData, type Refusal } from './support/doc-client';
 import { registerUser, roomIdFor } from './support/fixtures';
 import { type LiveApp, LiveCluster } from './support/live-cluster';
@@ -77,8 +78,7 @@ describe('connection limits at the gateway', () => {
 
   /**
    * Tries to connect until let in, after a connection was closed: the gateway frees its place when
-   * it sees the close at the transport (its socket count drops a moment earlier, on the disconnect
-   * packet), so it may refuse until then. Gives the codes it refused with meanwhile.
+   * it sees the disconnect, so it may refuse until then. Gives the codes it refused with meanwhile.
    */
   async function admittedOnceClosed(index: number, localAddress: string): Promise<string[]> {
     const codes = new Set<string>();
@@ -161,6 +161,23 @@ describe('connection limits at the gateway', () => {
     expect(
       await gateway(0).metric('gateway_connect_refusals_total', { limit: 'address_connections' }),
     ).toBeGreaterThan(0);
+  });
+
+  it('closes the transport of a client that leaves the namespace, whose place the gateway gave back', async () => {
+    // A raw engine.io client: open, connect the main namespace ("40"), leave it ("41"), keep the transport.
+    const url = `${gateway(0).url.replace('http:', 'ws:')}/socket.io/?EIO=4&transport=websocket`;
+    const ws = new WebSocket(url, { localAddress: '127.0.0.8' });
+    const received: string[] = [];
+    let closed = false;
+    ws.on('close', () => (closed = true));
+    ws.on('message', (data: Buffer) => {
+      const packet = data.toString('utf8');
+      received.push(packet);
+      if (packet.startsWith('0{')) ws.send('40');
+      else if (packet.startsWith('40{')) ws.send('41');
+    });
+    await waitFor(() => closed, { what: 'the gateway closing the transport once the namespace was left' });
+    expect(received.some((packet) => packet.startsWith('40{'))).toBe(true);
   });
 
   it('bounds the kernel send buffer of each WebSocket connection (SEND_BUFFER_BYTES)', async () => {

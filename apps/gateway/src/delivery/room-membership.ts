@@ -94,6 +94,8 @@ export class RoomMembership {
       state: 'joining',
       settled: new Promise<void>((resolve) => (settle = resolve)),
       held: [],
+      // Declared now, set once admitted: a field added later would cost an out-of-object property store per socket.
+      answeredThrough: undefined,
     };
     // Subscribed before admission, so every batch after the seqs room.join returns reaches this
     // gateway. A bad room id throws here, with nothing to undo yet. The subscriber's copy of the id

@@ -3,7 +3,15 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import { type AddressInfo, Socket as NetSocket } from 'node:net';
 import { Server, type Socket } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
-import { backlogBytes, directSocketOf, dropTransport, transportOf } from './engine-internals';
+import {
+  backlogBytes,
+  type DirectProbe,
+  directSocketOf,
+  dropTransport,
+  listenToEveryEvent,
+  probeDirect,
+  transportOf,
+} from './engine-internals';
 import { eventFrame } from './event-frames';
 import type { GatewaySocket } from './socket-types';
 
@@ -86,9 +94,28 @@ describe('engine.io and ws internals', () => {
     raw.cork();
     raw.write(frame);
     expect(backlogBytes(socket)).toBe(frame.length);
+    // Bytes the kernel refused: its bounded queue is full.
+    const probe: DirectProbe = { raw: undefined, kernelFull: false };
+    expect(probeDirect(socket, probe)).toBe(frame.length);
+    expect(probe).toEqual({ raw, kernelFull: true });
     raw.uncork();
     await waitFor(() => got.length === 1, { what: 'the frame at the client' });
     await waitFor(() => backlogBytes(socket) === 0, { what: 'the kernel took it' });
+    expect(probeDirect(socket, probe)).toBe(0);
+    expect(probe).toEqual({ raw, kernelFull: false });
+  });
+
+  it("hands every event to one listener through socket.io's onAny list, one slot long", async () => {
+    const [socket, client] = await open(['websocket']);
+    const got: Array<{ self: unknown; event: unknown; args: unknown[] }> = [];
+    listenToEveryEvent(socket, function (this: GatewaySocket, event: unknown, ...args: unknown[]) {
+      got.push({ self: this, event, args });
+    });
+    expect((socket as unknown as { _anyListeners: unknown[] })._anyListeners).toHaveLength(1);
+    expect(socket.listenersAny()).toHaveLength(1);
+    client.emit('hello', 1, 'two');
+    await waitFor(() => got.length === 1, { what: 'the event at the listener' });
+    expect(got[0]).toEqual({ self: socket, event: 'hello', args: [1, 'two'] });
   });
 
   it('drops a websocket at once, as a lost connection', async () => {

@@ -13,6 +13,8 @@ import type { GatewaySocket } from './socket-types';
  *   writeBuffer packets queued by sendPacket and not yet handed to the transport; flush() hands
  *               the whole buffer over as soon as the transport is writable
  *   transport   { name: 'polling' | 'websocket'; socket: the ws WebSocket (websocket only) }
+ * socket.io Socket:
+ *   _anyListeners  the onAny listeners, an array read (and copied) per incoming event
  * ws WebSocket (`transport.socket`):
  *   readyState  1 (OPEN) while frames may be sent; terminate() (public) destroys the socket
  *   _socket     the net.Socket its frames are written to (Sender.sendFrame writes there at once
@@ -69,17 +71,28 @@ export function directSocketOf(socket: GatewaySocket): NetSocket | undefined {
   return directOfEngine(engineOf(socket));
 }
 
+/** What probeDirect saw of a socket besides its backlog; reused by the caller so the hot loop allocates nothing. */
+export interface DirectProbe {
+  /** The TCP socket to write the room-wide frame to, or undefined: through socket.io's emit. */
+  raw: NetSocket | undefined;
+  /** The TCP socket holds bytes its kernel refused: the kernel's bounded send queue is full as well. */
+  kernelFull: boolean;
+}
+
 /**
  * directSocketOf and backlogBytes in one look at engine.io's state, for the hot loop of a
- * room-wide write: the TCP socket to write to (or undefined) in `out.raw`, the backlog as the
- * result. A socket that may be written directly has nothing queued in engine.io or ws, so its
- * backlog is its TCP socket's user-space buffer alone.
+ * room-wide write: what it saw in `out`, the backlog as the result. A socket that may be written
+ * directly has nothing queued in engine.io or ws, so its backlog is its TCP socket's user-space
+ * buffer alone.
  */
-export function probeDirect(socket: GatewaySocket, out: { raw: NetSocket | undefined }): number {
+export function probeDirect(socket: GatewaySocket, out: DirectProbe): number {
   const engine = engineOf(socket);
   const raw = directOfEngine(engine);
   out.raw = raw;
-  return raw !== undefined ? raw.writableLength : backlogOfEngine(engine);
+  if (raw === undefined) return backlogOfEngine(engine, out);
+  const refused = raw.writableLength;
+  out.kernelFull = refused > 0;
+  return refused;
 }
 
 function directOfEngine(engine: EngineSocket): NetSocket | undefined {
@@ -101,15 +114,17 @@ function directOfEngine(engine: EngineSocket): NetSocket | undefined {
  * and the packets engine.io keeps in its write buffer (a polling socket's between two polls).
  */
 export function backlogBytes(socket: GatewaySocket): number {
-  return backlogOfEngine(engineOf(socket));
+  return backlogOfEngine(engineOf(socket), { raw: undefined, kernelFull: false });
 }
 
-function backlogOfEngine(engine: EngineSocket): number {
+function backlogOfEngine(engine: EngineSocket, out: DirectProbe): number {
   let bytes = 0;
   for (const packet of engine.writeBuffer) bytes += packetBytes(packet);
   const ws = engine.transport.socket;
+  const refused = ws?._socket?.writableLength ?? 0;
+  out.kernelFull = refused > 0;
   if (ws !== undefined) {
-    bytes += ws._socket?.writableLength ?? 0;
+    bytes += refused;
     bytes += ws._sender?._bufferedBytes ?? 0;
   }
   return bytes;
@@ -121,6 +136,20 @@ function packetBytes(packet: EnginePacket): number {
   // A string's UTF-16 length: bytes for the ASCII that batches are almost all made of.
   if (typeof data === 'string') return data.length + PACKET_OVERHEAD_BYTES;
   return data.byteLength + PACKET_OVERHEAD_BYTES;
+}
+
+/**
+ * socket.onAny(listener) for a socket that has no such listener yet, with an array of exactly one
+ * element: onAny pushes onto an empty array, which V8 grows to 17 slots (about 150 bytes per
+ * connection for nothing).
+ */
+export function listenToEveryEvent(
+  socket: GatewaySocket,
+  listener: (this: GatewaySocket, event: unknown, ...args: unknown[]) => void,
+): void {
+  const listeners = socket as unknown as { _anyListeners?: unknown[] };
+  if (listeners._anyListeners === undefined) listeners._anyListeners = [listener];
+  else socket.onAny(listener);
 }
 
 /** The transport's name: 'websocket' or 'polling'. */

@@ -82,7 +82,11 @@ export class HandshakeAuthenticator {
   readonly middleware = (socket: GatewaySocket, next: (error?: Error) => void): void => {
     RequestContext.run(newRequestId(), () => {
       this.authenticate(socket).then(
-        () => next(),
+        () => {
+          // Gone while it was verified: Socket.IO drops it without a connection or disconnect event.
+          if (socket.conn.readyState !== 'open') this.release(socket);
+          next();
+        },
         (error: unknown) => {
           next(handshakeError(error));
           // Socket.IO writes the connect_error on the next tick; close() waits until it is sent. A
@@ -95,9 +99,9 @@ export class HandshakeAuthenticator {
 
   /**
    * Counts the connection against the limits, or throws the refusal. Once counted it is released
-   * when the transport closes, whether the handshake goes on to succeed or not.
+   * (release) when the handshake fails, or when the socket that passed it goes away.
    */
-  private admit(socket: GatewaySocket, address: string): void {
+  private admit(address: string): void {
     if (!this.accepting) {
       throw new ConnectLimitError(
         'shutting_down',
@@ -130,13 +134,6 @@ export class HandshakeAuthenticator {
         { maxPerAddress: this.ledger.maxPerAddress },
       );
     }
-    if (socket.conn.readyState !== 'open') {
-      // Gone while its CONNECT packet was read: 'close' has fired already.
-      this.ledger.release(address);
-      return;
-    }
-    // `on`, not `once`: an engine socket closes once, and `once` would add a wrapper per connection.
-    socket.conn.on('close', () => this.ledger.release(address));
   }
 
   private gatewayFull(): ConnectLimitError {
@@ -148,16 +145,27 @@ export class HandshakeAuthenticator {
     );
   }
 
+  /**
+   * A connection that passed admit leaves the ledger: its handshake failed, or it closed (the
+   * socket layer calls this on disconnect). The address is worked out again from the handshake,
+   * which does not change, so a connection keeps no listener or closure of its own for it.
+   */
+  release(socket: GatewaySocket): void {
+    this.ledger.release(this.addressOf(socket));
+  }
+
+  private addressOf(socket: GatewaySocket): string {
+    const { handshake } = socket;
+    return clientAddress(handshake.address, handshake.headers['x-forwarded-for'], this.config.TRUST_PROXY);
+  }
+
   private async authenticate(socket: GatewaySocket): Promise<void> {
     let kind: 'user' | 'guest' | 'anonymous' | 'unknown' = 'unknown';
+    let counted = false;
     try {
       const { handshake } = socket;
-      const address = clientAddress(
-        handshake.address,
-        handshake.headers['x-forwarded-for'],
-        this.config.TRUST_PROXY,
-      );
-      this.admit(socket, address);
+      this.admit(this.addressOf(socket));
+      counted = true;
       const auth = HandshakeAuth.safeParse(handshake.auth ?? {});
       if (!auth.success) throw new RpcError(ErrorCode.UNAUTHENTICATED, 'auth must be {token?: string}');
       const token = auth.data.token;
@@ -177,6 +185,7 @@ export class HandshakeAuthenticator {
       }
       this.metrics.handshake('OK', kind);
     } catch (error) {
+      if (counted) this.release(socket);
       const code = RpcError.from(error).code;
       this.metrics.handshake(code, kind);
       if (error instanceof ConnectLimitError) this.metrics.connectRefused(error.limit);

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
+import { listenToEveryEvent } from './engine-internals';
 import { HandshakeAuthenticator } from './handshake';
 import type { SocketSession } from './socket-session';
 import { SocketServerHost } from './socket-server.host';
@@ -39,7 +40,7 @@ export class SocketConnections {
       connections.hooks?.event(this.data, String(event), args);
     };
     this.onDisconnect = function (this: GatewaySocket): void {
-      connections.onClosed(this.data);
+      connections.onClosed(this);
     };
   }
 
@@ -56,14 +57,20 @@ export class SocketConnections {
       this.hooks?.opened(session);
     } catch (error) {
       this.log.error({ ...errorFields(error), userId: session.userId }, 'opening a session failed');
+      this.handshake.release(socket);
       socket.disconnect(true);
       return;
     }
-    socket.onAny(this.onEvent);
+    listenToEveryEvent(socket, this.onEvent);
     socket.on('disconnect', this.onDisconnect);
   }
 
-  private onClosed(session: SocketSession): void {
+  private onClosed(socket: GatewaySocket): void {
+    this.handshake.release(socket);
+    // A client that left the main namespace (its only one) but kept the transport would hold a
+    // connection the ledger no longer counts: the transport goes too.
+    if (socket.conn.readyState === 'open') socket.conn.close();
+    const session = socket.data;
     try {
       this.hooks?.closed(session);
     } catch (error) {

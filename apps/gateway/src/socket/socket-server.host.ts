@@ -47,6 +47,7 @@ export function socketServerOptions(config: Pick<GatewayConfig, 'CORS_ORIGINS'>)
 @Injectable()
 export class SocketServerHost {
   private server: GatewayServer | undefined;
+  private boundBytes = 0;
 
   constructor(
     private readonly httpHost: HttpAdapterHost,
@@ -103,10 +104,16 @@ export class SocketServerHost {
       return;
     }
     this.metrics.sendBufferBoundBytes(bytes);
+    this.boundBytes = bytes;
     this.log.info({ sendBufferBytes: bytes }, 'send buffer bound');
     httpServer.on('upgrade', (_request, socket: Socket) => {
       if (!boundSendBuffer(socket, bytes)) this.metrics.sendBufferBoundFailed();
     });
+  }
+
+  /** The SO_SNDBUF each websocket connection gets (0: the kernel's own, unbounded for the policy's purposes). */
+  get sendBufferBound(): number {
+    return this.boundBytes;
   }
 
   get io(): GatewayServer {

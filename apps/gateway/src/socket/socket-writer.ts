@@ -1,8 +1,7 @@
 import type { ServerToClientEvents } from '@live-im/contracts';
 import { Injectable } from '@nestjs/common';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
-import type { Socket as NetSocket } from 'node:net';
-import { directSocketOf, dropTransport, probeDirect } from './engine-internals';
+import { type DirectProbe, directSocketOf, dropTransport, probeDirect } from './engine-internals';
 import type { FrameSet } from './event-frames';
 import type { SocketSession } from './socket-session';
 import { SocketServerHost } from './socket-server.host';
@@ -14,10 +13,16 @@ import { SocketServerHost } from './socket-server.host';
 export interface SharedWrite {
   /** Everything the pass holds. */
   all: FrameSet;
-  /** All but the normal batches, for a socket behind by more than `skipNormalAbove` (may hold no event). */
+  /**
+   * All but the normal batches, for a socket behind by more than `skipNormalAbove` bytes, its
+   * kernel's send queue counted once full (may hold no event).
+   */
   withoutNormal: FrameSet;
   skipNormalAbove: number;
-  /** A socket behind by more than this is cut off instead (the client resumes by itself). */
+  /**
+   * A socket for which the gateway holds more than this (beyond what its kernel queues) is cut off
+   * instead (the client resumes by itself).
+   */
   cutAbove: number;
 }
 
@@ -40,7 +45,7 @@ interface UntypedEmitter {
 @Injectable()
 export class SocketWriter {
   /** writeShared's look at a socket's engine state, reused so the hot loop allocates nothing. */
-  private readonly probe: { raw: NetSocket | undefined } = { raw: undefined };
+  private readonly probe: DirectProbe = { raw: undefined, kernelFull: false };
   private directWrites = 0;
 
   constructor(
@@ -67,18 +72,22 @@ export class SocketWriter {
 
   /**
    * One socket's share of a room-wide write: engine.io's state is read once for both the backlog
-   * and the direct write, and the set picked by the backlog leaves as one write. The caller counts
-   * the outcomes, and calls countSharedWrites, per slice rather than per socket.
+   * and the direct write, and the set picked by the backlog leaves as one write. A socket whose
+   * kernel refused part of an earlier write is behind by its full send queue as well (the bound),
+   * so it gets no normal batches until it drained: it is not handed more bytes for libuv to push
+   * in pieces as its client reads. The caller counts the outcomes, and calls countSharedWrites,
+   * per slice rather than per socket.
    */
   writeShared(session: SocketSession, write: SharedWrite): SharedOutcome {
-    const backlog = probeDirect(session.socket, this.probe);
-    const raw = this.probe.raw;
+    const held = probeDirect(session.socket, this.probe);
+    const { raw, kernelFull } = this.probe;
     this.probe.raw = undefined;
-    if (backlog > write.cutAbove) {
+    if (held > write.cutAbove) {
       dropTransport(session.socket);
       return SharedOutcome.Cut;
     }
-    const skip = backlog > write.skipNormalAbove;
+    const behind = kernelFull ? held + this.host.sendBufferBound : held;
+    const skip = behind > write.skipNormalAbove;
     const set = skip ? write.withoutNormal : write.all;
     if (set.events.length > 0) {
       if (raw !== undefined) {
