@@ -36,8 +36,12 @@ export async function runApp(options: RunAppOptions): Promise<INestApplication> 
   await options.configure?.(app);
   const { ports, closeAdmin } = await listenApp(app, options.listeners);
   logger.log(
-    { adminPort: ports.admin, ...(ports.public === undefined ? {} : { publicPort: ports.public }) },
-    'listening',
+    {
+      msg: 'listening',
+      adminPort: ports.admin,
+      ...(ports.public === undefined ? {} : { publicPort: ports.public }),
+    },
+    'Listeners',
   );
   stopOnSignals(app, closeAdmin, options.shutdownTimeoutMs ?? 30_000);
   return app;
