@@ -82,7 +82,7 @@ const BREAKAGES: Breakage[] = [
   {
     what: 'no default deny',
     file: 'base/network-policies.yaml',
-    from: /^apiVersion: networking.k8s.io\/v1\nkind: NetworkPolicy\nmetadata:\n  name: default-deny-ingress\n[\s\S]*?---\n/m,
+    from: /^apiVersion: networking.k8s.io\/v1\nkind: NetworkPolicy\nmetadata:\n {2}name: default-deny-ingress\n[\s\S]*?---\n/m,
     to: '',
     rule: 'netpol-default-deny',
     message: /no policy closes every pod/,
