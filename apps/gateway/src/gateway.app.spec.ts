@@ -245,6 +245,10 @@ describe('gateway app (in-process)', () => {
       expect(api.status).toBe(404);
       const login = await call('POST', '/api/auth/guest', { admin: true, body: '{}' });
       expect(login.status).toBe(404);
+      // Nor the docs or the page, which are mounted on Express beside Nest's routes.
+      expect((await call('GET', '/api/docs', { admin: true })).status).toBe(404);
+      expect((await call('GET', '/api/docs-json', { admin: true })).status).toBe(404);
+      expect((await call('GET', '/', { admin: true })).status).toBe(404);
       // Socket.IO is attached to the public listener only.
       const polling = await fetch(`${adminBase}/socket.io/?EIO=4&transport=polling`);
       await polling.arrayBuffer();

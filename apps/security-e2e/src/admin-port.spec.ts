@@ -76,6 +76,8 @@ describe('admin listeners', () => {
     });
     expect(guest.status).toBe(404);
     expect((await cluster.http({ port, path: '/socket.io/?EIO=4&transport=polling' })).status).toBe(404);
+    expect((await cluster.http({ port, path: '/api/docs' })).status).toBe(404);
+    expect((await cluster.http({ port, path: '/' })).status).toBe(404);
   });
 
   it('node-manager’s /cluster and dashboard, and the broker’s /stats, answer on their admin ports', async () => {

@@ -66,6 +66,9 @@ describe('listenApp', () => {
     ]);
     expect((await get(publicPort, '/ops/')).at(0)).toBe(404);
     expect((await get(ports.admin, '/hello')).at(0)).toBe(404);
+    expect(await get(ports.admin, '/ops/')).toEqual([200, 'ops']);
+    expect(await get(ports.admin, '/ops?verbose=1')).toEqual([200, 'ops']);
+    expect((await get(ports.admin, '/nothing')).at(0)).toBe(404);
   });
 
   it('without one, the admin listener is the app’s only listener and serves every route', async () => {
