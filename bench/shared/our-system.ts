@@ -146,7 +146,7 @@ export async function startOurSystem(settings: OurSystemSettings): Promise<OurSy
       { timeoutMs: 20_000, intervalMs: 200, what: 'room-service behind the gateway' },
     );
     return {
-      gateways: gateways.map((gw) => ({ url: gw.url, pid: gw.pid, metricsUrl: `${gw.url}/metrics` })),
+      gateways: gateways.map((gw) => ({ url: gw.url, pid: gw.pid, metricsUrl: `${gw.adminUrl}/metrics` })),
       api,
       roomId,
       senderTokens: sessions.map((session) => session.token),
@@ -159,8 +159,8 @@ export async function startOurSystem(settings: OurSystemSettings): Promise<OurSy
         'broadcast-node': node.pid,
       },
       otherMetricsUrls: {
-        'broadcast-node': `${node.url}/metrics`,
-        'room-service': `${roomService.url}/metrics`,
+        'broadcast-node': `${node.adminUrl}/metrics`,
+        'room-service': `${roomService.adminUrl}/metrics`,
       },
       overrides,
       stop,

@@ -1,9 +1,9 @@
-// Docker HEALTHCHECK: GET /health/live on the app's HTTP port; exit 0 when it answers 200.
+// Docker HEALTHCHECK: GET /health/live on the app's admin port; exit 0 when it answers 200.
 'use strict';
 
-// Each app's HTTP_PORT default (its config schema), for containers that do not set HTTP_PORT.
+// Each app's ADMIN_PORT default (its config schema), for containers that do not set ADMIN_PORT.
 const DEFAULT_PORT = {
-  gateway: 3000,
+  gateway: 3050,
   'rpc-broker': 3010,
   'user-service': 3011,
   'room-service': 3012,
@@ -11,9 +11,9 @@ const DEFAULT_PORT = {
   'broadcast-node': 3021,
 };
 
-const port = Number(process.env.HTTP_PORT || DEFAULT_PORT[process.env.APP]);
+const port = Number(process.env.ADMIN_PORT || DEFAULT_PORT[process.env.APP]);
 if (!Number.isInteger(port) || port <= 0) {
-  process.stderr.write(`healthcheck: no HTTP port for APP=${process.env.APP}\n`);
+  process.stderr.write(`healthcheck: no admin port for APP=${process.env.APP}\n`);
   process.exit(1);
 }
 

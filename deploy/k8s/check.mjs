@@ -8,13 +8,14 @@
 // Each resource is validated against the Kubernetes schema (kubernetes-models) with unknown fields
 // rejected, then the overlay as a whole (lib/rules.mjs): probes on served paths and declared ports,
 // selectors that select, references that resolve, ZeroMQ endpoints that name real pods, a
-// PodDisruptionBudget for every multi-replica workload. Exit code 1 on any problem, 2 on bad usage.
+// PodDisruptionBudget for every multi-replica workload, NetworkPolicies that close every port to
+// all but the peers that need it (lib/network.mjs). Exit code 1 on any problem, 2 on bad usage.
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PROBE_PATHS, SERVED_PATHS } from './lib/apps.mjs';
 import { readExternalRefs, render } from './lib/render.mjs';
-import { overlayProblems } from './lib/rules.mjs';
+import { overlayIngress, overlayProblems } from './lib/rules.mjs';
 import { modelFor, schemaProblems } from './lib/schema.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -61,7 +62,7 @@ function httpGetsOf(docs) {
 
 async function checkOverlay(dir) {
   const overlay = basename(dir);
-  const report = { overlay, dir, resources: [], counts: {}, httpGets: [], problems: [] };
+  const report = { overlay, dir, resources: [], counts: {}, httpGets: [], ingress: [], problems: [] };
   const external = readExternalRefs(dir);
   if (external.error)
     report.problems.push({ resource: 'external-refs.yaml', rule: 'external-refs', message: external.error });
@@ -91,7 +92,9 @@ async function checkOverlay(dir) {
     for (const problem of schemaProblems(Model, doc)) report.problems.push({ resource: id, ...problem });
   }
   report.httpGets = httpGetsOf(rendered.docs);
-  report.problems.push(...overlayProblems(rendered.docs, external.refs ?? { secrets: [], configMaps: [] }));
+  const externals = external.refs ?? { secrets: [], configMaps: [] };
+  report.ingress = overlayIngress(rendered.docs, externals);
+  report.problems.push(...overlayProblems(rendered.docs, externals));
   return report;
 }
 

@@ -9,8 +9,9 @@
 // LIVE_IM_GATEWAYS (2); deploy/scripts/pm2-scale.js changes them on a running system and
 // deploy/scripts/pm2-rolling-update.js restarts everything one instance at a time.
 // Every port is LIVE_IM_PORT_BASE (default 3000) + a fixed offset (PORTS below), so another base
-// moves every HTTP port and every ZeroMQ bind and connect together. Logs go to tmp/pm2-logs
-// (LIVE_IM_PM2_LOG_DIR).
+// moves every HTTP port and every ZeroMQ bind and connect together. Only the gateways' HTTP_PORT is
+// public; every app's ADMIN_PORT (probes, /metrics, node-manager's /cluster and /dashboard/) binds
+// ADMIN_HOST (default 127.0.0.1). Logs go to tmp/pm2-logs (LIVE_IM_PM2_LOG_DIR).
 'use strict';
 
 const { join } = require('node:path');
@@ -20,29 +21,29 @@ const DEFAULT_PORT_BASE = 3000;
 
 /**
  * Per kind: the most instances the port layout has room for, and the offsets of instance 1 (each
- * further instance adds `step`). HTTP: gateways 0-7, brokers 10-12, node-manager 20, broadcast
- * nodes 21-28, user-service 30-33, room-service 40-47. ZeroMQ: brokers 2555-2560, broadcast nodes
- * 2570-2585, node-manager 2590-2591.
+ * further instance adds `step`). Public HTTP: gateways 0-7. Admin HTTP: brokers 10-12,
+ * node-manager 20, broadcast nodes 21-28, user-service 30-33, room-service 40-47, gateways 50-57.
+ * ZeroMQ: brokers 2555-2560, broadcast nodes 2570-2585, node-manager 2590-2591.
  */
 const KINDS = {
-  gateway: { max: 8, countVar: 'LIVE_IM_GATEWAYS', http: 0 },
+  gateway: { max: 8, countVar: 'LIVE_IM_GATEWAYS', http: 0, admin: 50 },
   'rpc-broker': {
     max: 3,
     countVar: 'LIVE_IM_BROKERS',
-    http: 10,
+    admin: 10,
     zmq: { frontend: 2555, backend: 2556 },
     step: 2,
   },
-  'node-manager': { max: 1, http: 20, zmq: { router: 2590, pub: 2591 } },
+  'node-manager': { max: 1, admin: 20, zmq: { router: 2590, pub: 2591 } },
   'broadcast-node': {
     max: 8,
     countVar: 'LIVE_IM_BROADCAST_NODES',
-    http: 21,
+    admin: 21,
     zmq: { pull: 2570, pub: 2571 },
     step: 2,
   },
-  'user-service': { max: 4, countVar: 'LIVE_IM_USER_SERVICES', http: 30 },
-  'room-service': { max: 8, countVar: 'LIVE_IM_ROOM_SERVICES', http: 40 },
+  'user-service': { max: 4, countVar: 'LIVE_IM_USER_SERVICES', admin: 30 },
+  'room-service': { max: 8, countVar: 'LIVE_IM_ROOM_SERVICES', admin: 40 },
 };
 const HIGHEST_OFFSET = 2591;
 const DEFAULT_COUNT = 2;
@@ -95,6 +96,7 @@ function count(kind) {
 /** Instance numbers 1..count of a kind. */
 const instances = (kind) => Array.from({ length: count(kind) }, (_, i) => i + 1);
 const httpPort = (kind, i) => base + KINDS[kind].http + (i - 1);
+const adminPort = (kind, i) => base + KINDS[kind].admin + (i - 1);
 /**
  * CORS is closed by default: the origins allowed to call the gateways cross-origin are CORS_ORIGINS
  * when set, else the gateways' own pages (each may call the others), by both loopback names.
@@ -122,13 +124,20 @@ const managerPub = tcp('node-manager', 'pub');
 const common = {
   NODE_ENV: env.NODE_ENV || 'production',
   LOG_LEVEL: env.LOG_LEVEL || 'info',
-  HTTP_HOST: env.HTTP_HOST || '127.0.0.1',
+  ADMIN_HOST: env.ADMIN_HOST || '127.0.0.1',
   REDIS_URL: env.REDIS_URL || 'redis://127.0.0.1:6379',
   // A Redis Cluster's seed nodes win over REDIS_URL (README, Configuration).
   ...(env.REDIS_CLUSTER_NODES ? { REDIS_CLUSTER_NODES: env.REDIS_CLUSTER_NODES } : {}),
   ...(env.REDIS_KEY_PREFIX ? { REDIS_KEY_PREFIX: env.REDIS_KEY_PREFIX } : {}),
   ...(env.REGION ? { REGION: env.REGION } : {}),
 };
+
+/** Where an app listens: its admin port, and for a gateway its public HTTP port too. */
+function listenEnv(kind, i) {
+  const admin = { ADMIN_PORT: String(adminPort(kind, i)) };
+  if (KINDS[kind].http === undefined) return admin;
+  return { HTTP_HOST: env.HTTP_HOST || '127.0.0.1', HTTP_PORT: String(httpPort(kind, i)), ...admin };
+}
 
 /** One pm2 process of a built app: `<kind>-<i>`, or just the kind for a singleton. */
 function app(kind, i, appEnv) {
@@ -139,7 +148,7 @@ function app(kind, i, appEnv) {
     cwd: ROOT,
     exec_mode: 'fork',
     instances: 1,
-    env: { ...common, HTTP_PORT: String(httpPort(kind, i)), ...appEnv },
+    env: { ...common, ...listenEnv(kind, i), ...appEnv },
     // Apps drain on SIGTERM/SIGINT and exit 0 within their own 30 s limit; pm2 waits a bit longer.
     kill_timeout: 35_000,
     // Any exit pm2 did not ask for is restarted: a crash, and a death by signal (kill -9, the OOM

@@ -33,11 +33,12 @@ const SCALABLE = {
   'broadcast-node': { countVar: 'LIVE_IM_BROADCAST_NODES', max: 8 },
   gateway: { countVar: 'LIVE_IM_GATEWAYS', max: 8 },
 };
-const NODE_MANAGER_HTTP_OFFSET = 20;
+const NODE_MANAGER_ADMIN_OFFSET = 20;
 const COMMON_VARS = [
   'NODE_ENV',
   'LOG_LEVEL',
   'HTTP_HOST',
+  'ADMIN_HOST',
   'REDIS_URL',
   'REDIS_CLUSTER_NODES',
   'REDIS_KEY_PREFIX',
@@ -59,7 +60,7 @@ function ecosystemEnv(processes, kind, count) {
     else delete env[name];
   }
   if (manager) {
-    env.LIVE_IM_PORT_BASE = String(Number(manager.env.HTTP_PORT) - NODE_MANAGER_HTTP_OFFSET);
+    env.LIVE_IM_PORT_BASE = String(Number(manager.env.ADMIN_PORT) - NODE_MANAGER_ADMIN_OFFSET);
     const host = /^tcp:\/\/([^:]+):/.exec(manager.env.NM_ROUTER_BIND ?? '')?.[1];
     if (host) env.LIVE_IM_ZMQ_HOST = host;
   }

@@ -42,7 +42,10 @@ const APP_STOP_TIMEOUT_MS = 35_000;
 const REDIS_STOP_TIMEOUT_MS = 10_000;
 const READY_TIMEOUT_MS = 90_000;
 
-/** Every app of the system: [app, HTTP port, extra environment]. */
+/**
+ * Every app of the system: [app, admin port (probes, /metrics, node-manager's /cluster and
+ * /dashboard/), extra environment]. Only the gateways have a public HTTP port too (HTTP_PORT).
+ */
 const APPS = [
   ['rpc-broker', 3010, {}],
   ['user-service', 3011, { INSTANCE_ID: 'user-1' }],
@@ -59,13 +62,13 @@ const APPS = [
     3022,
     { NODE_ID: 'bn-2', BCAST_PULL_BIND: 'tcp://127.0.0.1:5572', BCAST_PUB_BIND: 'tcp://127.0.0.1:5573' },
   ],
-  ['gateway', 3000, { INSTANCE_ID: 'gw-1' }],
-  ['gateway', 3001, { INSTANCE_ID: 'gw-2' }],
+  ['gateway', 3050, { INSTANCE_ID: 'gw-1', HTTP_PORT: '3000' }],
+  ['gateway', 3051, { INSTANCE_ID: 'gw-2', HTTP_PORT: '3001' }],
 ];
 
 /** The origins of the local gateways' pages, by both loopback names. */
 function gatewayOrigins() {
-  const ports = APPS.filter(([name]) => name === 'gateway').map(([, port]) => port);
+  const ports = APPS.filter(([name]) => name === 'gateway').map(([, , extra]) => extra.HTTP_PORT);
   return ports.flatMap((port) => [`http://127.0.0.1:${port}`, `http://localhost:${port}`]).join(',');
 }
 
@@ -373,23 +376,27 @@ function hostSecret(file, bytes) {
   return readFileSync(path, 'utf8');
 }
 
-function startApp(name, port, extraEnv, env) {
+function startApp(name, adminPort, extraEnv, env) {
   const entry = join(ROOT, 'dist/apps', name, 'apps', name, 'src/main.js');
   if (!existsSync(entry)) {
     complain(`${shown(entry)} is missing: run "npm run build" (or npm start without --no-build)`);
     return stopAll('an app is not built', 1);
   }
+  const port = extraEnv.HTTP_PORT ?? adminPort;
   const logFile = join(RUN_DIR, `${name}-${port}.log`);
   const log = openSync(logFile, 'a');
   const app = spawnDetached(process.execPath, [entry], {
     stdio: ['ignore', log, log],
-    env: { ...process.env, ...env, HTTP_PORT: String(port), ...extraEnv },
+    env: { ...process.env, ...env, ADMIN_PORT: String(adminPort), ...extraEnv },
   });
   closeSync(log);
-  Object.assign(app, { name, port, logFile });
+  Object.assign(app, { name, port, adminPort, logFile });
   started.apps.push(app);
   guard.watch('app', app.pid);
-  say(`started ${name} (pid ${app.pid}, http :${port}, log ${shown(logFile)})`);
+  const listening = extraEnv.HTTP_PORT
+    ? `http :${extraEnv.HTTP_PORT}, admin :${adminPort}`
+    : `admin :${adminPort}`;
+  say(`started ${name} (pid ${app.pid}, ${listening}, log ${shown(logFile)})`);
   void app.exit.then(({ code, signal }) => {
     app.exited = true;
     guard.forget(app.pid);
@@ -415,11 +422,11 @@ async function waitAllReady() {
   let waiting = started.apps;
   while (waiting.length > 0) {
     if (stopping) return stopping;
-    const states = await Promise.all(waiting.map((app) => ready(app.port)));
+    const states = await Promise.all(waiting.map((app) => ready(app.adminPort)));
     waiting = waiting.filter((_, i) => !states[i]);
     if (waiting.length === 0) return undefined;
     if (Date.now() > deadline) {
-      const ports = waiting.map((app) => `:${app.port}`).join(' ');
+      const ports = waiting.map((app) => `:${app.adminPort}`).join(' ');
       complain(`not ready after ${READY_TIMEOUT_MS / 1000} s: ${ports}; see ${shown(RUN_DIR)}/`);
       return stopAll('apps not ready', 1);
     }
@@ -506,8 +513,9 @@ live-im is running.
   RPC broker     ${env.RPC_BROKER_FRONTENDS} (clients)  ${env.RPC_BROKER_BACKENDS} (workers)
   broadcast      node-manager tcp://127.0.0.1:5580 (members) tcp://127.0.0.1:5581 (topology)
                  nodes bn-1 (pull :5570, pub :5571) and bn-2 (pull :5572, pub :5573)
-  cluster        http://127.0.0.1:3020/cluster
-  health/metrics http://127.0.0.1:<port>/health/ready and /metrics on ports 3000-3001, 3010-3013, 3020-3022
+  dashboard      http://127.0.0.1:3020/dashboard/   (node-manager's admin port; /cluster is its JSON)
+  health/metrics http://127.0.0.1:<port>/health/ready and /metrics on the admin ports 3010-3013,
+                 3020-3022 and 3050-3051 (the gateways'); the gateways' public ports serve neither
   try            npm run rpc -- services
                  npm run rpc -- call user.guest '{}'
 Ctrl-C (or SIGTERM) stops ${redisLine}.`);

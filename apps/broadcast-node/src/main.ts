@@ -8,6 +8,5 @@ const config = loadConfig(NodeEnv);
 runApp({
   name: 'broadcast-node',
   module: AppModule.forRoot(config),
-  host: config.HTTP_HOST,
-  port: config.HTTP_PORT,
+  listeners: { admin: { host: config.ADMIN_HOST, port: config.ADMIN_PORT } },
 }).catch(exitOnBootFailure('broadcast-node'));

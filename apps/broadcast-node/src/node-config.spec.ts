@@ -17,8 +17,8 @@ describe('NodeEnv', () => {
       NORMAL_CAP_PER_SUBSCRIBER: 0,
       REORDER_HOLD_MS: 40,
       HEARTBEAT_MS: 1000,
-      HTTP_PORT: 3021,
-      HTTP_HOST: '127.0.0.1',
+      ADMIN_PORT: 3021,
+      ADMIN_HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
     });
     expect(nodeIdOf(config)).toBe('bn-7');

@@ -4,7 +4,7 @@ import { z } from 'zod';
 
 /** The broadcast node's environment, validated once at boot. */
 export const NodeEnv = BaseAppEnv.extend({
-  HTTP_PORT: envPort(3021),
+  ADMIN_PORT: envPort(3021),
   /** Defaults to INSTANCE_ID (see nodeIdOf). */
   NODE_ID: MemberId.optional(),
   NODE_KIND: z.enum(['broadcast', 'relay']).default('broadcast'),

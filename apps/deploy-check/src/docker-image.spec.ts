@@ -22,11 +22,11 @@ function entrypointApps(): string[] {
   return line[1].split('|').sort();
 }
 
-/** Each service's HTTP_PORT default, read from its config schema (`HTTP_PORT: envPort(3010)`). */
-function configuredHttpPort(app: string): number | undefined {
+/** Each service's ADMIN_PORT default, read from its config schema (`ADMIN_PORT: envPort(3010)`). */
+function configuredAdminPort(app: string): number | undefined {
   const dir = join(WORKSPACE_ROOT, 'apps', app, 'src');
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'))) {
-    const match = /HTTP_PORT: envPort\((\d+)\)/.exec(readFileSync(join(dir, file), 'utf8'));
+    const match = /ADMIN_PORT: envPort\((\d+)\)/.exec(readFileSync(join(dir, file), 'utf8'));
     if (match) return Number(match[1]);
   }
   return undefined;
@@ -58,22 +58,22 @@ describe('deploy/docker', () => {
     }
   });
 
-  it('the healthcheck knows every service’s default HTTP port, as its config schema declares it', () => {
+  it('the healthcheck knows every service’s default admin port, as its config schema declares it', () => {
     const source = readFileSync(HEALTHCHECK, 'utf8');
     for (const app of entrypointApps()) {
-      const port = configuredHttpPort(app);
+      const port = configuredAdminPort(app);
       expect({ app, port }).toEqual({ app, port: expect.any(Number) });
       expect(source).toMatch(new RegExp(`'?${app}'?: ${port},`));
     }
   });
 
   it('runs a service through the entrypoint as the process itself: healthy while live, SIGTERM ends it with 0', async () => {
-    const [httpPort, frontend, backend] = await freePorts(3);
+    const [adminPort, frontend, backend] = await freePorts(3);
     const env = {
       PATH: process.env['PATH'] ?? '',
       APP: 'rpc-broker',
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: String(httpPort),
+      ADMIN_HOST: '127.0.0.1',
+      ADMIN_PORT: String(adminPort),
       RPC_FRONTEND_BIND: `tcp://127.0.0.1:${frontend}`,
       RPC_BACKEND_BIND: `tcp://127.0.0.1:${backend}`,
       DRAIN_TIMEOUT_MS: '0',
@@ -83,7 +83,7 @@ describe('deploy/docker', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       await waitFor(
-        async () => (await healthcheck({ APP: 'rpc-broker', HTTP_PORT: String(httpPort) })) === 0,
+        async () => (await healthcheck({ APP: 'rpc-broker', ADMIN_PORT: String(adminPort) })) === 0,
         {
           timeoutMs: 20_000,
           intervalMs: 200,
@@ -98,7 +98,7 @@ describe('deploy/docker', () => {
       child.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
-    expect(await healthcheck({ APP: 'rpc-broker', HTTP_PORT: String(httpPort) })).toBe(1);
+    expect(await healthcheck({ APP: 'rpc-broker', ADMIN_PORT: String(adminPort) })).toBe(1);
   }, 40_000);
 
   it('the Dockerfile builds from sources in stages, checks its APP at build time and runs unprivileged', () => {

@@ -47,6 +47,34 @@ describe('deploy/k8s overlays', () => {
     },
   );
 
+  it.each(['dev', 'prod'])(
+    '%s closes every port but to its peers: public HTTP to anyone, admin ports to Prometheus only',
+    (name) => {
+      const o = overlay(name);
+      const open = Object.fromEntries(o.ingress.map((row) => [`${row.app} ${row.port}`, row.allowed]));
+      expect(open).toEqual({
+        'gateway http': ['anyone'],
+        'gateway admin': ['monitoring'],
+        'rpc-broker admin': ['monitoring'],
+        'rpc-broker zmq-frontend': ['gateway', 'room-service', 'rpc-cli'],
+        'rpc-broker zmq-backend': ['room-service', 'user-service'],
+        'broadcast-node admin': ['monitoring'],
+        'broadcast-node zmq-pull': ['broadcast-node', 'room-service'],
+        'broadcast-node zmq-pub': ['broadcast-node', 'gateway'],
+        'node-manager admin': ['monitoring'],
+        'node-manager zmq-router': ['broadcast-node', 'gateway', 'room-service'],
+        'node-manager zmq-pub': ['broadcast-node', 'gateway', 'room-service'],
+        'user-service admin': ['monitoring'],
+        'room-service admin': ['monitoring'],
+        ...(name === 'dev' ? { 'redis redis': ['gateway', 'room-service', 'user-service'] } : {}),
+      });
+      // Every probe goes to the admin port.
+      const probePorts = o.httpGets.filter((get) => get.use !== 'prometheus').map((get) => get.port);
+      expect(probePorts.length).toBeGreaterThan(0);
+      expect(new Set(probePorts)).toEqual(new Set(['admin']));
+    },
+  );
+
   it('deploys Redis in dev only', () => {
     expect(names(overlay('dev'), 'StatefulSet')).toContain('redis');
     expect(names(overlay('dev'), 'Service')).toContain('redis');

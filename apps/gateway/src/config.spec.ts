@@ -18,6 +18,7 @@ describe('GatewayEnv', () => {
     const config = parseConfig(GatewayEnv, KEY);
     expect(config).toMatchObject({
       HTTP_PORT: 3000,
+      ADMIN_PORT: 3050,
       RPC_BROKER_FRONTENDS: ['tcp://127.0.0.1:5555'],
       NM_ROUTER: 'tcp://127.0.0.1:5580',
       NM_PUB: 'tcp://127.0.0.1:5581',
@@ -60,6 +61,11 @@ describe('GatewayEnv', () => {
     expect(problem({ ...KEY, PRESENCE_FLUSH_MS: '2000', PRESENCE_LEASE_MS: '2000' })).toContain(
       'PRESENCE_LEASE_MS',
     );
+  });
+
+  it('keeps the admin listener off the public port', () => {
+    expect(problem({ ...KEY, HTTP_PORT: '4000', ADMIN_PORT: '4000' })).toContain('ADMIN_PORT');
+    expect(parseConfig(GatewayEnv, { ...KEY, HTTP_PORT: '0', ADMIN_PORT: '0' }).ADMIN_PORT).toBe(0);
   });
 
   it('keeps the connection limits in range (MAX_CONNECTIONS 0: derived from the open-files limit)', () => {

@@ -33,7 +33,10 @@ const CorsOrigins = z
 /** The gateway's environment; `loadConfig` stops the process with one line when a value is wrong. */
 export const GatewayEnv = BaseAppEnv.extend({
   ...RedisEnv.shape,
+  /** The public listener: the HTTP API, Socket.IO and the web page, and nothing operational. */
+  HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   HTTP_PORT: envPort(3000),
+  ADMIN_PORT: envPort(3050),
   RPC_BROKER_FRONTENDS: envEndpointList('tcp://127.0.0.1:5555'),
   NM_ROUTER: envEndpoint('tcp://127.0.0.1:5580'),
   NM_PUB: envEndpoint('tcp://127.0.0.1:5581'),
@@ -120,6 +123,10 @@ export const GatewayEnv = BaseAppEnv.extend({
     .default(join(process.cwd(), 'dist/apps/web'))
     .transform((dir) => resolve(dir)),
 })
+  .refine((env) => env.ADMIN_PORT === 0 || env.ADMIN_PORT !== env.HTTP_PORT, {
+    path: ['ADMIN_PORT'],
+    message: 'must differ from HTTP_PORT: the admin listener is never the public one',
+  })
   .refine((env) => env.PRESENCE_LEASE_MS > env.PRESENCE_FLUSH_MS, {
     path: ['PRESENCE_LEASE_MS'],
     message: 'must be longer than PRESENCE_FLUSH_MS, or every lease lapses between flushes',

@@ -1,3 +1,4 @@
+import { guardListeners, listenApp } from '@live-im/bootstrap';
 import { parseConfig } from '@live-im/config';
 import { type Ack, MAX_EVENT_BYTES } from '@live-im/contracts';
 import { freePorts, TestRedis, testRedisUrl, waitFor } from '@live-im/testing';
@@ -18,15 +19,18 @@ describe('gateway app (in-process)', () => {
   let app: INestApplication;
   let redis: TestRedis;
   let base: string;
+  let adminBase: string;
+  let closeAdmin: () => Promise<void>;
   const sockets: Socket[] = [];
   let closed = false;
 
   beforeAll(async () => {
     redis = new TestRedis('gateway-app');
-    const [httpPort, broker, nmRouter, nmPub] = await freePorts(4);
+    const [httpPort, adminPort, broker, nmRouter, nmPub] = await freePorts(5);
     const config = parseConfig(GatewayEnv, {
       LOG_LEVEL: 'silent',
       HTTP_PORT: String(httpPort),
+      ADMIN_PORT: String(adminPort),
       INSTANCE_ID: 'gw-spec',
       REDIS_URL: testRedisUrl(),
       REDIS_KEY_PREFIX: redis.keys.prefix,
@@ -38,21 +42,37 @@ describe('gateway app (in-process)', () => {
       EVENTS_PER_SOCKET_PER_SEC: '20',
     });
     app = await NestFactory.create(AppModule.forRoot(config), { logger: false });
+    // As runApp does it: the listener guard first, then the edge, then both listeners.
+    const listeners = {
+      public: { host: '127.0.0.1', port: config.HTTP_PORT },
+      admin: { host: '127.0.0.1', port: config.ADMIN_PORT },
+    };
+    guardListeners(app, listeners);
     configureHttpEdge(app, config);
-    await app.listen(config.HTTP_PORT, '127.0.0.1');
+    ({ closeAdmin } = await listenApp(app, listeners));
     base = `http://127.0.0.1:${config.HTTP_PORT}`;
+    adminBase = `http://127.0.0.1:${config.ADMIN_PORT}`;
   });
 
   afterAll(async () => {
     for (const socket of sockets) socket.close();
     if (!closed) await app?.close();
+    await closeAdmin?.();
     await redis?.cleanup();
   });
 
-  async function call(method: string, path: string, options: { body?: string; apiKey?: string } = {}) {
+  async function call(
+    method: string,
+    path: string,
+    options: { body?: string; apiKey?: string; admin?: boolean } = {},
+  ) {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (options.apiKey !== undefined) headers['x-api-key'] = options.apiKey;
-    const res = await fetch(`${base}${path}`, { method, headers, body: options.body });
+    const res = await fetch(`${options.admin ? adminBase : base}${path}`, {
+      method,
+      headers,
+      body: options.body,
+    });
     const text = await res.text();
     return {
       status: res.status,
@@ -76,9 +96,9 @@ describe('gateway app (in-process)', () => {
   }
 
   describe('HTTP', () => {
-    it('serves the probes, the metrics and the OpenAPI document with every route', async () => {
-      expect((await call('GET', '/health/live')).status).toBe(200);
-      const metrics = await call('GET', '/metrics');
+    it('serves the probes and the metrics on the admin listener, the OpenAPI document with every route', async () => {
+      expect((await call('GET', '/health/live', { admin: true })).status).toBe(200);
+      const metrics = await call('GET', '/metrics', { admin: true });
       expect(metrics.text).toContain('gateway_connections{transport="websocket"}');
       const doc = (await call('GET', '/api/docs-json')).json() as {
         openapi: string;
@@ -196,9 +216,43 @@ describe('gateway app (in-process)', () => {
         message: expect.any(String),
       });
       // Not processed, and counted as such.
-      expect((await call('GET', '/metrics')).text).toMatch(
+      expect((await call('GET', '/metrics', { admin: true })).text).toMatch(
         /gateway_events_refused_total\{reason="missing_ack"\} 1/,
       );
+    });
+
+    it('serves nothing operational on the public listener: the same 404 as for no route', async () => {
+      const noRoute = await call('GET', '/no-such-path');
+      expect(noRoute.status).toBe(404);
+      for (const path of [
+        '/metrics',
+        '/metrics?x=1',
+        '/health/live',
+        '/health/ready',
+        '/METRICS',
+        '/cluster',
+      ]) {
+        const answer = await call('GET', path);
+        expect({ path, status: answer.status }).toEqual({ path, status: 404 });
+        expect(answer.text).not.toContain('gateway_');
+        expect(answer.json()).toEqual({ message: `Cannot GET ${path}`, error: 'Not Found', statusCode: 404 });
+      }
+    });
+
+    it('serves nothing public on the admin listener', async () => {
+      expect((await call('GET', '/health/live', { admin: true })).status).toBe(200);
+      const api = await call('GET', '/api/rooms/r1/members', { admin: true, apiKey: API_KEY });
+      expect(api.status).toBe(404);
+      const login = await call('POST', '/api/auth/guest', { admin: true, body: '{}' });
+      expect(login.status).toBe(404);
+      // Nor the docs or the page, which are mounted on Express beside Nest's routes.
+      expect((await call('GET', '/api/docs', { admin: true })).status).toBe(404);
+      expect((await call('GET', '/api/docs-json', { admin: true })).status).toBe(404);
+      expect((await call('GET', '/', { admin: true })).status).toBe(404);
+      // Socket.IO is attached to the public listener only.
+      const polling = await fetch(`${adminBase}/socket.io/?EIO=4&transport=polling`);
+      await polling.arrayBuffer();
+      expect(polling.status).toBe(404);
     });
 
     it('limits events per socket', async () => {
@@ -215,7 +269,9 @@ describe('gateway app (in-process)', () => {
       await connect(['polling']);
       await waitFor(
         async () =>
-          /gateway_connections\{transport="polling"\} [1-9]/.test((await call('GET', '/metrics')).text),
+          /gateway_connections\{transport="polling"\} [1-9]/.test(
+            (await call('GET', '/metrics', { admin: true })).text,
+          ),
         {
           what: 'a polling connection in the metrics',
         },

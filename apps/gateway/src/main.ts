@@ -11,8 +11,10 @@ const config = loadConfig(GatewayEnv);
 runApp({
   name: 'gateway',
   module: AppModule.forRoot(config),
-  host: config.HTTP_HOST,
-  port: config.HTTP_PORT,
+  listeners: {
+    public: { host: config.HTTP_HOST, port: config.HTTP_PORT },
+    admin: { host: config.ADMIN_HOST, port: config.ADMIN_PORT },
+  },
   configure: (app) => {
     configureHttpEdge(app, config);
     mountWebPage(app, config);

@@ -97,8 +97,9 @@ describe('the pm2 ecosystem', () => {
     const base = Number(env['LIVE_IM_PORT_BASE']);
     // Two brokers, user services, room services, broadcast nodes and gateways, one node manager.
     expect(apps).toHaveLength(11);
-    // Their HTTP ports, plus two ZeroMQ ports per broker and broadcast node and two of the manager.
-    expect(ports).toHaveLength(11 + 10);
+    // Their admin ports, the gateways' public ports, and two ZeroMQ ports per broker and broadcast
+    // node and two of the manager.
+    expect(ports).toHaveLength(11 + 2 + 10);
     for (const port of ports) expect(port - base).toBeGreaterThanOrEqual(0);
   });
 
@@ -106,10 +107,10 @@ describe('the pm2 ecosystem', () => {
     const started = await pm2('start', ECOSYSTEM);
     if (started.code !== 0) throw new Error(`pm2 start failed: ${started.stderr}${started.stdout}`);
 
-    const httpPorts = apps.map((app) => Number(app.env['HTTP_PORT']));
+    const adminPorts = apps.map((app) => Number(app.env['ADMIN_PORT']));
     await waitFor(
       async () =>
-        (await Promise.all(httpPorts.map((p) => status(`http://127.0.0.1:${p}/health/ready`)))).every(
+        (await Promise.all(adminPorts.map((p) => status(`http://127.0.0.1:${p}/health/ready`)))).every(
           (s) => s === 200,
         ),
       {
@@ -141,6 +142,10 @@ describe('the pm2 ecosystem', () => {
     const docs = await fetch(`${gateway}/api/docs-json`);
     expect(docs.status).toBe(200);
     expect(((await docs.json()) as { openapi?: string }).openapi).toMatch(/^3\./);
+    // Metrics on the gateway's admin port only.
+    const gatewayAdmin = `http://127.0.0.1:${apps.find((a) => a.name === 'gateway-1')?.env['ADMIN_PORT']}`;
+    expect(await status(`${gateway}/metrics`)).toBe(404);
+    expect(await status(`${gatewayAdmin}/metrics`)).toBe(200);
 
     expect((await pm2('delete', 'all')).code).toBe(0);
     expect((await pm2('kill')).code).toBe(0);

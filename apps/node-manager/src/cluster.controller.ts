@@ -1,9 +1,11 @@
 import type { ClusterSeries } from '@live-im/contracts';
+import { AdminRoutes } from '@live-im/health';
 import { Controller, Get } from '@nestjs/common';
 import type { ClusterView } from './membership';
 import { NodeManagerService } from './node-manager.service';
 
 /** The manager's view of the cluster, for operators and dashboards. */
+@AdminRoutes()
 @Controller('cluster')
 export class ClusterController {
   constructor(private readonly service: NodeManagerService) {}

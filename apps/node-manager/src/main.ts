@@ -9,7 +9,6 @@ const config = loadConfig(NodeManagerEnv);
 runApp({
   name: 'node-manager',
   module: AppModule.forRoot(config),
-  host: config.HTTP_HOST,
-  port: config.HTTP_PORT,
+  listeners: { admin: { host: config.ADMIN_HOST, port: config.ADMIN_PORT } },
   configure: (app) => mountDashboard(app, config),
 }).catch(exitOnBootFailure('node-manager'));

@@ -6,7 +6,7 @@ describe('NodeManagerEnv', () => {
   it('applies the protocol defaults', () => {
     const config = parseConfig(NodeManagerEnv, {});
     expect(config).toMatchObject({
-      HTTP_PORT: 3020,
+      ADMIN_PORT: 3020,
       NM_ROUTER_BIND: 'tcp://127.0.0.1:5580',
       NM_PUB_BIND: 'tcp://127.0.0.1:5581',
       HEARTBEAT_MS: 1000,
@@ -24,7 +24,7 @@ describe('NodeManagerEnv', () => {
 
   it('names every bad variable', () => {
     expect(() =>
-      parseConfig(NodeManagerEnv, { NM_ROUTER_BIND: 'http://x', HEARTBEAT_MS: 'soon', HTTP_PORT: '-1' }),
+      parseConfig(NodeManagerEnv, { NM_ROUTER_BIND: 'http://x', HEARTBEAT_MS: 'soon', ADMIN_PORT: '-1' }),
     ).toThrow(/NM_ROUTER_BIND.*HEARTBEAT_MS|HEARTBEAT_MS.*NM_ROUTER_BIND/);
   });
 

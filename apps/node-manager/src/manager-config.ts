@@ -5,7 +5,7 @@ import { LIVENESS_INTERVALS } from './membership';
 
 /** The node manager's environment, validated once at boot. */
 export const NodeManagerEnv = BaseAppEnv.extend({
-  HTTP_PORT: envPort(3020),
+  ADMIN_PORT: envPort(3020),
   NM_ROUTER_BIND: envEndpoint('tcp://127.0.0.1:5580'),
   NM_PUB_BIND: envEndpoint('tcp://127.0.0.1:5581'),
   HEARTBEAT_MS: envInt(1000, { min: 10, max: 60_000 }),

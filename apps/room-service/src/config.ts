@@ -14,7 +14,7 @@ const PUBLISHER_ID_PREFIX = 'room-service-';
 export const RoomServiceEnv = BaseAppEnv.extend({
   ...RpcWorkerEnv.shape,
   ...RedisEnv.shape,
-  HTTP_PORT: envPort(3012),
+  ADMIN_PORT: envPort(3012),
   /** Brokers' caller-facing endpoints, for the business.receipt events room-service emits. */
   RPC_BROKER_FRONTENDS: envEndpointList('tcp://127.0.0.1:5555'),
   /** The node manager, whose topology tells the publisher which broadcast node owns a room. */

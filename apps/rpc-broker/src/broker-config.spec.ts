@@ -6,8 +6,8 @@ describe('BrokerEnv', () => {
     expect(parseConfig(BrokerEnv, {})).toMatchObject({
       RPC_FRONTEND_BIND: 'tcp://127.0.0.1:5555',
       RPC_BACKEND_BIND: 'tcp://127.0.0.1:5556',
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: 3010,
+      ADMIN_HOST: '127.0.0.1',
+      ADMIN_PORT: 3010,
       HEARTBEAT_MS: 1000,
       SERVICE_GRACE_MS: 1000,
       MAX_QUEUE: 10_000,

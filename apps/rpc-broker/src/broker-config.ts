@@ -5,7 +5,7 @@ import { z } from 'zod';
 
 /** The broker's environment, validated once at boot. */
 export const BrokerEnv = BaseAppEnv.extend({
-  HTTP_PORT: envPort(3010),
+  ADMIN_PORT: envPort(3010),
   RPC_FRONTEND_BIND: envEndpoint('tcp://127.0.0.1:5555'),
   RPC_BACKEND_BIND: envEndpoint('tcp://127.0.0.1:5556'),
   HEARTBEAT_MS: envInt(1000, { min: 10, max: 60_000 }),

@@ -8,6 +8,5 @@ const config = loadConfig(BrokerEnv);
 runApp({
   name: 'rpc-broker',
   module: AppModule.forRoot(config),
-  host: config.HTTP_HOST,
-  port: config.HTTP_PORT,
+  listeners: { admin: { host: config.ADMIN_HOST, port: config.ADMIN_PORT } },
 }).catch(exitOnBootFailure('rpc-broker'));

@@ -184,7 +184,7 @@ describe('user-service through the broker', () => {
   it('an app given a bad environment value exits 1 with one line on stderr naming the variable', async () => {
     const [http, frontend, backend] = await freePorts(3);
     const brokerExit = await run(builtEntry('rpc-broker'), [], {
-      HTTP_PORT: String(http),
+      ADMIN_PORT: String(http),
       RPC_FRONTEND_BIND: `tcp://127.0.0.1:${frontend}`,
       RPC_BACKEND_BIND: `tcp://127.0.0.1:${backend}`,
       HEARTBEAT_MS: 'often',
@@ -194,7 +194,7 @@ describe('user-service through the broker', () => {
     expect(brokerExit.stderr).toContain('HEARTBEAT_MS');
 
     const serviceExit = await run(builtEntry('user-service'), [], {
-      HTTP_PORT: String(http),
+      ADMIN_PORT: String(http),
       RPC_BROKER_BACKENDS: broker.backend,
       JWT_SECRET: 'too-short',
     });

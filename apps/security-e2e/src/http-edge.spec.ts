@@ -59,7 +59,9 @@ describe('hardened HTTP edge', () => {
     expect([unknown.status, codeOf(unknown)]).toEqual([400, ErrorCode.INVALID_ARGUMENT]);
     expect(stackLines(await cluster.gatewayLogSettled('edge-bad-gzip-after'))).toEqual([]);
     expect(
-      await metricSample(cluster.gateway.url, 'gateway_http_errors_total', { code: 'PAYLOAD_TOO_LARGE' }),
+      await metricSample(cluster.gateway.adminUrl, 'gateway_http_errors_total', {
+        code: 'PAYLOAD_TOO_LARGE',
+      }),
     ).toBeGreaterThan(0);
   });
 
@@ -127,7 +129,7 @@ describe('hardened HTTP edge', () => {
     }
     expect(codes).toContain(ErrorCode.RATE_LIMITED);
     expect(
-      await metricSample(cluster.gateway.url, 'gateway_auth_limited_total', { limit: 'address' }),
+      await metricSample(cluster.gateway.adminUrl, 'gateway_auth_limited_total', { limit: 'address' }),
     ).toBeGreaterThan(0);
   });
 
@@ -169,7 +171,7 @@ describe('hardened HTTP edge', () => {
     const lockedRight = await cluster.post('/api/auth/login', { username, password }, {}, '127.0.2.2');
     expect([codeOf(locked), codeOf(lockedRight)]).toContain(ErrorCode.RATE_LIMITED);
     expect(
-      await metricSample(cluster.gateway.url, 'gateway_auth_limited_total', { limit: 'account' }),
+      await metricSample(cluster.gateway.adminUrl, 'gateway_auth_limited_total', { limit: 'account' }),
     ).toBeGreaterThan(0);
     // The lock ends: the right password gets in again.
     await waitFor(

@@ -7,7 +7,7 @@ import { z } from 'zod';
 export const UserServiceEnv = BaseAppEnv.extend({
   ...RpcWorkerEnv.shape,
   ...RedisEnv.shape,
-  HTTP_PORT: envPort(3011),
+  ADMIN_PORT: envPort(3011),
   JWT_SECRET: z.string({ error: 'required' }).min(32, 'must be at least 32 characters'),
   JWT_TTL_SEC: envInt(86_400, { min: 60, max: 30 * 86_400 }),
 });

@@ -1,13 +1,17 @@
 // Checks across the resources of one rendered overlay: probes on paths the apps serve, selectors
 // that select something, references that resolve, ZeroMQ endpoints that name real pods.
 import {
+  ADMIN_PORT_NAME,
   APP_ENV,
   APP_SHUTDOWN_SEC,
   COMMON_ENV,
   EVERY_MEMBER_LISTS,
   PROBE_PATHS,
+  PUBLIC_HTTP_APPS,
+  PUBLIC_HTTP_ENV,
   SERVED_PATHS,
 } from './apps.mjs';
+import { checkNetworkPolicies, ingressTable } from './network.mjs';
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet']);
 const PROBES = Object.keys(PROBE_PATHS);
@@ -51,6 +55,7 @@ class Overlay {
     this.docs = docs;
     this.externals = externals;
     this.problems = [];
+    this.unknownPeers = new Set();
     this.byKind = new Map();
     for (const doc of docs) {
       const names = this.byKind.get(doc.kind) ?? new Map();
@@ -138,6 +143,9 @@ function checkWorkload(o, workload) {
       if (isApp && probe.httpGet?.path !== PROBE_PATHS[probeName]) {
         o.report(workload, 'probe-path', `${where} ${probeName} must GET ${PROBE_PATHS[probeName]}`);
       }
+      if (isApp && probe.httpGet && probe.httpGet.port !== ADMIN_PORT_NAME) {
+        o.report(workload, 'probe-port', `${where} ${probeName} must use port ${ADMIN_PORT_NAME}`);
+      }
     }
     const { requests, limits } = container.resources ?? {};
     for (const [name, amounts] of [
@@ -158,6 +166,12 @@ function checkWorkload(o, workload) {
         'scrape',
         `prometheus.io/port ${annotations['prometheus.io/port']} is not a container port`,
       );
+    }
+    const adminPorts = containersOf(workload)
+      .filter((c) => Object.hasOwn(APP_ENV, c.name))
+      .map((c) => (c.ports ?? []).find((p) => p.name === ADMIN_PORT_NAME)?.containerPort);
+    if (adminPorts.length > 0 && !adminPorts.includes(port)) {
+      o.report(workload, 'scrape', `prometheus.io/port ${port} is not the ${ADMIN_PORT_NAME} port`);
     }
     if (!SERVED_PATHS.includes(annotations['prometheus.io/path'] ?? '/metrics')) {
       o.report(workload, 'scrape', `prometheus.io/path ${annotations['prometheus.io/path']} is not served`);
@@ -188,20 +202,31 @@ function checkWorkload(o, workload) {
 function checkAppContainer(o, workload, container, pod) {
   const where = `container ${container.name}`;
   const env = o.envOf(container);
-  for (const name of [...COMMON_ENV, ...APP_ENV[container.name]]) {
+  const isPublic = PUBLIC_HTTP_APPS.includes(container.name);
+  for (const name of [...COMMON_ENV, ...(isPublic ? PUBLIC_HTTP_ENV : []), ...APP_ENV[container.name]]) {
     if (!env.has(name)) o.report(workload, 'app-env', `${where} is not given ${name}`);
   }
   if (env.has('APP') && env.get('APP').value !== container.name) {
     o.report(workload, 'app-env', `${where} runs APP=${env.get('APP').value}`);
   }
-  const httpPort = (container.ports ?? []).find((p) => p.name === 'http')?.containerPort;
-  if (httpPort === undefined) o.report(workload, 'app-port', `${where} has no port named http`);
-  else if (env.has('HTTP_PORT') && Number(env.get('HTTP_PORT').value) !== httpPort) {
-    o.report(
-      workload,
-      'app-port',
-      `${where} listens on HTTP_PORT ${env.get('HTTP_PORT').value}, its http port is ${httpPort}`,
-    );
+  const listeners = [[ADMIN_PORT_NAME, 'ADMIN_PORT']];
+  if (isPublic) listeners.push(['http', 'HTTP_PORT']);
+  else if ((container.ports ?? []).some((p) => p.name === 'http')) {
+    o.report(workload, 'app-port', `${where} declares an http port, but the app serves no public HTTP`);
+  }
+  for (const [portName, variable] of listeners) {
+    const port = (container.ports ?? []).find((p) => p.name === portName)?.containerPort;
+    if (port === undefined) o.report(workload, 'app-port', `${where} has no port named ${portName}`);
+    else if (env.has(variable) && Number(env.get(variable).value) !== port) {
+      o.report(
+        workload,
+        'app-port',
+        `${where} listens on ${variable} ${env.get(variable).value}, its ${portName} port is ${port}`,
+      );
+    }
+  }
+  if (isPublic && env.has('HTTP_PORT') && env.get('HTTP_PORT').value === env.get('ADMIN_PORT')?.value) {
+    o.report(workload, 'app-port', `${where} serves its admin routes on its public port`);
   }
   const security = container.securityContext ?? {};
   if (!(security.runAsNonRoot ?? pod.securityContext?.runAsNonRoot))
@@ -370,5 +395,11 @@ export function overlayProblems(docs, externals) {
   }
   checkServices(o);
   checkScaling(o);
+  checkNetworkPolicies(o);
   return o.problems;
+}
+
+/** What each declared port of each workload is open to, as the overlay's NetworkPolicies say. */
+export function overlayIngress(docs, externals) {
+  return ingressTable(new Overlay(docs, externals));
 }

@@ -1,5 +1,5 @@
 // What deploy/scripts/pm2-rolling-update.js and pm2-scale.js share: the pm2 CLI, the live-im
-// processes pm2 runs (from `pm2 jlist`), and readiness checks over their HTTP ports.
+// processes pm2 runs (from `pm2 jlist`), and readiness checks over their admin ports.
 'use strict';
 
 const { execFile } = require('node:child_process');
@@ -71,9 +71,10 @@ async function liveImProcesses() {
   );
 }
 
-function httpUrl(proc, path) {
-  const host = proc.env.HTTP_HOST && proc.env.HTTP_HOST !== '0.0.0.0' ? proc.env.HTTP_HOST : '127.0.0.1';
-  return `http://${host}:${proc.env.HTTP_PORT}${path}`;
+/** A path on an app's admin listener (probes, /cluster): every app has one. */
+function adminUrl(proc, path) {
+  const host = proc.env.ADMIN_HOST && proc.env.ADMIN_HOST !== '0.0.0.0' ? proc.env.ADMIN_HOST : '127.0.0.1';
+  return `http://${host}:${proc.env.ADMIN_PORT}${path}`;
 }
 
 async function getJson(url, timeoutMs = 2000) {
@@ -87,7 +88,7 @@ async function getJson(url, timeoutMs = 2000) {
 
 async function isReady(proc) {
   try {
-    return (await getJson(httpUrl(proc, '/health/ready'))).status === 200;
+    return (await getJson(adminUrl(proc, '/health/ready'))).status === 200;
   } catch {
     return false;
   }
@@ -98,7 +99,7 @@ async function clusterView(processes) {
   const manager = processes.find((p) => p.kind === 'node-manager');
   if (!manager) return undefined;
   try {
-    return (await getJson(httpUrl(manager, '/cluster'))).body;
+    return (await getJson(adminUrl(manager, '/cluster'))).body;
   } catch {
     return undefined;
   }
@@ -185,7 +186,7 @@ module.exports = {
   KIND_ORDER,
   ROOT,
   clusterView,
-  httpUrl,
+  adminUrl,
   isReady,
   isServing,
   liveImProcesses,

@@ -49,11 +49,15 @@ export function envBool(defaultValue: boolean) {
 export const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 export type LogLevel = z.infer<typeof LogLevel>;
 
-/** What every app reads: its log level, where its HTTP side listens, and its instance name. */
+/**
+ * What every app reads: its log level, where its admin listener (probes, metrics, operator tools;
+ * never exposed to the public) listens, and its instance name. Each app overrides ADMIN_PORT's
+ * default with one of its own, so apps on one host never collide.
+ */
 export const BaseAppEnv = z.object({
   LOG_LEVEL: LogLevel.default('info'),
-  HTTP_HOST: z.string().min(1).default('127.0.0.1'),
-  HTTP_PORT: envPort(3000),
+  ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
+  ADMIN_PORT: envPort(3009),
   INSTANCE_ID: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, dot, dash and underscore, at most 64')

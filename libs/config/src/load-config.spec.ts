@@ -3,7 +3,7 @@ import { BaseAppEnv, envEndpointList, envInt, envPort } from './env-schemas';
 import { ConfigError, parseConfig } from './load-config';
 
 const Schema = BaseAppEnv.extend({
-  HTTP_PORT: envPort(3010),
+  ADMIN_PORT: envPort(3010),
   CAPACITY: envInt(64, { min: 1, max: 10000 }),
   BROKERS: envEndpointList('tcp://127.0.0.1:5556'),
 });
@@ -11,7 +11,7 @@ const Schema = BaseAppEnv.extend({
 describe('parseConfig', () => {
   it('applies defaults and coerces numbers and lists', () => {
     const config = parseConfig(Schema, { CAPACITY: '8', BROKERS: 'tcp://a:1, ipc:///tmp/x' });
-    expect(config.HTTP_PORT).toBe(3010);
+    expect(config.ADMIN_PORT).toBe(3010);
     expect(config.CAPACITY).toBe(8);
     expect(config.BROKERS).toEqual(['tcp://a:1', 'ipc:///tmp/x']);
     expect(config.LOG_LEVEL).toBe('info');
@@ -20,14 +20,14 @@ describe('parseConfig', () => {
   it('names every bad variable in one line', () => {
     let error: unknown;
     try {
-      parseConfig(Schema, { HTTP_PORT: '70000', BROKERS: 'http://nope', LOG_LEVEL: 'loud' });
+      parseConfig(Schema, { ADMIN_PORT: '70000', BROKERS: 'http://nope', LOG_LEVEL: 'loud' });
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const message = (error as ConfigError).message;
     expect(message).not.toContain('\n');
-    expect(message).toContain('HTTP_PORT');
+    expect(message).toContain('ADMIN_PORT');
     expect(message).toContain('BROKERS');
     expect(message).toContain('LOG_LEVEL');
   });

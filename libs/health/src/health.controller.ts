@@ -8,8 +8,11 @@ import {
 } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { register } from 'prom-client';
+import { AdminRoutes } from './admin-routes';
 import { READINESS_INDICATORS, ReadinessIndicator } from './readiness-indicator';
 
+/** Served on the admin listener only: orchestrators and Prometheus reach it, the public never does. */
+@AdminRoutes()
 @Controller()
 export class HealthController implements BeforeApplicationShutdown {
   private shuttingDown = false;

@@ -13,7 +13,7 @@ export interface HealthModuleOptions {
 
 let defaultMetricsOn = false;
 
-/** /health/live, /health/ready (terminus) and /metrics (prom-client's default registry). */
+/** /health/live, /health/ready (terminus) and /metrics (prom-client's default registry), admin routes. */
 @Module({})
 export class HealthModule {
   static forRoot(options: HealthModuleOptions): DynamicModule {

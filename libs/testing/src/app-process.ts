@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, createWriteStream, WriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { freePort } from './ports';
 import { testRunEnv } from './test-run/run-processes';
 import { waitFor } from './wait-for';
 
@@ -27,6 +28,9 @@ export const SYSTEM_APPS = [
   'gateway',
 ] as const;
 
+/** The apps with a public listener beside the admin one; every other app serves admin routes only. */
+export const PUBLIC_HTTP_APPS: ReadonlySet<string> = new Set(['gateway']);
+
 /** Where `nx build <app>` leaves an app's entry point. */
 export function builtEntry(app: string): string {
   return join(WORKSPACE_ROOT, 'dist/apps', app, 'apps', app, 'src/main.js');
@@ -34,8 +38,13 @@ export function builtEntry(app: string): string {
 
 export interface SpawnAppOptions {
   env: Record<string, string>;
-  /** Port of the app's HTTP side; readiness is awaited on it unless `waitReady` is false. */
+  /**
+   * The app's HTTP port tests talk to: the gateway's public listener (API, Socket.IO, page), and
+   * for every other app its admin listener, the only HTTP side it has.
+   */
   httpPort: number;
+  /** The gateway's admin listener (probes, metrics); a free port when not given. */
+  adminPort?: number;
   waitReady?: boolean;
   readyTimeoutMs?: number;
   /** Label for the log file under tmp/test-logs. */
@@ -57,6 +66,8 @@ export class AppProcess {
     readonly app: string,
     readonly child: ChildProcess,
     readonly httpPort: number,
+    /** Its admin listener: probes, /metrics and operator tools; readiness is awaited here. */
+    readonly adminPort: number,
     logFile: string,
     log: WriteStream,
   ) {
@@ -80,6 +91,16 @@ export class AppProcess {
     const label = options.label ?? `${app}-${options.httpPort}`;
     const logFile = join(dir, `${label}.log`);
     const log = createWriteStream(logFile, { flags: 'a' });
+    const hasPublic = PUBLIC_HTTP_APPS.has(app);
+    const adminPort = hasPublic ? (options.adminPort ?? (await freePort())) : options.httpPort;
+    const listenEnv: Record<string, string> = hasPublic
+      ? {
+          HTTP_HOST: '127.0.0.1',
+          HTTP_PORT: String(options.httpPort),
+          ADMIN_HOST: '127.0.0.1',
+          ADMIN_PORT: String(adminPort),
+        }
+      : { ADMIN_HOST: '127.0.0.1', ADMIN_PORT: String(adminPort) };
     const child = spawn(process.execPath, [...(options.nodeArgs ?? []), entry], {
       cwd: WORKSPACE_ROOT,
       env: {
@@ -87,13 +108,12 @@ export class AppProcess {
         // So the run's end finds the app should a spec leave it running.
         ...testRunEnv(),
         LOG_LEVEL: 'info',
-        HTTP_HOST: '127.0.0.1',
-        HTTP_PORT: String(options.httpPort),
+        ...listenEnv,
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const proc = new AppProcess(app, child, options.httpPort, logFile, log);
+    const proc = new AppProcess(app, child, options.httpPort, adminPort, logFile, log);
     if (options.waitReady !== false) {
       await proc.waitReady(options.readyTimeoutMs ?? 15_000);
     }
@@ -108,18 +128,24 @@ export class AppProcess {
     return !this.exited;
   }
 
+  /** The gateway's public listener; every other app's admin listener (its only HTTP side). */
   get url(): string {
     return `http://127.0.0.1:${this.httpPort}`;
+  }
+
+  /** Where its probes, /metrics and operator tools answer. */
+  get adminUrl(): string {
+    return `http://127.0.0.1:${this.adminPort}`;
   }
 
   async waitReady(timeoutMs = 15_000): Promise<void> {
     await waitFor(
       async () => {
         if (this.exited) throw new Error(`${this.app} exited during start; see ${this.logFile}`);
-        const res = await fetch(`${this.url}/health/ready`).catch(() => undefined);
+        const res = await fetch(`${this.adminUrl}/health/ready`).catch(() => undefined);
         return res?.status === 200;
       },
-      { timeoutMs, intervalMs: 100, what: `${this.app} ready on :${this.httpPort} (log: ${this.logFile})` },
+      { timeoutMs, intervalMs: 100, what: `${this.app} ready on :${this.adminPort} (log: ${this.logFile})` },
     );
   }
 

@@ -44,12 +44,22 @@ export interface HttpGet {
   port: string | number;
 }
 
+/** One declared port of one workload and what its NetworkPolicies open it to. */
+export interface IngressRow {
+  workload: string;
+  app: string;
+  port: string;
+  /** App names, `anyone`, `monitoring` (Prometheus), or a description of a wider source. */
+  allowed: string[];
+}
+
 export interface OverlayReport {
   overlay: string;
   dir: string;
   resources: { apiVersion: string; kind: string; name: string; namespace?: string }[];
   counts: Record<string, number>;
   httpGets: HttpGet[];
+  ingress: IngressRow[];
   problems: Problem[];
 }
 

@@ -47,10 +47,17 @@ export class LiveApp {
     readonly name: string,
     readonly httpPort: number,
     readonly env: Env,
+    /** Its probes and /metrics: the gateway's own admin port, every other app's only HTTP port. */
+    readonly adminPort: number = httpPort,
   ) {}
 
+  /** The gateway's public listener; every other app's admin listener. */
   get url(): string {
     return `http://127.0.0.1:${this.httpPort}`;
+  }
+
+  get adminUrl(): string {
+    return `http://127.0.0.1:${this.adminPort}`;
   }
 
   get running(): boolean {
@@ -58,13 +65,13 @@ export class LiveApp {
   }
 
   async ready(): Promise<boolean> {
-    const res = await fetch(`${this.url}/health/ready`).catch(() => undefined);
+    const res = await fetch(`${this.adminUrl}/health/ready`).catch(() => undefined);
     return res?.status === 200;
   }
 
   /** The process and its event loop answer (/health/live), ready for new connections or not. */
   async live(): Promise<boolean> {
-    const res = await fetch(`${this.url}/health/live`).catch(() => undefined);
+    const res = await fetch(`${this.adminUrl}/health/live`).catch(() => undefined);
     return res?.status === 200;
   }
 
@@ -75,7 +82,7 @@ export class LiveApp {
 
   /** A Prometheus metric from /metrics, summed over the samples whose labels include `labels`. */
   async metric(name: string, labels: Record<string, string> = {}): Promise<number> {
-    return metricSample(this.url, name, labels);
+    return metricSample(this.adminUrl, name, labels);
   }
 }
 
@@ -128,7 +135,7 @@ export class LiveCluster {
     const { label } = this.options;
     const gatewayCount = this.options.gateways ?? 2;
     const roomCount = this.options.roomServices ?? 2;
-    const ports = await freePorts(4 + 2 * 3 + 2 + roomCount + 1 + gatewayCount);
+    const ports = await freePorts(4 + 2 * 3 + 2 + roomCount + 1 + 2 * gatewayCount);
     const next = (): number => {
       const port = ports.shift();
       if (port === undefined) throw new Error('ran out of free ports');
@@ -193,20 +200,26 @@ export class LiveCluster {
     }
     for (let i = 1; i <= gatewayCount; i += 1) {
       this.gateways.push(
-        this.define('gateway', `live-${label}-gw${i}`, next(), {
-          ...common,
-          RPC_BROKER_FRONTENDS: this.brokerFrontend,
-          NM_ROUTER: nmRouter,
-          NM_PUB: nmPub,
-          API_KEY: this.apiKey,
-          // Every client of a test comes from 127.0.0.1: the per-address limits would meter the
-          // test, not a client. Tests of the limits themselves override these.
-          CONNECTS_PER_IP_PER_SEC: '100000',
-          AUTH_PER_IP_PER_SEC: '100000',
-          JOINS_PER_SOCKET_PER_SEC: '100',
-          EVENTS_PER_SOCKET_PER_SEC: '10000',
-          ...this.options.gatewayEnv,
-        }),
+        this.define(
+          'gateway',
+          `live-${label}-gw${i}`,
+          next(),
+          {
+            ...common,
+            RPC_BROKER_FRONTENDS: this.brokerFrontend,
+            NM_ROUTER: nmRouter,
+            NM_PUB: nmPub,
+            API_KEY: this.apiKey,
+            // Every client of a test comes from 127.0.0.1: the per-address limits would meter the
+            // test, not a client. Tests of the limits themselves override these.
+            CONNECTS_PER_IP_PER_SEC: '100000',
+            AUTH_PER_IP_PER_SEC: '100000',
+            JOINS_PER_SOCKET_PER_SEC: '100',
+            EVENTS_PER_SOCKET_PER_SEC: '10000',
+            ...this.options.gatewayEnv,
+          },
+          next(),
+        ),
       );
     }
 
@@ -218,8 +231,8 @@ export class LiveCluster {
     await this.waitForBroadcastMesh();
   }
 
-  private define(app: string, name: string, httpPort: number, env: Env): LiveApp {
-    const liveApp = new LiveApp(app, name, httpPort, { ...env, INSTANCE_ID: name });
+  private define(app: string, name: string, httpPort: number, env: Env, adminPort?: number): LiveApp {
+    const liveApp = new LiveApp(app, name, httpPort, { ...env, INSTANCE_ID: name }, adminPort);
     this.apps.push(liveApp);
     return liveApp;
   }
@@ -236,6 +249,7 @@ export class LiveCluster {
     if (app.running) throw new Error(`${app.name} is already running`);
     app.process = await AppProcess.start(app.app, {
       httpPort: app.httpPort,
+      adminPort: app.adminPort,
       label: app.name,
       waitReady: false,
       env: app.env,

@@ -45,7 +45,7 @@ export class MetricsScrape {
 
   /** Fetches and parses `app`'s /metrics; throws naming the app when the body is not the text format. */
   static async of(app: LiveApp): Promise<MetricsScrape> {
-    const res = await fetch(`${app.url}/metrics`);
+    const res = await fetch(`${app.adminUrl}/metrics`);
     if (res.status !== 200) throw new Error(`${app.name}: GET /metrics answered ${res.status}`);
     const text = await res.text();
     try {

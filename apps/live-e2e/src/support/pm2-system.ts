@@ -53,14 +53,15 @@ export async function declaredApps(env: Env): Promise<DeclaredApp[]> {
   return JSON.parse(result.stdout) as DeclaredApp[];
 }
 
-/** Every TCP port an app listens on or connects to: its HTTP port and its ZeroMQ endpoints. */
+/** Every TCP port an app listens on or connects to: its HTTP ports and its ZeroMQ endpoints. */
 export function portsOf(apps: DeclaredApp[]): number[] {
   const ports = new Set<number>();
   for (const app of apps) {
     for (const value of Object.values(app.env)) {
       for (const match of value.matchAll(/tcp:\/\/[^,\s]+:(\d+)/g)) ports.add(Number(match[1]));
     }
-    ports.add(Number(app.env['HTTP_PORT']));
+    ports.add(Number(app.env['ADMIN_PORT']));
+    if (app.env['HTTP_PORT'] !== undefined) ports.add(Number(app.env['HTTP_PORT']));
   }
   return [...ports];
 }
@@ -160,13 +161,18 @@ export class Pm2System {
   }
 
   async ready(name: string): Promise<boolean> {
-    return (await httpStatus(`${this.url(name)}/health/ready`)) === 200;
+    return (await httpStatus(`${this.adminUrl(name)}/health/ready`)) === 200;
   }
 
+  /** A gateway's public listener; for every other app, its admin listener (its only HTTP side). */
   url(name: string): string {
-    const app = this.apps.find((a) => a.name === name);
-    if (!app) throw new Error(`the ecosystem declares no app ${name}`);
-    return `http://127.0.0.1:${app.env['HTTP_PORT']}`;
+    const env = this.envOf(name);
+    return `http://127.0.0.1:${env['HTTP_PORT'] ?? env['ADMIN_PORT']}`;
+  }
+
+  /** Where an app's probes, /metrics and operator tools answer. */
+  adminUrl(name: string): string {
+    return `http://127.0.0.1:${this.envOf(name)['ADMIN_PORT']}`;
   }
 
   /** The env one app was declared with. */

@@ -28,6 +28,8 @@ export interface HttpProbe {
   body?: Buffer | string;
   /** The local address to connect from (127.0.0.x): a distinct client address to the gateway. */
   localAddress?: string;
+  /** Where to send it: the gateway's public port unless given (e.g. an admin port). */
+  port?: number;
 }
 
 /**
@@ -39,6 +41,7 @@ export class EdgeCluster {
   readonly keyPrefix = uniqueKeyPrefix('e2e:security-edge');
   readonly apiKey = randomBytes(24).toString('hex');
   broker!: AppProcess;
+  manager!: AppProcess;
   node!: AppProcess;
   gateway!: AppProcess;
   brokerFrontend = '';
@@ -81,7 +84,7 @@ export class EdgeCluster {
       this.start('node-manager', next(), { ...common, NM_ROUTER_BIND: nmRouter, NM_PUB_BIND: nmPub }),
     ]);
     this.broker = broker;
-    void manager;
+    this.manager = manager;
     [this.node] = await Promise.all([
       this.start('broadcast-node', next(), {
         ...common,
@@ -129,7 +132,7 @@ export class EdgeCluster {
       const req = request(
         {
           host: '127.0.0.1',
-          port: this.gateway.httpPort,
+          port: probe.port ?? this.gateway.httpPort,
           method: probe.method ?? 'GET',
           path: probe.path,
           headers: probe.headers,

@@ -17,8 +17,8 @@ export const RpcWorkerEnv = z.object({
 
 export interface RpcWorkerConfig extends z.output<typeof RpcWorkerEnv> {
   INSTANCE_ID: string;
-  HTTP_HOST: string;
-  HTTP_PORT: number;
+  ADMIN_HOST: string;
+  ADMIN_PORT: number;
 }
 
 export interface RunRpcWorkerOptions<C extends RpcWorkerConfig> {
@@ -45,8 +45,7 @@ export function runRpcWorker<C extends RpcWorkerConfig>(options: RunRpcWorkerOpt
   runApp({
     name: options.name,
     module: options.module(server),
-    host: config.HTTP_HOST,
-    port: config.HTTP_PORT,
+    listeners: { admin: { host: config.ADMIN_HOST, port: config.ADMIN_PORT } },
     microservice: { strategy: server },
   }).catch(exitOnBootFailure(options.name));
 }
