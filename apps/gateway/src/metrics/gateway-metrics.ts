@@ -262,6 +262,7 @@ export class GatewayMetrics {
       duplicates: number;
       malformed: number;
       connected: number;
+      channelMoves: number;
     };
   }): void {
     new Gauge({
@@ -361,6 +362,12 @@ export class GatewayMetrics {
           [{ kind: 'malformed' }, stats.malformed],
         ];
       },
+    );
+    scrapeCounter(
+      `${PREFIX}user_channel_moves_total`,
+      'User-channel subscriptions made at a new owner node after the broadcast topology changed',
+      [],
+      () => [[{}, read.subscriber().channelMoves]],
     );
   }
 }
