@@ -406,7 +406,8 @@ export class RoomSubscriber {
       if (placed.includes(place)) continue;
       if (!this.subscribeAt(place, topic)) continue;
       placed.push(place);
-      if (moved) this.channelMoves += 1;
+      // A channel placed for the first time (no node before) has not moved.
+      if (moved && before.length > 0) this.channelMoves += 1;
     }
     // A place wanted before and not now starts its handover; one not wanted before already has one.
     for (const place of placed) {
