@@ -3,7 +3,8 @@
 // join one room and ack every requireAck message of their important batches, keeping only counts.
 // Plain JavaScript so that it runs from the source tree without a build. Protocol over the IPC
 // channel: the parent sends {urls, roomId, count}; the child answers {joined} once all joined (or
-// {error}), then {acked} for each {report}; {close} disconnects everything and exits.
+// {error}), then {acked, seen} for each {report}; {acking: false} stops acking (messages are only
+// counted in `seen`), {close} disconnects everything and exits.
 const { io } = require('socket.io-client');
 
 /** Handshakes in flight at once. */
@@ -12,6 +13,9 @@ const JOIN_TIMEOUT_MS = 60_000;
 
 const sockets = [];
 let acked = 0;
+let acking = true;
+/** requireAck messages received while not acking. */
+let seen = 0;
 
 function viewer(url, roomId) {
   const socket = io(url, { transports: ['websocket'], reconnection: false, forceNew: true });
@@ -20,6 +24,10 @@ function viewer(url, roomId) {
     if (info.lane !== 'important') return;
     for (const message of JSON.parse(body)) {
       if (!message.requireAck) continue;
+      if (!acking) {
+        seen += 1;
+        continue;
+      }
       socket.emit('ack', { messageId: message.id }, () => {
         acked += 1;
       });
@@ -55,7 +63,9 @@ process.on('message', (command) => {
       (error) => process.send({ error: error instanceof Error ? error.message : String(error) }),
     );
   } else if (command.report) {
-    process.send({ acked });
+    process.send({ acked, seen });
+  } else if (command.acking !== undefined) {
+    acking = command.acking;
   } else if (command.close) {
     for (const socket of sockets) socket.disconnect();
     process.exit(0);

@@ -1,5 +1,5 @@
 import { Receipt, SYSTEM_SENDER, SystemEvent } from '@live-im/contracts';
-import { UserChannels } from '../channels/user-channels';
+import { DirectNotice, UserChannels } from '../channels/user-channels';
 import { newMessageId } from '../messages/envelope';
 import { RoomMetrics } from '../metrics/room-metrics';
 import { BusinessEvents } from './business-events';
@@ -33,20 +33,21 @@ export class ReceiptReporter {
     this.business.receipts(
       recorded.map(({ receipt, senderId }) => ({ ...receipt, senderId: senderId === '' ? null : senderId })),
     );
-    const notices: Array<Promise<void>> = [];
+    const notices: DirectNotice[] = [];
     for (const { receipt, senderId } of recorded) {
       if (senderId === '') continue;
-      notices.push(
-        this.channels.send([senderId], {
+      notices.push({
+        userId: senderId,
+        draft: {
           id: newMessageId(receipt.ts),
           roomId: receipt.roomId,
           type: 'system',
           from: SYSTEM_SENDER,
           body: { event: SystemEvent.receipt, receipt },
           ts: receipt.ts,
-        }),
-      );
+        },
+      });
     }
-    await Promise.all(notices);
+    await this.channels.sendEach(notices);
   }
 }

@@ -91,6 +91,8 @@ describe('receipts of requireAck pushes (real Redis)', () => {
       .on(`_${pollster.userId}`)
       .filter((m) => (m.body as { receipt?: { messageId: string } }).receipt?.messageId === pushed.messageId);
     expect(notices).toHaveLength(40);
+    // One run of consecutive seqs, published in order.
+    expect(notices.map((m) => m.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
   });
 
   it('answers NOT_FOUND for a message without a receipt record', async () => {
