@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { Gauge, Histogram } from 'prom-client';
 import type { BroadcastNode } from './node';
 import type { RelayNode } from './relay';
+import type { SubscriptionBook } from './shared/subscription-book';
 
 const PREFIX = 'broadcast_node_';
 /** Every BATCH_SAMPLE-th frame feeds the batch-size histogram: the distribution of a sample is the distribution. */
@@ -76,7 +77,7 @@ export class NodeMetrics {
     monotonic('malformed_total', 'PULL messages or message metas that broke BCAST/1; dropped', [], () => [
       [{}, c.malformed],
     ]);
-    this.trackSubscriptions(() => node.load());
+    this.trackSubscriptions(() => node.load(), node.subscriptions);
   }
 
   trackRelay(relay: RelayNode): void {
@@ -103,10 +104,29 @@ export class NodeMetrics {
         this.set(relay.connected().length);
       },
     });
-    this.trackSubscriptions(() => relay.load());
+    this.trackSubscriptions(() => relay.load(), relay.subscriptions);
   }
 
-  private trackSubscriptions(load: () => { rooms: number; subscriptions: number }): void {
+  private trackSubscriptions(
+    load: () => { rooms: number; subscriptions: number },
+    book: SubscriptionBook,
+  ): void {
+    new Gauge({
+      name: freshMetricName(`${PREFIX}subscribed_topics`),
+      help: 'Topics with at least one subscriber, per kind: room, or user (a user channel, held only by its owner node)',
+      labelNames: ['kind'],
+      collect() {
+        for (const kind of ['room', 'user'] as const) this.set({ kind }, book.countsOf(kind).topics);
+      },
+    });
+    new Gauge({
+      name: freshMetricName(`${PREFIX}topic_subscriptions`),
+      help: 'Subscriptions held by subscribers, per topic kind (room, user), summed over topics',
+      labelNames: ['kind'],
+      collect() {
+        for (const kind of ['room', 'user'] as const) this.set({ kind }, book.countsOf(kind).subscriptions);
+      },
+    });
     new Gauge({
       name: freshMetricName(`${PREFIX}rooms`),
       help: 'Rooms with at least one subscriber',

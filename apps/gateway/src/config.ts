@@ -57,6 +57,14 @@ export const GatewayEnv = BaseAppEnv.extend({
   RECEIPT_TIMEOUT_MS: envInt(15_000, { min: 100, max: 3_600_000 }),
   /** (message, user) pairs awaiting an ack on this gateway; past it the oldest expire at once. */
   RECEIPT_MAX_PENDING: envInt(100_000, { min: 1, max: 10_000_000 }),
+  /** Receipts per room.receipts call at most. */
+  RECEIPT_BATCH_MAX: envInt(500, { min: 1, max: 500 }),
+  /** A receipt waits at most this long for others to fill its call (when a call is free). */
+  RECEIPT_BATCH_MS: envInt(100, { min: 1, max: 60_000 }),
+  /** room.receipts calls out at once; the rest queue behind them. */
+  RECEIPT_CALLS_IN_FLIGHT: envInt(2, { min: 1, max: 64 }),
+  /** Receipts queued for room-service at most; past it new ones are dropped and counted. */
+  RECEIPT_MAX_QUEUED: envInt(200_000, { min: 1, max: 10_000_000 }),
   /**
    * Flow control by room size: a room's normal batches start a fan-out at most once per pace, what
    * comes in between joined into the next. The pace is this at NORMAL_PACE_FULL_SOCKETS local

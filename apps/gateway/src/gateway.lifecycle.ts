@@ -54,6 +54,7 @@ export class GatewayLifecycle implements OnModuleInit, OnApplicationBootstrap, O
       timesFull: () => this.handshake.ledger.timesFull,
       rooms: () => this.registry.roomCount,
       pendingReceipts: () => this.receipts.pending,
+      queuedReceipts: () => this.receipts.queued,
       fanout: () => this.fanout.stats,
       subscriber: () => this.subscriber.stats,
     });

@@ -2,9 +2,9 @@ import { waitFor } from '@live-im/testing';
 import { LiveCluster, type BusinessReceipt } from './support/live-cluster';
 import { registerUser, roomIdFor } from './support/fixtures';
 
-const EVENT = 'business.receipt';
+const EVENT = 'business.receipts';
 
-describe('business.receipt with no business worker', () => {
+describe('business.receipts with no business worker', () => {
   let cluster: LiveCluster;
   const roomId = roomIdFor('biz');
   let recipientId: string;
@@ -27,7 +27,7 @@ describe('business.receipt with no business worker', () => {
     await cluster?.close();
   });
 
-  /** A targeted requireAck push nobody acks: its receipt expires and goes to business.receipt. */
+  /** A targeted requireAck push nobody acks: its receipt expires and goes to business.receipts. */
   async function expiringReceipt(): Promise<string> {
     const push = await cluster.api(0).push(roomId, {
       to: [recipientId],
@@ -56,7 +56,7 @@ describe('business.receipt with no business worker', () => {
       },
     );
     // The broker holds the request for its grace period, then answers SERVICE_UNAVAILABLE.
-    await waitFor(async () => (await lost()) === 1, { timeoutMs: 15_000, what: 'the lost business.receipt' });
+    await waitFor(async () => (await lost()) === 1, { timeoutMs: 15_000, what: 'the lost business receipt' });
     expect(await delivered()).toBe(0);
     expect(await room.metric('room_service_business_events_total', { event: EVENT, outcome: 'lost' })).toBe(
       1,
@@ -69,7 +69,7 @@ describe('business.receipt with no business worker', () => {
     const messageId = await expiringReceipt();
     await waitFor(async () => (await delivered()) === 1, {
       timeoutMs: 15_000,
-      what: 'the delivered business.receipt',
+      what: 'the delivered business receipt',
     });
     expect(received.map((r) => r.messageId)).toEqual([messageId]);
     expect(await lost()).toBe(1);

@@ -1,4 +1,13 @@
-import { roomOfTopic } from '@live-im/broadcast';
+import { isUserChannel, roomOfTopic } from '@live-im/broadcast';
+
+/** Rooms, or user channels (`_<userId>`): a node holds a user channel only if it owns it. */
+export type TopicKind = 'room' | 'user';
+
+/** Topics with subscribers and subscriptions, of one kind. */
+export interface KindCounts {
+  topics: number;
+  subscriptions: number;
+}
 
 /** What one subscription frame did to its room's subscriber count. */
 export interface SubscriptionChange {
@@ -20,6 +29,10 @@ const UNSUBSCRIBE = 0;
 export class SubscriptionBook {
   private readonly counts = new Map<string, number>();
   private total = 0;
+  private readonly byKind: Record<TopicKind, KindCounts> = {
+    room: { topics: 0, subscriptions: 0 },
+    user: { topics: 0, subscriptions: 0 },
+  };
   /** Frames that were not a room subscription (other topics, junk); counted, not fatal. */
   ignored = 0;
 
@@ -35,9 +48,12 @@ export class SubscriptionBook {
       return undefined;
     }
     const before = this.counts.get(roomId) ?? 0;
+    const kind = this.byKind[isUserChannel(roomId) ? 'user' : 'room'];
     if (frame[0] === SUBSCRIBE) {
       this.counts.set(roomId, before + 1);
       this.total += 1;
+      kind.subscriptions += 1;
+      if (before === 0) kind.topics += 1;
       return { roomId, subscribers: before + 1, kind: before === 0 ? 'first' : 'more' };
     }
     // An unsubscribe for a room nobody holds (a peer unsubscribing twice) must not go negative.
@@ -46,7 +62,9 @@ export class SubscriptionBook {
       return undefined;
     }
     this.total -= 1;
+    kind.subscriptions -= 1;
     if (before === 1) {
+      kind.topics -= 1;
       this.counts.delete(roomId);
       return { roomId, subscribers: 0, kind: 'last' };
     }
@@ -61,6 +79,11 @@ export class SubscriptionBook {
   /** Rooms with at least one subscriber. */
   get rooms(): number {
     return this.counts.size;
+  }
+
+  /** Topics and subscriptions of one kind. */
+  countsOf(kind: TopicKind): KindCounts {
+    return { ...this.byKind[kind] };
   }
 
   /** Sum of all rooms' subscriber counts. */

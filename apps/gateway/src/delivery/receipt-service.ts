@@ -3,23 +3,28 @@ import { RoomRpc, type RoomMessage } from '@live-im/contracts';
 import { newRequestId, RequestContext } from '@live-im/logging';
 import { Inject, Injectable } from '@nestjs/common';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
-import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
+import { GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { GatewayRpc } from '../rpc/gateway-rpc';
 import { SessionRegistry } from '../socket/session-registry';
 import type { SocketSession } from '../socket/socket-session';
 import { SocketWriter } from '../socket/socket-writer';
+import { type BatchEvent, ReceiptBatcher } from './receipt-batcher';
 import { type ReceiptOutcome, ReceiptTracker } from './receipt-tracker';
+
+/** Back-off after a refused room.receipts call, before it doubles (up to RETRY_MAX_MS). */
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 5000;
 
 /**
  * Receipts of requireAck messages for the users on this gateway: the tracker's re-deliveries go to
- * the users' sockets in the message's room as `direct`, its outcomes to room-service (room.receipt).
+ * the users' sockets in the message's room as `direct`, its outcomes to room-service in batches
+ * (room.receipts, through the ReceiptBatcher): nothing is logged per receipt, only counted.
  */
 @Injectable()
 export class ReceiptService {
   readonly tracker: ReceiptTracker;
-  /** room.receipt calls not answered yet, awaited (within a bound) at shutdown. */
-  private readonly reporting = new Set<Promise<void>>();
+  private readonly batcher: ReceiptBatcher;
 
   constructor(
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
@@ -37,6 +42,18 @@ export class ReceiptService {
       now: () => clock.now(),
       redeliver: (message, userIds) => this.redeliver(message, userIds),
       report: (outcome) => this.report(outcome),
+    });
+    this.batcher = new ReceiptBatcher({
+      maxBatch: config.RECEIPT_BATCH_MAX,
+      batchDelayMs: config.RECEIPT_BATCH_MS,
+      maxInFlight: config.RECEIPT_CALLS_IN_FLIGHT,
+      maxQueued: config.RECEIPT_MAX_QUEUED,
+      retryMinMs: RETRY_MIN_MS,
+      retryMaxMs: RETRY_MAX_MS,
+      send: (batch) =>
+        RequestContext.run(newRequestId(), () => this.rpc.call(RoomRpc.receipts, { receipts: batch })),
+      onBatch: (event) => this.onBatch(event),
+      onOverflow: () => this.metrics.receiptQueueFull(),
     });
   }
 
@@ -57,21 +74,18 @@ export class ReceiptService {
     return this.tracker.pending;
   }
 
+  /** Receipts waiting for a room.receipts call. */
+  get queued(): number {
+    return this.batcher.queued;
+  }
+
   /**
    * Shutdown: every pair still waiting is reported expired (room-service could not learn otherwise
-   * for a room-wide message), and the reports are given up to `withinMs` to reach the broker.
+   * for a room-wide message), and the reports are given up to `withinMs` to reach room-service.
    */
   async expireAll(withinMs: number): Promise<void> {
     this.tracker.expireAll();
-    if (this.reporting.size === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.reporting]),
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, withinMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    await this.batcher.drain(withinMs);
   }
 
   private redeliver(message: RoomMessage, userIds: readonly string[]): void {
@@ -85,15 +99,13 @@ export class ReceiptService {
 
   private report(outcome: ReceiptOutcome): void {
     this.metrics.receipt(outcome.status);
-    RequestContext.run(newRequestId(), () => {
-      const call = this.rpc.call(RoomRpc.receipt, outcome).then(
-        () => undefined,
-        (error: unknown) => {
-          this.log.warn({ ...errorFields(error), receipt: outcome }, 'reporting a receipt failed');
-        },
-      );
-      this.reporting.add(call);
-      void call.finally(() => this.reporting.delete(call));
-    });
+    this.batcher.add(outcome);
+  }
+
+  private onBatch(event: BatchEvent): void {
+    this.metrics.receiptCall(event.outcome, event.size, event.code);
+    if (event.outcome === 'dropped')
+      this.log.warn({ receipts: event.size, code: event.code }, 'room.receipts refused; receipts dropped');
+    else this.log.debug({ receipts: event.size, outcome: event.outcome, code: event.code }, 'room.receipts');
   }
 }

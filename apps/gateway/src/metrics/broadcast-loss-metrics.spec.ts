@@ -13,6 +13,8 @@ describe('trackBroadcastLosses', () => {
     unjoined: 0,
     rooms: 0,
     connected: 0,
+    channels: 0,
+    channelMoves: 0,
   };
   let rooms: RoomLoss[] = [];
   trackBroadcastLosses({ stats, roomLosses: (limit) => rooms.slice(0, limit) });

@@ -42,6 +42,8 @@ export class GatewayMetrics {
   private readonly handshakes: Counter;
   private readonly rpcDuration: Histogram;
   private readonly receipts: Counter;
+  private readonly receiptReports: Counter;
+  private readonly receiptCalls: Counter;
   private readonly presenceFlush: Histogram;
   private readonly presenceFlushFailures: Counter;
   private readonly directs: Counter;
@@ -72,6 +74,16 @@ export class GatewayMetrics {
       name: freshMetricName(`${PREFIX}receipts_total`),
       help: 'Receipts of requireAck messages reported by this gateway, by status',
       labelNames: ['status'],
+    });
+    this.receiptReports = new Counter({
+      name: freshMetricName(`${PREFIX}receipt_reports_total`),
+      help: 'Receipts in room.receipts calls, by outcome: sent (answered), retried (refused for now, queued again), dropped (refused for good, or the queue full: code QUEUE_FULL)',
+      labelNames: ['outcome', 'code'],
+    });
+    this.receiptCalls = new Counter({
+      name: freshMetricName(`${PREFIX}receipt_calls_total`),
+      help: 'room.receipts calls, by outcome (sent, retried, dropped)',
+      labelNames: ['outcome'],
     });
     this.presenceFlush = new Histogram({
       name: freshMetricName(`${PREFIX}presence_flush_seconds`),
@@ -238,6 +250,17 @@ export class GatewayMetrics {
     this.receipts.inc({ status });
   }
 
+  /** One room.receipts call's outcome, for its `size` receipts. */
+  receiptCall(outcome: 'sent' | 'retried' | 'dropped', size: number, code = 'OK'): void {
+    this.receiptCalls.inc({ outcome });
+    this.receiptReports.inc({ outcome, code }, size);
+  }
+
+  /** A receipt dropped because the queue to room-service was full. */
+  receiptQueueFull(): void {
+    this.receiptReports.inc({ outcome: 'dropped', code: 'QUEUE_FULL' });
+  }
+
   direct(kind: 'message' | 'redelivery' | 'receipt' | 'kick' | 'roomClosed', count = 1): void {
     this.directs.inc({ kind }, count);
   }
@@ -255,6 +278,7 @@ export class GatewayMetrics {
     timesFull: () => number;
     rooms: () => number;
     pendingReceipts: () => number;
+    queuedReceipts: () => number;
     fanout: () => { queued: number; joined: number; dropped: number; paced: number };
     subscriber: () => {
       delivered: number;
@@ -262,6 +286,7 @@ export class GatewayMetrics {
       duplicates: number;
       malformed: number;
       connected: number;
+      channelMoves: number;
     };
   }): void {
     new Gauge({
@@ -342,6 +367,13 @@ export class GatewayMetrics {
       },
     });
     new Gauge({
+      name: freshMetricName(`${PREFIX}receipts_queued`),
+      help: 'Receipts queued for room.receipts calls, not yet sent',
+      collect() {
+        this.set(read.queuedReceipts());
+      },
+    });
+    new Gauge({
       name: freshMetricName(`${PREFIX}broadcast_nodes_connected`),
       help: 'Broadcast nodes (or relays) the subscriber is connected to',
       collect() {
@@ -361,6 +393,12 @@ export class GatewayMetrics {
           [{ kind: 'malformed' }, stats.malformed],
         ];
       },
+    );
+    scrapeCounter(
+      `${PREFIX}user_channel_moves_total`,
+      'User-channel subscriptions made at a new owner node after the broadcast topology changed',
+      [],
+      () => [[{}, read.subscriber().channelMoves]],
     );
   }
 }

@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { BusinessRpc, ErrorCode, RpcError, type JoinResult, type NodeState } from '@live-im/contracts';
+import {
+  type BusinessReceipt,
+  BusinessRpc,
+  ErrorCode,
+  RpcError,
+  type JoinResult,
+  type NodeState,
+} from '@live-im/contracts';
 import {
   AppProcess,
   deleteKeysWithPrefix,
@@ -86,8 +93,8 @@ export class LiveApp {
   }
 }
 
-/** A receipt as business.receipt delivers it. */
-export type BusinessReceipt = ReturnType<typeof BusinessRpc.receipt.request.parse>;
+/** A receipt as business.receipts delivers it. */
+export type { BusinessReceipt };
 
 /**
  * The whole live system as real processes from dist/, on free loopback ports, against the real
@@ -358,9 +365,10 @@ export class LiveCluster {
 
   /**
    * The platform's business backend in the test process: a `business` worker recording every
-   * business.receipt room-service sends, validated against the contract.
+   * receipt of the business.receipts batches room-service sends, validated against the contract;
+   * `batches` gets the size of each batch.
    */
-  businessWorker(received: BusinessReceipt[]): RpcWorker {
+  businessWorker(received: BusinessReceipt[], batches: number[] = []): RpcWorker {
     const worker = new RpcWorker({
       brokers: [this.brokerBackend],
       service: 'business',
@@ -369,16 +377,17 @@ export class LiveCluster {
       heartbeatMs: HEARTBEAT_MS,
       logger: this.logger,
       dispatch: (pattern: string, payload: unknown, request: InboundRequest) => {
-        if (pattern !== BusinessRpc.receipt.pattern) {
+        if (pattern !== BusinessRpc.receipts.pattern) {
           request.fail(new RpcError(ErrorCode.UNIMPLEMENTED, `no handler for ${pattern}`));
           return;
         }
-        const parsed = BusinessRpc.receipt.request.safeParse(payload);
+        const parsed = BusinessRpc.receipts.request.safeParse(payload);
         if (!parsed.success) {
           request.fail(new RpcError(ErrorCode.INVALID_ARGUMENT, parsed.error.message));
           return;
         }
-        received.push(parsed.data);
+        received.push(...parsed.data.receipts);
+        batches.push(parsed.data.receipts.length);
         request.value({}, true);
       },
     });

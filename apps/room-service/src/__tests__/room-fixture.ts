@@ -40,10 +40,14 @@ export class RecordingOutlet implements BroadcastOutlet {
 }
 
 export class RecordingBusiness implements BusinessEvents {
-  readonly receipts: BusinessReceipt[] = [];
+  readonly received: BusinessReceipt[] = [];
 
-  receipt(event: BusinessReceipt): void {
-    this.receipts.push(event);
+  /** The size of each batch, in order. */
+  readonly batches: number[] = [];
+
+  receipts(events: readonly BusinessReceipt[]): void {
+    this.received.push(...events);
+    this.batches.push(events.length);
   }
 }
 

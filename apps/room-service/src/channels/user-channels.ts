@@ -14,8 +14,21 @@ redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return seq
 `);
 
+/** KEYS: the channel's seq. ARGV: ttlMs, count. Returns the last of `count` new seqs. */
+const NEXT_CHANNEL_SEQS = new LuaScript(`
+local last = redis.call('INCRBY', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return last
+`);
+
 /** A targeted message before addressing: always important, `to` set per recipient. */
 export type DirectDraft = Omit<EnvelopeDraft, 'lane' | 'to'>;
+
+/** One message for one user. */
+export interface DirectNotice {
+  userId: string;
+  draft: DirectDraft;
+}
 
 /**
  * Targeted messages (kicks, receipts, pushes to listed users) go to each user's own broadcast
@@ -44,5 +57,37 @@ export class UserChannels {
       ),
     );
     this.metrics.directMessage(draft.type, userIds.length);
+  }
+
+  /**
+   * Many messages, each to one user (receipts of a batch to their senders): a user's messages take
+   * one run of consecutive seqs (one INCRBY) and are published together, in order, so the node
+   * gets them as one run instead of interleaved with another worker's seqs of the same channel.
+   */
+  async sendEach(notices: readonly DirectNotice[]): Promise<void> {
+    const byUser = new Map<string, DirectDraft[]>();
+    for (const { userId, draft } of notices) {
+      const drafts = byUser.get(userId);
+      if (drafts === undefined) byUser.set(userId, [draft]);
+      else drafts.push(draft);
+    }
+    await Promise.all(
+      [...byUser].map(async ([userId, drafts]) => {
+        const last = Number(
+          await NEXT_CHANNEL_SEQS.run(
+            this.redis,
+            [this.keys.userChannelSeq(userId)],
+            [CHANNEL_SEQ_TTL_MS, drafts.length],
+          ),
+        );
+        let seq = last - drafts.length + 1;
+        for (const draft of drafts) {
+          const parts = envelopeParts({ ...draft, lane: 'important' });
+          this.broadcast.toUser(userId, seq, joinEnvelope(addressedTo(parts, userId), seq));
+          this.metrics.directMessage(draft.type, 1);
+          seq += 1;
+        }
+      }),
+    );
   }
 }

@@ -40,7 +40,7 @@ export class RoomMetrics {
   private readonly receipts = counter('receipts_total', 'Receipts recorded, per status', ['status']);
   private readonly businessEvents = counter(
     'business_events_total',
-    'Business events (business.receipt) by outcome: delivered (a business worker answered) or lost',
+    'Business events (receipts carried by business.receipts calls) by outcome: delivered (a business worker answered) or lost',
     ['event', 'outcome'],
   );
   private readonly businessLost = counter(
@@ -110,8 +110,8 @@ export class RoomMetrics {
   }
 
   /** One business event's outcome; `reason` says why a lost one was lost. */
-  businessEvent(event: string, outcome: 'delivered' | 'lost', reason?: string): void {
-    this.businessEvents.inc({ event, outcome });
-    if (outcome === 'lost') this.businessLost.inc({ event, reason: reason ?? 'unknown' });
+  businessEvent(event: string, outcome: 'delivered' | 'lost', reason?: string, count = 1): void {
+    this.businessEvents.inc({ event, outcome }, count);
+    if (outcome === 'lost') this.businessLost.inc({ event, reason: reason ?? 'unknown' }, count);
   }
 }

@@ -25,16 +25,16 @@ describe('BrokerBusinessEvents', () => {
         ts: Date.now(),
         senderId: null,
       };
-      for (let i = 0; i < 3; i += 1) events.receipt(receipt);
+      for (let i = 0; i < 3; i += 1) events.receipts([receipt]);
       expect(events.pending).toBe(2);
       expect(
         await sample(
           'room_service_business_events_lost_total',
-          `event="business.receipt",reason="${IN_FLIGHT_LIMIT}"`,
+          `event="business.receipts",reason="${IN_FLIGHT_LIMIT}"`,
         ),
       ).toBe(1);
       expect(
-        await sample('room_service_business_events_total', 'event="business.receipt",outcome="lost"'),
+        await sample('room_service_business_events_total', 'event="business.receipts",outcome="lost"'),
       ).toBe(1);
     } finally {
       await client.close();
@@ -43,7 +43,7 @@ describe('BrokerBusinessEvents', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(events.pending).toBe(0);
     expect(
-      await sample('room_service_business_events_total', 'event="business.receipt",outcome="lost"'),
+      await sample('room_service_business_events_total', 'event="business.receipts",outcome="lost"'),
     ).toBe(3);
   });
 });

@@ -1,22 +1,23 @@
 import { Logger } from '@nestjs/common';
-import { BusinessRpc, RpcError, RpcRequest } from '@live-im/contracts';
+import { BusinessReceipt, BusinessRpc, MAX_RECEIPTS_PER_CALL, RpcError } from '@live-im/contracts';
 import { ZmqClient } from '@live-im/zmq-transport';
 import { RoomMetrics } from '../metrics/room-metrics';
 
-export type BusinessReceipt = RpcRequest<typeof BusinessRpc.receipt>;
+export type { BusinessReceipt };
 
 /** Events for the platform's business services; fire and forget. */
 export interface BusinessEvents {
-  receipt(event: BusinessReceipt): void;
+  /** Sent as business.receipts calls of up to MAX_RECEIPTS_PER_CALL each. */
+  receipts(events: readonly BusinessReceipt[]): void;
 }
 
 export const BUSINESS_EVENTS = Symbol('BUSINESS_EVENTS');
 
-/** Business events waiting for their worker's answer; past it new ones are lost at once (bounded memory). */
-export const BUSINESS_EVENTS_MAX_IN_FLIGHT = 10_000;
+/** Business events (receipts) waiting for their worker's answer; past it new ones are lost at once (bounded memory). */
+export const BUSINESS_EVENTS_MAX_IN_FLIGHT = 100_000;
 /** At most one warning per reason this often; it says how many events were lost since the last. */
 export const BUSINESS_LOSS_LOG_INTERVAL_MS = 10_000;
-/** The loss reason of an event refused because BUSINESS_EVENTS_MAX_IN_FLIGHT wait already. */
+/** The loss reason of events refused because BUSINESS_EVENTS_MAX_IN_FLIGHT wait already. */
 export const IN_FLIGHT_LIMIT = 'IN_FLIGHT_LIMIT';
 
 export interface BrokerBusinessEventsOptions {
@@ -25,7 +26,7 @@ export interface BrokerBusinessEventsOptions {
 }
 
 /**
- * BusinessEvents over the brokers. Each event goes as a call (business.receipt is idempotent),
+ * BusinessEvents over the brokers. Each batch of events goes as a call (business.receipts is idempotent),
  * not as a wire EVENT: a broker takes an EVENT for a service with no worker and drops it after
  * its grace period without a word, whereas a call comes back SERVICE_UNAVAILABLE. Nobody waits
  * for the answer: a missing business worker or broker costs a counted, logged loss, never a
@@ -51,30 +52,46 @@ export class BrokerBusinessEvents implements BusinessEvents {
     return this.inFlight;
   }
 
-  receipt(event: BusinessReceipt): void {
-    const contract = BusinessRpc.receipt;
-    if (this.inFlight >= this.maxInFlight) {
-      this.lost(contract.pattern, IN_FLIGHT_LIMIT, `${this.maxInFlight} events already wait for an answer`);
+  receipts(events: readonly BusinessReceipt[]): void {
+    for (let from = 0; from < events.length; from += MAX_RECEIPTS_PER_CALL) {
+      this.send(events.slice(from, from + MAX_RECEIPTS_PER_CALL));
+    }
+  }
+
+  private send(batch: BusinessReceipt[]): void {
+    const contract = BusinessRpc.receipts;
+    const count = batch.length;
+    if (this.inFlight + count > this.maxInFlight) {
+      this.lost(
+        contract.pattern,
+        IN_FLIGHT_LIMIT,
+        `${this.inFlight} events already wait for an answer`,
+        count,
+      );
       return;
     }
-    this.inFlight += 1;
+    this.inFlight += count;
     this.client.rpc
-      .call(contract.pattern, event, { timeoutMs: contract.timeoutMs, idempotent: contract.idempotent })
+      .call(
+        contract.pattern,
+        { receipts: batch },
+        { timeoutMs: contract.timeoutMs, idempotent: contract.idempotent },
+      )
       .then(
-        () => this.metrics.businessEvent(contract.pattern, 'delivered'),
+        () => this.metrics.businessEvent(contract.pattern, 'delivered', undefined, count),
         (error: unknown) => {
           const rpcError = RpcError.from(error);
-          this.lost(contract.pattern, rpcError.code, rpcError.message);
+          this.lost(contract.pattern, rpcError.code, rpcError.message, count);
         },
       )
       .finally(() => {
-        this.inFlight -= 1;
+        this.inFlight -= count;
       });
   }
 
-  private lost(pattern: string, reason: string, message: string): void {
-    this.metrics.businessEvent(pattern, 'lost', reason);
-    this.losses.note(pattern, reason, message);
+  private lost(pattern: string, reason: string, message: string, count: number): void {
+    this.metrics.businessEvent(pattern, 'lost', reason, count);
+    this.losses.note(pattern, reason, message, count);
   }
 }
 
@@ -88,19 +105,19 @@ class LossLog {
     private readonly intervalMs: number,
   ) {}
 
-  note(pattern: string, reason: string, message: string): void {
+  note(pattern: string, reason: string, message: string, count: number): void {
     const key = `${pattern} ${reason}`;
     const now = performance.now();
     const last = this.lastLoggedAt.get(key);
     if (last !== undefined && now - last < this.intervalMs) {
-      this.unlogged.set(key, (this.unlogged.get(key) ?? 0) + 1);
+      this.unlogged.set(key, (this.unlogged.get(key) ?? 0) + count);
       return;
     }
     const since = this.unlogged.get(key) ?? 0;
     this.unlogged.delete(key);
     this.lastLoggedAt.set(key, now);
     this.logger.warn(
-      `${pattern} lost (${reason}: ${message})` +
+      `${count} ${pattern} events lost (${reason}: ${message})` +
         (since > 0 ? `; ${since} more lost for the same reason since the last warning` : ''),
     );
   }

@@ -42,10 +42,13 @@ export class ReceiptSweeper implements OnApplicationBootstrap, OnModuleDestroy {
       const due = await this.store.claimDue(now, CLAIM_BATCH);
       for (const receipt of due) {
         const { senderId, userIds } = await this.store.expirePending(receipt);
-        for (const userId of userIds) {
-          await this.reporter.report({ ...receipt, userId, status: 'expired', ts: now }, senderId);
-          reported += 1;
-        }
+        await this.reporter.reportAll(
+          userIds.map((userId) => ({
+            receipt: { ...receipt, userId, status: 'expired', ts: now },
+            senderId,
+          })),
+        );
+        reported += userIds.length;
       }
       if (due.length < CLAIM_BATCH || this.stopped) return reported;
     }

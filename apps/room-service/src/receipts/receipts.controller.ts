@@ -12,4 +12,9 @@ export class ReceiptsController {
   receipt(req: RpcRequest<typeof RoomRpc.receipt>): Promise<RpcResponse<typeof RoomRpc.receipt>> {
     return this.desk.record(req);
   }
+
+  @RpcHandler(RoomRpc.receipts)
+  receipts(req: RpcRequest<typeof RoomRpc.receipts>): Promise<RpcResponse<typeof RoomRpc.receipts>> {
+    return this.desk.recordAll(req);
+  }
 }

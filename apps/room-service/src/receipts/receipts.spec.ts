@@ -29,7 +29,7 @@ describe('receipts of requireAck pushes (real Redis)', () => {
     await expect(report(ann.userId, 'expired')).resolves.toEqual({ recorded: false });
     await expect(report(ben.userId, 'expired')).resolves.toEqual({ recorded: true });
 
-    const events = fx.business.receipts.filter((r) => r.messageId === pushed.messageId);
+    const events = fx.business.received.filter((r) => r.messageId === pushed.messageId);
     expect(events).toEqual([
       {
         messageId: pushed.messageId,
@@ -51,6 +51,48 @@ describe('receipts of requireAck pushes (real Redis)', () => {
     const ttl = await fx.redis.pttl(fx.keys.receipt(roomId, pushed.messageId));
     expect(ttl).toBeGreaterThan(3_600_000);
     expect(ttl).toBeLessThanOrEqual(3_630_000);
+  });
+
+  it('records a batch of reports in one call and tells the business in one batch', async () => {
+    const roomId = await fx.openRoom();
+    // A sender of its own: its channel holds only this test's notices.
+    const pollster = user('poll0001');
+    const pushed = await fx.push.push({
+      roomId,
+      lane: 'important',
+      type: 'custom',
+      body: { poll: 'ready?' },
+      requireAck: true,
+      ackTimeoutSec: 30,
+      from: pollster,
+    });
+    const viewers = Array.from({ length: 40 }, (_, i) => user(`vw${String(i).padStart(6, '0')}`));
+    const batchesBefore = fx.business.batches.length;
+    const answer = await fx.desk.recordAll({
+      receipts: [
+        ...viewers.map((v) => ({
+          messageId: pushed.messageId,
+          roomId,
+          userId: v.userId,
+          status: 'delivered' as const,
+        })),
+        // A repeat of a final receipt, and a message nobody pushed.
+        { messageId: pushed.messageId, roomId, userId: viewers[0].userId, status: 'expired' },
+        { messageId: 'm_nothing', roomId, userId: ann.userId, status: 'delivered' },
+      ],
+    });
+    expect(answer).toEqual({ recorded: 40, final: 1, unknown: 1 });
+    expect(fx.business.batches.slice(batchesBefore)).toEqual([40]);
+    const events = fx.business.received.filter((r) => r.messageId === pushed.messageId);
+    expect(events.map((e) => e.userId).sort()).toEqual(viewers.map((v) => v.userId).sort());
+    expect(events.every((e) => e.status === 'delivered' && e.senderId === pollster.userId)).toBe(true);
+    // The sender hears of each one on its channel.
+    const notices = fx.outlet
+      .on(`_${pollster.userId}`)
+      .filter((m) => (m.body as { receipt?: { messageId: string } }).receipt?.messageId === pushed.messageId);
+    expect(notices).toHaveLength(40);
+    // One run of consecutive seqs, published in order.
+    expect(notices.map((m) => m.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
   });
 
   it('answers NOT_FOUND for a message without a receipt record', async () => {
@@ -110,7 +152,7 @@ describe('receipts of requireAck pushes (real Redis)', () => {
         receipt: { messageId: pushed.messageId, roomId, userId: ann.userId, status: 'delivered' },
       },
     });
-    expect(fx.business.receipts.filter((r) => r.messageId === pushed.messageId)).toEqual([
+    expect(fx.business.received.filter((r) => r.messageId === pushed.messageId)).toEqual([
       expect.objectContaining({ userId: ann.userId, status: 'delivered', senderId: host.userId }),
     ]);
 
@@ -176,7 +218,7 @@ describe('receipts of requireAck pushes (real Redis)', () => {
       expect(counts[0] + counts[1]).toBe(2);
       expect(await Promise.all([first.sweep(), second.sweep()])).toEqual([0, 0]);
 
-      const events = own.business.receipts.filter((r) => r.messageId === pushed.messageId);
+      const events = own.business.received.filter((r) => r.messageId === pushed.messageId);
       expect(events.map((e) => [e.userId, e.status]).sort()).toEqual([
         [ann.userId, 'delivered'],
         [ben.userId, 'expired'],

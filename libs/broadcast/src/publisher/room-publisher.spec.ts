@@ -243,6 +243,26 @@ describe('RoomPublisher', () => {
     expect(nodeB.received).toHaveLength(0);
   });
 
+  it('keeps user channels on a draining node for the handover, then moves them', async () => {
+    const channels = Array.from({ length: 40 }, (_, i) => `_user-${i}`);
+    const ownedByB = channels.filter((c) => publisher.ownerOf(c) === 'bn-b');
+    expect(ownedByB.length).toBeGreaterThan(0);
+    const next = { ...manager.topology, version: 2 };
+    next.nodes = next.nodes.map((n) => (n.id === 'bn-b' ? { ...n, state: 'draining' as const } : n));
+    await manager.announce(next, () => publisher.stats.nodes === 1);
+    // Rooms leave at once; bn-b's channels still go to it.
+    for (const roomId of [...ROOMS, ...channels])
+      publisher.publish({ roomId, lane: 'important', seq: 1, body: Buffer.from('{}') });
+    await eventually(() => nodeA.received.length + nodeB.received.length === ROOMS.length + channels.length);
+    expect(nodeB.received.map((m) => m.roomId).sort()).toEqual([...ownedByB].sort());
+    // After the handover (300 ms by default) they go to their owner among the active nodes.
+    await eventually(() => publisher.ownerOf(ownedByB[0]) === 'bn-a', 2000);
+    for (const roomId of ownedByB)
+      publisher.publish({ roomId, lane: 'important', seq: 2, body: Buffer.from('{}') });
+    await eventually(() => nodeA.received.filter((m) => m.seq === 2).length === ownedByB.length);
+    expect(nodeB.received).toHaveLength(ownedByB.length);
+  });
+
   it('counts messages with no active node as noRoute', async () => {
     await manager.announce({ version: 5, updatedAt: 0, nodes: [] }, () => publisher.stats.nodes === 0);
     expect(publisher.publish({ roomId: 'room-1', lane: 'normal', seq: 1, body: Buffer.from('{}') })).toBe(

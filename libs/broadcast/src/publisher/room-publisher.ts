@@ -4,6 +4,7 @@ import { LANE_CODES } from '../lane';
 import { ClusterMembership } from '../membership/cluster-membership';
 import { FrameError, isTraceId, roomIdBytes } from '../protocol/frames';
 import { rendezvousOwner } from '../protocol/rendezvous';
+import { isUserChannel } from '../subscriber/subscription-targets';
 import { NodePushLink, NodePushLinkCounters, NodePushLinkOptions } from './node-push-link';
 
 /** One room message as room-service hands it over: the envelope is already JSON-encoded. */
@@ -39,6 +40,12 @@ export interface RoomPublisherOptions {
   sendTimeoutMs?: number;
   /** Batches the socket holds per node. Default 10 000. */
   sendHighWaterMark?: number;
+  /**
+   * How long user channels keep going to a node that started draining, so that subscribers, which
+   * subscribe a channel only at its owner, are subscribed at the new owner before it gets any.
+   * Keep it below the nodes' DRAIN_GRACE_MS. Default 300.
+   */
+  channelHandoverMs?: number;
   logger?: BroadcastLogger;
 }
 
@@ -51,6 +58,8 @@ export interface RoomPublisherStats extends NodePushLinkCounters {
   nodes: number;
   topologyVersion: number | undefined;
 }
+
+export const DEFAULT_PUBLISHER_CHANNEL_HANDOVER_MS = 300;
 
 /** Cached routes kept at most; past it the cache restarts (rooms come and go). */
 const MAX_CACHED_ROOMS = 200_000;
@@ -71,6 +80,11 @@ export class RoomPublisher {
   readonly membership: ClusterMembership;
   private readonly links = new Map<string, NodePushLink>();
   private activeIds: string[] = [];
+  /** Draining nodes user channels still go to, for the handover (by node id). */
+  private readonly handingOver = new Map<string, NodePushLink>();
+  /** activeIds and the handing-over nodes, sorted: the set user channels are routed by. */
+  private channelIds: string[] = [];
+  private readonly channelHandoverMs: number;
   private routes = new Map<string, RoomRoute>();
   private readonly counters: NodePushLinkCounters = { unsent: 0, overflow: 0, batches: 0 };
   private published = 0;
@@ -81,6 +95,7 @@ export class RoomPublisher {
 
   constructor(options: RoomPublisherOptions) {
     this.logger = options.logger ?? console;
+    this.channelHandoverMs = options.channelHandoverMs ?? DEFAULT_PUBLISHER_CHANNEL_HANDOVER_MS;
     const sendTimeoutMs = options.sendTimeoutMs ?? 1000;
     this.linkOptions = {
       maxBatchBytes: options.maxBatchBytes ?? 256 * 1024,
@@ -151,8 +166,9 @@ export class RoomPublisher {
     if (this.closed) return;
     this.closed = true;
     await this.membership.close();
-    const links = [...this.links.values()];
+    const links = [...this.links.values(), ...this.handingOver.values()];
     this.links.clear();
+    this.handingOver.clear();
     this.routes = new Map();
     await Promise.all(links.map((link) => link.close(this.linkOptions.sendTimeoutMs)));
   }
@@ -160,9 +176,10 @@ export class RoomPublisher {
   private route(roomId: string): RoomRoute {
     // Validates the room id once per room (roomIdBytes throws FrameError for a bad one).
     const idBytes = roomIdBytes(roomId);
-    const ownerId = rendezvousOwner(roomId, this.activeIds);
+    const channel = isUserChannel(roomId);
+    const ownerId = rendezvousOwner(roomId, channel ? this.channelIds : this.activeIds);
     const route: RoomRoute = {
-      link: ownerId === undefined ? undefined : this.links.get(ownerId),
+      link: ownerId === undefined ? undefined : (this.links.get(ownerId) ?? this.handingOver.get(ownerId)),
       roomIdBytes: idBytes,
     };
     if (this.routes.size >= MAX_CACHED_ROOMS) this.routes = new Map();
@@ -174,18 +191,30 @@ export class RoomPublisher {
   private follow(topology: Topology): void {
     if (this.closed) return;
     const wanted = new Map<string, string>();
+    const draining = new Map<string, string>();
     for (const node of topology.nodes) {
-      if (node.kind === 'broadcast' && node.state === 'active' && node.pull !== null)
-        wanted.set(node.id, node.pull);
+      if (node.kind !== 'broadcast' || node.pull === null) continue;
+      if (node.state === 'active') wanted.set(node.id, node.pull);
+      else if (node.state === 'draining') draining.set(node.id, node.pull);
     }
     let changed = false;
     for (const [id, link] of this.links) {
       if (wanted.get(id) === link.endpoint) continue;
       this.links.delete(id);
       changed = true;
+      if (draining.get(id) === link.endpoint && this.channelHandoverMs > 0) {
+        this.handOver(id, link);
+        continue;
+      }
       // What is queued for it still goes: a draining node publishes what it holds.
       void link.close(this.linkOptions.sendTimeoutMs);
       this.logger.log(`publisher: stopped pushing to node ${id}`);
+    }
+    for (const [id, link] of this.handingOver) {
+      if (draining.get(id) === link.endpoint) continue;
+      this.handingOver.delete(id);
+      changed = true;
+      void link.close(this.linkOptions.sendTimeoutMs);
     }
     for (const [id, endpoint] of wanted) {
       if (this.links.has(id)) continue;
@@ -194,7 +223,25 @@ export class RoomPublisher {
       this.logger.log(`publisher: pushing to node ${id} at ${endpoint}`);
     }
     if (!changed) return;
+    this.reroute();
+  }
+
+  /** Rooms leave a draining node at once; user channels after the handover. */
+  private handOver(id: string, link: NodePushLink): void {
+    this.handingOver.set(id, link);
+    this.logger.log(`publisher: node ${id} drains; user channels follow in ${this.channelHandoverMs} ms`);
+    setTimeout(() => {
+      if (this.handingOver.get(id) !== link) return;
+      this.handingOver.delete(id);
+      this.reroute();
+      void link.close(this.linkOptions.sendTimeoutMs);
+      this.logger.log(`publisher: stopped pushing to node ${id}`);
+    }, this.channelHandoverMs).unref();
+  }
+
+  private reroute(): void {
     this.activeIds = [...this.links.keys()].sort();
+    this.channelIds = [...this.activeIds, ...this.handingOver.keys()].sort();
     this.routes = new Map();
   }
 }

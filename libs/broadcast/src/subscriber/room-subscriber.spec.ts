@@ -2,6 +2,7 @@ import { XPublisher } from 'zeromq';
 import { broadcastNode, eventually, ScriptedManager } from '../__tests__/scripted-manager';
 import { BroadcastCommand, LaneCode } from '../protocol/commands';
 import { encodeBatchMeta, roomTopic } from '../protocol/frames';
+import { rendezvousOwner } from '../protocol/rendezvous';
 import { SILENT_BROADCAST_LOGGER } from '../socket/broadcast-logger';
 import { RoomBatch, SeqGap } from './room-batch';
 import { RoomSubscriber } from './room-subscriber';
@@ -74,6 +75,7 @@ describe('RoomSubscriber', () => {
       heartbeatMs: 50,
       reorderWindowMs: 60,
       lossSettleMs: 300,
+      channelHandoverMs: 200,
       logger: SILENT_BROADCAST_LOGGER,
     });
     batches = [];
@@ -211,6 +213,72 @@ describe('RoomSubscriber', () => {
       await eventually(() => batches.length === 2);
       expect(batches.map((b) => b.firstSeq)).toEqual([1, 3]);
       expect(gaps).toEqual([{ roomId: 'room2', lane: 'normal', fromSeq: 2, toSeq: 2 }]);
+    } finally {
+      nodeB.close();
+    }
+  });
+
+  it('subscribes a user channel only at its owner, and moves it there first when the owner changes', async () => {
+    const nodeB = await ScriptedNode.bind();
+    const nodes = { 'bn-a': nodeA, 'bn-b': nodeB };
+    // A channel bn-a owns while alone and bn-b wins once it is active.
+    const channel = Array.from({ length: 100 }, (_, i) => `_u${i}`).find(
+      (id) => rendezvousOwner(id, ['bn-a', 'bn-b']) === 'bn-b',
+    )!;
+    const pull = 'tcp://127.0.0.1:9100';
+    try {
+      await manager.announce(
+        {
+          version: 2,
+          updatedAt: 0,
+          nodes: [broadcastNode('bn-a', 'active', pull, nodeA.endpoint)],
+        },
+        () => subscriber.membership.topology?.version === 2,
+      );
+      subscriber.join(channel);
+      subscriber.join('room9');
+      await eventually(() => nodeA.subscriptions.filter((t) => t === `+r:${channel}:`).length === 1);
+      expect(subscriber.placesOf(channel)).toEqual(['bn-a']);
+
+      // bn-b joins: the channel is subscribed there too before bn-b can be activated.
+      await manager.announce(
+        {
+          version: 3,
+          updatedAt: 0,
+          nodes: [
+            broadcastNode('bn-a', 'active', pull, nodeA.endpoint),
+            broadcastNode('bn-b', 'joining', pull, nodeB.endpoint),
+          ],
+        },
+        () => subscriber.membership.topology?.version === 3,
+      );
+      await eventually(() => nodeB.subscriptions.includes(`+r:${channel}:`));
+      expect(subscriber.placesOf(channel)).toEqual(['bn-a', 'bn-b']);
+      await eventually(() => subscriber.connected.sort().join() === 'bn-a,bn-b');
+
+      // bn-b active: bn-a keeps the channel for the handover, then lets it go; rooms stay on both.
+      await manager.announce(
+        {
+          version: 4,
+          updatedAt: 0,
+          nodes: [
+            broadcastNode('bn-a', 'active', pull, nodeA.endpoint),
+            broadcastNode('bn-b', 'active', pull, nodeB.endpoint),
+          ],
+        },
+        () => subscriber.membership.topology?.version === 4,
+      );
+      await eventually(() => nodeA.subscriptions.includes(`-r:${channel}:`), 5000);
+      expect(subscriber.placesOf(channel)).toEqual(['bn-b']);
+      expect(subscriber.stats.channelMoves).toBe(1);
+      for (const node of Object.values(nodes)) {
+        expect(node.subscriptions.filter((t) => t === '+r:room9:')).toHaveLength(1);
+      }
+      // A batch on the channel from its owner is delivered like a room's.
+      await primeRoom(nodeB, channel, 1);
+
+      subscriber.leave(channel);
+      await eventually(() => nodeB.subscriptions.includes(`-r:${channel}:`));
     } finally {
       nodeB.close();
     }

@@ -11,9 +11,19 @@ import { monotonicMs } from '../socket/monotonic-clock';
 import { DEFAULT_LOSS_SETTLE_MS, LaneReorderBuffer, ReorderSink } from './lane-reorder-buffer';
 import { RoomBatch, SeqGap } from './room-batch';
 import { DEFAULT_LOSS_BOARD_ROOMS, RoomLoss, RoomLossBoard } from './room-loss-board';
-import { subscriptionTargets } from './subscription-targets';
+import {
+  channelOwners,
+  ChannelOwners,
+  channelPlacement,
+  isUserChannel,
+  sameChannelOwners,
+  SHARED_PLACEMENT,
+  subscriptionTargets,
+} from './subscription-targets';
 
 export const DEFAULT_REORDER_WINDOW_MS = 100;
+/** How long a moved user channel stays subscribed at its previous owner. */
+export const DEFAULT_CHANNEL_HANDOVER_MS = 3000;
 
 export interface RoomSubscriberOptions {
   managerRouter: string;
@@ -31,6 +41,11 @@ export interface RoomSubscriberOptions {
   lossBoardRooms?: number;
   /** Batches the SUB socket holds before the node drops for it. Default 100 000. */
   receiveHighWaterMark?: number;
+  /**
+   * How long a user channel whose owner changed stays subscribed at the previous owner as well
+   * (messages a publisher routed there before it saw the change). Default 3000.
+   */
+  channelHandoverMs?: number;
   /** Connections and biggest rooms reported to the node manager with each heartbeat. */
   subscriberLoad?: () => SubscriberLoad;
   logger?: BroadcastLogger;
@@ -53,6 +68,10 @@ export interface RoomSubscriberStats {
   rooms: number;
   /** Nodes (or relays) whose connection completed its handshake. */
   connected: number;
+  /** User channels joined (counted in `rooms` too). */
+  channels: number;
+  /** User-channel subscriptions made at a new owner after a topology change. */
+  channelMoves: number;
 }
 
 export type BatchListener = (batch: RoomBatch) => void;
@@ -68,6 +87,26 @@ interface JoinedRoom {
   members: number;
   /** Indexed by LaneCode; undefined until the room's first batch, each lane until its own. */
   lanes?: [LaneReorderBuffer | undefined, LaneReorderBuffer | undefined];
+  /** User channels: where the channel should be subscribed (channelPlacement). */
+  wanted?: string[];
+  /** User channels: where it is subscribed (`wanted` plus places being handed over). */
+  placed?: string[];
+}
+
+/** A SUB socket connected to one broadcast node only, carrying the user channels that node owns. */
+interface ChannelLink {
+  nodeId: string;
+  endpoint: string;
+  socket: Subscriber;
+  handshaken: boolean;
+}
+
+/** A place a moved channel leaves once the handover is over. */
+interface Handover {
+  room: JoinedRoom;
+  place: string;
+  /** monotonicMs */
+  at: number;
 }
 
 /**
@@ -100,6 +139,16 @@ export class RoomSubscriber {
   private readonly late: Record<Lane, number> = { normal: 0, important: 0 };
   private readonly lossBoard: RoomLossBoard;
   private readonly lossSettleMs: number;
+  private readonly channelHandoverMs: number;
+  private readonly receiveHighWaterMark: number;
+  /** Node id → its user-channel socket (none while the region's relays carry the channels). */
+  private readonly channelLinks = new Map<string, ChannelLink>();
+  private owners: ChannelOwners = { relayed: false, active: [], coming: [] };
+  /** In the order they are due. */
+  private handovers: Handover[] = [];
+  private handoverTimer: NodeJS.Timeout | undefined;
+  private channels = 0;
+  private channelMoves = 0;
   private sweepTimer: NodeJS.Timeout | undefined;
   private settleTimer: NodeJS.Timeout | undefined;
   private started = false;
@@ -111,17 +160,15 @@ export class RoomSubscriber {
     this.region = options.region;
     this.lossSettleMs = options.lossSettleMs ?? DEFAULT_LOSS_SETTLE_MS;
     this.lossBoard = new RoomLossBoard(options.lossBoardRooms ?? DEFAULT_LOSS_BOARD_ROOMS);
-    this.socket = new Subscriber({
-      linger: 0,
-      receiveHighWaterMark: options.receiveHighWaterMark ?? 100_000,
-      maxMessageSize: BROADCAST_MESSAGE_LIMITS.deliveryBytes,
-    });
+    this.channelHandoverMs = options.channelHandoverMs ?? DEFAULT_CHANNEL_HANDOVER_MS;
+    this.receiveHighWaterMark = options.receiveHighWaterMark ?? 100_000;
+    this.socket = this.newSocket();
     this.membership = new ClusterMembership({
       managerRouter: options.managerRouter,
       managerPub: options.managerPub,
       self: { id: options.id, kind: 'subscriber', region: options.region },
       heartbeatMs: options.heartbeatMs,
-      connected: () => [...this.handshaken],
+      connected: () => this.connected,
       subscriberLoad: options.subscriberLoad,
       logger: this.logger,
     });
@@ -148,7 +195,8 @@ export class RoomSubscriber {
     this.started = true;
     this.socket.events.on('handshake', ({ address }) => this.onConnection(address, true));
     this.socket.events.on('disconnect', ({ address }) => this.onConnection(address, false));
-    void this.read();
+    void this.read(this.socket);
+    for (const link of this.channelLinks.values()) this.startLink(link);
     await this.membership.start();
   }
 
@@ -164,8 +212,14 @@ export class RoomSubscriber {
     }
     const topic = roomTopic(roomId);
     if (roomOfTopic(topic) !== roomId) throw new FrameError('room id must match [A-Za-z0-9_-]{1,64}');
-    this.rooms.set(roomId, { roomId, members: 1 });
-    if (!this.closed) this.socket.subscribe(topic);
+    const joined: JoinedRoom = { roomId, members: 1 };
+    this.rooms.set(roomId, joined);
+    if (isUserChannel(roomId)) {
+      this.channels += 1;
+      joined.wanted = [];
+      joined.placed = [];
+      this.place(joined, topic, false);
+    } else if (!this.closed) this.socket.subscribe(topic);
     return roomId;
   }
 
@@ -185,7 +239,19 @@ export class RoomSubscriber {
       this.settlingLanes.delete(lane);
       lane.discard();
     }
-    if (!this.closed) this.socket.unsubscribe(roomTopic(roomId));
+    if (room.placed === undefined) {
+      if (!this.closed) this.socket.unsubscribe(roomTopic(roomId));
+      return;
+    }
+    this.channels -= 1;
+    const topic = roomTopic(roomId);
+    for (const place of room.placed) this.unsubscribeAt(place, topic);
+    room.placed.length = 0;
+  }
+
+  /** Where a joined user channel is subscribed now (node ids; '' for the shared socket). */
+  placesOf(channelId: string): readonly string[] {
+    return this.rooms.get(channelId)?.placed ?? [];
   }
 
   /** Members counted for a room (0 when not joined). */
@@ -207,9 +273,18 @@ export class RoomSubscriber {
     };
   }
 
-  /** Ids of the nodes (or relays) whose connection completed its handshake. */
+  /**
+   * Ids of the nodes (or relays) whose connection completed its handshake, and for a node, its
+   * user-channel connection too: the manager activates a joining node once every subscriber lists
+   * it, so the channels it will own are subscribed there before any message is routed to it.
+   */
   get connected(): string[] {
-    return [...this.handshaken];
+    const ids: string[] = [];
+    for (const id of this.handshaken) {
+      const link = this.channelLinks.get(id);
+      if (link === undefined || link.handshaken) ids.push(id);
+    }
+    return ids;
   }
 
   get stats(): RoomSubscriberStats {
@@ -219,6 +294,8 @@ export class RoomSubscriber {
       late: { ...this.late },
       rooms: this.rooms.size,
       connected: this.handshaken.size,
+      channels: this.channels,
+      channelMoves: this.channelMoves,
     };
   }
 
@@ -239,15 +316,21 @@ export class RoomSubscriber {
     this.sweepTimer = undefined;
     clearInterval(this.settleTimer);
     this.settleTimer = undefined;
+    clearTimeout(this.handoverTimer);
+    this.handoverTimer = undefined;
+    this.handovers = [];
     this.waitingLanes.clear();
     this.settlingLanes.clear();
     await this.membership.close();
     this.socket.close();
+    for (const link of this.channelLinks.values()) link.socket.close();
+    this.channelLinks.clear();
   }
 
   /** Connects to nodes that appeared, disconnects from those that left or moved. */
   private follow(topology: Topology): void {
     if (this.closed) return;
+    this.followChannels(topology);
     const wanted = subscriptionTargets(topology, this.region);
     for (const [id, endpoint] of this.targets) {
       if (wanted.get(id) === endpoint) continue;
@@ -265,6 +348,142 @@ export class RoomSubscriber {
         this.logger.error(`subscriber: cannot connect to ${id} at ${endpoint}: ${describeError(error)}`);
       }
     }
+  }
+
+  /**
+   * Opens a user-channel socket to each serving node (none when relayed) before placing the
+   * channels by the new owners, and closes the sockets of nodes that left after.
+   */
+  private followChannels(topology: Topology): void {
+    const owners = channelOwners(topology, this.region);
+    const wanted = owners.relayed ? new Map<string, string>() : subscriptionTargets(topology, this.region);
+    const gone: ChannelLink[] = [];
+    for (const [id, link] of this.channelLinks) {
+      if (wanted.get(id) === link.endpoint) continue;
+      this.channelLinks.delete(id);
+      gone.push(link);
+    }
+    for (const [id, endpoint] of wanted) {
+      if (this.channelLinks.has(id)) continue;
+      const link: ChannelLink = { nodeId: id, endpoint, socket: this.newSocket(), handshaken: false };
+      this.channelLinks.set(id, link);
+      // Listening first: a handshake before the listener is there would never be seen.
+      if (this.started) this.startLink(link);
+      try {
+        link.socket.connect(endpoint);
+      } catch (error) {
+        this.logger.error(
+          `subscriber: cannot connect channels to ${id} at ${endpoint}: ${describeError(error)}`,
+        );
+      }
+    }
+    if (gone.length > 0) {
+      // Their subscriptions went with their sockets.
+      const goneIds = new Set(gone.map((link) => link.nodeId));
+      for (const room of this.rooms.values()) {
+        if (room.placed !== undefined) room.placed = room.placed.filter((place) => !goneIds.has(place));
+      }
+      for (const link of gone) link.socket.close();
+    }
+    if (gone.length === 0 && sameChannelOwners(owners, this.owners)) return;
+    this.owners = owners;
+    for (const room of this.rooms.values()) {
+      if (room.placed !== undefined) this.place(room, roomTopic(room.roomId), true);
+    }
+  }
+
+  /**
+   * Subscribes a user channel where it is wanted now, first; places it leaves are unsubscribed
+   * after the handover, while publishers that saw the change late may still route there.
+   */
+  private place(room: JoinedRoom, topic: Buffer, moved: boolean): void {
+    const placed = room.placed;
+    if (placed === undefined || this.closed) return;
+    const before = room.wanted ?? [];
+    const wanted = channelPlacement(room.roomId, this.owners);
+    room.wanted = wanted;
+    for (const place of wanted) {
+      if (placed.includes(place)) continue;
+      if (!this.subscribeAt(place, topic)) continue;
+      placed.push(place);
+      // A channel placed for the first time (no node before) has not moved.
+      if (moved && before.length > 0) this.channelMoves += 1;
+    }
+    // A place wanted before and not now starts its handover; one not wanted before already has one.
+    for (const place of placed) {
+      if (!wanted.includes(place) && before.includes(place)) this.handOver(room, place);
+    }
+  }
+
+  private handOver(room: JoinedRoom, place: string): void {
+    this.handovers.push({ room, place, at: monotonicMs() + this.channelHandoverMs });
+    if (this.handoverTimer === undefined) this.scheduleHandovers();
+  }
+
+  private scheduleHandovers(): void {
+    const next = this.handovers[0];
+    if (next === undefined || this.closed) return;
+    this.handoverTimer = setTimeout(
+      () => {
+        this.handoverTimer = undefined;
+        this.endHandovers();
+      },
+      Math.max(0, next.at - monotonicMs()),
+    );
+    this.handoverTimer.unref();
+  }
+
+  /** Unsubscribes the places whose handover is over and that are still not wanted. */
+  private endHandovers(): void {
+    const now = monotonicMs();
+    let done = 0;
+    while (done < this.handovers.length && this.handovers[done].at <= now) {
+      const { room, place } = this.handovers[done];
+      done += 1;
+      const placed = room.placed;
+      if (placed === undefined || this.rooms.get(room.roomId) !== room) continue;
+      if (room.wanted?.includes(place) || !placed.includes(place)) continue;
+      this.unsubscribeAt(place, roomTopic(room.roomId));
+      placed.splice(placed.indexOf(place), 1);
+    }
+    this.handovers = this.handovers.slice(done);
+    this.scheduleHandovers();
+  }
+
+  /** False when the place has no socket (a node not in the topology yet). */
+  private subscribeAt(place: string, topic: Buffer): boolean {
+    if (place === SHARED_PLACEMENT) {
+      this.socket.subscribe(topic);
+      return true;
+    }
+    const link = this.channelLinks.get(place);
+    if (link === undefined) return false;
+    link.socket.subscribe(topic);
+    return true;
+  }
+
+  private unsubscribeAt(place: string, topic: Buffer): void {
+    if (this.closed) return;
+    if (place === SHARED_PLACEMENT) this.socket.unsubscribe(topic);
+    else this.channelLinks.get(place)?.socket.unsubscribe(topic);
+  }
+
+  private newSocket(): Subscriber {
+    return new Subscriber({
+      linger: 0,
+      receiveHighWaterMark: this.receiveHighWaterMark,
+      maxMessageSize: BROADCAST_MESSAGE_LIMITS.deliveryBytes,
+    });
+  }
+
+  private startLink(link: ChannelLink): void {
+    link.socket.events.on('handshake', () => {
+      link.handshaken = true;
+    });
+    link.socket.events.on('disconnect', () => {
+      link.handshaken = false;
+    });
+    void this.read(link.socket);
   }
 
   private disconnect(id: string, endpoint: string): void {
@@ -285,9 +504,9 @@ export class RoomSubscriber {
     }
   }
 
-  private read(): Promise<void> {
+  private read(socket: Subscriber): Promise<void> {
     return readLoop(
-      this.socket,
+      socket,
       () => !this.closed,
       (frames) => this.onMessage(frames),
       {

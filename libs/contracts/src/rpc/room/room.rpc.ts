@@ -9,6 +9,8 @@ import {
   GiftId,
   LaneSeqs,
   OnlineInfo,
+  MAX_RECEIPTS_PER_CALL,
+  ReceiptReport,
   ReceiptStatus,
   ResumePoint,
   RoomId,
@@ -137,7 +139,7 @@ export const history = defineRpc({
 export const push = defineRpc({
   pattern: 'room.push',
   description:
-    "Business push into a room, room-wide or to listed users (`to`), on either lane. requireAck forces the important lane; each recipient's receipt (delivered or expired after ackTimeoutSec) goes to the sender and to business.receipt.",
+    "Business push into a room, room-wide or to listed users (`to`), on either lane. requireAck forces the important lane; each recipient's receipt (delivered or expired after ackTimeoutSec) goes to the sender and to business.receipts.",
   request: z
     .object({
       roomId: RoomId,
@@ -165,7 +167,7 @@ export const push = defineRpc({
 export const receipt = defineRpc({
   pattern: 'room.receipt',
   description:
-    "A gateway reports one user's state for a requireAck message. The first report per user wins; it is sent to the message's sender and to business.receipt.",
+    "A gateway reports one user's state for a requireAck message. The first report per user wins; it is sent to the message's sender and to business.receipts. Gateways send room.receipts.",
   request: z
     .object({
       messageId: z.string().min(1).max(64),
@@ -175,6 +177,25 @@ export const receipt = defineRpc({
     })
     .strict(),
   response: z.object({ recorded: z.boolean() }),
+  idempotent: true,
+});
+
+export const receipts = defineRpc({
+  pattern: 'room.receipts',
+  description:
+    "A gateway reports many users' states for requireAck messages at once (up to 500; room.receipt's rules per receipt). The recorded ones go to their senders and, as a batch, to business.receipts; counts come back: recorded, already final, unknown message.",
+  request: z
+    .object({
+      receipts: z.array(ReceiptReport).min(1).max(MAX_RECEIPTS_PER_CALL),
+    })
+    .strict(),
+  response: z.object({
+    recorded: z.number().int().min(0),
+    /** The user's receipt was final already (first report wins), or the user is no recipient. */
+    final: z.number().int().min(0),
+    /** No requireAck message with that id in that room (room.receipt answers NOT_FOUND). */
+    unknown: z.number().int().min(0),
+  }),
   idempotent: true,
 });
 

@@ -75,6 +75,24 @@ export const Receipt = z.object({
 });
 export type Receipt = z.infer<typeof Receipt>;
 
+/** Receipts one room.receipts call, or one business.receipts event, carries at most. */
+export const MAX_RECEIPTS_PER_CALL = 500;
+
+/** One user's state for one requireAck message, as a gateway reports it. */
+export const ReceiptReport = z
+  .object({
+    messageId: z.string().min(1).max(64),
+    roomId: RoomId,
+    userId: UserId,
+    status: ReceiptStatus,
+  })
+  .strict();
+export type ReceiptReport = z.infer<typeof ReceiptReport>;
+
+/** One recipient's receipt as the business gets it; `senderId` null when the system sent the message. */
+export const BusinessReceipt = Receipt.extend({ senderId: UserId.nullable() }).strict();
+export type BusinessReceipt = z.infer<typeof BusinessReceipt>;
+
 /** Presence figures of a room (docs/architecture.md "Presence"). */
 export const OnlineInfo = z.object({
   roomId: RoomId,
