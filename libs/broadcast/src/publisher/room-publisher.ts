@@ -4,6 +4,7 @@ import { LANE_CODES } from '../lane';
 import { ClusterMembership } from '../membership/cluster-membership';
 import { FrameError, isTraceId, roomIdBytes } from '../protocol/frames';
 import { rendezvousOwner } from '../protocol/rendezvous';
+import { encodeRoomStates, type RoomState } from '../protocol/room-state';
 import { NodePushLink, NodePushLinkCounters, NodePushLinkOptions } from './node-push-link';
 
 /** One room message as room-service hands it over: the envelope is already JSON-encoded. */
@@ -124,6 +125,25 @@ export class RoomPublisher {
     if (!link.append(lane, message.seq, route.roomIdBytes, message.body, traceId)) return false;
     this.published += 1;
     return true;
+  }
+
+  /**
+   * Sends each room's state to the node that owns the room, one ROOM_STATE push per node. Returns
+   * how many states were handed to a link; the rest had no route or met a full queue.
+   */
+  publishStates(states: readonly RoomState[]): number {
+    if (this.closed) return 0;
+    const byLink = new Map<NodePushLink, RoomState[]>();
+    for (const state of states) {
+      const link = (this.routes.get(state.roomId) ?? this.route(state.roomId)).link;
+      if (link === undefined) continue;
+      const list = byLink.get(link);
+      if (list === undefined) byLink.set(link, [state]);
+      else list.push(state);
+    }
+    let sent = 0;
+    for (const [link, list] of byLink) if (link.appendRoomStates(encodeRoomStates(list))) sent += list.length;
+    return sent;
   }
 
   /** Resolves once every message published so far has been handed to the sockets. */
