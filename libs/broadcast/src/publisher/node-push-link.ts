@@ -27,6 +27,8 @@ export interface NodePushLinkCounters {
   unsent: number;
   /** Messages refused because the link's queue was full. */
   overflow: number;
+  /** Room states (ROOM_STATE records) whose push the socket refused or could not send in time. */
+  statesUnsent: number;
   /** PUSH messages handed to the socket. */
   batches: number;
 }
@@ -114,13 +116,18 @@ export class NodePushLink {
    * Queues one ROOM_STATE batch (protocol/room-state.ts) ahead of the runs being gathered: states
    * carry no seq, so their order against messages does not matter. False when dropped.
    */
-  appendRoomStates(batch: Buffer): boolean {
+  appendRoomStates(batch: Buffer, rooms: number): boolean {
     if (this.closed) return false;
     if (this.queuedBytes + batch.length > this.options.maxQueuedBytes) {
       this.counters.overflow += 1;
       return false;
     }
-    this.ready.push({ frame: batch, count: 0, charged: batch.length, command: BroadcastCommand.ROOM_STATE });
+    this.ready.push({
+      frame: batch,
+      count: rooms,
+      charged: batch.length,
+      command: BroadcastCommand.ROOM_STATE,
+    });
     this.queuedBytes += batch.length;
     this.schedule();
     return true;
@@ -212,9 +219,11 @@ export class NodePushLink {
           this.counters.batches += 1;
         } catch (error) {
           if (this.closed) break;
-          this.counters.unsent += next.count;
+          const states = next.command === BroadcastCommand.ROOM_STATE;
+          if (states) this.counters.statesUnsent += next.count;
+          else this.counters.unsent += next.count;
           this.options.logger.warn(
-            `publisher: ${next.count} messages for node ${this.nodeId} not sent: ${describeError(error)}`,
+            `publisher: ${next.count} ${states ? 'room states' : 'messages'} for node ${this.nodeId} not sent: ${describeError(error)}`,
           );
         }
         this.queuedBytes -= next.charged;

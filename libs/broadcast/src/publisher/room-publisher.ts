@@ -73,7 +73,7 @@ export class RoomPublisher {
   private readonly links = new Map<string, NodePushLink>();
   private activeIds: string[] = [];
   private routes = new Map<string, RoomRoute>();
-  private readonly counters: NodePushLinkCounters = { unsent: 0, overflow: 0, batches: 0 };
+  private readonly counters: NodePushLinkCounters = { unsent: 0, overflow: 0, batches: 0, statesUnsent: 0 };
   private published = 0;
   private noRoute = 0;
   private readonly logger: BroadcastLogger;
@@ -142,7 +142,7 @@ export class RoomPublisher {
       else list.push(state);
     }
     let sent = 0;
-    for (const [link, list] of byLink) if (link.appendRoomStates(encodeRoomStates(list))) sent += list.length;
+    for (const [link, list] of byLink) if (link.appendRoomStates(encodeRoomStates(list), list.length)) sent += list.length;
     return sent;
   }
 
