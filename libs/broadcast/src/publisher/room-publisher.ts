@@ -142,7 +142,8 @@ export class RoomPublisher {
       else list.push(state);
     }
     let sent = 0;
-    for (const [link, list] of byLink) if (link.appendRoomStates(encodeRoomStates(list), list.length)) sent += list.length;
+    for (const [link, list] of byLink)
+      if (link.appendRoomStates(encodeRoomStates(list), list.length)) sent += list.length;
     return sent;
   }
 
