@@ -10,7 +10,8 @@ import { PlainClientEvents, PlainRoomLog, servePlainRoom } from '../shared/plain
  * that does the same fan-out as the gateway at its shipped defaults, each frame a room-wide
  * `io.to(room).emit`: normal messages joined into one `batch` per pace (the gateway's: 250 ms,
  * NORMAL_PACE_MAX_MS, at 1000+ local sockets, NORMAL_PACE_FULL_SOCKETS, proportionally less
- * below), each important push its own `batch` at once, and the room's `online` count every 3 s (ONLINE_BROADCAST_MS). The frames are those of
+ * below), each important push its own `batch` at once, and the room's `online` count every second (the room state,
+ * room-service's ROOM_STATE_MS). The frames are those of
  * the gateway (`batch` with BatchInfo and the JSON body as text), so the viewers read both alike
  * and the difference in CPU per frame is the per-socket write path. Important pushes come over
  * HTTP as the gateway's business push API takes them (POST /push); /metrics has prom-client's
@@ -18,7 +19,7 @@ import { PlainClientEvents, PlainRoomLog, servePlainRoom } from '../shared/plain
  */
 const NORMAL_PACE_MAX_MS = 250;
 const NORMAL_PACE_FULL_SOCKETS = 1000;
-const ONLINE_EVERY_MS = 3_000;
+const ONLINE_EVERY_MS = 1_000;
 const MAX_PUSH_BYTES = 16 * 1024;
 
 const PushBody = z.object({

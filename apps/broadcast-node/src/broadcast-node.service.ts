@@ -50,6 +50,7 @@ export class BroadcastNodeService
         capPerSec: config.NORMAL_CAP_PER_SEC,
         capPerSubscriber: config.NORMAL_CAP_PER_SUBSCRIBER,
         reorderHoldMs: config.REORDER_HOLD_MS,
+        testDropImportantSeq: config.TEST_DROP_IMPORTANT_SEQ,
         logger: this.log,
         onBatch: (lane, count) => metrics.observeBatch(lane, count),
       });

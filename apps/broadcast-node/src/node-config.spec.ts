@@ -35,6 +35,16 @@ describe('NodeEnv', () => {
     );
   });
 
+  it('has the test hook off by default, takes it outside production, refuses it in production', () => {
+    expect(parseConfig(NodeEnv, { INSTANCE_ID: 'bn-7' }).TEST_DROP_IMPORTANT_SEQ).toBeUndefined();
+    expect(
+      parseConfig(NodeEnv, { INSTANCE_ID: 'bn-7', TEST_DROP_IMPORTANT_SEQ: '5' }).TEST_DROP_IMPORTANT_SEQ,
+    ).toBe(5);
+    expect(() =>
+      parseConfig(NodeEnv, { INSTANCE_ID: 'bn-7', TEST_DROP_IMPORTANT_SEQ: '5', NODE_ENV: 'production' }),
+    ).toThrow(/TEST_DROP_IMPORTANT_SEQ/);
+  });
+
   it('names every bad variable in one error', () => {
     expect(() =>
       parseConfig(NodeEnv, { NODE_KIND: 'gateway', MERGE_MAX_MESSAGES: '0', REGION: 'EU' }),

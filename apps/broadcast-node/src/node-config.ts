@@ -22,6 +22,15 @@ export const NodeEnv = BaseAppEnv.extend({
   HEARTBEAT_MS: envInt(1000, { min: 10, max: 60_000 }),
   /** After DRAIN, how long the node keeps publishing before it flushes and closes. */
   DRAIN_GRACE_MS: envInt(1000, { min: 0, max: 60_000 }),
+  /**
+   * Test only: drop every important-lane frame of a room whose seq range holds this seq (a lost
+   * frame on purpose, for the seq beacon's tests). Refused when NODE_ENV is production.
+   */
+  TEST_DROP_IMPORTANT_SEQ: z.coerce.number().int().min(1).optional(),
+  NODE_ENV: z.string().optional(),
+}).refine((env) => env.TEST_DROP_IMPORTANT_SEQ === undefined || env.NODE_ENV !== 'production', {
+  path: ['TEST_DROP_IMPORTANT_SEQ'],
+  message: 'is a test hook; refused when NODE_ENV=production',
 });
 
 export type NodeConfig = z.output<typeof NodeEnv>;

@@ -55,7 +55,19 @@ export class NodeMetrics {
       [{ reason: 'sendFailure' }, c.sendFailures],
       [{ reason: 'late' }, c.late],
       [{ reason: 'shutdown' }, c.droppedShutdown],
+      [{ reason: 'test_hook' }, node.droppedByTestHook],
     ]);
+    const states = node.roomStates.counters;
+    monotonic(
+      'room_states_total',
+      'Room states (seq beacons) read from PULL, per outcome',
+      ['outcome'],
+      () => [
+        [{ outcome: 'forwarded' }, states.forwarded],
+        [{ outcome: 'no_subscriber' }, states.noSubscriber],
+        [{ outcome: 'malformed' }, states.malformed],
+      ],
+    );
     monotonic(
       'out_of_order_total',
       'Messages that arrived ahead of a missing seq of their room lane and waited for it',

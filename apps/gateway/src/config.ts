@@ -51,7 +51,6 @@ export const GatewayEnv = BaseAppEnv.extend({
   TRUST_PROXY: envBool(false),
   PRESENCE_FLUSH_MS: envInt(1000, { min: 100, max: 60_000 }),
   PRESENCE_LEASE_MS: envInt(3000, { min: 300, max: 600_000 }),
-  ONLINE_BROADCAST_MS: envInt(3000, { min: 100, max: 600_000 }),
   /** First re-delivery of an unacked requireAck message; each later one waits twice as long. */
   RECEIPT_RETRY_MS: envInt(1000, { min: 50, max: 600_000 }),
   RECEIPT_TIMEOUT_MS: envInt(15_000, { min: 100, max: 3_600_000 }),

@@ -79,7 +79,7 @@ export class GatewayLifecycle implements OnModuleInit, OnApplicationBootstrap, O
   async onApplicationBootstrap(): Promise<void> {
     this.fanout.start(this.subscriber);
     await this.subscriber.start();
-    this.presence.start();
+    this.presence.start(this.subscriber);
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -19,8 +19,8 @@ describe('kill -9 of a gateway', () => {
     cluster = await LiveCluster.start({
       label: 'failover',
       env: { PRESENCE_LEASE_MS: String(PRESENCE_LEASE_MS) },
-      gatewayEnv: { PRESENCE_FLUSH_MS: '250', ONLINE_BROADCAST_MS: '500' },
-      roomEnv: { USER_RATE_POINTS: '1000', USER_RATE_WINDOW_SEC: '1' },
+      gatewayEnv: { PRESENCE_FLUSH_MS: '250' },
+      roomEnv: { USER_RATE_POINTS: '1000', USER_RATE_WINDOW_SEC: '1', ROOM_STATE_MS: '500' },
     });
     const api = cluster.api(1);
     const owner = await registerUser(api, 'owner');

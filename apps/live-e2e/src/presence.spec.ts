@@ -16,7 +16,8 @@ describe('online count, member list, viewers ever and peak', () => {
     cluster = await LiveCluster.start({
       label: 'presence',
       env: { PRESENCE_LEASE_MS: '2000' },
-      gatewayEnv: { PRESENCE_FLUSH_MS: '200', ONLINE_BROADCAST_MS: '500' },
+      gatewayEnv: { PRESENCE_FLUSH_MS: '200' },
+      roomEnv: { ROOM_STATE_MS: '500' },
     });
     const api = cluster.api();
     const owner = await registerUser(api, 'owner');

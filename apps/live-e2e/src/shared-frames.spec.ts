@@ -48,9 +48,9 @@ describe('one room, three kinds of client, shared frames', () => {
     cluster = await LiveCluster.start({
       label: 'frames',
       gateways: 1,
-      roomEnv: UNBOUNDED_SENDS,
-      // Online figures several times during the flood; the same lease rules as ever.
-      gatewayEnv: { ONLINE_BROADCAST_MS: '200', EVENTS_PER_SOCKET_PER_SEC: '1000' },
+      // Online figures (the room's state) several times during the flood; the same lease rules as ever.
+      roomEnv: { ...UNBOUNDED_SENDS, ROOM_STATE_MS: '200' },
+      gatewayEnv: { EVENTS_PER_SOCKET_PER_SEC: '1000' },
     });
     const api = cluster.api();
     const owner = await registerUser(api, 'owner');

@@ -3,6 +3,7 @@ import { HealthModule } from '@live-im/health';
 import { LoggingModule } from '@live-im/logging';
 import { RedisHealthIndicator, RedisModule } from '@live-im/redis';
 import { provideBrokerProbe, ZmqHealthIndicator, ZmqRpcModule, ZmqServer } from '@live-im/zmq-transport';
+import { AggregationModule } from './aggregation/aggregation.module';
 import { RoomServiceConfig } from './config';
 import { RoomConfigModule } from './core/room-config.module';
 import { LikesModule } from './likes/likes.module';
@@ -37,6 +38,7 @@ export class AppModule {
         LikesModule,
         ModerationModule,
         ReceiptsModule,
+        AggregationModule,
       ],
     };
   }

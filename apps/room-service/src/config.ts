@@ -46,10 +46,21 @@ export const RoomServiceEnv = BaseAppEnv.extend({
   RECEIPT_SWEEP_MS: envInt(1000, { min: 50, max: 60_000 }),
   /** Must match the gateways' presence lease (libs/presence). */
   PRESENCE_LEASE_MS: envInt(3000, { min: 500, max: 60_000 }),
+  /** How often each live room's state (online figures, latest seqs) is aggregated and published. */
+  ROOM_STATE_MS: envInt(1000, { min: 100, max: 60_000 }),
+  /** How long an aggregation lease outlives its holder: a dead worker's rooms move on after this. */
+  AGGREGATION_LEASE_MS: envInt(2500, { min: 200, max: 600_000 }),
 
   /** A JSON array of contract Gift entries; the committed default catalogue when unset. */
   GIFT_CATALOGUE_FILE: z.string().min(1).optional(),
 }).transform((env, ctx) => {
+  if (env.AGGREGATION_LEASE_MS <= env.ROOM_STATE_MS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['AGGREGATION_LEASE_MS'],
+      message: 'must be longer than ROOM_STATE_MS, or every lease lapses between rounds',
+    });
+  }
   const publisherId = `${PUBLISHER_ID_PREFIX}${env.INSTANCE_ID}`;
   if (!MemberId.safeParse(publisherId).success) {
     const most = 64 - PUBLISHER_ID_PREFIX.length;

@@ -12,7 +12,8 @@ import { RedisKeys, RedisClient } from '@live-im/redis';
 import { DEFAULT_MEMBER_CAP_PER_SHARD, DEFAULT_MEMBER_SHARDS, memberShard } from './member-shard';
 import { PresenceMember, RoomPresenceDelta } from './presence-delta';
 import { positiveInteger } from './positive-integer';
-import { FLUSH_ROOM, READ_ONLINE } from './presence.scripts';
+import { LIVE_ROOM_SHARDS, liveRoomShard, RoomFigures } from './live-rooms';
+import { FLUSH_ROOM, READ_ONLINE, READ_ROOM_FIGURES } from './presence.scripts';
 
 export interface PresenceStoreOptions {
   /** How long a gateway's entries stay live without a flush; a few flush intervals. */
@@ -39,7 +40,9 @@ const ENTRY_SEPARATOR = '\t';
  * The Redis side of presence. Every key of a room carries the `{roomId}` hash tag:
  * - `{R}:online` hash, gatewayId → `<count>:<leaseExpiresAtMs>`;
  * - `{R}:members:<shard>:<gatewayId>` set of entries, PEXPIRE = lease;
- * - `{R}:uv` HyperLogLog of user ids that ever joined; `{R}:peak` highest count seen.
+ * - `{R}:uv` HyperLogLog of user ids that ever joined; `{R}:peak` highest count seen;
+ * - `presence:live:{pl<n>}` sorted set of the rooms with viewers in index shard n (liveRoomShard),
+ *   score = the latest lease expiry any gateway gave the room: what the rooms' aggregation walks.
  * Reads are safe from any process (gateways, room-service).
  */
 export class PresenceStore {
@@ -100,6 +103,50 @@ export class PresenceStore {
     );
     const [count, peak, viewersEver] = reply as [number, number, number];
     return { roomId, count, peak, viewersEver };
+  }
+
+  /**
+   * The rooms of one index shard with a live lease; expired entries are removed. The aggregation
+   * owner of the shard calls this once per interval.
+   */
+  async liveRooms(shard: number, now: number): Promise<string[]> {
+    const key = this.liveRoomsKey(shard);
+    await this.redis.zremrangebyscore(key, '-inf', now);
+    return this.redis.zrange(key, 0, -1);
+  }
+
+  /**
+   * Each room's online figures (expired gateway fields removed, peak raised) and latest seqs, the
+   * scripts back to back. `seqKeys` names a room's [normal, important] seq counters.
+   */
+  roomFigures(
+    roomIds: readonly string[],
+    seqKeys: (roomId: string) => [string, string],
+    now: number,
+  ): Promise<RoomFigures[]> {
+    return Promise.all(
+      roomIds.map(async (roomId) => {
+        const reply = (await READ_ROOM_FIGURES.run(
+          this.redis,
+          [
+            this.roomKey(roomId, 'online'),
+            this.roomKey(roomId, 'peak'),
+            this.roomKey(roomId, 'uv'),
+            ...seqKeys(roomId),
+          ],
+          [now],
+        )) as [number, number, number, number, number];
+        const [count, peak, viewersEver, normalSeq, importantSeq] = reply;
+        return { roomId, count, peak, viewersEver, normalSeq, importantSeq };
+      }),
+    );
+  }
+
+  /** The key of one index shard of rooms with viewers. */
+  liveRoomsKey(shard: number): string {
+    if (!Number.isInteger(shard) || shard < 0 || shard >= LIVE_ROOM_SHARDS)
+      throw new RangeError(`live room shard must be 0..${LIVE_ROOM_SHARDS - 1}`);
+    return this.keys.key('presence', 'live', `{pl${shard}}`);
   }
 
   /** Several rooms in one round trip: the scripts go out back to back without waiting for replies. */
@@ -173,9 +220,19 @@ export class PresenceStore {
         keyIndexOfShard.get(memberShard(member.userId, this.shards)) ?? 0,
         member.userId + ENTRY_SEPARATOR + member.nickname,
       ]);
+    // Listed for the room's aggregation for as long as this gateway's lease runs (GT: the latest wins).
+    const listed =
+      delta.count > 0
+        ? this.redis.zadd(
+            this.liveRoomsKey(liveRoomShard(delta.roomId)),
+            'GT',
+            now + this.leaseMs,
+            delta.roomId,
+          )
+        : undefined;
     const removed = delta.count === 0 || delta.resync ? [] : delta.left;
     const added = delta.count === 0 ? [] : delta.resync ? delta.members : delta.joined;
-    const reply = await FLUSH_ROOM.run(
+    const flushed = FLUSH_ROOM.run(
       this.redis,
       [
         this.roomKey(delta.roomId, 'online'),
@@ -198,6 +255,7 @@ export class PresenceStore {
         ...entryArgs(added),
       ],
     );
+    const [reply] = await Promise.all([flushed, listed]);
     return Number(reply);
   }
 

@@ -70,3 +70,30 @@ if count > peak then
 end
 return {count, peak, redis.call('PFCOUNT', KEYS[3])}
 `);
+
+/**
+ * A room's figures for its aggregation owner: READ_ONLINE's, plus the latest seq of each lane.
+ * KEYS: online hash, peak, viewers-ever HLL, normal seq, important seq. ARGV: now.
+ * Returns {count, peak, viewersEver, normalSeq, importantSeq}.
+ */
+export const READ_ROOM_FIGURES = new LuaScript(`
+local now = tonumber(ARGV[1])
+local fields = redis.call('HGETALL', KEYS[1])
+local count = 0
+for i = 1, #fields, 2 do
+  local users, lease = string.match(fields[i + 1], '^(%d+):(%d+)$')
+  if users and tonumber(lease) > now then
+    count = count + tonumber(users)
+  else
+    redis.call('HDEL', KEYS[1], fields[i])
+  end
+end
+local peak = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
+if count > peak then
+  peak = count
+  redis.call('SET', KEYS[2], count)
+end
+local normal = tonumber(redis.call('GET', KEYS[4]) or '0') or 0
+local important = tonumber(redis.call('GET', KEYS[5]) or '0') or 0
+return {count, peak, redis.call('PFCOUNT', KEYS[3]), normal, important}
+`);

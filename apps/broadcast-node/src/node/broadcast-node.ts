@@ -2,7 +2,9 @@ import {
   BATCH_META_LENGTH,
   batchMetaCount,
   BROADCAST_MESSAGE_LIMITS,
+  decodeBatchMeta,
   decodeMessageMeta,
+  LaneCode,
   decodeRunMeta,
   LANE_NAMES,
   type MessageMeta,
@@ -24,6 +26,7 @@ import { SubscriptionBook } from '../shared/subscription-book';
 import { DEFAULT_MERGE_LIMITS, type MergeLimits } from './merge-limits';
 import type { NodeCounters } from './node-counters';
 import { RoomMerger, type BatchObserver } from './room-merger';
+import { isRoomStatePush, RoomStateRelay } from './room-state-relay';
 
 export interface BroadcastNodeOptions extends Partial<MergeLimits> {
   nodeId: string;
@@ -37,6 +40,11 @@ export interface BroadcastNodeOptions extends Partial<MergeLimits> {
   onBatch?: BatchObserver;
   /** Monotonic milliseconds; tests may pass their own. */
   clock?: () => number;
+  /**
+   * Test only (TEST_DROP_IMPORTANT_SEQ, refused in production): every important-lane frame of a
+   * room (not a user channel) whose range holds this seq is dropped and counted, as a lost frame.
+   */
+  testDropImportantSeq?: number;
 }
 
 type NodeState = 'new' | 'running' | 'closing' | 'closed';
@@ -63,6 +71,9 @@ export class BroadcastNode implements ClusterNode {
   readonly kind = 'broadcast';
   readonly merger: RoomMerger;
   readonly subscriptions = new SubscriptionBook();
+  readonly roomStates: RoomStateRelay;
+  /** Frames the test hook dropped (testDropImportantSeq). */
+  droppedByTestHook = 0;
   private readonly pull: Pull;
   private readonly pub: XPublisher;
   private readonly out: SerialSender;
@@ -99,6 +110,10 @@ export class BroadcastNode implements ClusterNode {
     countPeerDisconnects(this.pull, 'broadcast_node_pull');
     countPeerDisconnects(this.pub, 'broadcast_node_pub');
     this.pub.verbosity = 'allSubsUnsubs';
+    this.roomStates = new RoomStateRelay(
+      (roomId) => this.subscriptions.subscribersOf(roomId),
+      (frames) => this.out.push(frames),
+    );
     const pub = this.pub;
     const sink = {
       send: async (frames: Buffer[]): Promise<void> => {
@@ -111,9 +126,11 @@ export class BroadcastNode implements ClusterNode {
       this.merger.counters.sendFailures += 1;
       this.log.warn({ err: error }, 'XPUB refused a frame');
     });
+    const dropSeq = options.testDropImportantSeq;
     this.merger = new RoomMerger(
       this.limits,
       (frames) => {
+        if (dropSeq !== undefined && this.dropsForTest(frames, dropSeq)) return;
         this.unsentMessages += messagesOf(frames);
         this.out.push(frames);
       },
@@ -122,6 +139,16 @@ export class BroadcastNode implements ClusterNode {
         ? undefined
         : (meta, runBodyLength) => this.traced(meta, runBodyLength),
     );
+  }
+
+  private dropsForTest(frames: Buffer[], seq: number): boolean {
+    const [topic, meta] = frames;
+    if (topic === undefined || meta === undefined || topic[2] === 0x5f) return false;
+    const batch = decodeBatchMeta(meta);
+    if (batch.lane !== LaneCode.important || seq < batch.firstSeq || seq > batch.lastSeq) return false;
+    this.droppedByTestHook += batch.count;
+    this.log.warn({ topic: topic.toString('latin1'), seq }, 'test hook dropped an important frame');
+    return true;
   }
 
   /** Messages that name their request: at debug level, a line follows each from publisher to node. */
@@ -165,7 +192,10 @@ export class BroadcastNode implements ClusterNode {
       readLoop(
         this.pull,
         running,
-        (frames) => this.merger.acceptPush(frames, this.clock()),
+        (frames) =>
+          isRoomStatePush(frames)
+            ? this.roomStates.accept(frames)
+            : this.merger.acceptPush(frames, this.clock()),
         logReadFailures(this.log, 'pull'),
       ),
       readLoop(this.pub, running, (frames) => this.onSubscription(frames), logReadFailures(this.log, 'xpub')),

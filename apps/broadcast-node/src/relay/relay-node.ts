@@ -1,4 +1,9 @@
-import { BATCH_META_LENGTH, batchMetaCount, BROADCAST_MESSAGE_LIMITS } from '@live-im/broadcast';
+import {
+  ROOM_STATE_LENGTH,
+  BATCH_META_LENGTH,
+  batchMetaCount,
+  BROADCAST_MESSAGE_LIMITS,
+} from '@live-im/broadcast';
 import type { NodeLoad, Topology } from '@live-im/contracts';
 import { XPublisher, XSubscriber } from 'zeromq';
 import type { ClusterNode } from '../shared/cluster-node';
@@ -180,6 +185,11 @@ export class RelayNode implements ClusterNode {
 
   private onUpstreamBatch(frames: Buffer[]): void {
     const meta = frames[1];
+    // A room state (docs "Room state") is two frames and goes on as it is, like a batch.
+    if (frames.length === 2 && meta?.length === ROOM_STATE_LENGTH) {
+      this.downOut.push(frames);
+      return;
+    }
     if (frames.length !== 3 || meta === undefined || meta.length !== BATCH_META_LENGTH) {
       this.counters.malformed += 1;
       return;

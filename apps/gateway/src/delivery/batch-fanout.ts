@@ -1,5 +1,5 @@
 import type { RoomBatch, RoomSubscriber } from '@live-im/broadcast';
-import { type OnlineInfo, type RoomMessage, SystemEvent, userOfChannel } from '@live-im/contracts';
+import { type OnlineEvent, type RoomMessage, SystemEvent, userOfChannel } from '@live-im/contracts';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
@@ -104,7 +104,7 @@ export class BatchFanout implements OnModuleDestroy {
    * write keeps them for up to its normal pace, for its next batch to take along (one write per
    * socket instead of two); a busy room's chat comes within that pace.
    */
-  online(info: OnlineInfo): void {
+  online(info: OnlineEvent): void {
     if (!this.attached || this.registry.roomSessions(info.roomId).size === 0) return;
     const ride = this.pace.maxMs;
     if (!this.queue.pushOnline(info, ride > 0)) {

@@ -1,4 +1,4 @@
-import type { OnlineInfo } from '@live-im/contracts';
+import type { OnlineEvent } from '@live-im/contracts';
 import type { RoomEntry, SocketSession } from '../socket/socket-session';
 import type { SharedWrite } from '../socket/socket-writer';
 import type { TextBatch } from '../socket/batch-event';
@@ -8,7 +8,7 @@ import { joinBatches } from './batch-envelopes';
 export interface RoomWrites {
   important: TextBatch[];
   normal: TextBatch[];
-  online: OnlineInfo | undefined;
+  online: OnlineEvent | undefined;
 }
 
 /**
@@ -99,7 +99,7 @@ export class FanoutQueue {
    * The room's online figures for its next pass (newer ones replace older). With `rest`, a room
    * with nothing else to write keeps them until its next batch or releaseResting; true when so.
    */
-  pushOnline(info: OnlineInfo, rest = false): boolean {
+  pushOnline(info: OnlineEvent, rest = false): boolean {
     const line = this.lineOf(info.roomId);
     line.pending.online = info;
     if (rest && line.pass === undefined && !this.other.has(line) && !this.urgent.has(line)) {

@@ -1,48 +1,57 @@
 import { Clock } from '@live-im/bootstrap';
+import type { RoomState, RoomSubscriber } from '@live-im/broadcast';
+import type { OnlineEvent } from '@live-im/contracts';
 import { PresenceStore, PresenceTracker } from '@live-im/presence';
 import { Inject, Injectable } from '@nestjs/common';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
-import { SessionRegistry } from '../socket/session-registry';
 import { BatchFanout } from './batch-fanout';
 
-/** Rooms read per onlineMany call of one broadcast round. */
-const ONLINE_ROOMS_PER_READ = 256;
+/** The `online` event a room state makes: the figures, and the lanes' latest seqs (the seq beacon). */
+export function onlineEventOf(state: RoomState): OnlineEvent {
+  return {
+    roomId: state.roomId,
+    count: state.count,
+    peak: state.peak,
+    viewersEver: state.viewersEver,
+    seqs: { normal: state.normalSeq, important: state.importantSeq },
+  };
+}
 
 /**
- * Presence in the open: every PRESENCE_FLUSH_MS this gateway's counts and member changes go to Redis under its lease; every ONLINE_BROADCAST_MS each
- * local room gets the summed figures as `online`, written with the room's next pass (BatchFanout). A round still running when the next is due
- * makes that one skip, so a slow Redis never piles rounds up.
+ * Presence in the open: every PRESENCE_FLUSH_MS this gateway's counts and member changes go to
+ * Redis under its lease. The room totals are not read here: each room's aggregation owner in
+ * room-service sums them once for the cluster and publishes the room's state once a second through
+ * the broadcast cluster; each state becomes the room's `online` event, written with the room's next
+ * pass (BatchFanout).
  */
 @Injectable()
 export class PresenceLoop {
   private flushTimer: NodeJS.Timeout | undefined;
-  private onlineTimer: NodeJS.Timeout | undefined;
+  private stopStates: (() => void) | undefined;
   private flushing = false;
-  private broadcasting = false;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly tracker: PresenceTracker,
     private readonly store: PresenceStore,
-    private readonly registry: SessionRegistry,
     private readonly fanout: BatchFanout,
     private readonly metrics: GatewayMetrics,
     private readonly clock: Clock,
     @Inject(GATEWAY_LOGGER) private readonly log: GatewayLogger,
   ) {}
 
-  start(): void {
+  start(subscriber: RoomSubscriber): void {
     this.flushTimer ??= setInterval(() => void this.flush(), this.config.PRESENCE_FLUSH_MS);
-    this.onlineTimer ??= setInterval(() => void this.broadcastOnline(), this.config.ONLINE_BROADCAST_MS);
+    this.stopStates ??= subscriber.onState((state) => this.fanout.online(onlineEventOf(state)));
   }
 
   stop(): void {
     clearInterval(this.flushTimer);
-    clearInterval(this.onlineTimer);
     this.flushTimer = undefined;
-    this.onlineTimer = undefined;
+    this.stopStates?.();
+    this.stopStates = undefined;
   }
 
   /** Writes what changed since the last flush; on failure the deltas go back to be written whole next time. */
@@ -64,27 +73,6 @@ export class PresenceLoop {
     } finally {
       this.flushing = false;
       this.metrics.presenceFlushed(Number(process.hrtime.bigint() - started) / 1e9, ok);
-    }
-  }
-
-  /** Sends each local room its online figures, summed over live gateways. */
-  async broadcastOnline(): Promise<void> {
-    if (this.broadcasting) return;
-    this.broadcasting = true;
-    try {
-      const rooms = this.registry.rooms();
-      for (let i = 0; i < rooms.length; i += ONLINE_ROOMS_PER_READ) {
-        const infos = await this.store.onlineMany(
-          rooms.slice(i, i + ONLINE_ROOMS_PER_READ),
-          this.clock.now(),
-        );
-        // Written with each room's next pass, in slices like every room-wide write.
-        for (const info of infos) this.fanout.online(info);
-      }
-    } catch (error) {
-      this.log.warn(errorFields(error), 'reading online figures failed');
-    } finally {
-      this.broadcasting = false;
     }
   }
 

@@ -1,6 +1,13 @@
 import { Clock } from '@live-im/bootstrap';
 import { RoomSubscriber } from '@live-im/broadcast';
-import { ErrorCode, type JoinResult, RoomRpc, RpcError, userChannel } from '@live-im/contracts';
+import {
+  ErrorCode,
+  type JoinResult,
+  type OnlineInfo,
+  RoomRpc,
+  RpcError,
+  userChannel,
+} from '@live-im/contracts';
 import { PresenceStore, PresenceTracker } from '@live-im/presence';
 import { Inject, Injectable } from '@nestjs/common';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
@@ -170,11 +177,7 @@ export class RoomMembership {
   private async admit(session: SocketSession, request: ClientEventRequest<'join'>): Promise<JoinResult> {
     const [admission, online] = await Promise.all([
       this.rpc.call(RoomRpc.join, { roomId: request.roomId, userId: session.userId, resume: request.resume }),
-      this.store.online(request.roomId, this.clock.now()).catch((error: unknown) => {
-        throw error instanceof RpcError
-          ? error
-          : new RpcError(ErrorCode.SERVICE_UNAVAILABLE, 'presence is unavailable; try again');
-      }),
+      this.onlineOf(request.roomId),
     ]);
     return {
       room: admission.room,
@@ -183,6 +186,23 @@ export class RoomMembership {
       recent: admission.recent,
       missed: admission.missed,
     };
+  }
+
+  /**
+   * The room's last total from its state (once a second through the broadcast cluster); read from
+   * Redis only for a room no state has reached this gateway for yet (its first local member).
+   */
+  private async onlineOf(roomId: string): Promise<OnlineInfo> {
+    const state = this.subscriber.stateOf(roomId);
+    if (state !== undefined)
+      return { roomId: state.roomId, count: state.count, peak: state.peak, viewersEver: state.viewersEver };
+    try {
+      return await this.store.online(roomId, this.clock.now());
+    } catch (error) {
+      throw error instanceof RpcError
+        ? error
+        : new RpcError(ErrorCode.SERVICE_UNAVAILABLE, 'presence is unavailable; try again');
+    }
   }
 
   /** Gives back everything the entry holds. */

@@ -11,6 +11,8 @@ describe('trackBroadcastLosses', () => {
     duplicates: 0,
     malformed: 0,
     unjoined: 0,
+    states: 0,
+    beaconGaps: 0,
     rooms: 0,
     connected: 0,
     channels: 0,

@@ -29,6 +29,18 @@ export function trackBroadcastLosses(source: BroadcastLossSource): void {
     ['lane'],
     () => LANE_NAMES.map((lane) => [{ lane }, source.stats.late[lane]]),
   );
+  scrapeCounter(
+    'gateway_room_states_received_total',
+    'Room states (seq beacons with the online figures) received for rooms with local members',
+    [],
+    () => [[{}, source.stats.states]],
+  );
+  scrapeCounter(
+    'gateway_beacon_gaps_total',
+    'Seq gaps found because a room state named a seq that had not arrived within the grace',
+    [],
+    () => [[{}, source.stats.beaconGaps]],
+  );
   new Gauge({
     name: freshMetricName('gateway_broadcast_room_messages_lost'),
     help: `Room messages lost since start, per lane, for the ${LOSS_GAUGE_ROOMS} rooms that lost the most`,

@@ -37,6 +37,12 @@ export class BroadcastPublisher implements BroadcastOutlet, OnModuleInit, OnAppl
         ];
       },
     );
+    scrapeCounter(
+      'room_service_publisher_room_states_unsent_total',
+      'Room states (seq beacons) whose push a broadcast node did not take in time; the next round sends fresh ones',
+      [],
+      () => [[{}, publisher.stats.statesUnsent]],
+    );
     new Gauge({
       name: freshMetricName('room_service_publisher_nodes'),
       help: 'Active broadcast nodes this worker pushes to',

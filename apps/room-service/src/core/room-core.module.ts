@@ -41,6 +41,6 @@ import { RoomKeys } from '../rooms/room-keys';
       inject: [REDIS, RoomKeys, ROOM_SERVICE_CONFIG],
     },
   ],
-  exports: [Clock, RoomKeys, RoomMetrics, RoomBroadcast, UserChannels, SendRateLimiter],
+  exports: [Clock, RoomKeys, RoomMetrics, RoomBroadcast, BroadcastPublisher, UserChannels, SendRateLimiter],
 })
 export class RoomCoreModule {}

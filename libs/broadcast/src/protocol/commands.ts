@@ -5,6 +5,7 @@ export const BCAST_VERSION = 1;
 export const BroadcastCommand = {
   PUBLISH: 0x21,
   PUBLISH_RUNS: 0x22,
+  ROOM_STATE: 0x23,
   REGISTER: 0x31,
   REGISTERED: 0x32,
   HEARTBEAT: 0x33,

@@ -2,3 +2,4 @@ export * from './commands';
 export * from './frames';
 export * from './rendezvous';
 export * from './meta-layout';
+export * from './room-state';

@@ -27,6 +27,8 @@ export interface NodePushLinkCounters {
   unsent: number;
   /** Messages refused because the link's queue was full. */
   overflow: number;
+  /** Room states (ROOM_STATE records) whose push the socket refused or could not send in time. */
+  statesUnsent: number;
   /** PUSH messages handed to the socket. */
   batches: number;
 }
@@ -47,7 +49,12 @@ export interface NodePushLinkCounters {
  */
 export class NodePushLink {
   private readonly socket: Push;
-  private readonly ready: Array<{ frame: Buffer; count: number; charged: number }> = [];
+  private readonly ready: Array<{
+    frame: Buffer;
+    count: number;
+    charged: number;
+    command: BroadcastCommand;
+  }> = [];
   /** Runs being gathered, in the order they were started. */
   private readonly runs: PublishRun[] = [];
   /** The run being gathered per room (its validated id bytes, one object per route) and lane. */
@@ -101,6 +108,27 @@ export class NodePushLink {
     }
     run.add(body, traceId, charge);
     this.queuedBytes += charge;
+    this.schedule();
+    return true;
+  }
+
+  /**
+   * Queues one ROOM_STATE batch (protocol/room-state.ts) ahead of the runs being gathered: states
+   * carry no seq, so their order against messages does not matter. False when dropped.
+   */
+  appendRoomStates(batch: Buffer, rooms: number): boolean {
+    if (this.closed) return false;
+    if (this.queuedBytes + batch.length > this.options.maxQueuedBytes) {
+      this.counters.overflow += 1;
+      return false;
+    }
+    this.ready.push({
+      frame: batch,
+      count: rooms,
+      charged: batch.length,
+      command: BroadcastCommand.ROOM_STATE,
+    });
+    this.queuedBytes += batch.length;
     this.schedule();
     return true;
   }
@@ -160,7 +188,12 @@ export class NodePushLink {
 
   private closeBatch(batch: PublishBatch): void {
     this.lastBatchBytes = batch.bytes;
-    this.ready.push({ frame: batch.finish(), count: batch.count, charged: batch.charged });
+    this.ready.push({
+      frame: batch.finish(),
+      count: batch.count,
+      charged: batch.charged,
+      command: BroadcastCommand.PUBLISH_RUNS,
+    });
   }
 
   private schedule(): void {
@@ -182,13 +215,15 @@ export class NodePushLink {
         const next = this.ready.shift();
         if (next === undefined || this.closed) break;
         try {
-          await this.socket.send([bcastHeader(BroadcastCommand.PUBLISH_RUNS), next.frame]);
+          await this.socket.send([bcastHeader(next.command), next.frame]);
           this.counters.batches += 1;
         } catch (error) {
           if (this.closed) break;
-          this.counters.unsent += next.count;
+          const states = next.command === BroadcastCommand.ROOM_STATE;
+          if (states) this.counters.statesUnsent += next.count;
+          else this.counters.unsent += next.count;
           this.options.logger.warn(
-            `publisher: ${next.count} messages for node ${this.nodeId} not sent: ${describeError(error)}`,
+            `publisher: ${next.count} ${states ? 'room states' : 'messages'} for node ${this.nodeId} not sent: ${describeError(error)}`,
           );
         }
         this.queuedBytes -= next.charged;

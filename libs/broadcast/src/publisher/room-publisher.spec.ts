@@ -3,6 +3,7 @@ import { broadcastNode, eventually, ScriptedManager } from '../__tests__/scripte
 import { BroadcastCommand } from '../protocol/commands';
 import { decodeRunMeta, encodeRun, readBcastHeader, unpackPairs } from '../protocol/frames';
 import { rendezvousOwner } from '../protocol/rendezvous';
+import { readRoomStates } from '../protocol/room-state';
 import { SILENT_BROADCAST_LOGGER } from '../socket/broadcast-logger';
 import { PublishBatch } from './publish-batch';
 import { PublishRun } from './publish-run';
@@ -19,6 +20,8 @@ interface Received {
 /** A broadcast node's PULL side: records every message and how many PUSH messages carried them. */
 class ScriptedNode {
   readonly received: Received[] = [];
+  /** Rooms of the ROOM_STATE pushes, one list per push. */
+  readonly statePushes: string[][] = [];
   pushes = 0;
   runs = 0;
   endpoint = '';
@@ -39,6 +42,10 @@ class ScriptedNode {
   private async read(): Promise<void> {
     try {
       for await (const [head, batch] of this.socket) {
+        if (readBcastHeader(head) === BroadcastCommand.ROOM_STATE) {
+          this.statePushes.push(readRoomStates(batch as Buffer).rooms.map((r) => r.roomId));
+          continue;
+        }
         expect(readBcastHeader(head)).toBe(BroadcastCommand.PUBLISH_RUNS);
         this.pushes += 1;
         const parts = unpackPairs(batch as Buffer);
@@ -170,6 +177,30 @@ describe('RoomPublisher', () => {
     manager.stop();
     nodeA.close();
     nodeB.close();
+  });
+
+  it("sends room states to each room's owner, one ROOM_STATE push per node", async () => {
+    const states = ROOMS.map((roomId, i) => ({
+      roomId,
+      count: i,
+      peak: i,
+      viewersEver: i,
+      normalSeq: 1,
+      importantSeq: 2,
+    }));
+    expect(publisher.publishStates(states)).toBe(ROOMS.length);
+    await eventually(() => nodeA.statePushes.length + nodeB.statePushes.length === 2);
+    for (const [node, id] of [
+      [nodeA, 'bn-a'],
+      [nodeB, 'bn-b'],
+    ] as const) {
+      expect(node.statePushes).toHaveLength(1);
+      for (const roomId of node.statePushes[0] ?? [])
+        expect(rendezvousOwner(roomId, ['bn-a', 'bn-b'])).toBe(id);
+    }
+    expect(nodeA.statePushes.flat().length + nodeB.statePushes.flat().length).toBe(ROOMS.length);
+    // States are not messages: no message counter moves.
+    expect(publisher.stats).toMatchObject({ published: 0, unsent: 0, statesUnsent: 0 });
   });
 
   it('registers as a publisher', async () => {

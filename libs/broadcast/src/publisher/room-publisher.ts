@@ -4,6 +4,7 @@ import { LANE_CODES } from '../lane';
 import { ClusterMembership } from '../membership/cluster-membership';
 import { FrameError, isTraceId, roomIdBytes } from '../protocol/frames';
 import { rendezvousOwner } from '../protocol/rendezvous';
+import { encodeRoomStates, type RoomState } from '../protocol/room-state';
 import { isUserChannel } from '../subscriber/subscription-targets';
 import { NodePushLink, NodePushLinkCounters, NodePushLinkOptions } from './node-push-link';
 
@@ -86,7 +87,7 @@ export class RoomPublisher {
   private channelIds: string[] = [];
   private readonly channelHandoverMs: number;
   private routes = new Map<string, RoomRoute>();
-  private readonly counters: NodePushLinkCounters = { unsent: 0, overflow: 0, batches: 0 };
+  private readonly counters: NodePushLinkCounters = { unsent: 0, overflow: 0, batches: 0, statesUnsent: 0 };
   private published = 0;
   private noRoute = 0;
   private readonly logger: BroadcastLogger;
@@ -139,6 +140,26 @@ export class RoomPublisher {
     if (!link.append(lane, message.seq, route.roomIdBytes, message.body, traceId)) return false;
     this.published += 1;
     return true;
+  }
+
+  /**
+   * Sends each room's state to the node that owns the room, one ROOM_STATE push per node. Returns
+   * how many states were handed to a link; the rest had no route or met a full queue.
+   */
+  publishStates(states: readonly RoomState[]): number {
+    if (this.closed) return 0;
+    const byLink = new Map<NodePushLink, RoomState[]>();
+    for (const state of states) {
+      const link = (this.routes.get(state.roomId) ?? this.route(state.roomId)).link;
+      if (link === undefined) continue;
+      const list = byLink.get(link);
+      if (list === undefined) byLink.set(link, [state]);
+      else list.push(state);
+    }
+    let sent = 0;
+    for (const [link, list] of byLink)
+      if (link.appendRoomStates(encodeRoomStates(list), list.length)) sent += list.length;
+    return sent;
   }
 
   /** Resolves once every message published so far has been handed to the sockets. */

@@ -125,4 +125,34 @@ describe('LaneReorderBuffer', () => {
     expect(gaps).toHaveLength(MAX_OPEN_GAPS + 1);
     expect(lost).toEqual([1]);
   });
+
+  describe('reach (a seq beacon)', () => {
+    it('reports the seqs the beacon names beyond the last batch as a gap and moves past them', () => {
+      reorder.offer(batch(1, 4), 0);
+      expect(reorder.reach('r', 'normal', 5, 10)).toBe(true);
+      expect(gaps).toEqual([{ roomId: 'r', lane: 'normal', fromSeq: 5, toSeq: 5 }]);
+      expect(reorder.nextSeq).toBe(6);
+      // The lost seq arriving afterwards is late, not delivered twice.
+      reorder.offer(batch(5, 5), 20);
+      expect(late).toEqual([1]);
+      expect(duplicates).toBe(1);
+      expect(delivered).toEqual(['1-4']);
+    });
+
+    it('does nothing when the lane is up to date, has no baseline, or has batches waiting', () => {
+      expect(reorder.reach('r', 'normal', 3, 0)).toBe(false);
+      reorder.offer(batch(1, 4), 0);
+      expect(reorder.reach('r', 'normal', 4, 1)).toBe(false);
+      reorder.offer(batch(7, 7), 2);
+      expect(reorder.reach('r', 'normal', 9, 3)).toBe(false);
+      expect(gaps).toEqual([]);
+    });
+
+    it('leaves what never comes to settle as lost', () => {
+      reorder.offer(batch(1, 1), 0);
+      reorder.reach('r', 'normal', 3, 0);
+      reorder.settle(1000);
+      expect(lost).toEqual([2]);
+    });
+  });
 });

@@ -102,6 +102,20 @@ export class LaneReorderBuffer {
     if (last >= 0) this.drain();
   }
 
+  /**
+   * The room's owner says the lane has reached `latestSeq` (a seq beacon). With nothing waiting,
+   * seqs between the next expected one and it never came: reported as a gap, like one between
+   * batches, and the lane moves past them. True when a gap was reported. A lane without a first
+   * batch has no baseline to measure from, and one with batches waiting leaves it to the window.
+   */
+  reach(roomId: string, lane: RoomBatch['lane'], latestSeq: number, now: number): boolean {
+    const next = this.next;
+    if (next === undefined || latestSeq < next || this.waiting.length > 0) return false;
+    this.reportGap({ roomId, lane, firstSeq: latestSeq + 1 }, next, now);
+    this.next = latestSeq + 1;
+    return true;
+  }
+
   /** Counts what is left of the gaps reported `settleMs` or more ago as lost. */
   settle(now: number): void {
     while (this.openGaps.length > 0 && now - this.openGaps[0].reportedAt >= this.settleMs) {
@@ -116,7 +130,7 @@ export class LaneReorderBuffer {
     for (const gap of open) this.settleGap(gap);
   }
 
-  private reportGap(batch: RoomBatch, next: number, now: number): void {
+  private reportGap(batch: Pick<RoomBatch, 'roomId' | 'lane' | 'firstSeq'>, next: number, now: number): void {
     const gap: SeqGap = { roomId: batch.roomId, lane: batch.lane, fromSeq: next, toSeq: batch.firstSeq - 1 };
     this.sink.gap(gap);
     this.openGaps.push({ gap, fromSeq: gap.fromSeq, toSeq: gap.toSeq, reportedAt: now });

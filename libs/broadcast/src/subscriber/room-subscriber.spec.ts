@@ -3,9 +3,10 @@ import { broadcastNode, eventually, ScriptedManager } from '../__tests__/scripte
 import { BroadcastCommand, LaneCode } from '../protocol/commands';
 import { encodeBatchMeta, roomTopic } from '../protocol/frames';
 import { rendezvousOwner } from '../protocol/rendezvous';
+import { encodeRoomStateFrame, type RoomState } from '../protocol/room-state';
 import { SILENT_BROADCAST_LOGGER } from '../socket/broadcast-logger';
 import { RoomBatch, SeqGap } from './room-batch';
-import { RoomSubscriber } from './room-subscriber';
+import { DEFAULT_BEACON_GRACE_MS, RoomSubscriber } from './room-subscriber';
 
 /** A broadcast node's XPUB side: records (un)subscriptions and sends scripted batches. */
 class ScriptedNode {
@@ -99,6 +100,45 @@ describe('RoomSubscriber', () => {
       return batches.some((b) => b.roomId === roomId);
     });
   }
+
+  it('hands room states to its listeners and reports a seq a state names that never comes as a gap', async () => {
+    const states: RoomState[] = [];
+    subscriber.onState((state) => states.push(state));
+    subscriber.join('room1');
+    await primeRoom(nodeA, 'room1', 1);
+    await nodeA.batch('room1', 2, 4);
+    await eventually(() => batches.length === 2);
+    const state = { count: 7, peak: 9, viewersEver: 12, normalSeq: 5, importantSeq: 0 };
+    await nodeA.raw([roomTopic('room1'), encodeRoomStateFrame(state)]);
+    await eventually(() => states.length === 1);
+    expect(states[0]).toEqual({ roomId: 'room1', ...state });
+    expect(subscriber.stateOf('room1')).toEqual({ roomId: 'room1', ...state });
+    // Seq 5 never comes: after the grace the subscriber reports it, once.
+    await eventually(() => gaps.length === 1);
+    expect(gaps).toEqual([{ roomId: 'room1', lane: 'normal', fromSeq: 5, toSeq: 5 }]);
+    expect(subscriber.stats).toMatchObject({ states: 1, beaconGaps: 1, gaps: 1 });
+    // A state naming what was delivered asks for nothing; a broken one is counted.
+    await nodeA.raw([roomTopic('room1'), encodeRoomStateFrame(state)]);
+    await nodeA.raw([roomTopic('room1'), Buffer.from([1, 2, 3])]);
+    await eventually(() => subscriber.stats.malformed === 1);
+    await new Promise((resolve) => setTimeout(resolve, 2 * DEFAULT_BEACON_GRACE_MS));
+    expect(gaps).toHaveLength(1);
+    expect(subscriber.stats.states).toBe(2);
+  });
+
+  it('reports no gap when the seq a state names arrives within the grace', async () => {
+    subscriber.join('room1');
+    await primeRoom(nodeA, 'room1', 1);
+    await nodeA.raw([
+      roomTopic('room1'),
+      encodeRoomStateFrame({ count: 1, peak: 1, viewersEver: 1, normalSeq: 2, importantSeq: 0 }),
+    ]);
+    await eventually(() => subscriber.stats.states === 1);
+    await nodeA.batch('room1', 2, 2);
+    await new Promise((resolve) => setTimeout(resolve, 2 * DEFAULT_BEACON_GRACE_MS));
+    expect(gaps).toEqual([]);
+    expect(batches.map((b) => b.lastSeq)).toEqual([1, 2]);
+  });
 
   it('reports the nodes it connected to in its heartbeats', async () => {
     const register = await manager.next(BroadcastCommand.REGISTER);

@@ -6,6 +6,7 @@ import { Subscriber } from 'zeromq';
 import { LANE_NAMES } from '../lane';
 import { ClusterMembership } from '../membership/cluster-membership';
 import { BatchMeta, decodeBatchMeta, FrameError, roomOfTopic, roomTopic } from '../protocol/frames';
+import { decodeRoomStateFrame, type RoomState } from '../protocol/room-state';
 import { describeError } from '../socket/describe-error';
 import { monotonicMs } from '../socket/monotonic-clock';
 import { DEFAULT_LOSS_SETTLE_MS, LaneReorderBuffer, ReorderSink } from './lane-reorder-buffer';
@@ -24,6 +25,12 @@ import {
 export const DEFAULT_REORDER_WINDOW_MS = 100;
 /** How long a moved user channel stays subscribed at its previous owner. */
 export const DEFAULT_CHANNEL_HANDOVER_MS = 3000;
+/**
+ * How long a seq a room state names may take to arrive before it counts as lost: the owner reads
+ * the seq once the message is logged, possibly before the message reached its node and the node's
+ * merge window let it go.
+ */
+export const DEFAULT_BEACON_GRACE_MS = 300;
 
 export interface RoomSubscriberOptions {
   managerRouter: string;
@@ -37,6 +44,8 @@ export interface RoomSubscriberOptions {
   reorderWindowMs?: number;
   /** How long a reported gap waits for late seqs before what is missing counts as lost. Default 5000. */
   lossSettleMs?: number;
+  /** How long a seq named by a room state may take to arrive before it is reported as a gap. Default 300. */
+  beaconGraceMs?: number;
   /** Rooms whose losses are remembered one by one (the worst when more lost). Default 256. */
   lossBoardRooms?: number;
   /** Batches the SUB socket holds before the node drops for it. Default 100 000. */
@@ -63,8 +72,12 @@ export interface RoomSubscriberStats {
   duplicates: number;
   /** Messages that broke BCAST/1 (frames, topic, batch meta). */
   malformed: number;
-  /** Batches of rooms no longer joined (in flight when the last member left). */
+  /** Batches and room states of rooms no longer joined (in flight when the last member left). */
   unjoined: number;
+  /** Room states (seq beacons) received for joined rooms. */
+  states: number;
+  /** Gaps found because a room state named a seq that had not arrived within the grace (also in `gaps`). */
+  beaconGaps: number;
   rooms: number;
   /** Nodes (or relays) whose connection completed its handshake. */
   connected: number;
@@ -76,6 +89,13 @@ export interface RoomSubscriberStats {
 
 export type BatchListener = (batch: RoomBatch) => void;
 export type GapListener = (gap: SeqGap) => void;
+export type RoomStateListener = (state: RoomState) => void;
+
+/** The seqs a room state named and when, waiting for the grace before they are held against the lanes. */
+interface SeqClaim {
+  seqs: [number, number];
+  at: number;
+}
 
 /**
  * A gateway joins one of these per room and per user channel of each connected user, so it is kept
@@ -91,6 +111,9 @@ interface JoinedRoom {
   wanted?: string[];
   /** User channels: where it is subscribed (`wanted` plus places being handed over). */
   placed?: string[];
+  /** The last room state received. */
+  state?: RoomState;
+  claim?: SeqClaim;
 }
 
 /** A SUB socket connected to one broadcast node only, carrying the user channels that node owns. */
@@ -133,8 +156,21 @@ export class RoomSubscriber {
   private readonly settlingLanes = new Set<LaneReorderBuffer>();
   private readonly batchListeners = new Set<BatchListener>();
   private readonly gapListeners = new Set<GapListener>();
+  private readonly stateListeners = new Set<RoomStateListener>();
+  /** Rooms whose last state named seqs not delivered yet. */
+  private readonly claimedRooms = new Set<JoinedRoom>();
+  private claimTimer: NodeJS.Timeout | undefined;
+  private readonly beaconGraceMs: number;
   private readonly sink: ReorderSink;
-  private readonly counters = { delivered: 0, gaps: 0, duplicates: 0, malformed: 0, unjoined: 0 };
+  private readonly counters = {
+    delivered: 0,
+    gaps: 0,
+    duplicates: 0,
+    malformed: 0,
+    unjoined: 0,
+    states: 0,
+    beaconGaps: 0,
+  };
   private readonly lost: Record<Lane, number> = { normal: 0, important: 0 };
   private readonly late: Record<Lane, number> = { normal: 0, important: 0 };
   private readonly lossBoard: RoomLossBoard;
@@ -157,6 +193,7 @@ export class RoomSubscriber {
   constructor(options: RoomSubscriberOptions) {
     this.logger = options.logger ?? console;
     this.reorderWindowMs = options.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS;
+    this.beaconGraceMs = options.beaconGraceMs ?? DEFAULT_BEACON_GRACE_MS;
     this.region = options.region;
     this.lossSettleMs = options.lossSettleMs ?? DEFAULT_LOSS_SETTLE_MS;
     this.lossBoard = new RoomLossBoard(options.lossBoardRooms ?? DEFAULT_LOSS_BOARD_ROOMS);
@@ -233,6 +270,7 @@ export class RoomSubscriber {
     room.members -= 1;
     if (room.members > 0) return;
     this.rooms.delete(roomId);
+    this.claimedRooms.delete(room);
     for (const lane of room.lanes ?? []) {
       if (lane === undefined) continue;
       this.waitingLanes.delete(lane);
@@ -264,6 +302,19 @@ export class RoomSubscriber {
     return () => {
       this.batchListeners.delete(listener);
     };
+  }
+
+  /** Each room state (seq beacon, online figures) of a joined room, as it arrives. */
+  onState(listener: RoomStateListener): () => void {
+    this.stateListeners.add(listener);
+    return () => {
+      this.stateListeners.delete(listener);
+    };
+  }
+
+  /** The last room state of a joined room, if one came since it was joined. */
+  stateOf(roomId: string): RoomState | undefined {
+    return this.rooms.get(roomId)?.state;
   }
 
   onGap(listener: GapListener): () => void {
@@ -319,6 +370,9 @@ export class RoomSubscriber {
     clearTimeout(this.handoverTimer);
     this.handoverTimer = undefined;
     this.handovers = [];
+    clearInterval(this.claimTimer);
+    this.claimTimer = undefined;
+    this.claimedRooms.clear();
     this.waitingLanes.clear();
     this.settlingLanes.clear();
     await this.membership.close();
@@ -519,6 +573,10 @@ export class RoomSubscriber {
   }
 
   private onMessage(frames: Buffer[]): void {
+    if (frames.length === 2) {
+      this.readState(frames);
+      return;
+    }
     const [topic, metaFrame, body] = frames;
     if (frames.length !== 3 || topic === undefined || metaFrame === undefined || body === undefined) {
       this.counters.malformed += 1;
@@ -552,6 +610,79 @@ export class RoomSubscriber {
       body,
     };
     if (lane.offer(batch, monotonicMs())) this.wait(lane);
+  }
+
+  /** `[topic, state]`: a room's state (docs/broadcast-protocol.md "Room state"). */
+  private readState(frames: Buffer[]): void {
+    const [topic, frame] = frames as [Buffer, Buffer];
+    const roomId = roomOfTopic(topic);
+    let state: RoomState;
+    try {
+      if (roomId === undefined) throw new FrameError('not a room topic');
+      state = decodeRoomStateFrame(roomId, frame);
+    } catch {
+      this.counters.malformed += 1;
+      return;
+    }
+    const room = this.rooms.get(state.roomId);
+    if (room === undefined) {
+      this.counters.unjoined += 1;
+      return;
+    }
+    this.counters.states += 1;
+    state.roomId = room.roomId;
+    room.state = state;
+    this.claim(room, state);
+    for (const listener of this.stateListeners) {
+      try {
+        listener(state);
+      } catch (error) {
+        this.logger.error(`subscriber: a room state listener failed: ${describeError(error)}`);
+      }
+    }
+  }
+
+  /** Remembers the seqs a state names beyond what was delivered; the grace decides whether they are lost. */
+  private claim(room: JoinedRoom, state: RoomState): void {
+    if (room.claim !== undefined || room.lanes === undefined) return;
+    const seqs: [number, number] = [state.normalSeq, state.importantSeq];
+    const ahead = room.lanes.some((lane, code) => {
+      const next = lane?.nextSeq;
+      return next !== undefined && seqs[code] >= next;
+    });
+    if (!ahead) return;
+    room.claim = { seqs, at: monotonicMs() };
+    this.claimedRooms.add(room);
+    if (this.claimTimer !== undefined || this.closed) return;
+    this.claimTimer = setInterval(() => this.checkClaims(), Math.max(10, Math.floor(this.beaconGraceMs / 4)));
+    this.claimTimer.unref();
+  }
+
+  /** Seqs a state named that still have not come after the grace: a gap, reported like any other. */
+  private checkClaims(): void {
+    const now = monotonicMs();
+    for (const room of this.claimedRooms) {
+      const claim = room.claim;
+      if (claim !== undefined && now - claim.at < this.beaconGraceMs) continue;
+      this.claimedRooms.delete(room);
+      room.claim = undefined;
+      if (claim === undefined) continue;
+      room.lanes?.forEach((lane, code) => {
+        if (lane === undefined) return;
+        try {
+          if (!lane.reach(room.roomId, LANE_NAMES[code], claim.seqs[code], now)) return;
+        } catch (error) {
+          this.logger.error(`subscriber: checking a room state failed: ${describeError(error)}`);
+          return;
+        }
+        this.counters.beaconGaps += 1;
+        this.settleLater(lane);
+      });
+    }
+    if (this.claimedRooms.size === 0) {
+      clearInterval(this.claimTimer);
+      this.claimTimer = undefined;
+    }
   }
 
   private wait(lane: LaneReorderBuffer): void {

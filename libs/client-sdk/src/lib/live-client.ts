@@ -7,7 +7,7 @@ import {
   ErrorCode,
   HandshakeErrorData,
   isErrorCode,
-  OnlineInfo,
+  OnlineEvent,
   parseOrThrow,
   Receipt,
   RoomId,
@@ -210,8 +210,12 @@ export class LiveClient extends TypedEmitter<ClientEventMap> {
     socket.on('direct', (message: unknown) => this.onDirect(socket, message));
     socket.on('online', (online: unknown) => {
       if (socket !== this.socket) return;
-      const parsed = this.validated(OnlineInfo, online, 'online');
-      if (parsed !== undefined) this.sessions.get(parsed.roomId)?.onlineChanged(parsed);
+      const parsed = this.validated(OnlineEvent, online, 'online');
+      if (parsed === undefined) return;
+      const { seqs, ...figures } = parsed;
+      const session = this.sessions.get(parsed.roomId);
+      session?.onlineChanged(figures);
+      if (seqs !== undefined) session?.beacon(seqs);
     });
     socket.on('receipt', (receipt: unknown) => {
       if (socket !== this.socket) return;

@@ -8,6 +8,7 @@ import {
   type KickedEvent,
   type Lane,
   type LaneMessages,
+  type LaneSeqs,
   type OnlineInfo,
   type Receipt,
   type ResumePoint,
@@ -205,6 +206,11 @@ export class RoomSession {
     if (this.status === 'ended') return;
     this.onlineInfo = online;
     this.post(() => this.events.fire('online', online));
+  }
+
+  /** The room's latest seqs from the seq beacon: a lane left behind them pulls what it lacks. */
+  beacon(seqs: LaneSeqs): void {
+    if (this.status !== 'ended') this.stream.beacon(seqs);
   }
 
   receipt(receipt: Receipt): void {

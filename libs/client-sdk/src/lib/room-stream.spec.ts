@@ -2,7 +2,7 @@ import type { BatchInfo, HistoryResult, JoinResult, Lane, RoomMessage } from '@l
 import type { HistoryPage } from './history-pull';
 import type { GapEvent } from './lane-cursor';
 import type { LiveError } from './live-error';
-import { RoomStream } from './room-stream';
+import { BEACON_GRACE_MS, RoomStream } from './room-stream';
 import { body, message, messages, run } from './__tests__/messages';
 
 const flush = async () => {
@@ -277,5 +277,58 @@ describe('RoomStream', () => {
     expect(s.room.seqs).toEqual({ normal: 2, important: 1 });
     s.room.batch(...batch('important', 2, 2));
     expect(s.seqs('important')).toEqual([2]);
+  });
+
+  describe('seq beacon', () => {
+    afterEach(() => jest.useRealTimers());
+
+    it('pulls the lost last message of an idle lane once the grace has passed', async () => {
+      jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+      const log = new FakeLog({ normal: 3, important: 5 });
+      const s = stream(log);
+      s.room.applyJoin(joinResult({ normal: 3, important: 0 }), false);
+      s.room.batch(...batch('important', 1, 4));
+      s.room.beacon({ normal: 3, important: 5 });
+      jest.advanceTimersByTime(BEACON_GRACE_MS - 1);
+      await flush();
+      expect(log.calls).toEqual([]);
+      jest.advanceTimersByTime(1);
+      await flush();
+      expect(log.calls).toEqual([{ lane: 'important', afterSeq: 4, limit: 1 }]);
+      expect(s.seqs('important')).toEqual([1, 2, 3, 4, 5]);
+      expect(s.gaps).toEqual([{ lane: 'important', fromSeq: 5, toSeq: 5, recovered: true }]);
+    });
+
+    it('leaves a lane alone when its message arrives within the grace, or when it keeps receiving', async () => {
+      jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+      const log = new FakeLog({ normal: 40, important: 5 });
+      const s = stream(log);
+      s.room.applyJoin(joinResult({ normal: 0, important: 4 }), false);
+      // The beacon overtook the important batch; the normal lane is busy, its own batches show its gaps.
+      s.room.beacon({ normal: 40, important: 5 });
+      s.room.batch(...batch('important', 5, 5));
+      s.room.batch(...batch('normal', 1, 30));
+      jest.advanceTimersByTime(BEACON_GRACE_MS);
+      await flush();
+      expect(log.calls).toEqual([]);
+      expect(s.room.seqs).toEqual({ normal: 30, important: 5 });
+      // A beacon at or below the cursors asks for nothing.
+      s.room.beacon({ normal: 30, important: 5 });
+      jest.advanceTimersByTime(BEACON_GRACE_MS);
+      await flush();
+      expect(log.calls).toEqual([]);
+    });
+
+    it('forgets a pending check when the connection drops', async () => {
+      jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+      const log = new FakeLog({ normal: 0, important: 9 });
+      const s = stream(log);
+      s.room.applyJoin(joinResult({ normal: 0, important: 4 }), false);
+      s.room.beacon({ normal: 0, important: 9 });
+      s.room.suspend();
+      jest.advanceTimersByTime(BEACON_GRACE_MS);
+      await flush();
+      expect(log.calls).toEqual([]);
+    });
   });
 });

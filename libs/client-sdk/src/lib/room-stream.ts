@@ -17,6 +17,18 @@ export interface RoomStreamSink {
 /** Arrivals kept while a join is answered; past it the oldest go, and the gap they leave is pulled. */
 const MAX_EARLY_SEGMENTS = 1024;
 
+/**
+ * How long a seq the beacon names may take to arrive on its own before it is pulled: the beacon is
+ * read once the message is logged and may overtake it on the way (node merge window, reorder waits).
+ */
+export const BEACON_GRACE_MS = 300;
+
+/** A lane the beacon found behind: the seq it named and the lane's arrivals then. */
+interface BeaconCheck {
+  seq: number;
+  arrivals: number;
+}
+
 /** Important before normal, wherever both lanes are handled in turn. */
 const LANES: readonly Lane[] = ['important', 'normal'];
 
@@ -36,6 +48,10 @@ export class RoomStream {
   private early: Array<{ lane: Lane; segment: LaneSegment }> | undefined = [];
   /** When the room's current opening was created: a reopened room starts its seqs afresh. */
   private openedAt: number | undefined;
+  /** Segments received per lane: a lane with arrivals during a beacon's grace is not idle. */
+  private readonly arrivals: Record<Lane, number> = { important: 0, normal: 0 };
+  private beaconChecks: Partial<Record<Lane, BeaconCheck>> = {};
+  private beaconTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly roomId: string,
@@ -78,8 +94,39 @@ export class RoomStream {
     return { normalSeq: this.lanes.normal.through, importantSeq: this.lanes.important.through };
   }
 
+  /**
+   * The seq beacon: the latest seq of each lane, once a second. A lane behind it that receives
+   * nothing during BEACON_GRACE_MS lost its last messages (nothing after them will reveal the gap):
+   * they are pulled from history like any gap. A lane with arrivals finds its gaps by them.
+   */
+  beacon(seqs: LaneSeqs): void {
+    if (!this.joined || this.beaconTimer !== undefined) return;
+    for (const lane of LANES) {
+      if (seqs[lane] > this.lanes[lane].through)
+        this.beaconChecks[lane] = { seq: seqs[lane], arrivals: this.arrivals[lane] };
+    }
+    if (this.beaconChecks.important === undefined && this.beaconChecks.normal === undefined) return;
+    this.beaconTimer = setTimeout(() => this.checkBeacon(), BEACON_GRACE_MS);
+  }
+
+  private checkBeacon(): void {
+    this.beaconTimer = undefined;
+    const checks = this.beaconChecks;
+    this.beaconChecks = {};
+    if (!this.joined) return;
+    for (const lane of LANES) {
+      const check = checks[lane];
+      const cursor = this.lanes[lane];
+      if (check === undefined || check.arrivals !== this.arrivals[lane]) continue;
+      if (cursor.waitingFor === undefined && cursor.through < check.seq) cursor.reach(check.seq);
+    }
+  }
+
   /** The connection is gone (or a join begins): arrivals wait again; pulls in flight are forgotten. */
   suspend(): void {
+    clearTimeout(this.beaconTimer);
+    this.beaconTimer = undefined;
+    this.beaconChecks = {};
     this.early = [];
     this.fills.clear();
     for (const lane of LANES) this.lanes[lane].reset(this.lanes[lane].through);
@@ -139,6 +186,7 @@ export class RoomStream {
   }
 
   private push(lane: Lane, segment: LaneSegment): void {
+    this.arrivals[lane] += 1;
     if (this.early === undefined) {
       this.lanes[lane].receive(segment);
       return;

@@ -115,6 +115,14 @@ export const BatchInfo = z.object({
 });
 export type BatchInfo = z.infer<typeof BatchInfo>;
 
+/**
+ * The `online` event: the room's online figures and, when they come from the room's state (once a
+ * second, docs/socket-protocol.md "Seq beacon"), the latest seq of each lane then. A client whose
+ * lane stays behind such a seq pulls the missing messages through `history`.
+ */
+export const OnlineEvent = OnlineInfo.extend({ seqs: LaneSeqs.optional() });
+export type OnlineEvent = z.infer<typeof OnlineEvent>;
+
 export interface KickedEvent {
   roomId: string;
   reason: string;
@@ -135,7 +143,7 @@ export interface FailureEvent extends RpcErrorBody {
 export interface ServerToClientEvents {
   batch: (info: BatchInfo, body: string) => void;
   direct: (message: RoomMessage) => void;
-  online: (info: OnlineInfo) => void;
+  online: (info: OnlineEvent) => void;
   receipt: (receipt: Receipt) => void;
   kicked: (event: KickedEvent) => void;
   roomClosed: (event: KickedEvent) => void;

@@ -102,6 +102,22 @@ export async function prepareRedisForTests(logDir: string): Promise<RedisForTest
   }
 }
 
+/**
+ * A redis-server of the caller's own on a free loopback port (no persistence), for a test that reads
+ * server-wide figures (INFO commandstats) no other test may add to. `stop()` ends it.
+ */
+export async function startPrivateRedisServer(logDir: string): Promise<RedisForTests> {
+  const binary = findRedisServer();
+  if (binary === undefined) throw new TestRunError(`no redis-server on PATH: ${REDIS_INSTALL_HINT}`);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startPrivateRedis(binary, logDir);
+    } catch (error) {
+      if (attempt === 3 || !/address already in use/i.test(String(error))) throw error;
+    }
+  }
+}
+
 /** Signals that end a process by default, which a private redis-server must not outlive. */
 const ENDING_SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP'];
 

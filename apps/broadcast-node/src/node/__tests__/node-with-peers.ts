@@ -1,6 +1,6 @@
 import { Push, Subscriber } from 'zeromq';
 import { collect } from '../../__tests__/wait-for';
-import { BroadcastNode } from '../broadcast-node';
+import { BroadcastNode, type BroadcastNodeOptions } from '../broadcast-node';
 
 /** A started node on loopback with a PUSH publisher and a SUB subscriber connected to it. */
 export interface NodeWithPeers {
@@ -11,12 +11,16 @@ export interface NodeWithPeers {
   received: Buffer[][];
 }
 
-export async function startNodeWithPeers(nodeId: string): Promise<NodeWithPeers> {
+export async function startNodeWithPeers(
+  nodeId: string,
+  options: Partial<BroadcastNodeOptions> = {},
+): Promise<NodeWithPeers> {
   const node = new BroadcastNode({
     nodeId,
     pullBind: 'tcp://127.0.0.1:0',
     pubBind: 'tcp://127.0.0.1:0',
     windowMs: 10,
+    ...options,
   });
   await node.start();
   const push = new Push({ linger: 0 });
