@@ -33,6 +33,8 @@ const ROOMS = 100;
 /** Rate limits that would refuse the bench's own load, raised so they never trigger. */
 const UNLIMITED = '1000000';
 const SENDER = { userId: 'u_benchredis', nickname: 'bench', level: 1, role: 'user' } as const;
+/** When set, each room-service writes a V8 CPU profile (.cpuprofile) under this folder on exit. */
+const CPU_PROF_DIR = process.env['BENCH_CPU_PROF_DIR'];
 
 interface System {
   client: RpcClient;
@@ -49,11 +51,12 @@ async function startSystem(label: string, redisEnv: Record<string, string>): Pro
   const tcp = (port: number) => `tcp://127.0.0.1:${port}`;
   const [front, back, nmRouter, nmPub] = [tcp(next()), tcp(next()), tcp(next()), tcp(next())];
   const common = { ...redisEnv, REDIS_KEY_PREFIX: keyPrefix, LOG_LEVEL: 'warn' };
-  const start = (app: string, name: string, env: Record<string, string>) =>
+  const start = (app: string, name: string, env: Record<string, string>, nodeArgs?: string[]) =>
     apps.start(app, {
       httpPort: next(),
       label: `bench-redis-${label}-${name}`,
       env: { ...common, INSTANCE_ID: `bench-${name}`, ...env },
+      nodeArgs,
     });
   const broker = await start('rpc-broker', 'broker', { RPC_FRONTEND_BIND: front, RPC_BACKEND_BIND: back });
   const manager = await start('node-manager', 'nm', { NM_ROUTER_BIND: nmRouter, NM_PUB_BIND: nmPub });
@@ -66,16 +69,23 @@ async function startSystem(label: string, redisEnv: Record<string, string>): Pro
   });
   const rooms = await Promise.all(
     [1, 2].map((i) =>
-      start('room-service', `room${i}`, {
-        RPC_BROKER_BACKENDS: back,
-        RPC_BROKER_FRONTENDS: front,
-        NM_ROUTER: nmRouter,
-        NM_PUB: nmPub,
-        USER_RATE_POINTS: UNLIMITED,
-        USER_RATE_WINDOW_SEC: '1',
-        ROOM_RATE_POINTS: UNLIMITED,
-        ROOM_RATE_WINDOW_SEC: '1',
-      }),
+      start(
+        'room-service',
+        `room${i}`,
+        {
+          RPC_BROKER_BACKENDS: back,
+          RPC_BROKER_FRONTENDS: front,
+          NM_ROUTER: nmRouter,
+          NM_PUB: nmPub,
+          USER_RATE_POINTS: UNLIMITED,
+          USER_RATE_WINDOW_SEC: '1',
+          ROOM_RATE_POINTS: UNLIMITED,
+          ROOM_RATE_WINDOW_SEC: '1',
+        },
+        CPU_PROF_DIR === undefined
+          ? undefined
+          : ['--cpu-prof', `--cpu-prof-dir=${join(CPU_PROF_DIR, label)}`],
+      ),
     ),
   );
   const client = new RpcClient({ brokers: [front], logger: SILENT_LOGGER });
