@@ -69,6 +69,17 @@ describe('LuaScript', () => {
     expect(await redis.get(roomKey(100, 'c'))).toBe('2');
   });
 
+  it('runs a script first used while an auto-pipeline waits, and pipelines it once none does', async () => {
+    const script = new LuaScript(`-- ${prefix} late\nreturn redis.call('INCR', KEYS[1])`);
+    const waiting = redis.get(roomKey(200, 'a'));
+    expect(redis.autoPipelineQueueSize).toBe(1);
+    const first = script.run(redis, [roomKey(200, 'n')], []);
+    expect(await Promise.all([waiting, first])).toEqual([null, 1]);
+    const second = script.run(redis, [roomKey(200, 'n')], []);
+    expect(redis.autoPipelineQueueSize).toBe(1);
+    expect(await second).toBe(2);
+  });
+
   it('runs a script without keys', async () => {
     const script = new LuaScript(`return ARGV[1] .. '!'`);
     expect(await script.run(redis, [], ['hi'])).toBe('hi!');

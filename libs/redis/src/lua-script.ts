@@ -36,15 +36,23 @@ export class LuaScript {
     args: readonly (string | number)[],
   ): Promise<unknown> {
     // Without keys a script has no node of its own to be grouped with: sent as is.
-    if (keys.length === 0 || !hasSlotOf(redis, keys[0] ?? '')) return this.runUnpipelined(redis, keys, args);
-    return this.commandOn(redis, keys.length).call(redis, ...keys, ...args);
+    const command =
+      keys.length > 0 && hasSlotOf(redis, keys[0] ?? '') ? this.commandOn(redis, keys.length) : undefined;
+    if (command === undefined) return this.runUnpipelined(redis, keys, args);
+    return command.call(redis, ...keys, ...args);
   }
 
-  /** The script command for `keyCount` keys on `redis`, defined on first use. */
-  private commandOn(redis: RedisClient, keyCount: number): ScriptCommand {
+  /**
+   * The script command for `keyCount` keys on `redis`, defined on first use. A pipeline copies the
+   * client's script commands when it is made, and ioredis fails a whole auto-pipeline (and throws
+   * from its callback) on a command the pipeline lacks: a command is therefore defined only while
+   * no auto-pipeline waits; until then (a node down keeps its pipeline waiting) the script goes raw.
+   */
+  private commandOn(redis: RedisClient, keyCount: number): ScriptCommand | undefined {
     const name = `liveImLua_${this.sha}_${keyCount}`;
     const defined = (redis as unknown as Record<string, ScriptCommand | undefined>)[name];
     if (defined !== undefined) return defined;
+    if (redis.autoPipelineQueueSize > 0) return undefined;
     redis.defineCommand(name, { lua: this.source, numberOfKeys: keyCount });
     return (redis as unknown as Record<string, ScriptCommand>)[name];
   }
