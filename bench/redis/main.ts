@@ -43,7 +43,11 @@ interface System {
 }
 
 /** The apps of the send path, on the Redis that `redisEnv` names, under a prefix of their own. */
-async function startSystem(label: string, redisEnv: Record<string, string>): Promise<System> {
+async function startSystem(
+  label: string,
+  redisEnv: Record<string, string>,
+  redisPids: Record<string, number>,
+): Promise<System> {
   const keyPrefix = uniqueKeyPrefix(`bench:redis-${label}`);
   const apps = new ProcessGroup();
   const ports = await freePorts(12);
@@ -97,6 +101,7 @@ async function startSystem(label: string, redisEnv: Record<string, string>): Pro
     'room-service 2': rooms[1]?.pid ?? -1,
     'broadcast node': node.pid,
     'node manager': manager.pid,
+    ...redisPids,
   });
   return {
     client,
@@ -182,7 +187,7 @@ async function giftRun(name: string, system: System, rooms: string[]): Promise<R
 }
 
 /** One redis-server on a free loopback port, with the cluster nodes' persistence (append-only file). */
-async function startPrivateRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+async function startPrivateRedis(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const [port] = await freePorts(1);
   const dir = mkdtempSync(join(tmpdir(), 'live-im-bench-redis-'));
   const child = spawn(
@@ -200,6 +205,7 @@ async function startPrivateRedis(): Promise<{ url: string; stop(): Promise<void>
   });
   return {
     url,
+    pid: child.pid ?? -1,
     stop: async () => {
       child.kill('SIGKILL');
       await exited;
@@ -231,7 +237,7 @@ async function main(): Promise<void> {
   // A redis-server of the bench's own, as each cluster node is: not the host's shared Redis.
   const singleRedis = await startPrivateRedis();
   try {
-    const single = await startSystem('single', { REDIS_URL: singleRedis.url });
+    const single = await startSystem('single', { REDIS_URL: singleRedis.url }, { redis: singleRedis.pid });
     try {
       const rooms = await openRooms(single.client, `${runId}s`);
       results.push(await chatRun('chat, one Redis (baseline)', single, rooms));
@@ -247,11 +253,16 @@ async function main(): Promise<void> {
     label: 'bench',
     logDir: join(WORKSPACE_ROOT, 'tmp/bench-logs'),
   });
+  // Each redis-server's CPU too: on one machine the cluster's replication and bus are part of its cost.
+  const redisPids = Object.fromEntries(
+    redis.nodes.map((node) => [`redis :${node.port}`, node.child?.pid ?? -1]),
+  );
   try {
-    const cluster = await startSystem('cluster', {
-      REDIS_URL: testRedisUrl(),
-      REDIS_CLUSTER_NODES: redis.seeds,
-    });
+    const cluster = await startSystem(
+      'cluster',
+      { REDIS_URL: testRedisUrl(), REDIS_CLUSTER_NODES: redis.seeds },
+      redisPids,
+    );
     try {
       const rooms = await openRooms(cluster.client, `${runId}c`);
       results.push(await chatRun('chat, Redis Cluster 3+3', cluster, rooms));
@@ -263,11 +274,11 @@ async function main(): Promise<void> {
     }
     // The same cluster, the replica wait turned off (a setting this bench changes: said here).
     console.log('setting changed for the next run: REDIS_IMPORTANT_REPLICAS=0');
-    const unreplicated = await startSystem('nowait', {
-      REDIS_URL: testRedisUrl(),
-      REDIS_CLUSTER_NODES: redis.seeds,
-      REDIS_IMPORTANT_REPLICAS: '0',
-    });
+    const unreplicated = await startSystem(
+      'nowait',
+      { REDIS_URL: testRedisUrl(), REDIS_CLUSTER_NODES: redis.seeds, REDIS_IMPORTANT_REPLICAS: '0' },
+      redisPids,
+    );
     try {
       const rooms = await openRooms(unreplicated.client, `${runId}u`);
       results.push(await giftRun('gift, cluster, no replica wait', unreplicated, rooms));
