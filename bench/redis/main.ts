@@ -33,6 +33,8 @@ const ROOMS = 100;
 /** Rate limits that would refuse the bench's own load, raised so they never trigger. */
 const UNLIMITED = '1000000';
 const SENDER = { userId: 'u_benchredis', nickname: 'bench', level: 1, role: 'user' } as const;
+/** When set, each room-service writes a V8 CPU profile (.cpuprofile) under this folder on exit. */
+const CPU_PROF_DIR = process.env['BENCH_CPU_PROF_DIR'];
 
 interface System {
   client: RpcClient;
@@ -41,7 +43,11 @@ interface System {
 }
 
 /** The apps of the send path, on the Redis that `redisEnv` names, under a prefix of their own. */
-async function startSystem(label: string, redisEnv: Record<string, string>): Promise<System> {
+async function startSystem(
+  label: string,
+  redisEnv: Record<string, string>,
+  redisPids: Record<string, number>,
+): Promise<System> {
   const keyPrefix = uniqueKeyPrefix(`bench:redis-${label}`);
   const apps = new ProcessGroup();
   const ports = await freePorts(12);
@@ -49,11 +55,12 @@ async function startSystem(label: string, redisEnv: Record<string, string>): Pro
   const tcp = (port: number) => `tcp://127.0.0.1:${port}`;
   const [front, back, nmRouter, nmPub] = [tcp(next()), tcp(next()), tcp(next()), tcp(next())];
   const common = { ...redisEnv, REDIS_KEY_PREFIX: keyPrefix, LOG_LEVEL: 'warn' };
-  const start = (app: string, name: string, env: Record<string, string>) =>
+  const start = (app: string, name: string, env: Record<string, string>, nodeArgs?: string[]) =>
     apps.start(app, {
       httpPort: next(),
       label: `bench-redis-${label}-${name}`,
       env: { ...common, INSTANCE_ID: `bench-${name}`, ...env },
+      nodeArgs,
     });
   const broker = await start('rpc-broker', 'broker', { RPC_FRONTEND_BIND: front, RPC_BACKEND_BIND: back });
   const manager = await start('node-manager', 'nm', { NM_ROUTER_BIND: nmRouter, NM_PUB_BIND: nmPub });
@@ -66,16 +73,23 @@ async function startSystem(label: string, redisEnv: Record<string, string>): Pro
   });
   const rooms = await Promise.all(
     [1, 2].map((i) =>
-      start('room-service', `room${i}`, {
-        RPC_BROKER_BACKENDS: back,
-        RPC_BROKER_FRONTENDS: front,
-        NM_ROUTER: nmRouter,
-        NM_PUB: nmPub,
-        USER_RATE_POINTS: UNLIMITED,
-        USER_RATE_WINDOW_SEC: '1',
-        ROOM_RATE_POINTS: UNLIMITED,
-        ROOM_RATE_WINDOW_SEC: '1',
-      }),
+      start(
+        'room-service',
+        `room${i}`,
+        {
+          RPC_BROKER_BACKENDS: back,
+          RPC_BROKER_FRONTENDS: front,
+          NM_ROUTER: nmRouter,
+          NM_PUB: nmPub,
+          USER_RATE_POINTS: UNLIMITED,
+          USER_RATE_WINDOW_SEC: '1',
+          ROOM_RATE_POINTS: UNLIMITED,
+          ROOM_RATE_WINDOW_SEC: '1',
+        },
+        CPU_PROF_DIR === undefined
+          ? undefined
+          : ['--cpu-prof', `--cpu-prof-dir=${join(CPU_PROF_DIR, label)}`],
+      ),
     ),
   );
   const client = new RpcClient({ brokers: [front], logger: SILENT_LOGGER });
@@ -87,6 +101,7 @@ async function startSystem(label: string, redisEnv: Record<string, string>): Pro
     'room-service 2': rooms[1]?.pid ?? -1,
     'broadcast node': node.pid,
     'node manager': manager.pid,
+    ...redisPids,
   });
   return {
     client,
@@ -172,7 +187,7 @@ async function giftRun(name: string, system: System, rooms: string[]): Promise<R
 }
 
 /** One redis-server on a free loopback port, with the cluster nodes' persistence (append-only file). */
-async function startPrivateRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+async function startPrivateRedis(): Promise<{ url: string; pid: number; stop(): Promise<void> }> {
   const [port] = await freePorts(1);
   const dir = mkdtempSync(join(tmpdir(), 'live-im-bench-redis-'));
   const child = spawn(
@@ -190,6 +205,7 @@ async function startPrivateRedis(): Promise<{ url: string; stop(): Promise<void>
   });
   return {
     url,
+    pid: child.pid ?? -1,
     stop: async () => {
       child.kill('SIGKILL');
       await exited;
@@ -221,7 +237,7 @@ async function main(): Promise<void> {
   // A redis-server of the bench's own, as each cluster node is: not the host's shared Redis.
   const singleRedis = await startPrivateRedis();
   try {
-    const single = await startSystem('single', { REDIS_URL: singleRedis.url });
+    const single = await startSystem('single', { REDIS_URL: singleRedis.url }, { redis: singleRedis.pid });
     try {
       const rooms = await openRooms(single.client, `${runId}s`);
       results.push(await chatRun('chat, one Redis (baseline)', single, rooms));
@@ -237,11 +253,16 @@ async function main(): Promise<void> {
     label: 'bench',
     logDir: join(WORKSPACE_ROOT, 'tmp/bench-logs'),
   });
+  // Each redis-server's CPU too: on one machine the cluster's replication and bus are part of its cost.
+  const redisPids = Object.fromEntries(
+    redis.nodes.map((node) => [`redis :${node.port}`, node.child?.pid ?? -1]),
+  );
   try {
-    const cluster = await startSystem('cluster', {
-      REDIS_URL: testRedisUrl(),
-      REDIS_CLUSTER_NODES: redis.seeds,
-    });
+    const cluster = await startSystem(
+      'cluster',
+      { REDIS_URL: testRedisUrl(), REDIS_CLUSTER_NODES: redis.seeds },
+      redisPids,
+    );
     try {
       const rooms = await openRooms(cluster.client, `${runId}c`);
       results.push(await chatRun('chat, Redis Cluster 3+3', cluster, rooms));
@@ -253,11 +274,11 @@ async function main(): Promise<void> {
     }
     // The same cluster, the replica wait turned off (a setting this bench changes: said here).
     console.log('setting changed for the next run: REDIS_IMPORTANT_REPLICAS=0');
-    const unreplicated = await startSystem('nowait', {
-      REDIS_URL: testRedisUrl(),
-      REDIS_CLUSTER_NODES: redis.seeds,
-      REDIS_IMPORTANT_REPLICAS: '0',
-    });
+    const unreplicated = await startSystem(
+      'nowait',
+      { REDIS_URL: testRedisUrl(), REDIS_CLUSTER_NODES: redis.seeds, REDIS_IMPORTANT_REPLICAS: '0' },
+      redisPids,
+    );
     try {
       const rooms = await openRooms(unreplicated.client, `${runId}u`);
       results.push(await giftRun('gift, cluster, no replica wait', unreplicated, rooms));

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ErrorCode, RpcError } from '@live-im/contracts';
+import calculateSlot from 'cluster-key-slot';
+import { Cluster } from 'ioredis';
 import type { RedisClient } from './redis-client';
 
 /** How many replicas must hold a write before it is acknowledged, and for how long to wait. */
@@ -9,9 +11,17 @@ export interface ReplicaAcks {
   timeoutMs: number;
 }
 
+/** An ioredis script command: keys first (their count fixed when defined), then the arguments. */
+type ScriptCommand = (...keysThenArgs: Array<string | number>) => Promise<unknown>;
+
 /**
- * A Lua script run by its SHA1, sent whole only when Redis does not know it yet (after a restart or
- * a SCRIPT FLUSH), so the hot path ships a 40-byte digest instead of the source.
+ * A Lua script run by its SHA1: the hot path ships a 40-byte digest instead of the source.
+ *
+ * `run` goes through an ioredis script command (`defineCommand`), one per script and key count:
+ * its first argument is a key, so auto-pipelining groups it with the other commands of that key's
+ * node — on a cluster too, where a raw EVALSHA (first argument: the digest) must skip the pipeline
+ * and leave in a socket write of its own. It sends the source on a connection's first run and again
+ * after NOSCRIPT (a restart, a promoted replica), without a failed round trip first.
  */
 export class LuaScript {
   private readonly sha: string;
@@ -21,6 +31,33 @@ export class LuaScript {
   }
 
   async run(
+    redis: RedisClient,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+  ): Promise<unknown> {
+    // Without keys a script has no node of its own to be grouped with: sent as is.
+    const command =
+      keys.length > 0 && hasSlotOf(redis, keys[0] ?? '') ? this.commandOn(redis, keys.length) : undefined;
+    if (command === undefined) return this.runUnpipelined(redis, keys, args);
+    return command.call(redis, ...keys, ...args);
+  }
+
+  /**
+   * The script command for `keyCount` keys on `redis`, defined on first use. A pipeline copies the
+   * client's script commands when it is made, and ioredis fails a whole auto-pipeline (and throws
+   * from its callback) on a command the pipeline lacks: a command is therefore defined only while
+   * no auto-pipeline waits; until then (a node down keeps its pipeline waiting) the script goes raw.
+   */
+  private commandOn(redis: RedisClient, keyCount: number): ScriptCommand | undefined {
+    const name = `liveImLua_${this.sha}_${keyCount}`;
+    const defined = (redis as unknown as Record<string, ScriptCommand | undefined>)[name];
+    if (defined !== undefined) return defined;
+    if (redis.autoPipelineQueueSize > 0) return undefined;
+    redis.defineCommand(name, { lua: this.source, numberOfKeys: keyCount });
+    return (redis as unknown as Record<string, ScriptCommand>)[name];
+  }
+
+  private async runUnpipelined(
     redis: RedisClient,
     keys: readonly string[],
     args: readonly (string | number)[],
@@ -91,6 +128,15 @@ export class LuaScript {
 /** Replicas a master's ROLE reply lists as connected (`['master', offset, [[ip, port, offset]...]]`). */
 function connectedReplicas(role: unknown): number {
   return Array.isArray(role) && role[0] === 'master' && Array.isArray(role[2]) ? role[2].length : 0;
+}
+
+/**
+ * Whether auto-pipelining can place `key`: a cluster client's pipelines are grouped by the nodes of
+ * the key's slot, and a slot missing from its map (a cluster being resharded or half down) would
+ * throw there; the unpipelined path then routes it with the client's own redirection and retries.
+ */
+function hasSlotOf(redis: RedisClient, key: string): boolean {
+  return !(redis instanceof Cluster) || redis.slots[calculateSlot(key)] !== undefined;
 }
 
 function isNoScript(error: unknown): boolean {

@@ -37,8 +37,9 @@ export function createRedisClient(target: RedisTarget): RedisClient {
   const options: ClusterOptions = {
     enableAutoPipelining: true,
     // A cluster client groups auto-pipelined commands by the slot of their first argument, which for
-    // a script is its SHA, not a key: scripts of rooms on different nodes would share a pipeline and
-    // fail. Scripts go one by one, routed by their real keys.
+    // a raw EVALSHA is the SHA, not a key: scripts of rooms on different nodes would share a pipeline
+    // and fail. Raw scripts go one by one, routed by their real keys; LuaScript.run sends script
+    // commands (defineCommand), whose first argument is a key, so those are auto-pipelined.
     autoPipeliningIgnoredCommands: ['evalsha', 'eval'],
     // Reads and writes at masters: a replica may lag, and a room's log must read what was just sent.
     scaleReads: 'master',
