@@ -128,10 +128,11 @@ export const GatewayEnv = BaseAppEnv.extend({
   JOIN_RECENT_IMPORTANT: envInt(20, { min: 0, max: 1000 }),
   RESUME_LIMIT: envInt(200, { min: 1, max: 10_000 }),
   /**
-   * Joins of one room answered from the cache are admitted together (bans, room open): one
-   * room.admit call per room per this window, at most MAX_ADMIT_USERS users each.
+   * Joins of one room answered from the cache are admitted together (room.admit: bans, room
+   * open): a lone join at once, then at most one call per room per this window, with every join
+   * that came meanwhile (at most MAX_ADMIT_USERS). The most a join waits during a rejoin storm.
    */
-  ADMIT_WINDOW_MS: envInt(20, { min: 0, max: 1000 }),
+  ADMIT_WINDOW_MS: envInt(250, { min: 0, max: 5000 }),
   /**
    * A gap the broadcast subscriber reports is filled once per gateway from room-service; the
    * lane's later batches wait for the fill, at most this long (then they go, and clients pull it).

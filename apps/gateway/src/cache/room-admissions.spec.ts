@@ -27,7 +27,19 @@ describe('RoomAdmissions', () => {
     failure = undefined;
   });
 
-  it("admits a room's joins of one window in one call, each room apart", async () => {
+  it('lets a lone join go at once, then holds the next joins of the room for one call after the window', async () => {
+    const admit = admissions(200);
+    const started = Date.now();
+    await admit.admit('room-1', 'u_viewer01');
+    expect(Date.now() - started).toBeLessThan(150);
+    const later = [admit.admit('room-1', 'u_viewer02'), admit.admit('room-1', 'u_viewer03')];
+    expect(calls).toHaveLength(1);
+    await Promise.all(later);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    expect(calls.map((call) => call.userIds)).toEqual([['u_viewer01'], ['u_viewer02', 'u_viewer03']]);
+  });
+
+  it("admits a room's joins of one turn in one call, each room apart", async () => {
     const admit = admissions(10);
     const joins = [
       admit.admit('room-1', 'u_viewer01'),

@@ -22,22 +22,27 @@ interface PendingRoom {
 }
 
 /**
- * Admission for joins answered from the edge cache: a room's joins within `windowMs` of the first
- * go to room-service together (room.admit: room open, which users are banned), so a storm of
- * rejoins costs a call per room per window, not per viewer. A window holding MAX_ADMIT_USERS users
- * goes at once. A banned user's join fails BANNED as room.join would; a room that is gone or
- * closed fails every join of the call.
+ * Admission for joins answered from the edge cache, together per room (room.admit: room open,
+ * which users are banned): the first join of a quiet room goes at once (on the next turn, with
+ * whatever joins that turn brings), and after a call the room's next one waits until `windowMs`
+ * have passed, taking every join that came meanwhile. A storm of rejoins thus costs a room at most
+ * one call per window per gateway, not one per viewer, and a lone join waits for nothing. A window
+ * holding MAX_ADMIT_USERS users goes at once. A banned user's join fails BANNED as room.join would;
+ * a room that is gone or closed fails every join of the call.
  */
 export class RoomAdmissions {
   private readonly pending = new Map<string, PendingRoom>();
+  /** Rooms called within the last window: when their next call may go. */
+  private readonly cooling = new Map<string, number>();
 
   constructor(
     private readonly call: AdmitCall,
     private readonly windowMs: number,
     private readonly onCall: (users: number) => void = () => undefined,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
-  /** Rooms with joins waiting for their window. */
+  /** Rooms with joins waiting for their call. */
   get waitingRooms(): number {
     return this.pending.size;
   }
@@ -49,7 +54,8 @@ export class RoomAdmissions {
         room = { users: new Map(), timer: undefined };
         this.pending.set(roomId, room);
         const started = room;
-        room.timer = setTimeout(() => this.send(roomId, started), this.windowMs).unref();
+        const wait = Math.max(0, (this.cooling.get(roomId) ?? 0) - this.now());
+        room.timer = setTimeout(() => this.send(roomId, started), wait).unref();
       }
       const waiters = room.users.get(userId);
       if (waiters === undefined) room.users.set(userId, [{ resolve, reject }]);
@@ -60,7 +66,14 @@ export class RoomAdmissions {
 
   private send(roomId: string, room: PendingRoom): void {
     clearTimeout(room.timer);
-    if (this.pending.get(roomId) === room) this.pending.delete(roomId);
+    if (this.pending.get(roomId) !== room) return;
+    this.pending.delete(roomId);
+    const until = this.now() + this.windowMs;
+    this.cooling.set(roomId, until);
+    // Forgotten once its window is over, so the map holds only rooms called a moment ago.
+    setTimeout(() => {
+      if (this.cooling.get(roomId) === until) this.cooling.delete(roomId);
+    }, this.windowMs).unref();
     const userIds = [...room.users.keys()];
     this.onCall(userIds.length);
     this.call(roomId, userIds).then(
