@@ -34,7 +34,7 @@ export interface StormViewerReport {
   /** Viewers lacking any important seq 1..importantThrough. */
   incomplete: number;
   /** Viewers' own history calls for a gap they saw (the SDK's last resort). */
-  historyPulls: number;
+  historyPulls: Record<'gap' | 'rejoin', number>;
   /** Connection or join attempts that failed and were retried. */
   retries: number;
 }

@@ -26,6 +26,8 @@ const VIEWER_PROCS = setting('viewer-procs', Math.max(1, Math.ceil(VIEWERS / 250
 const CHAT_PER_SEC = setting('chat-rate', 50, 1);
 const IMPORTANT_PER_SEC = setting('important-rate', 5, 1);
 const WARMUP_SEC = setting('warmup', 3, 1);
+/** Seconds of load alone counted before the kill (the Redis commands the storm's count is corrected by). */
+const BASELINE_SEC = setting('baseline', 3, 1);
 /** The SDK's shipped reconnect backoff (libs/client-sdk BackoffOptions defaults). */
 const RECONNECT = { minDelayMs: 500, maxDelayMs: 15_000, jitter: 0.5 };
 /** Viewer sockets leave from 127.10.x.y, senders from 127.11.x.y (see source-address.ts). */
@@ -44,8 +46,11 @@ interface StormRun {
   rejoining: number;
   rejoinedSeconds: number;
   rpcCalls: number;
+  /** Commands of the storm window less what the load alone sends in as long (its rate just before the kill). */
   redisCommands: Record<string, number>;
-  historyPulls: number;
+  redisCommandsRaw: Record<string, number>;
+  redisLoadPerSec: Record<string, number>;
+  historyPulls: Record<'gap' | 'rejoin', number>;
   landed: Record<string, number>;
   importantThrough: number;
   incomplete: number;
@@ -157,12 +162,18 @@ async function runStorm(cache: boolean): Promise<StormRun> {
     await new Promise((resolve) => setTimeout(resolve, WARMUP_SEC * 1000));
 
     const roomServiceUrl = system.otherMetricsUrls['room-service'] ?? '';
-    const callsBefore = await roomServiceCalls(roomServiceUrl, ROOM_READS);
-    const counter = new RedisCommandCounter(testRedisUrl(), {
+    const counted = {
       gateways: system.gateways.filter((gateway) => gateway !== victim).map((gateway) => gateway.pid),
       'room-service': [system.otherPids['room-service'] ?? -1],
-    });
+    };
+    // What the load alone costs Redis per second, counted just before the kill, to take off the storm's count.
+    const counter = new RedisCommandCounter(testRedisUrl(), counted);
     await counter.start();
+    const baselineFrom = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, BASELINE_SEC * 1000));
+    const loadCommands = counter.snapshot();
+    const baselineSeconds = (Date.now() - baselineFrom) / 1000;
+    const callsBefore = await roomServiceCalls(roomServiceUrl, ROOM_READS);
     const killedAt = Date.now();
     process.kill(victim.pid, 'SIGKILL');
     let last: StormViewerReport[] = [];
@@ -180,7 +191,15 @@ async function runStorm(cache: boolean): Promise<StormRun> {
         what: 'every viewer of the killed gateway back in the room, complete',
       },
     );
-    const redisCommands = await counter.stop();
+    const total = await counter.stop();
+    const stormCommands: Record<string, number> = {};
+    for (const [app, count] of Object.entries(total)) stormCommands[app] = count - (loadCommands[app] ?? 0);
+    const stormSeconds = (Date.now() - killedAt) / 1000;
+    const redisCommands: Record<string, number> = {};
+    for (const [app, count] of Object.entries(stormCommands)) {
+      const byLoad = ((loadCommands[app] ?? 0) / baselineSeconds) * stormSeconds;
+      redisCommands[app] = Math.max(0, Math.round(count - byLoad));
+    }
     const rpcCalls = (await roomServiceCalls(roomServiceUrl, ROOM_READS)) - callsBefore;
     const rejoinedSeconds = (Math.max(...last.map((r) => r.lastCompleteAt)) - killedAt) / 1000;
 
@@ -206,7 +225,14 @@ async function runStorm(cache: boolean): Promise<StormRun> {
       rejoinedSeconds,
       rpcCalls,
       redisCommands,
-      historyPulls: final.reduce((sum, r) => sum + r.historyPulls, 0),
+      redisCommandsRaw: stormCommands,
+      redisLoadPerSec: Object.fromEntries(
+        Object.entries(loadCommands).map(([app, count]) => [app, round(count / baselineSeconds, 1)]),
+      ),
+      historyPulls: {
+        gap: final.reduce((sum, r) => sum + r.historyPulls.gap, 0),
+        rejoin: final.reduce((sum, r) => sum + r.historyPulls.rejoin, 0),
+      },
       landed,
       importantThrough,
       incomplete: final.reduce((sum, r) => sum + r.incomplete, 0),
@@ -224,7 +250,8 @@ function show(run: StormRun): void {
     `  edge cache ${run.cache ? 'on ' : 'off'}: ${run.rejoining} viewers rejoined in ${round(run.rejoinedSeconds, 2)} s ` +
       `(landed ${Object.values(run.landed).join('/')}), room-service join/admit/history calls ${run.rpcCalls} ` +
       `(${round(run.rpcCalls / Math.max(1, run.rejoining))} per rejoin), Redis commands ${redis} ${JSON.stringify(run.redisCommands)} ` +
-      `(${round(redis / Math.max(1, run.rejoining))} per rejoin), viewers' own history calls ${run.historyPulls}, ` +
+      `(${round(redis / Math.max(1, run.rejoining))} per rejoin, the load's own ${JSON.stringify(run.redisLoadPerSec)}/s taken off ` +
+      `${JSON.stringify(run.redisCommandsRaw)}), viewers' own history calls ${JSON.stringify(run.historyPulls)}, ` +
       `viewers lacking an important message (1..${run.importantThrough}): ${run.incomplete}` +
       (run.overrides.length > 0 ? `; overrides: ${run.overrides.join(', ')}` : ''),
   );

@@ -50,7 +50,7 @@ class Viewer {
 
 let settings: StormConnect | undefined;
 let viewers: Viewer[] = [];
-const counts = { historyPulls: 0, retries: 0 };
+const counts = { historyPulls: { gap: 0, rejoin: 0 }, retries: 0 };
 
 function addImportant(viewer: Viewer, seqs: Iterable<number>): void {
   for (const seq of seqs) {
@@ -60,11 +60,17 @@ function addImportant(viewer: Viewer, seqs: Iterable<number>): void {
 }
 
 /** The viewer's own pull of important seqs `afterSeq`+1..`toSeq`, a page at a time. */
-async function pull(viewer: Viewer, socket: WireSocket, afterSeq: number, toSeq: number): Promise<void> {
+async function pull(
+  viewer: Viewer,
+  socket: WireSocket,
+  afterSeq: number,
+  toSeq: number,
+  why: 'gap' | 'rejoin',
+): Promise<void> {
   const roomId = settings?.roomId ?? '';
   let after = afterSeq;
   while (after < toSeq) {
-    counts.historyPulls += 1;
+    counts.historyPulls[why] += 1;
     const answer = (await socket.emitWithAck(
       'history',
       { roomId, lane: 'important', afterSeq: after, limit: Math.min(HISTORY_PAGE, toSeq - after) },
@@ -85,7 +91,7 @@ async function pullMissing(viewer: Viewer, socket: WireSocket, through: number):
     const missing = seq <= through && !viewer.important.has(seq);
     if (missing && start === 0) start = seq;
     if (!missing && start !== 0) {
-      await pull(viewer, socket, start - 1, seq - 1);
+      await pull(viewer, socket, start - 1, seq - 1, 'rejoin');
       start = 0;
     }
   }
@@ -100,7 +106,7 @@ function listen(viewer: Viewer, socket: WireSocket): void {
     }
     const gapFrom = viewer.top.important + 1;
     if (info.firstSeq > gapFrom)
-      void pull(viewer, socket, gapFrom - 1, info.firstSeq - 1).catch(() => undefined);
+      void pull(viewer, socket, gapFrom - 1, info.firstSeq - 1, 'gap').catch(() => undefined);
     const seqs: number[] = [];
     for (let seq = info.firstSeq; seq <= info.lastSeq; seq += 1) seqs.push(seq);
     addImportant(viewer, seqs);
@@ -222,7 +228,7 @@ function report(importantThrough: number): StormViewerReport {
       rejoined.length === rejoining.length ? Math.max(0, ...rejoined.map((viewer) => viewer.completeAt)) : 0,
     landed,
     incomplete: viewers.filter((viewer) => viewer.lacks(importantThrough)).length,
-    historyPulls: counts.historyPulls,
+    historyPulls: { ...counts.historyPulls },
     retries: counts.retries,
   };
 }
