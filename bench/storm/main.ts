@@ -49,6 +49,8 @@ interface StormRun {
   /** Commands of the storm window less what the load alone sends in as long (its rate just before the kill). */
   redisCommands: Record<string, number>;
   redisCommandsRaw: Record<string, number>;
+  /** The surviving gateways' cache reads, room.admit calls and gap fills during the storm. */
+  gatewayFigures: Record<string, number>;
   redisLoadPerSec: Record<string, number>;
   historyPulls: Record<'gap' | 'rejoin', number>;
   landed: Record<string, number>;
@@ -67,6 +69,30 @@ async function roomServiceCalls(metricsUrl: string, patterns: string[]): Promise
     sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return sum;
+}
+
+/** The gateways' edge cache and gap fill counters, summed per sample over `metricsUrls`. */
+async function gatewayCounters(metricsUrls: string[]): Promise<Record<string, number>> {
+  const sums: Record<string, number> = {};
+  for (const url of metricsUrls) {
+    const text = await (await fetch(url)).text();
+    for (const line of text.split('\n')) {
+      if (!/^gateway_(edge_cache_reads|admit_calls|gap_fills|gap_seqs)_total/.test(line)) continue;
+      const sample = line.slice(0, line.lastIndexOf(' '));
+      sums[sample] = (sums[sample] ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+  }
+  return sums;
+}
+
+/** What grew between two readings of gatewayCounters. */
+function grown(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const delta: Record<string, number> = {};
+  for (const [sample, value] of Object.entries(after)) {
+    const change = value - (before[sample] ?? 0);
+    if (change > 0) delta[sample.replace(/^gateway_/, '')] = change;
+  }
+  return delta;
 }
 
 /** Chat from `senders` sockets round-robin, and important pushes through the HTTP API, until stopped. */
@@ -174,6 +200,10 @@ async function runStorm(cache: boolean): Promise<StormRun> {
     const loadCommands = counter.snapshot();
     const baselineSeconds = (Date.now() - baselineFrom) / 1000;
     const callsBefore = await roomServiceCalls(roomServiceUrl, ROOM_READS);
+    const survivorMetrics = system.gateways
+      .filter((gateway) => gateway !== victim)
+      .map((gateway) => gateway.metricsUrl);
+    const countersBefore = await gatewayCounters(survivorMetrics);
     const killedAt = Date.now();
     process.kill(victim.pid, 'SIGKILL');
     let last: StormViewerReport[] = [];
@@ -201,6 +231,7 @@ async function runStorm(cache: boolean): Promise<StormRun> {
       redisCommands[app] = Math.max(0, Math.round(count - byLoad));
     }
     const rpcCalls = (await roomServiceCalls(roomServiceUrl, ROOM_READS)) - callsBefore;
+    const gatewayFigures = grown(countersBefore, await gatewayCounters(survivorMetrics));
     const rejoinedSeconds = (Math.max(...last.map((r) => r.lastCompleteAt)) - killedAt) / 1000;
 
     // Load goes on a moment after the storm, then every viewer must hold every important message.
@@ -226,6 +257,7 @@ async function runStorm(cache: boolean): Promise<StormRun> {
       rpcCalls,
       redisCommands,
       redisCommandsRaw: stormCommands,
+      gatewayFigures,
       redisLoadPerSec: Object.fromEntries(
         Object.entries(loadCommands).map(([app, count]) => [app, round(count / baselineSeconds, 1)]),
       ),
@@ -252,7 +284,8 @@ function show(run: StormRun): void {
       `(${round(run.rpcCalls / Math.max(1, run.rejoining))} per rejoin), Redis commands ${redis} ${JSON.stringify(run.redisCommands)} ` +
       `(${round(redis / Math.max(1, run.rejoining))} per rejoin, the load's own ${JSON.stringify(run.redisLoadPerSec)}/s taken off ` +
       `${JSON.stringify(run.redisCommandsRaw)}), viewers' own history calls ${JSON.stringify(run.historyPulls)}, ` +
-      `viewers lacking an important message (1..${run.importantThrough}): ${run.incomplete}` +
+      `viewers lacking an important message (1..${run.importantThrough}): ${run.incomplete}; ` +
+      `gateways: ${JSON.stringify(run.gatewayFigures)}` +
       (run.overrides.length > 0 ? `; overrides: ${run.overrides.join(', ')}` : ''),
   );
 }

@@ -32,6 +32,9 @@ class Viewer {
   readonly top = { normal: 0, important: 0 };
   rejoining = false;
   rejoined = false;
+  /** A join was sent on the current socket and its ack is not applied yet. */
+  awaitingAck = false;
+  readonly early: BatchInfo[] = [];
   completeAt = 0;
   attempt = 0;
 
@@ -97,19 +100,34 @@ async function pullMissing(viewer: Viewer, socket: WireSocket, through: number):
   }
 }
 
+function onBatch(viewer: Viewer, socket: WireSocket, info: BatchInfo): void {
+  if (info.lane === 'normal') {
+    viewer.top.normal = Math.max(viewer.top.normal, info.lastSeq);
+    return;
+  }
+  const gapFrom = viewer.top.important + 1;
+  if (info.firstSeq > gapFrom)
+    void pull(viewer, socket, gapFrom - 1, info.firstSeq - 1, 'gap').catch(() => undefined);
+  const seqs: number[] = [];
+  for (let seq = info.firstSeq; seq <= info.lastSeq; seq += 1) seqs.push(seq);
+  addImportant(viewer, seqs);
+}
+
+/** The join's answer is applied: the batches that came with it follow. */
+function answered(viewer: Viewer, socket: WireSocket): void {
+  viewer.awaitingAck = false;
+  for (const info of viewer.early.splice(0)) onBatch(viewer, socket, info);
+}
+
 function listen(viewer: Viewer, socket: WireSocket): void {
   socket.on('batch', (event) => {
     const info = event.first as BatchInfo;
-    if (info.lane === 'normal') {
-      viewer.top.normal = Math.max(viewer.top.normal, info.lastSeq);
+    // The join's ack and the batches after it may come in one read: they wait for the ack's turn.
+    if (viewer.awaitingAck) {
+      viewer.early.push(info);
       return;
     }
-    const gapFrom = viewer.top.important + 1;
-    if (info.firstSeq > gapFrom)
-      void pull(viewer, socket, gapFrom - 1, info.firstSeq - 1, 'gap').catch(() => undefined);
-    const seqs: number[] = [];
-    for (let seq = info.firstSeq; seq <= info.lastSeq; seq += 1) seqs.push(seq);
-    addImportant(viewer, seqs);
+    onBatch(viewer, socket, info);
   });
   socket.onClose(() => {
     if (viewer.socket !== socket) return;
@@ -153,6 +171,7 @@ async function rejoin(viewer: Viewer): Promise<void> {
   const url = nextUrl(viewer.url);
   viewer.url = url;
   const socket = await open(viewer, url);
+  viewer.awaitingAck = true;
   const answer = (await socket.emitWithAck(
     'join',
     {
@@ -173,6 +192,7 @@ async function rejoin(viewer: Viewer): Promise<void> {
   viewer.top.normal = Math.max(viewer.top.normal, result.seqs.normal);
   await pullMissing(viewer, socket, result.seqs.important);
   viewer.top.important = Math.max(viewer.top.important, result.seqs.important);
+  answered(viewer, socket);
   viewer.rejoined = true;
   viewer.completeAt = Date.now();
 }
@@ -185,6 +205,8 @@ async function open(viewer: Viewer, url: string): Promise<WireSocket> {
     loopbackSource(settings?.sourceBlock ?? 10, viewer.index),
   );
   viewer.socket = socket;
+  viewer.awaitingAck = false;
+  viewer.early.length = 0;
   listen(viewer, socket);
   return socket;
 }
@@ -200,6 +222,7 @@ async function connect(command: StormConnect): Promise<void> {
     await Promise.all(
       viewers.slice(start, start + CONNECT_CONCURRENCY).map(async (viewer) => {
         const socket = await open(viewer, viewer.url);
+        viewer.awaitingAck = true;
         const answer = (await socket.emitWithAck(
           'join',
           { roomId: command.roomId },
@@ -210,6 +233,7 @@ async function connect(command: StormConnect): Promise<void> {
         viewer.base = answer.data.seqs.important;
         viewer.top.important = answer.data.seqs.important;
         viewer.top.normal = answer.data.seqs.normal;
+        answered(viewer, socket);
       }),
     );
   }
