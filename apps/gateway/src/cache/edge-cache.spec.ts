@@ -10,10 +10,10 @@ function message(seq: number, lane: Lane = 'normal', text = `m${seq}`): RoomMess
     seq,
     lane,
     type: lane === 'important' ? 'gift' : 'chat',
-    from: { userId: 'u_sender01', nickname: 'sender' },
+    from: { userId: 'u_sender01', nickname: 'sender', level: 1 },
     body: { text },
     ts: 1000 + seq,
-  } as RoomMessage;
+  };
 }
 
 function batch(firstSeq: number, lastSeq: number, lane: Lane = 'normal', roomId = ROOM, skip: number[] = []) {
