@@ -147,6 +147,29 @@ export class RoomReads {
       return { messages: [], latestSeq: Math.min(through, afterSeq), oldestSeq: 0, result: 'hit' };
     }
     const cached = this.cache.read(roomId, lane, afterSeq, limit);
+    // A page reaching past what this gateway has delivered (a gap it is still filling, batches in
+    // flight) is not the cache's to answer as complete: room-service gives the part beyond.
+    if (
+      cached !== undefined &&
+      seqs === undefined &&
+      cached.messages.length < limit &&
+      afterSeq + limit > cached.latestSeq
+    ) {
+      const beyond = Math.max(afterSeq, cached.latestSeq);
+      const answer = await this.rpc.call(RoomRpc.history, {
+        roomId,
+        lane,
+        afterSeq: beyond,
+        limit: limit - cached.messages.length,
+      });
+      if (kind !== undefined) this.metrics.read(kind, 'partial');
+      return {
+        messages: [...cached.messages, ...answer.messages.filter((message) => message.seq > beyond)],
+        latestSeq: Math.max(answer.latestSeq, cached.latestSeq),
+        oldestSeq: answer.oldestSeq,
+        result: 'partial',
+      };
+    }
     if (cached !== undefined) {
       if (kind !== undefined) this.metrics.read(kind, 'hit');
       return {
