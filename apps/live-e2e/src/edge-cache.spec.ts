@@ -84,6 +84,34 @@ function missingGifts(viewers: Viewer[], acked: Map<string, SendResult>): number
   return viewers.filter((viewer) => ids.some((id) => !viewer.important.has(id))).length;
 }
 
+/** Named when a viewer misses a gift: what it lacks, and where the broadcast path lost or filled seqs. */
+async function broadcastDiagnosis(
+  cluster: LiveCluster,
+  viewers: Viewer[],
+  acked: Map<string, SendResult>,
+): Promise<string> {
+  const lacking = viewers.find((viewer) =>
+    [...acked.values()].some((r) => !viewer.important.has(r.messageId)),
+  );
+  const seqs = [...acked.values()].filter((r) => !lacking?.important.has(r.messageId)).map((r) => r.seq);
+  const probes: Array<[LiveApp[], string, Record<string, string>]> = [
+    [cluster.nodes, 'broadcast_node_dropped_total', {}],
+    [cluster.gateways, 'gateway_subscriber_batches_total', { kind: 'gap' }],
+    [cluster.gateways, 'gateway_gap_fills_total', {}],
+    [cluster.gateways, 'gateway_gap_held_released_total', {}],
+  ];
+  const figures = await Promise.all(
+    probes.map(async ([apps, name, labels]) => {
+      const values = await Promise.all(
+        apps.map((app) => (app.running ? app.metric(name, labels) : Promise.resolve(Number.NaN))),
+      );
+      return `${name} ${values.join(' / ')}`;
+    }),
+  );
+  const sdkGaps = viewers.reduce((sum, viewer) => sum + viewer.gaps, 0);
+  return `${missingGifts(viewers, acked)} viewers lack gifts (one lacks seqs ${seqs.join(',')}); SDK gaps ${sdkGaps}; ${figures.join('; ')}`;
+}
+
 describe('edge cache: the node owning a room dies under chat and gift load', () => {
   let cluster: LiveCluster;
   const viewers: Viewer[] = [];
@@ -137,7 +165,9 @@ describe('edge cache: the node owning a room dies under chat and gift load', () 
     await waitFor(() => missingGifts(viewers, acked) === 0, {
       timeoutMs: 60_000,
       intervalMs: 200,
-      what: `every viewer to hold all ${acked.size} acknowledged gifts (${missingGifts(viewers, acked)} viewers lack some)`,
+      what: `every viewer to hold all ${acked.size} acknowledged gifts`,
+    }).catch(async (error: unknown) => {
+      throw new Error(`${String(error)}; ${await broadcastDiagnosis(cluster, viewers, acked)}`);
     });
     const history = (await handled(cluster.roomServices, ['room.history'])) - historyBefore;
     const fillsAfter = await Promise.all(cluster.gateways.map((g) => g.metric('gateway_gap_fills_total')));
@@ -149,7 +179,7 @@ describe('edge cache: the node owning a room dies under chat and gift load', () 
     expect({ figures, gaps: gaps > 0 }).toEqual({ figures, gaps: true });
     // Filled once per gateway (a page per 200 seqs, so 1 per gap here), never once per viewer.
     expect({ figures, withinBound: history <= 2 * gaps }).toEqual({ figures, withinBound: true });
-  });
+  }, 180_000);
 });
 
 describe('edge cache: a gateway dies holding viewers (rejoin storm)', () => {
@@ -221,5 +251,5 @@ describe('edge cache: a gateway dies holding viewers (rejoin storm)', () => {
       spread: true,
     });
     expect({ figures, perRejoin: calls / viewers.length <= 0.1 }).toEqual({ figures, perRejoin: true });
-  });
+  }, 180_000);
 });
