@@ -95,6 +95,9 @@ async function broadcastDiagnosis(
   );
   const seqs = [...acked.values()].filter((r) => !lacking?.important.has(r.messageId)).map((r) => r.seq);
   const probes: Array<[LiveApp[], string, Record<string, string>]> = [
+    [cluster.roomServices, 'room_service_publish_dropped_total', {}],
+    [cluster.nodes, 'broadcast_node_msgs_in_total', { lane: 'important' }],
+    [cluster.nodes, 'broadcast_node_msgs_out_total', { lane: 'important' }],
     [cluster.nodes, 'broadcast_node_dropped_total', {}],
     [cluster.gateways, 'gateway_subscriber_batches_total', { kind: 'gap' }],
     [cluster.gateways, 'gateway_gap_fills_total', {}],
