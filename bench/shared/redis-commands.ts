@@ -43,7 +43,6 @@ export class RedisCommandCounter {
   private readonly appOfPort = new Map<number, string>();
   private readonly counts: Record<string, number> = {};
   private monitor: Redis | undefined;
-  private client: Redis | undefined;
 
   /** `apps`: pids by app name (several pids may share a name: their commands are summed). */
   constructor(
@@ -58,23 +57,29 @@ export class RedisCommandCounter {
       for (const pid of pids)
         for (const clientPort of clientPortsOf(pid, port)) this.appOfPort.set(clientPort, app);
     }
-    this.client = new Redis(this.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    this.client.on('error', () => undefined);
-    this.monitor = await this.client.monitor();
-    // Monitor lines still arriving as the connection closes are read as replies to no command
-    // (ioredis's "command queue state error"): harmless once counting has stopped.
+    // The MONITOR connection made here rather than by client.monitor(), so that its error handler
+    // is on before the first line arrives: lines read as replies to no command (ioredis's "command
+    // queue state error", on a busy Redis as the mode starts or the connection closes) are harmless.
+    this.monitor = new Redis(this.redisUrl, { monitor: true, lazyConnect: true, maxRetriesPerRequest: 1 });
     this.monitor.on('error', () => undefined);
+    const monitoring = new Promise((resolve) => this.monitor?.once('monitoring', resolve));
+    await this.monitor.connect();
+    await monitoring;
     this.monitor.on('monitor', (_time: string, _args: string[], source: string) => {
       const app = this.appOfPort.get(Number(source.slice(source.lastIndexOf(':') + 1)));
       if (app !== undefined) this.counts[app] = (this.counts[app] ?? 0) + 1;
     });
   }
 
+  /** Commands per app since start(), counting on. */
+  snapshot(): Record<string, number> {
+    return { ...this.counts };
+  }
+
   /** Stops counting; commands per app since start(). */
   async stop(): Promise<Record<string, number>> {
     this.monitor?.removeAllListeners('monitor');
     this.monitor?.disconnect();
-    this.client?.disconnect();
     return { ...this.counts };
   }
 }

@@ -7,7 +7,11 @@ import { REDIS, RedisClient, RedisHealthIndicator, RedisKeys, RedisModule } from
 import { ZmqHealthIndicator, ZmqRpcModule } from '@live-im/zmq-transport';
 import { DynamicModule, Logger, Module } from '@nestjs/common';
 import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
-import { GATEWAY_CONFIG, type GatewayConfig } from './config';
+import { EdgeCache } from './cache/edge-cache';
+import { EdgeCacheMetrics } from './cache/edge-cache-metrics';
+import { RoomFeed } from './cache/room-feed';
+import { RoomReads } from './cache/room-reads';
+import { edgeCacheLimits, GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { BatchFanout } from './delivery/batch-fanout';
 import { ConnectionCapacityIndicator, createConnectionLedger } from './edge/connection-capacity';
 import { ConnectionLedger } from './edge/connection-limits';
@@ -53,6 +57,14 @@ export class GatewayModule {
         Clock,
         GatewayMetrics,
         GatewayRpc,
+        { provide: EdgeCache, useFactory: () => new EdgeCache(edgeCacheLimits(config)) },
+        {
+          provide: EdgeCacheMetrics,
+          useFactory: (cache: EdgeCache) => new EdgeCacheMetrics(cache),
+          inject: [EdgeCache],
+        },
+        RoomReads,
+        RoomFeed,
         {
           provide: RoomSubscriber,
           useFactory: (tracker: PresenceTracker, sessions: SessionRegistry) =>

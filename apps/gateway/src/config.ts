@@ -3,6 +3,7 @@ import { Region } from '@live-im/contracts';
 import { RedisEnv } from '@live-im/redis';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import type { EdgeCacheLimits } from './cache/edge-cache';
 import { MIN_SEND_BUFFER_BYTES } from './socket/send-buffer';
 
 /**
@@ -116,6 +117,37 @@ export const GatewayEnv = BaseAppEnv.extend({
    * chats along. Adds at most this much to a chat's latency.
    */
   CHAT_COALESCE_MS: envInt(5, { min: 0, max: 50 }),
+  /**
+   * The edge cache (docs/architecture.md "Edge cache"): per room with local viewers, the recent
+   * messages of both lanes, answering join, resume and history without room-service where it holds
+   * the range. Off: every join and history call goes to room-service (for comparison runs).
+   */
+  EDGE_CACHE: envBool(true),
+  /** Messages and JSON bytes the cache keeps per room lane; the important lane keeps more. */
+  EDGE_CACHE_NORMAL_MESSAGES: envInt(500, { min: 1, max: 100_000 }),
+  EDGE_CACHE_IMPORTANT_MESSAGES: envInt(2000, { min: 1, max: 100_000 }),
+  EDGE_CACHE_NORMAL_BYTES: envInt(256 * 1024, { min: 1024, max: 256 * 1024 * 1024 }),
+  EDGE_CACHE_IMPORTANT_BYTES: envInt(1024 * 1024, { min: 1024, max: 256 * 1024 * 1024 }),
+  /** JSON bytes the cache keeps over all rooms; past it the least recently used rooms go. */
+  EDGE_CACHE_TOTAL_BYTES: envInt(256 * 1024 * 1024, { min: 64 * 1024, max: 16 * 1024 * 1024 * 1024 }),
+  /**
+   * What a join answered from the cache carries, as room-service's own join does (its
+   * RECENT_NORMAL, RECENT_IMPORTANT and RESUME_LIMIT; keep them equal).
+   */
+  JOIN_RECENT_NORMAL: envInt(30, { min: 0, max: 1000 }),
+  JOIN_RECENT_IMPORTANT: envInt(20, { min: 0, max: 1000 }),
+  RESUME_LIMIT: envInt(200, { min: 1, max: 10_000 }),
+  /**
+   * Joins of one room answered from the cache are admitted together (room.admit: bans, room
+   * open): a lone join at once, then at most one call per room per this window, with every join
+   * that came meanwhile (at most MAX_ADMIT_USERS). The most a join waits during a rejoin storm.
+   */
+  ADMIT_WINDOW_MS: envInt(250, { min: 0, max: 5000 }),
+  /**
+   * A gap the broadcast subscriber reports is filled once per gateway from room-service; the
+   * lane's later batches wait for the fill, at most this long (then they go, and clients pull it).
+   */
+  GAP_FILL_WAIT_MS: envInt(3000, { min: 100, max: 60_000 }),
   /** Public auth calls (register, login, guest) per client address per second. */
   AUTH_PER_IP_PER_SEC: envInt(50, { min: 1, max: 1_000_000 }),
   /** Wrong passwords an account may take per hour before each further one locks its login. */
@@ -147,3 +179,12 @@ export type GatewayConfig = z.output<typeof GatewayEnv>;
 
 /** Injection token of the validated GatewayConfig. */
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
+
+/** The edge cache's bounds from the gateway's config. */
+export function edgeCacheLimits(config: GatewayConfig): EdgeCacheLimits {
+  return {
+    messages: { normal: config.EDGE_CACHE_NORMAL_MESSAGES, important: config.EDGE_CACHE_IMPORTANT_MESSAGES },
+    bytes: { normal: config.EDGE_CACHE_NORMAL_BYTES, important: config.EDGE_CACHE_IMPORTANT_BYTES },
+    totalBytes: config.EDGE_CACHE_TOTAL_BYTES,
+  };
+}

@@ -1,5 +1,6 @@
 import { RoomSubscriber } from '@live-im/broadcast';
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { RoomFeed } from './cache/room-feed';
 import { BatchFanout } from './delivery/batch-fanout';
 import { PresenceLoop } from './delivery/presence-loop';
 import { ReceiptService } from './delivery/receipt-service';
@@ -34,6 +35,7 @@ export class GatewayLifecycle implements OnModuleInit, OnApplicationBootstrap, O
     private readonly handshake: HandshakeAuthenticator,
     private readonly subscriber: RoomSubscriber,
     private readonly fanout: BatchFanout,
+    private readonly feed: RoomFeed,
     private readonly presence: PresenceLoop,
     private readonly receipts: ReceiptService,
     private readonly registry: SessionRegistry,
@@ -77,7 +79,8 @@ export class GatewayLifecycle implements OnModuleInit, OnApplicationBootstrap, O
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.fanout.start(this.subscriber);
+    this.fanout.start(this.feed);
+    this.feed.start();
     await this.subscriber.start();
     this.presence.start(this.subscriber);
   }

@@ -1,7 +1,8 @@
-import type { RoomBatch, RoomSubscriber } from '@live-im/broadcast';
+import type { RoomBatch } from '@live-im/broadcast';
 import { type OnlineEvent, type RoomMessage, SystemEvent, userOfChannel } from '@live-im/contracts';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
+import type { BatchSource } from '../cache/room-feed';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
@@ -75,10 +76,10 @@ export class BatchFanout implements OnModuleDestroy {
     this.pace = { maxMs: config.NORMAL_PACE_MAX_MS, fullAtSockets: config.NORMAL_PACE_FULL_SOCKETS };
   }
 
-  /** Called once Socket.IO is attached (the subscriber is wired to `deliver` after that). */
-  start(subscriber: RoomSubscriber): void {
+  /** Called once Socket.IO is attached (the subscriber's feed is wired to `deliver` after that). */
+  start(source: BatchSource): void {
     this.attached = true;
-    subscriber.onBatch((batch) => this.deliver(batch));
+    source.onBatch((batch) => this.deliver(batch));
   }
 
   deliver(batch: RoomBatch): void {

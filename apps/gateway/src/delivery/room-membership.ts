@@ -1,19 +1,13 @@
 import { Clock } from '@live-im/bootstrap';
 import { RoomSubscriber } from '@live-im/broadcast';
-import {
-  ErrorCode,
-  type JoinResult,
-  type OnlineInfo,
-  RoomRpc,
-  RpcError,
-  userChannel,
-} from '@live-im/contracts';
+import { ErrorCode, type JoinResult, type OnlineInfo, RpcError, userChannel } from '@live-im/contracts';
 import { PresenceStore, PresenceTracker } from '@live-im/presence';
 import { Inject, Injectable } from '@nestjs/common';
+import { RoomFeed } from '../cache/room-feed';
+import { RoomReads } from '../cache/room-reads';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import type { ClientEventRequest } from '../events/client-events';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
-import { GatewayRpc } from '../rpc/gateway-rpc';
 import type { TextBatch } from '../socket/batch-event';
 import { FrameSet } from '../socket/event-frames';
 import { SessionRegistry } from '../socket/session-registry';
@@ -39,16 +33,20 @@ const MAX_HELD_BATCHES = 256;
 
 @Injectable()
 export class RoomMembership {
+  /** Online reads under way, per room: a burst of joins costs one. */
+  private readonly onlineReads = new Map<string, Promise<OnlineInfo>>();
+
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     private readonly subscriber: RoomSubscriber,
     private readonly tracker: PresenceTracker,
     private readonly store: PresenceStore,
-    private readonly rpc: GatewayRpc,
     private readonly registry: SessionRegistry,
     private readonly clock: Clock,
     private readonly metrics: GatewayMetrics,
     private readonly writer: SocketWriter,
+    private readonly reads: RoomReads,
+    private readonly feed: RoomFeed,
   ) {}
 
   /** A new socket: registered, and listening to its user's channel (kicks, receipts, targeted pushes). */
@@ -176,7 +174,7 @@ export class RoomMembership {
 
   private async admit(session: SocketSession, request: ClientEventRequest<'join'>): Promise<JoinResult> {
     const [admission, online] = await Promise.all([
-      this.rpc.call(RoomRpc.join, { roomId: request.roomId, userId: session.userId, resume: request.resume }),
+      this.reads.join(request.roomId, session.userId, request.resume),
       this.onlineOf(request.roomId),
     ]);
     return {
@@ -190,19 +188,32 @@ export class RoomMembership {
 
   /**
    * The room's last total from its state (once a second through the broadcast cluster); read from
-   * Redis only for a room no state has reached this gateway for yet (its first local member).
+   * Redis only for a room no state has reached this gateway for yet (its first local members, who
+   * share one read).
    */
-  private async onlineOf(roomId: string): Promise<OnlineInfo> {
+  private onlineOf(roomId: string): Promise<OnlineInfo> {
     const state = this.subscriber.stateOf(roomId);
-    if (state !== undefined)
-      return { roomId: state.roomId, count: state.count, peak: state.peak, viewersEver: state.viewersEver };
-    try {
-      return await this.store.online(roomId, this.clock.now());
-    } catch (error) {
+    if (state !== undefined) {
+      return Promise.resolve({
+        roomId: state.roomId,
+        count: state.count,
+        peak: state.peak,
+        viewersEver: state.viewersEver,
+      });
+    }
+    const reading = this.onlineReads.get(roomId);
+    if (reading !== undefined) return reading;
+    const read = this.store.online(roomId, this.clock.now()).catch((error: unknown) => {
       throw error instanceof RpcError
         ? error
         : new RpcError(ErrorCode.SERVICE_UNAVAILABLE, 'presence is unavailable; try again');
-    }
+    });
+    this.onlineReads.set(roomId, read);
+    const done = (): void => {
+      this.onlineReads.delete(roomId);
+    };
+    read.then(done, done);
+    return read;
   }
 
   /** Gives back everything the entry holds. */
@@ -213,5 +224,7 @@ export class RoomMembership {
       this.tracker.leave(roomId, session.id, session.userId);
     }
     this.subscriber.leave(roomId);
+    // Unsubscribed: the cache would miss the room's batches from now on.
+    if (this.subscriber.membersOf(roomId) === 0) this.feed.forget(roomId);
   }
 }

@@ -13,6 +13,7 @@ import { newRequestId, RequestContext } from '@live-im/logging';
 import { PresenceStore } from '@live-im/presence';
 import { Inject, Injectable } from '@nestjs/common';
 import type { RateLimiterMemory } from 'rate-limiter-flexible';
+import { RoomReads } from '../cache/room-reads';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { ReceiptService } from '../delivery/receipt-service';
 import { consumeOrReject, perSecondLimiter } from '../edge/rate-limit';
@@ -62,6 +63,7 @@ export class ClientEventHandler {
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
     private readonly membership: RoomMembership,
     private readonly rpc: GatewayRpc,
+    private readonly reads: RoomReads,
     private readonly presence: PresenceStore,
     private readonly receipts: ReceiptService,
     private readonly metrics: GatewayMetrics,
@@ -102,7 +104,7 @@ export class ClientEventHandler {
         }),
       history: (session, request) => {
         this.requireJoined(session, request.roomId);
-        return this.rpc.call(RoomRpc.history, request);
+        return this.reads.history(request);
       },
       onlineList: (session, request) => {
         this.requireJoined(session, request.roomId);

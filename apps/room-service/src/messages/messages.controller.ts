@@ -21,6 +21,11 @@ export class MessagesController {
     return this.log.join(req);
   }
 
+  @RpcHandler(RoomRpc.admit)
+  admit(req: RpcRequest<typeof RoomRpc.admit>): Promise<RpcResponse<typeof RoomRpc.admit>> {
+    return this.log.admit(req);
+  }
+
   @RpcHandler(RoomRpc.history)
   history(req: RpcRequest<typeof RoomRpc.history>): Promise<HistoryResult> {
     return this.log.history(req);

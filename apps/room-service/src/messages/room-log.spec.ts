@@ -96,4 +96,23 @@ describe('RoomLog (real Redis)', () => {
       ErrorCode.ROOM_CLOSED,
     );
   });
+
+  it('admits many users in one call: the room, its seqs, and only those still banned', async () => {
+    const roomId = await fx.openRoom();
+    await chat(roomId, 1);
+    await gift(roomId, 1);
+    const now = fx.clock.now();
+    await fx.redis.zadd(fx.keys.banned(roomId), now + 60_000, 'u_viewer02', now - 1000, 'u_viewer03');
+    const admitted = await fx.roomLog.admit({ roomId, userIds: ['u_viewer01', 'u_viewer02', 'u_viewer03'] });
+    expect(admitted.room).toMatchObject({ roomId, status: 'open' });
+    expect(admitted.seqs).toEqual({ normal: 1, important: 1 });
+    expect(admitted.banned).toEqual([{ userId: 'u_viewer02', bannedUntil: now + 60_000 }]);
+    expect(
+      (await rejection(fx.roomLog.admit({ roomId: 'no-such-room', userIds: ['u_viewer01'] }))).code,
+    ).toBe(ErrorCode.NOT_FOUND);
+    await fx.rooms.close({ roomId });
+    expect((await rejection(fx.roomLog.admit({ roomId, userIds: ['u_viewer01'] }))).code).toBe(
+      ErrorCode.ROOM_CLOSED,
+    );
+  });
 });

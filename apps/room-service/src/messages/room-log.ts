@@ -51,6 +51,28 @@ end
 return reply
 `);
 
+/**
+ * Admission of many users at once, with the room and its seqs as of one instant.
+ * KEYS: room, banned, seq normal, seq important. ARGV: now, userId...
+ * Replies 'OK', room hash, seq normal, seq important, then (userId, bannedUntil) for each banned user.
+ */
+const ADMIT = new LuaScript(`
+local hash = redis.call('HGETALL', KEYS[1])
+if #hash == 0 then return {'NOT_FOUND'} end
+if redis.call('HGET', KEYS[1], 'status') ~= 'open' then return {'ROOM_CLOSED'} end
+local users = {}
+for i = 2, #ARGV do users[#users + 1] = ARGV[i] end
+local scores = redis.call('ZMSCORE', KEYS[2], unpack(users))
+local banned = {}
+for i, score in ipairs(scores) do
+  if score and tonumber(score) > tonumber(ARGV[1]) then
+    banned[#banned + 1] = users[i]
+    banned[#banned + 1] = score
+  end
+end
+return {'OK', hash, redis.call('GET', KEYS[3]) or '0', redis.call('GET', KEYS[4]) or '0', banned}
+`);
+
 export interface JoinSettings {
   recentNormal: number;
   recentImportant: number;
@@ -87,6 +109,38 @@ export class RoomLog {
       messages: parseMessages(reply[3]),
       latestSeq: Number(reply[1]),
       oldestSeq: Number(reply[2]),
+    };
+  }
+
+  /** NOT_FOUND or ROOM_CLOSED for the room; otherwise the room, its seqs and which users are banned. */
+  async admit(req: RpcRequest<typeof RoomRpc.admit>): Promise<RpcResponse<typeof RoomRpc.admit>> {
+    const { roomId } = req;
+    const reply = (await ADMIT.run(
+      this.redis,
+      [
+        this.keys.room(roomId),
+        this.keys.banned(roomId),
+        this.keys.seq(roomId, 'normal'),
+        this.keys.seq(roomId, 'important'),
+      ],
+      [this.clock.now(), ...req.userIds],
+    )) as ['OK', string[], string, string, string[]] | [string];
+    if (reply[0] !== 'OK') throw joinRefusal(reply[0], undefined, roomId);
+    const [, hash, normalSeq, importantSeq, bannedPairs] = reply as [
+      'OK',
+      string[],
+      string,
+      string,
+      string[],
+    ];
+    const banned: Array<{ userId: string; bannedUntil: number }> = [];
+    for (let i = 0; i + 1 < bannedPairs.length; i += 2) {
+      banned.push({ userId: bannedPairs[i], bannedUntil: Number(bannedPairs[i + 1]) });
+    }
+    return {
+      room: toRoomInfo(pairsToRecord(hash), roomId),
+      seqs: { normal: Number(normalSeq), important: Number(importantSeq) },
+      banned,
     };
   }
 

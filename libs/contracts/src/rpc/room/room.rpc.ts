@@ -8,6 +8,7 @@ import {
   Gift,
   GiftId,
   LaneSeqs,
+  MAX_ADMIT_USERS,
   OnlineInfo,
   MAX_RECEIPTS_PER_CALL,
   ReceiptReport,
@@ -66,6 +67,24 @@ export const join = defineRpc({
     seqs: LaneSeqs,
     recent: LaneMessages,
     missed: LaneMessages.extend({ complete: z.boolean() }).nullable(),
+  }),
+  idempotent: true,
+});
+
+export const admit = defineRpc({
+  pattern: 'room.admit',
+  description:
+    'Admission of many users to one room at once, for a gateway that answers joins from its own cache: NOT_FOUND or ROOM_CLOSED for the room; the room, its latest seqs, and which of the users are banned (until when).',
+  request: z
+    .object({
+      roomId: RoomId,
+      userIds: z.array(UserId).min(1).max(MAX_ADMIT_USERS),
+    })
+    .strict(),
+  response: z.object({
+    room: RoomInfo,
+    seqs: LaneSeqs,
+    banned: z.array(z.object({ userId: UserId, bannedUntil: z.number().int() })),
   }),
   idempotent: true,
 });

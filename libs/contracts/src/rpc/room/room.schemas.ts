@@ -30,6 +30,9 @@ export const LaneSeqs = z.object({
 });
 export type LaneSeqs = z.infer<typeof LaneSeqs>;
 
+/** Users one room.admit call admits at most: a gateway's joins of one room over a short window. */
+export const MAX_ADMIT_USERS = 500;
+
 /** The last seq per lane a client has seen, sent when it rejoins after a disconnect. */
 export const ResumePoint = z
   .object({
