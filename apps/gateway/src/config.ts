@@ -1,4 +1,12 @@
-import { BaseAppEnv, envBool, envEndpoint, envEndpointList, envInt, envPort } from '@live-im/config';
+import {
+  BaseAppEnv,
+  BusSecurityEnv,
+  envBool,
+  envEndpoint,
+  envEndpointList,
+  envInt,
+  envPort,
+} from '@live-im/config';
 import { Region } from '@live-im/contracts';
 import { RedisEnv } from '@live-im/redis';
 import { join, resolve } from 'node:path';
@@ -33,6 +41,7 @@ const CorsOrigins = z
 /** The gateway's environment; `loadConfig` stops the process with one line when a value is wrong. */
 export const GatewayEnv = BaseAppEnv.extend({
   ...RedisEnv.shape,
+  ...BusSecurityEnv.shape,
   HTTP_PORT: envPort(3000),
   RPC_BROKER_FRONTENDS: envEndpointList('tcp://127.0.0.1:5555'),
   NM_ROUTER: envEndpoint('tcp://127.0.0.1:5580'),

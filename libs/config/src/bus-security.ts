@@ -112,10 +112,25 @@ function parseJson<S extends z.ZodType>(schema: S, text: string, variable: strin
 /** Like loadConfig: a wrong key or trust file stops the process with one line and exit code 1. */
 export function loadBusSecurity(config: BusSecurityConfig): BusSecurity {
   try {
-    return resolveBusSecurity(config);
+    const security = resolveBusSecurity(config);
+    if (security.mode === 'off') warnBusSecurityOff();
+    return security;
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
+}
+
+/** One JSON line (pino's shape, level warn) on stderr at each boot with the bus security off. */
+function warnBusSecurityOff(): void {
+  process.stderr.write(
+    `${JSON.stringify({
+      level: 40,
+      time: Date.now(),
+      pid: process.pid,
+      busSecurity: 'off',
+      msg: 'BUS SECURITY IS OFF (BUS_SECURITY=off): every ZeroMQ peer is admitted unauthenticated and unencrypted; for local experiments only',
+    })}\n`,
+  );
 }

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, createWriteStream, WriteStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { testRunEnv } from './test-run/run-processes';
 import { waitFor } from './wait-for';
+import { testBusEnv } from './test-bus-keys';
 
 /** The nearest folder above `from` holding nx.json: right from sources and from dist/ alike. */
 function findWorkspaceRoot(from: string): string {
@@ -89,6 +90,8 @@ export class AppProcess {
         LOG_LEVEL: 'info',
         HTTP_HOST: '127.0.0.1',
         HTTP_PORT: String(options.httpPort),
+        // Secured by default, as every deploy path is; a suite may pass BUS_SECURITY=off.
+        ...(options.env['BUS_SECURITY'] === 'off' ? {} : testBusEnv(app)),
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

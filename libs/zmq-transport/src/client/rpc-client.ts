@@ -1,3 +1,4 @@
+import type { BusSecurity } from '@live-im/config';
 import { DEFAULT_RPC_TIMEOUT_MS, ErrorCode, RpcError } from '@live-im/contracts';
 import { newRequestId, RequestContext } from '@live-im/logging';
 import { BodyCodec, codecById, JsonCodec } from '../protocol/codec';
@@ -34,6 +35,8 @@ export interface RpcClientOptions {
   /** Body codec of calls that name none. Default JSON. */
   codec?: BodyCodec;
   logger?: TransportLogger;
+  /** CURVE towards the brokers, this process's key pair and trust list; plain when absent. */
+  security?: BusSecurity;
 }
 
 export interface CallOptions {
@@ -110,7 +113,7 @@ export class RpcClient {
       onUnsent: (link: BrokerLink, command: Command, frames: Buffer[]) =>
         this.onUnsent(link, command, frames),
     };
-    const linkOptions = { lingerMs: this.lingerMs, logger: this.logger };
+    const linkOptions = { lingerMs: this.lingerMs, logger: this.logger, security: options.security };
     this.links = options.brokers.map(
       (endpoint, index) => new BrokerLink(index, endpoint, handlers, linkOptions),
     );

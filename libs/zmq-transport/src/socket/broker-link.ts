@@ -5,6 +5,8 @@ import { OutboundQueue, RPC_EAGER_PAIRS } from './outbound-queue';
 import { readLoop } from './read-loop';
 import { TransportLogger } from './transport-logger';
 import { RPC_MESSAGE_LIMITS } from './message-limits';
+import type { BusSecurity } from '@live-im/config';
+import { curveClientOptions } from '../zap/curve-sockets';
 
 /** What a link reports to its owner (the RPC client or worker). */
 export interface BrokerLinkHandlers {
@@ -21,6 +23,8 @@ export interface BrokerLinkHandlers {
 export interface BrokerLinkOptions {
   lingerMs: number;
   logger: TransportLogger;
+  /** CURVE towards the brokers (their key from the trust list); plain when absent or off. */
+  security?: BusSecurity;
 }
 
 /**
@@ -51,6 +55,7 @@ export class BrokerLink {
       sendHighWaterMark: 10_000,
       // A broker (or something posing as one) cannot make this process allocate more per frame.
       maxMessageSize: RPC_MESSAGE_LIMITS.peerBytes,
+      ...curveClientOptions(options.security, brokerKeyOf(options.security)),
     });
     this.queue = new OutboundQueue(this.socket, {
       eagerPairs: RPC_EAGER_PAIRS,
@@ -146,6 +151,10 @@ export class BrokerLink {
     this.signWaiters = [];
     for (const wake of waiters) wake(seen);
   }
+}
+
+function brokerKeyOf(security: BusSecurity | undefined): string | undefined {
+  return security?.mode === 'curve' ? security.trust.rpcBroker : undefined;
 }
 
 /** A one-line account of anything thrown (plain objects included: Nest filters throw those). */
