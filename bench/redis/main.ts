@@ -10,6 +10,7 @@ import {
   deleteKeysWithPrefix,
   freePorts,
   redisProblem,
+  testBusSecurity,
   testRedisUrl,
   uniqueKeyPrefix,
   waitFor,
@@ -78,7 +79,11 @@ async function startSystem(label: string, redisEnv: Record<string, string>): Pro
       }),
     ),
   );
-  const client = new RpcClient({ brokers: [front], logger: SILENT_LOGGER });
+  const client = new RpcClient({
+    brokers: [front],
+    logger: SILENT_LOGGER,
+    security: testBusSecurity('rpc-cli'),
+  });
   client.start();
   const cpu = new CpuMeter({
     client: process.pid,

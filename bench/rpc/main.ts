@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { AppProcess, WORKSPACE_ROOT, freePorts } from '@live-im/testing';
+import { AppProcess, WORKSPACE_ROOT, freePorts, testBusEnv, testBusSecurity } from '@live-im/testing';
 import { RpcClient, SILENT_LOGGER } from '@live-im/zmq-transport';
 import { CpuMeter } from '../shared/process-cpu';
 import { RunResult, runClosedLoop } from './latency';
@@ -10,6 +10,7 @@ import { forkReady, stopChild, warmupCalls } from './child-processes';
 import { benchBrokered, benchNest } from './nest-baselines';
 import { BROKERED_TRANSPORTS, TRANSPORT_LABELS } from './nest-transports';
 import { BrokeredOutcome, RpcResults, assembleRpcResults, goalLines, ratioOf } from './rpc-results';
+import { SECURE_RATIO_GOAL, writeSecureResults } from '../shared/secure-results';
 
 /**
  * bench/rpc: one trivial handler called through the broker (client → broker → worker, three
@@ -27,8 +28,15 @@ const BARE_WORKER = process.env['BENCH_WORKER'] === 'bare';
  * Prints no ratio and does not write rpc.json.
  */
 const OURS_ONLY = process.env['BENCH_ONLY'] === 'ours';
+/**
+ * `secure`: the cost of CURVE alone: ours with the bus plain, then with CURVE and the ZAP
+ * allow-lists (every socket secured, as deployed), same calls; writes the rpc_* fields of
+ * bench/results/secure.json. No baseline.
+ */
+const SECURE_ONLY = process.env['BENCH_ONLY'] === 'secure';
 
-async function benchOurs(): Promise<RunResult> {
+/** Ours through the broker; `secure`: CURVE on every socket with the test key set, else plain. */
+async function benchOurs(secure = false): Promise<RunResult> {
   const [front, back, http] = (await freePorts(3)) as [number, number, number];
   const broker = await AppProcess.start('rpc-broker', {
     httpPort: http,
@@ -38,12 +46,18 @@ async function benchOurs(): Promise<RunResult> {
       LOG_LEVEL: 'warn',
       RPC_FRONTEND_BIND: `tcp://127.0.0.1:${front}`,
       RPC_BACKEND_BIND: `tcp://127.0.0.1:${back}`,
+      ...(secure ? {} : { BUS_SECURITY: 'off' }),
     },
   });
   const worker = await forkReady(BARE_WORKER ? 'bare-echo-worker.js' : 'zmq-echo-worker.js', {
     BENCH_BROKER_BACKEND: `tcp://127.0.0.1:${back}`,
+    ...(secure ? testBusEnv('test-worker') : { BUS_SECURITY: 'off' }),
   });
-  const client = new RpcClient({ brokers: [`tcp://127.0.0.1:${front}`], logger: SILENT_LOGGER });
+  const client = new RpcClient({
+    brokers: [`tcp://127.0.0.1:${front}`],
+    logger: SILENT_LOGGER,
+    security: secure ? testBusSecurity('rpc-cli') : undefined,
+  });
   client.start();
   const call = (i: number) =>
     client.call(BenchEcho.pattern, benchPayload(i), { timeoutMs: BenchEcho.timeoutMs, idempotent: true });
@@ -51,7 +65,7 @@ async function benchOurs(): Promise<RunResult> {
   try {
     await runClosedLoop('warm-up', warmupCalls(CALLS), CONCURRENCY, call);
     cpu.start();
-    const name = BARE_WORKER ? 'live-im RPC, bare RpcWorker' : 'live-im RPC via broker';
+    const name = `${BARE_WORKER ? 'live-im RPC, bare RpcWorker' : 'live-im RPC via broker'}${secure ? ', CURVE' : ''}`;
     const result = await runClosedLoop(name, CALLS, CONCURRENCY, call);
     // Alone, ours is measured to a tenth of a µs: the figure its per-call work is judged by.
     return { ...result, cpuUsPerCall: cpu.perCallUs(CALLS, OURS_ONLY ? 1 : 0) };
@@ -95,6 +109,23 @@ async function main(): Promise<void> {
     `bench/rpc: ${CALLS} calls, concurrency ${CONCURRENCY}, 1 client process; ` +
       `host load ${loadAtStart.toFixed(2)} (1 min) on ${cpus().length} CPUs\n`,
   );
+  if (SECURE_ONLY) {
+    const plain = await benchOurs(false);
+    show(plain);
+    const secured = await benchOurs(true);
+    show(secured);
+    const ratio = ratioOf(secured.reqPerSec, plain.reqPerSec);
+    process.stdout.write(
+      `secured / plain: ${ratio.toFixed(2)}x (goal >= ${SECURE_RATIO_GOAL}: ${ratio >= SECURE_RATIO_GOAL ? 'pass' : 'FAIL'})\n`,
+    );
+    writeSecureResults({
+      rpc_secure: secured.reqPerSec,
+      rpc_plain: plain.reqPerSec,
+      rpc_ratio: round2(ratio),
+    });
+    if (plain.failures + secured.failures > 0) process.exitCode = 1;
+    return;
+  }
   if (OURS_ONLY) {
     show(await benchOurs());
     process.stdout.write('ours only (BENCH_ONLY=ours): no baseline, bench/results/rpc.json not written\n');

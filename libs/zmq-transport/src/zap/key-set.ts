@@ -33,7 +33,7 @@ export const SYSTEM_BUS_MEMBERS: readonly BusMember[] = [
  */
 export const TEST_BUS_MEMBERS: readonly BusMember[] = [
   ...SYSTEM_BUS_MEMBERS,
-  { name: 'test-worker', serves: ['slow', 'echo', 'user', 'room'] },
+  { name: 'test-worker', serves: ['slow', 'echo', 'user', 'room', 'bench'] },
 ];
 
 export interface BusKeySet {
