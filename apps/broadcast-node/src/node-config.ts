@@ -1,9 +1,10 @@
-import { BaseAppEnv, envEndpoint, envInt, envPort } from '@live-im/config';
+import { BaseAppEnv, BusSecurityEnv, envEndpoint, envInt, envPort } from '@live-im/config';
 import { MemberId, Region } from '@live-im/contracts';
 import { z } from 'zod';
 
 /** The broadcast node's environment, validated once at boot. */
 export const NodeEnv = BaseAppEnv.extend({
+  ...BusSecurityEnv.shape,
   HTTP_PORT: envPort(3021),
   /** Defaults to INSTANCE_ID (see nodeIdOf). */
   NODE_ID: MemberId.optional(),

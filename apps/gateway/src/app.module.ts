@@ -65,6 +65,7 @@ export class GatewayModule {
               heartbeatMs: config.HEARTBEAT_MS,
               subscriberLoad: subscriberLoadOf(tracker, sessions),
               logger: new Logger(RoomSubscriber.name),
+              security: loadBusSecurity(config),
             }),
           inject: [PresenceTracker, SessionRegistry],
         },

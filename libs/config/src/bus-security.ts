@@ -18,6 +18,8 @@ const PatternRule = z
   .string()
   .regex(/^(\*|[a-z][a-z0-9-]{0,31}\.\*|[a-z][a-z0-9-]{0,31}\.[A-Za-z0-9_.-]{1,200})$/, 'a pattern rule');
 
+const MemberKindName = z.enum(['broadcast', 'relay', 'subscriber', 'publisher']);
+
 const NamedKey = z.object({ name: PeerName, key: Z85Key }).strict();
 
 /**
@@ -32,6 +34,16 @@ export const BusTrust = z
     workers: z.array(NamedKey.extend({ services: z.array(ServiceName).min(1) }).strict()).default([]),
     /** Broker frontend: caller keys, each allowed only the patterns it lists (`*`: an operator). */
     callers: z.array(NamedKey.extend({ patterns: z.array(PatternRule).min(1) }).strict()).default([]),
+    /** The public key of the node manager (its ROUTER and PUB). */
+    nodeManager: Z85Key.optional(),
+    /** The public key broadcast nodes and relays serve with (their PULL and publish side). */
+    broadcast: Z85Key.optional(),
+    /** Broadcast node input: the keys that may push messages (room-service, relays). */
+    publishers: z.array(NamedKey).default([]),
+    /** Broadcast node and relay output: the keys that may subscribe (gateways, relays). */
+    subscribers: z.array(NamedKey).default([]),
+    /** Node manager: the keys that may join the cluster, each as the member kinds it lists. */
+    members: z.array(NamedKey.extend({ kinds: z.array(MemberKindName).min(1) }).strict()).default([]),
   })
   .strict();
 export type BusTrust = z.output<typeof BusTrust>;

@@ -1,6 +1,6 @@
 import { Dealer } from 'zeromq';
 import { testBusSecurity } from '@live-im/testing';
-import { curveClientOptions } from '@live-im/zmq-transport';
+import { routedCurveClientOptions } from '@live-im/zmq-transport';
 
 /**
  * A caller written from docs/rpc-protocol.md alone, as a team with another language would write
@@ -84,9 +84,9 @@ function unpackReplies(batch: Buffer): RawReply[] {
   return replies;
 }
 
-function operatorCurveOptions(): ReturnType<typeof curveClientOptions> {
+function operatorCurveOptions(): ReturnType<typeof routedCurveClientOptions> {
   const security = testBusSecurity('rpc-cli');
-  return curveClientOptions(security, security.mode === 'curve' ? security.trust.rpcBroker : undefined);
+  return routedCurveClientOptions(security, security.mode === 'curve' ? security.trust.rpcBroker : undefined);
 }
 
 export class RawCaller {

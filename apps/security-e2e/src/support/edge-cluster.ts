@@ -44,6 +44,10 @@ export class EdgeCluster {
   brokerFrontend = '';
   brokerBackend = '';
   nodePull = '';
+  nodePub = '';
+  managerRouter = '';
+  managerPub = '';
+  manager!: AppProcess;
   private readonly apps: AppProcess[] = [];
 
   static async start(gatewayEnv: Env = {}): Promise<EdgeCluster> {
@@ -65,6 +69,7 @@ export class EdgeCluster {
     this.brokerBackend = tcp(next());
     this.nodePull = tcp(next());
     const [nmRouter, nmPub, nodePub] = [tcp(next()), tcp(next()), tcp(next())];
+    [this.managerRouter, this.managerPub, this.nodePub] = [nmRouter, nmPub, nodePub];
     const common: Env = {
       REDIS_URL: testRedisUrl(),
       REDIS_KEY_PREFIX: this.keyPrefix,
@@ -81,7 +86,7 @@ export class EdgeCluster {
       this.start('node-manager', next(), { ...common, NM_ROUTER_BIND: nmRouter, NM_PUB_BIND: nmPub }),
     ]);
     this.broker = broker;
-    void manager;
+    this.manager = manager;
     [this.node] = await Promise.all([
       this.start('broadcast-node', next(), {
         ...common,

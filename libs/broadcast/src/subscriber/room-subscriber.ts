@@ -1,3 +1,5 @@
+import type { BusSecurity } from '@live-im/config';
+import { broadcastCurveOptions } from '../membership/bus-keys';
 import { BROADCAST_MESSAGE_LIMITS } from '../socket/message-limits';
 import { type Lane, SubscriberLoad, Topology } from '@live-im/contracts';
 import { BroadcastLogger } from '../socket/broadcast-logger';
@@ -16,6 +18,8 @@ import { subscriptionTargets } from './subscription-targets';
 export const DEFAULT_REORDER_WINDOW_MS = 100;
 
 export interface RoomSubscriberOptions {
+  /** CURVE towards the nodes or relays and the node manager; plain when absent or off. */
+  security?: BusSecurity;
   managerRouter: string;
   managerPub: string;
   /** This subscriber's member id (e.g. `gateway-<pod>`). */
@@ -115,6 +119,7 @@ export class RoomSubscriber {
       linger: 0,
       receiveHighWaterMark: options.receiveHighWaterMark ?? 100_000,
       maxMessageSize: BROADCAST_MESSAGE_LIMITS.deliveryBytes,
+      ...broadcastCurveOptions(options.security),
     });
     this.membership = new ClusterMembership({
       managerRouter: options.managerRouter,
@@ -124,6 +129,7 @@ export class RoomSubscriber {
       connected: () => [...this.handshaken],
       subscriberLoad: options.subscriberLoad,
       logger: this.logger,
+      security: options.security,
     });
     this.sink = {
       deliver: (batch) => this.deliver(batch),

@@ -6,7 +6,7 @@ import { readLoop } from './read-loop';
 import { TransportLogger } from './transport-logger';
 import { RPC_MESSAGE_LIMITS } from './message-limits';
 import type { BusSecurity } from '@live-im/config';
-import { curveClientOptions } from '../zap/curve-sockets';
+import { routedCurveClientOptions } from '../zap/curve-sockets';
 
 /** What a link reports to its owner (the RPC client or worker). */
 export interface BrokerLinkHandlers {
@@ -55,7 +55,7 @@ export class BrokerLink {
       sendHighWaterMark: 10_000,
       // A broker (or something posing as one) cannot make this process allocate more per frame.
       maxMessageSize: RPC_MESSAGE_LIMITS.peerBytes,
-      ...curveClientOptions(options.security, brokerKeyOf(options.security)),
+      ...routedCurveClientOptions(options.security, brokerKeyOf(options.security)),
     });
     this.queue = new OutboundQueue(this.socket, {
       eagerPairs: RPC_EAGER_PAIRS,

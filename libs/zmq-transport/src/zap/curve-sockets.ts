@@ -4,15 +4,19 @@ import { keyBoundRoutingId } from './key-bound-id';
 import { ZapHandler, type ZapPolicy } from './zap-handler';
 import { countBusAuth } from './zap-metrics';
 
-/** The CURVE options of a client socket towards one server, with its key-bound routing id. */
+/** The CURVE options of a client socket towards one server. */
 export interface CurveClientOptions {
   curvePublicKey: string;
   curveSecretKey: string;
   curveServerKey: string;
+}
+
+/** ...and the key-bound routing id a DEALER shows a ROUTER that reads keys per message. */
+export interface RoutedCurveClientOptions extends CurveClientOptions {
   routingId: string;
 }
 
-/** The options a client socket takes to connect to a server with `serverKey`; none when off. */
+/** The options a client socket (PUSH, SUB, XSUB) takes to connect to `serverKey`; none when off. */
 export function curveClientOptions(
   security: BusSecurity | undefined,
   serverKey: string | undefined,
@@ -22,8 +26,19 @@ export function curveClientOptions(
     curvePublicKey: security.keyPair.publicKey,
     curveSecretKey: security.keyPair.secretKey,
     curveServerKey: serverKey,
-    routingId: keyBoundRoutingId(security.keyPair, serverKey),
   };
+}
+
+/** The options a DEALER takes to connect to a ROUTER with `serverKey`; none when off. */
+export function routedCurveClientOptions(
+  security: BusSecurity | undefined,
+  serverKey: string | undefined,
+): RoutedCurveClientOptions | Record<string, never> {
+  if (security?.mode !== 'curve' || serverKey === undefined) return {};
+  return {
+    ...curveClientOptions(security, serverKey),
+    routingId: keyBoundRoutingId(security.keyPair, serverKey),
+  } as RoutedCurveClientOptions;
 }
 
 /**

@@ -10,6 +10,12 @@ export interface BusMember {
   serves?: string[];
   /** Patterns it may call on the broker frontend (`*`: an operator). */
   calls?: string[];
+  /** Pushes messages into broadcast nodes. */
+  publishes?: boolean;
+  /** Subscribes to broadcast nodes or relays. */
+  subscribes?: boolean;
+  /** Member kinds it may register as with the node manager. */
+  joins?: Array<'broadcast' | 'relay' | 'subscriber' | 'publisher'>;
 }
 
 /** The gateway calls on behalf of users: never the admin patterns (user.ban, profiles). */
@@ -19,10 +25,11 @@ const GATEWAY_CALLS = ['room.*', 'user.register', 'user.login', 'user.guest', 'u
 export const SYSTEM_BUS_MEMBERS: readonly BusMember[] = [
   { name: 'rpc-broker' },
   { name: 'user-service', serves: ['user'] },
-  { name: 'room-service', serves: ['room'], calls: ['business.*'] },
-  { name: 'gateway', calls: GATEWAY_CALLS },
+  { name: 'room-service', serves: ['room'], calls: ['business.*'], publishes: true, joins: ['publisher'] },
+  { name: 'gateway', calls: GATEWAY_CALLS, subscribes: true, joins: ['subscriber'] },
   { name: 'node-manager' },
-  { name: 'broadcast-node' },
+  // Nodes and relays (the broadcast-node app in either mode): a relay pushes and subscribes upstream.
+  { name: 'broadcast-node', publishes: true, subscribes: true, joins: ['broadcast', 'relay'] },
   { name: 'rpc-cli', calls: ['*'] },
   { name: 'business', serves: ['business'] },
 ];
@@ -60,6 +67,17 @@ export function makeBusKeySet(members: readonly BusMember[] = SYSTEM_BUS_MEMBERS
       callers: members
         .filter((m) => m.calls !== undefined)
         .map((m) => ({ name: m.name, key: keys[m.name].publicKey, patterns: m.calls ?? [] })),
+      nodeManager: keys['node-manager']?.publicKey,
+      broadcast: keys['broadcast-node']?.publicKey,
+      publishers: members
+        .filter((m) => m.publishes === true)
+        .map((m) => ({ name: m.name, key: keys[m.name].publicKey })),
+      subscribers: members
+        .filter((m) => m.subscribes === true)
+        .map((m) => ({ name: m.name, key: keys[m.name].publicKey })),
+      members: members
+        .filter((m) => m.joins !== undefined)
+        .map((m) => ({ name: m.name, key: keys[m.name].publicKey, kinds: m.joins ?? [] })),
     },
   };
 }

@@ -2,7 +2,7 @@ import type { BusKeyPair } from '@live-im/config';
 import { waitFor } from '@live-im/testing';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { curveKeyPair, Dealer, Router } from 'zeromq';
-import { curveClientOptions, releaseCurveServer, secureCurveServer } from './curve-sockets';
+import { releaseCurveServer, routedCurveClientOptions, secureCurveServer } from './curve-sockets';
 import { KeyBoundIdVerifier } from './key-bound-id';
 import { z85Decode, z85Encode } from './z85';
 import { busAuthCount } from './zap-metrics';
@@ -12,8 +12,19 @@ const ROLE = 'zap_spec';
 function curveClient(own: BusKeyPair, serverKey: string): Dealer {
   return new Dealer({
     linger: 0,
-    ...curveClientOptions(
-      { mode: 'curve', keyPair: own, trust: { rpcBroker: serverKey, workers: [], callers: [] } },
+    ...routedCurveClientOptions(
+      {
+        mode: 'curve',
+        keyPair: own,
+        trust: {
+          rpcBroker: serverKey,
+          workers: [],
+          callers: [],
+          publishers: [],
+          subscribers: [],
+          members: [],
+        },
+      },
       serverKey,
     ),
   });
@@ -97,8 +108,19 @@ describe('CURVE server sockets with the ZAP handler', () => {
 
   it('does not bind a routing id to a key its sender cannot prove', async () => {
     // An admitted peer that names another key in its routing id: the proof is its own, so it fails.
-    const forged = curveClientOptions(
-      { mode: 'curve', keyPair: allowed, trust: { rpcBroker: server.publicKey, workers: [], callers: [] } },
+    const forged = routedCurveClientOptions(
+      {
+        mode: 'curve',
+        keyPair: allowed,
+        trust: {
+          rpcBroker: server.publicKey,
+          workers: [],
+          callers: [],
+          publishers: [],
+          subscribers: [],
+          members: [],
+        },
+      },
       server.publicKey,
     );
     const claim = `${stranger.publicKey}${forged.routingId?.slice(40) ?? ''}`;

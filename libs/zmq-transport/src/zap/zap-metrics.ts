@@ -12,7 +12,9 @@ export type BusAuthReason =
   | 'unbound_routing_id'
   | 'pattern_not_allowed'
   | 'service_not_allowed'
-  | 'impostor';
+  | 'kind_not_allowed'
+  | 'impostor'
+  | 'bindings_full';
 
 function counter(): Counter<'role' | 'outcome' | 'reason'> {
   const existing = register.getSingleMetric(METRIC);
