@@ -35,7 +35,8 @@ export const APP_ENV = {
   gateway: ['INSTANCE_ID', 'RPC_BROKER_FRONTENDS', 'NM_ROUTER', 'NM_PUB', 'API_KEY', 'REDIS_URL'],
 };
 
-export const COMMON_ENV = ['APP', 'HTTP_HOST', 'HTTP_PORT'];
+/** CURVE on the bus: every app reads its key pair and the trust list (Secret live-im-bus-keys). */
+export const COMMON_ENV = ['APP', 'HTTP_HOST', 'HTTP_PORT', 'BUS_KEY_FILE', 'BUS_TRUST_FILE'];
 
 /**
  * Lists naming every broker: a client or worker that misses one never gets that broker's calls.
