@@ -1,9 +1,9 @@
 import type { BusSecurity } from '@live-im/config';
 import { ErrorCode, RpcError } from '@live-im/contracts';
 import { metricSample, testBusSecurity, waitFor } from '@live-im/testing';
-import { RpcClient, RpcWorker, SILENT_LOGGER } from '@live-im/zmq-transport';
+import { RpcClient, RpcWorker, routedCurveClientOptions, SILENT_LOGGER } from '@live-im/zmq-transport';
 import { randomBytes } from 'node:crypto';
-import { curveKeyPair } from 'zeromq';
+import { curveKeyPair, Dealer } from 'zeromq';
 import { EdgeCluster } from './support/edge-cluster';
 
 const AUTH_METRIC = 'bus_peer_auth_total';
@@ -163,5 +163,31 @@ describe('the RPC bus secured (CURVE + ZAP allow-lists) against a real cluster',
         })) > unknownBefore,
       { what: 'both callers refused at the handshake and counted' },
     );
+  });
+
+  it('cuts an admitted caller that sends a frame over the frontend limit, and counts it', async () => {
+    const before = await metricSample(cluster.broker.url, 'rpc_broker_peer_disconnects_total', {
+      socket: 'frontend',
+    });
+    const operator = testBusSecurity('rpc-cli');
+    const brokerKey = operator.mode === 'curve' ? operator.trust.rpcBroker : undefined;
+    const socket = new Dealer({ linger: 0, ...routedCurveClientOptions(operator, brokerKey) });
+    try {
+      socket.connect(cluster.brokerFrontend);
+      // 3 MiB: over the frontend's 2 MiB frame limit at the default MAX_BODY_BYTES.
+      await socket.send([Buffer.from([1, 1]), Buffer.alloc(3 * 1024 * 1024)]);
+      await waitFor(
+        async () =>
+          (await metricSample(cluster.broker.url, 'rpc_broker_peer_disconnects_total', {
+            socket: 'frontend',
+          })) > before,
+        { what: 'the oversized frame cut and counted' },
+      );
+    } finally {
+      socket.close();
+    }
+    expect(
+      await outcomeOf(client(testBusSecurity('gateway')).call('user.guest', {}, { timeoutMs: 3000 })),
+    ).toBe('answered');
   });
 });
