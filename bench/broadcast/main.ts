@@ -2,7 +2,8 @@ import { ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RoomPublisher, SILENT_BROADCAST_LOGGER } from '@live-im/broadcast';
-import { AppProcess, WORKSPACE_ROOT, freePorts, waitFor } from '@live-im/testing';
+import { AppProcess, WORKSPACE_ROOT, freePorts, testBusSecurity, waitFor } from '@live-im/testing';
+import { SECURE_RATIO_GOAL, writeSecureResults } from '../shared/secure-results';
 import { CpuMeter, totalMs } from '../shared/process-cpu';
 import { runRawPushPull } from './raw-push-pull';
 
@@ -22,6 +23,12 @@ const CHUNK = 5_000;
  * would measure losses, not throughput.
  */
 const IN_FLIGHT = 60_000;
+/**
+ * `secure`: the cost of CURVE alone: ours with the bus plain, then with CURVE and the ZAP
+ * allow-lists on the node and the node manager, same messages; writes the broadcast_* fields of
+ * bench/results/secure.json. No raw baseline.
+ */
+const SECURE_ONLY = process.env['BENCH_ONLY'] === 'secure';
 
 interface SubscriberResult {
   delivered: number;
@@ -81,7 +88,9 @@ interface OursResult extends SubscriberResult {
   systemUsPerMessage: Record<string, number>;
 }
 
-async function benchOurs(): Promise<OursResult> {
+async function benchOurs(secure: boolean): Promise<OursResult> {
+  // The node and the manager run secured by default (the test key set); the plain run says off.
+  const busEnv: Record<string, string> = secure ? {} : { BUS_SECURITY: 'off' };
   const [nmRouter, nmPub, nmHttp, pull, pub, nodeHttp] = (await freePorts(6)) as [
     number,
     number,
@@ -95,7 +104,13 @@ async function benchOurs(): Promise<OursResult> {
   const manager = await AppProcess.start('node-manager', {
     httpPort: nmHttp,
     label: 'bench-node-manager',
-    env: { LOG_LEVEL: 'warn', NM_ROUTER_BIND: managerRouter, NM_PUB_BIND: managerPub, HEARTBEAT_MS: '250' },
+    env: {
+      LOG_LEVEL: 'warn',
+      NM_ROUTER_BIND: managerRouter,
+      NM_PUB_BIND: managerPub,
+      HEARTBEAT_MS: '250',
+      ...busEnv,
+    },
   });
   const node = await AppProcess.start('broadcast-node', {
     httpPort: nodeHttp,
@@ -111,6 +126,7 @@ async function benchOurs(): Promise<OursResult> {
       HEARTBEAT_MS: '250',
       // Throughput run: flow control must not drop what we count.
       NORMAL_CAP_PER_SEC: '10000000',
+      ...busEnv,
     },
   });
   const rooms = Array.from({ length: ROOMS }, (_, i) => `bench-room-${i}`);
@@ -121,12 +137,19 @@ async function benchOurs(): Promise<OursResult> {
     id: 'bench-publisher',
     region: 'home',
     logger: SILENT_BROADCAST_LOGGER,
+    security: secure ? testBusSecurity('room-service') : undefined,
   });
   try {
     const ready = new Promise<void>((resolve) =>
       subscriber.on('message', (m: { ready?: boolean }) => m.ready && resolve()),
     );
-    subscriber.send({ managerRouter, managerPub, rooms, expected: MESSAGES });
+    subscriber.send({
+      managerRouter,
+      managerPub,
+      rooms,
+      expected: MESSAGES,
+      security: secure ? testBusSecurity('gateway') : undefined,
+    });
     await ready;
     await publisher.start();
     await waitFor(() => publisher.ownerOf(rooms[0]) === 'bench-node', {
@@ -217,6 +240,22 @@ async function benchOurs(): Promise<OursResult> {
 
 async function main(): Promise<void> {
   process.stdout.write(`bench/broadcast: ${MESSAGES} messages of ${BODY_BYTES} B over ${ROOMS} rooms\n`);
+  if (SECURE_ONLY) {
+    const plain = await benchOurs(false);
+    showOurs('plain', plain);
+    const secured = await benchOurs(true);
+    showOurs('CURVE', secured);
+    const ratio = Math.round((secured.msgsPerSec / plain.msgsPerSec) * 100) / 100;
+    process.stdout.write(
+      `secured / plain: ${ratio}x (goal >= ${SECURE_RATIO_GOAL}: ${ratio >= SECURE_RATIO_GOAL ? 'pass' : 'FAIL'})\n`,
+    );
+    writeSecureResults({
+      broadcast_secure: secured.msgsPerSec,
+      broadcast_plain: plain.msgsPerSec,
+      broadcast_ratio: ratio,
+    });
+    return;
+  }
   const [rawPort] = (await freePorts(1)) as [number];
   const baseline = await runRawPushPull(
     `tcp://127.0.0.1:${rawPort}`,
@@ -226,7 +265,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `raw zeromq.js PUSH->PULL, 1 msg/send   ${String(baseline.msgsPerSec).padStart(9)} msgs/s\n`,
   );
-  const ours = await benchOurs();
+  const ours = await benchOurs(false);
   process.stdout.write(
     `publisher -> broadcast-node -> subscriber ${String(ours.msgsPerSec).padStart(9)} msgs/s  ` +
       `p50 ${ours.p50} ms  p99 ${ours.p99} ms  (${ours.delivered} delivered in ${ours.batches} batches, ${ours.gaps} gaps)\n`,
@@ -260,6 +299,16 @@ async function main(): Promise<void> {
       null,
       2,
     )}\n`,
+  );
+}
+
+function showOurs(
+  bus: string,
+  ours: { msgsPerSec: number; p50: number; p99: number; delivered: number; gaps: number },
+): void {
+  process.stdout.write(
+    `publisher -> node -> subscriber, ${bus.padEnd(5)} ${String(ours.msgsPerSec).padStart(9)} msgs/s  ` +
+      `p50 ${ours.p50} ms  p99 ${ours.p99} ms  (${ours.delivered} delivered, ${ours.gaps} gaps)\n`,
   );
 }
 

@@ -1,3 +1,4 @@
+import type { BusSecurity } from '@live-im/config';
 import { RoomSubscriber, SILENT_BROADCAST_LOGGER } from '@live-im/broadcast';
 
 /**
@@ -12,6 +13,8 @@ interface Command {
   managerPub: string;
   rooms: string[];
   expected: number;
+  /** The bus key pair and trust list for a secured run; absent for a plain one. */
+  security?: BusSecurity;
 }
 
 function start(command: Command): void {
@@ -21,6 +24,7 @@ function start(command: Command): void {
     id: `bench-sub-${process.pid}`,
     region: 'home',
     logger: SILENT_BROADCAST_LOGGER,
+    security: command.security,
   });
   let delivered = 0;
   let batches = 0;

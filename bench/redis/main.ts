@@ -10,6 +10,7 @@ import {
   deleteKeysWithPrefix,
   freePorts,
   redisProblem,
+  testBusSecurity,
   testRedisUrl,
   uniqueKeyPrefix,
   waitFor,
@@ -92,7 +93,11 @@ async function startSystem(
       ),
     ),
   );
-  const client = new RpcClient({ brokers: [front], logger: SILENT_LOGGER });
+  const client = new RpcClient({
+    brokers: [front],
+    logger: SILENT_LOGGER,
+    security: testBusSecurity('rpc-cli'),
+  });
   client.start();
   const cpu = new CpuMeter({
     client: process.pid,

@@ -1,3 +1,4 @@
+import { BusSecurityEnv, loadBusSecurity, parseConfig } from '@live-im/config';
 import { RpcWorker, SILENT_LOGGER } from '@live-im/zmq-transport';
 
 /**
@@ -12,6 +13,8 @@ function main(): void {
     instance: `bench-bare-${process.pid}`,
     version: '0.0.0',
     capacity: 256,
+    // The bench sets BUS_SECURITY=off for the plain path and the test key set's worker key for CURVE.
+    security: loadBusSecurity(parseConfig(BusSecurityEnv, process.env)),
     logger: SILENT_LOGGER,
     dispatch: (_pattern, payload, request) => request.value(payload, true),
   });

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { AppProcess, WORKSPACE_ROOT, freePorts } from '@live-im/testing';
+import { AppProcess, WORKSPACE_ROOT, freePorts, testBusEnv, testBusSecurity } from '@live-im/testing';
 import { RPC_EAGER_PAIRS, RpcClient, SILENT_LOGGER } from '@live-im/zmq-transport';
 import { CpuMeter } from '../shared/process-cpu';
 import { RunResult, runClosedLoop } from './latency';
@@ -10,6 +10,7 @@ import { forkReady, stopChild, warmupCalls } from './child-processes';
 import { benchBrokered, benchNest } from './nest-baselines';
 import { BROKERED_TRANSPORTS, TRANSPORT_LABELS } from './nest-transports';
 import { BrokeredOutcome, RpcResults, assembleRpcResults, goalLines, ratioOf } from './rpc-results';
+import { SECURE_RATIO_GOAL, writeSecureResults } from '../shared/secure-results';
 
 /**
  * bench/rpc: one trivial handler called through the broker (client → broker → worker, three
@@ -30,6 +31,12 @@ const BARE_WORKER = process.env['BENCH_WORKER'] === 'bare';
 const ONLY = process.env['BENCH_ONLY'];
 const OURS_ONLY = ONLY === 'ours';
 const TCP_AND_OURS = ONLY === 'tcp,ours';
+/**
+ * `secure`: the cost of CURVE alone: ours with the bus plain, then with CURVE and the ZAP
+ * allow-lists (every socket secured, as deployed), same calls; writes the rpc_* fields of
+ * bench/results/secure.json. No baseline.
+ */
+const SECURE_ONLY = ONLY === 'secure';
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 1);
 /**
  * `BENCH_EAGER_PAIRS=24,32` (with BENCH_ONLY): ours once per size, the client's request batches
@@ -38,7 +45,11 @@ const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 1);
  */
 const EAGER_SIZES = (process.env['BENCH_EAGER_PAIRS'] ?? String(RPC_EAGER_PAIRS)).split(',').map(Number);
 
-async function benchOurs(eagerPairs = RPC_EAGER_PAIRS): Promise<RunResult> {
+/**
+ * Ours through the broker. `secure` (the shipped default): CURVE and the ZAP allow-lists on every
+ * socket with the test key set; false: the bus plain (`BUS_SECURITY=off`).
+ */
+async function benchOurs(eagerPairs = RPC_EAGER_PAIRS, secure = true): Promise<RunResult> {
   const [front, back, http] = (await freePorts(3)) as [number, number, number];
   const broker = await AppProcess.start('rpc-broker', {
     httpPort: http,
@@ -48,15 +59,18 @@ async function benchOurs(eagerPairs = RPC_EAGER_PAIRS): Promise<RunResult> {
       LOG_LEVEL: 'warn',
       RPC_FRONTEND_BIND: `tcp://127.0.0.1:${front}`,
       RPC_BACKEND_BIND: `tcp://127.0.0.1:${back}`,
+      ...(secure ? {} : { BUS_SECURITY: 'off' }),
     },
   });
   const worker = await forkReady(BARE_WORKER ? 'bare-echo-worker.js' : 'zmq-echo-worker.js', {
     BENCH_BROKER_BACKEND: `tcp://127.0.0.1:${back}`,
+    ...(secure ? testBusEnv('test-worker') : { BUS_SECURITY: 'off' }),
   });
   const client = new RpcClient({
     brokers: [`tcp://127.0.0.1:${front}`],
     logger: SILENT_LOGGER,
     eagerPairs,
+    security: secure ? testBusSecurity('rpc-cli') : undefined,
   });
   client.start();
   const call = (i: number) =>
@@ -66,7 +80,7 @@ async function benchOurs(eagerPairs = RPC_EAGER_PAIRS): Promise<RunResult> {
     await runClosedLoop('warm-up', warmupCalls(CALLS), CONCURRENCY, call);
     cpu.start();
     const shipped = eagerPairs === RPC_EAGER_PAIRS ? '' : `, ${eagerPairs} pairs`;
-    const name = `${BARE_WORKER ? 'live-im RPC, bare RpcWorker' : 'live-im RPC via broker'}${shipped}`;
+    const name = `${BARE_WORKER ? 'live-im RPC, bare RpcWorker' : 'live-im RPC via broker'}${shipped}${secure ? ', CURVE' : ', plain'}`;
     const result = await runClosedLoop(name, CALLS, CONCURRENCY, call);
     // Alone, ours is measured to a tenth of a µs: the figure its per-call work is judged by.
     return { ...result, cpuUsPerCall: cpu.perCallUs(CALLS, OURS_ONLY ? 1 : 0) };
@@ -139,6 +153,23 @@ async function main(): Promise<void> {
     `bench/rpc: ${CALLS} calls, concurrency ${CONCURRENCY}, 1 client process; ` +
       `host load ${loadAtStart.toFixed(2)} (1 min) on ${cpus().length} CPUs\n`,
   );
+  if (SECURE_ONLY) {
+    const plain = await benchOurs(RPC_EAGER_PAIRS, false);
+    show(plain);
+    const secured = await benchOurs(RPC_EAGER_PAIRS, true);
+    show(secured);
+    const ratio = ratioOf(secured.reqPerSec, plain.reqPerSec);
+    process.stdout.write(
+      `secured / plain: ${ratio.toFixed(2)}x (goal >= ${SECURE_RATIO_GOAL}: ${ratio >= SECURE_RATIO_GOAL ? 'pass' : 'FAIL'})\n`,
+    );
+    writeSecureResults({
+      rpc_secure: secured.reqPerSec,
+      rpc_plain: plain.reqPerSec,
+      rpc_ratio: round2(ratio),
+    });
+    if (plain.failures + secured.failures > 0) process.exitCode = 1;
+    return;
+  }
   if (OURS_ONLY) {
     for (const eagerPairs of EAGER_SIZES) show(await benchOurs(eagerPairs));
     process.stdout.write('ours only (BENCH_ONLY=ours): no baseline, bench/results/rpc.json not written\n');

@@ -1,3 +1,4 @@
+import { BusSecurityEnv, loadBusSecurity, parseConfig } from '@live-im/config';
 import 'reflect-metadata';
 import { Controller, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -24,6 +25,8 @@ async function main(): Promise<void> {
     instance: `bench-${process.pid}`,
     version: '0.0.0',
     capacity: 256,
+    // The bench sets BUS_SECURITY=off for the plain path and the test key set's worker key for CURVE.
+    security: loadBusSecurity(parseConfig(BusSecurityEnv, process.env)),
     contracts: BENCH_CONTRACTS,
   });
   const app = await NestFactory.createMicroservice(EchoModule, { strategy: server, logger: ['error'] });

@@ -376,6 +376,29 @@ function hostSecret(file, bytes) {
   return readFileSync(path, 'utf8');
 }
 
+/**
+ * The dev bus key set under tmp/run/bus-keys, made once by the built rpc-cli (`keys`) and kept, so
+ * a restart keeps the keys. Every app runs with CURVE and the trust list from it.
+ */
+async function ensureBusKeys() {
+  const dir = join(RUN_DIR, 'bus-keys');
+  if (!existsSync(join(dir, 'trust.json'))) {
+    const cli = join(ROOT, 'dist/apps/rpc-cli/apps/rpc-cli/src/main.js');
+    await runStep('the bus key set', process.execPath, [cli, 'keys', dir]);
+  }
+  return dir;
+}
+
+/** The BUS_* env of one app of the dev key set. */
+function busEnvOf(name, keysDir) {
+  if (process.env.BUS_SECURITY === 'off') return { BUS_SECURITY: 'off' };
+  return {
+    BUS_SECURITY: 'curve',
+    BUS_KEY_FILE: join(keysDir, `${name}.key.json`),
+    BUS_TRUST_FILE: join(keysDir, 'trust.json'),
+  };
+}
+
 function startApp(name, adminPort, extraEnv, env) {
   const entry = join(ROOT, 'dist/apps', name, 'apps', name, 'src/main.js');
   if (!existsSync(entry)) {
@@ -387,7 +410,13 @@ function startApp(name, adminPort, extraEnv, env) {
   const log = openSync(logFile, 'a');
   const app = spawnDetached(process.execPath, [entry], {
     stdio: ['ignore', log, log],
-    env: { ...process.env, ...env, ADMIN_PORT: String(adminPort), ...extraEnv },
+    env: {
+      ...process.env,
+      ...env,
+      ...busEnvOf(name, env.LIVE_IM_BUS_KEYS),
+      ADMIN_PORT: String(adminPort),
+      ...extraEnv,
+    },
   });
   closeSync(log);
   Object.assign(app, { name, port, adminPort, logFile });
@@ -480,7 +509,10 @@ async function main() {
   const redisUrl = clusterNodes ? process.env.REDIS_URL || 'redis://127.0.0.1:6379' : await ensureRedis();
   if (stopping) return;
 
+  const keysDir = process.env.BUS_SECURITY === 'off' ? '' : await ensureBusKeys();
+  if (stopping) return;
   const env = {
+    LIVE_IM_BUS_KEYS: keysDir,
     JWT_SECRET: process.env.JWT_SECRET || hostSecret('jwt-secret', 32),
     // The key business backends and admins present to the gateway's HTTP API (x-api-key).
     API_KEY: process.env.API_KEY || hostSecret('api-key', 24),
@@ -500,6 +532,9 @@ async function main() {
   await createDemoRoom(env.API_KEY);
   if (stopping) return;
 
+  const cliEnv = keysDir
+    ? `BUS_KEY_FILE=${shown(join(keysDir, 'rpc-cli.key.json'))} BUS_TRUST_FILE=${shown(join(keysDir, 'trust.json'))} `
+    : 'BUS_SECURITY=off ';
   const redisLine = started.redis
     ? `every app and the redis-server started above (pid ${started.redis.pid})`
     : started.clusterNodes.length > 0
@@ -516,8 +551,9 @@ live-im is running.
   dashboard      http://127.0.0.1:3020/dashboard/   (node-manager's admin port; /cluster is its JSON)
   health/metrics http://127.0.0.1:<port>/health/ready and /metrics on the admin ports 3010-3013,
                  3020-3022 and 3050-3051 (the gateways'); the gateways' public ports serve neither
-  try            npm run rpc -- services
-                 npm run rpc -- call user.guest '{}'
+  bus keys       ${keysDir ? `${shown(keysDir)} (CURVE on every ZeroMQ socket; the rpc CLI uses rpc-cli.key.json)` : 'none: BUS_SECURITY=off, the bus is open'}
+  try            ${cliEnv}npm run rpc -- services
+                 ${cliEnv}npm run rpc -- call user.guest '{}'
 Ctrl-C (or SIGTERM) stops ${redisLine}.`);
   // From here the apps' exit handlers and the signal handlers decide when this script ends.
 }

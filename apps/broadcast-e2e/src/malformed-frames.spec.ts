@@ -1,5 +1,10 @@
-import type { RoomPublisher, RoomSubscriber } from '@live-im/broadcast';
-import { prng, waitFor } from '@live-im/testing';
+import {
+  broadcastCurveOptions,
+  managerCurveOptions,
+  type RoomPublisher,
+  type RoomSubscriber,
+} from '@live-im/broadcast';
+import { prng, testBusSecurity, waitFor } from '@live-im/testing';
 import { Dealer, Push } from 'zeromq';
 import { BroadcastCluster, NodeProcess } from './support/broadcast-cluster';
 import { malformedNm, malformedPush } from './support/garbage';
@@ -59,8 +64,19 @@ describe('garbage on the PULL socket of a node and the ROUTER of the node manage
     try {
       await load.progress(200);
       await Promise.all([
-        flood(new Push({ linger: 1000 }), node.pull, malformedPush, seed),
-        flood(new Dealer({ linger: 1000 }), manager.router, malformedNm, seed + 1),
+        // Listed keys: the frames reach the parsers, which are what this probes.
+        flood(
+          new Push({ linger: 1000, ...broadcastCurveOptions(testBusSecurity('room-service')) }),
+          node.pull,
+          malformedPush,
+          seed,
+        ),
+        flood(
+          new Dealer({ linger: 1000, ...managerCurveOptions(testBusSecurity('gateway')) }),
+          manager.router,
+          malformedNm,
+          seed + 1,
+        ),
       ]);
       let counted = { node: 0, manager: 0 };
       await waitFor(

@@ -1,4 +1,5 @@
 import type { ClusterMembership } from '@live-im/broadcast';
+import { loadBusSecurity, type BusSecurity } from '@live-im/config';
 import { createLogger } from '@live-im/logging';
 import {
   BeforeApplicationShutdown,
@@ -28,6 +29,7 @@ export class BroadcastNodeService
   private readonly nodeId: string;
   private readonly log: Logger;
   private membership: ClusterMembership | undefined;
+  private readonly security: BusSecurity;
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
@@ -36,8 +38,14 @@ export class BroadcastNodeService
     this.nodeId = nodeIdOf(config);
     // The core logs outside Nest's DI, in the same JSON format.
     this.log = createLogger({ app: 'broadcast-node', level: config.LOG_LEVEL, instance: this.nodeId });
+    this.security = loadBusSecurity(config);
     if (config.NODE_KIND === 'relay') {
-      const relay = new RelayNode({ nodeId: this.nodeId, pubBind: config.BCAST_PUB_BIND, logger: this.log });
+      const relay = new RelayNode({
+        nodeId: this.nodeId,
+        pubBind: config.BCAST_PUB_BIND,
+        logger: this.log,
+        security: this.security,
+      });
       metrics.trackRelay(relay);
       this.node = relay;
     } else {
@@ -52,6 +60,7 @@ export class BroadcastNodeService
         reorderHoldMs: config.REORDER_HOLD_MS,
         testDropImportantSeq: config.TEST_DROP_IMPORTANT_SEQ,
         logger: this.log,
+        security: this.security,
         onBatch: (lane, count) => metrics.observeBatch(lane, count),
       });
       metrics.trackBroadcast(node);
@@ -68,6 +77,7 @@ export class BroadcastNodeService
       managerPub: this.config.NM_PUB,
       heartbeatMs: this.config.HEARTBEAT_MS,
       logger: this.log,
+      security: this.security,
     });
     await this.membership.start();
   }

@@ -1,10 +1,11 @@
-import { BaseAppEnv, envEndpoint, envInt, envPort } from '@live-im/config';
+import { BaseAppEnv, BusSecurityEnv, envEndpoint, envInt, envPort } from '@live-im/config';
 import { MemberId, Region } from '@live-im/contracts';
 import { z } from 'zod';
 
 /** The broadcast node's environment, validated once at boot. */
 export const NodeEnv = BaseAppEnv.extend({
   ADMIN_PORT: envPort(3021),
+  ...BusSecurityEnv.shape,
   /** Defaults to INSTANCE_ID (see nodeIdOf). */
   NODE_ID: MemberId.optional(),
   NODE_KIND: z.enum(['broadcast', 'relay']).default('broadcast'),

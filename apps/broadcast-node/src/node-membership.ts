@@ -1,3 +1,4 @@
+import type { BusSecurity } from '@live-im/config';
 import { ClusterMembership, type BroadcastLogger } from '@live-im/broadcast';
 import type { RegisterBody } from '@live-im/contracts';
 import type { Logger } from 'pino';
@@ -10,6 +11,8 @@ export interface NodeMembershipSettings {
   managerPub: string;
   heartbeatMs: number;
   logger: Logger;
+  /** CURVE towards the node manager; plain when absent or off. */
+  security?: BusSecurity;
 }
 
 /** The library logs plain lines; ours are JSON through pino. */
@@ -46,6 +49,7 @@ export function joinCluster(node: ClusterNode, settings: NodeMembershipSettings)
     load: () => node.load(),
     connected: node.kind === 'relay' ? () => node.connected() : undefined,
     logger: lineLogger(settings.logger),
+    security: settings.security,
   });
   membership.onTopology((topology) => node.applyTopology(topology));
   return membership;

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePorts, waitFor, WORKSPACE_ROOT } from '@live-im/testing';
+import { freePorts, testBusEnv, waitFor, WORKSPACE_ROOT } from '@live-im/testing';
 import { run } from './support/deploy-check';
 
 /*
@@ -78,6 +78,8 @@ describe('deploy/docker', () => {
       RPC_BACKEND_BIND: `tcp://127.0.0.1:${backend}`,
       DRAIN_TIMEOUT_MS: '0',
       LOG_LEVEL: 'warn',
+      // The image, as every deploy path, runs the bus secured: a key pair and the trust list.
+      ...testBusEnv('rpc-broker'),
     };
     const child = spawn('sh', [ENTRYPOINT], { cwd: WORKSPACE_ROOT, env, stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -1,3 +1,4 @@
+import { loadBusSecurity } from '@live-im/config';
 import { Clock } from '@live-im/bootstrap';
 import { RoomSubscriber } from '@live-im/broadcast';
 import { HealthModule } from '@live-im/health';
@@ -76,6 +77,7 @@ export class GatewayModule {
               heartbeatMs: config.HEARTBEAT_MS,
               subscriberLoad: subscriberLoadOf(tracker, sessions),
               logger: new Logger(RoomSubscriber.name),
+              security: loadBusSecurity(config),
             }),
           inject: [PresenceTracker, SessionRegistry],
         },
@@ -132,6 +134,7 @@ export class AppModule {
           brokers: config.RPC_BROKER_FRONTENDS,
           heartbeatMs: config.HEARTBEAT_MS,
           logger: new Logger('RpcClient'),
+          security: loadBusSecurity(config),
         }),
         HealthModule.forRoot({
           readiness: [RedisHealthIndicator, ZmqHealthIndicator, ConnectionCapacityIndicator],

@@ -1,4 +1,12 @@
-import { BaseAppEnv, envBool, envEndpoint, envEndpointList, envInt, envPort } from '@live-im/config';
+import {
+  BaseAppEnv,
+  BusSecurityEnv,
+  envBool,
+  envEndpoint,
+  envEndpointList,
+  envInt,
+  envPort,
+} from '@live-im/config';
 import { Region } from '@live-im/contracts';
 import { RedisEnv } from '@live-im/redis';
 import { join, resolve } from 'node:path';
@@ -34,6 +42,7 @@ const CorsOrigins = z
 /** The gateway's environment; `loadConfig` stops the process with one line when a value is wrong. */
 export const GatewayEnv = BaseAppEnv.extend({
   ...RedisEnv.shape,
+  ...BusSecurityEnv.shape,
   /** The public listener: the HTTP API, Socket.IO and the web page, and nothing operational. */
   HTTP_HOST: z.string().min(1).default('127.0.0.1'),
   HTTP_PORT: envPort(3000),

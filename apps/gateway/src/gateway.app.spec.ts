@@ -1,4 +1,5 @@
 import { guardListeners, listenApp } from '@live-im/bootstrap';
+import { makeBusKeySet } from '@live-im/zmq-transport';
 import { parseConfig } from '@live-im/config';
 import { type Ack, MAX_EVENT_BYTES } from '@live-im/contracts';
 import { freePorts, TestRedis, testRedisUrl, waitFor } from '@live-im/testing';
@@ -14,6 +15,17 @@ import { GatewayEnv } from './config';
  * API's guard, validation and error shape, the docs, and the Socket.IO pipeline up to the point
  * where an RPC would be needed. Behaviour across the real cluster is apps/live-e2e's.
  */
+
+/** The BUS_* env of one member of a fresh key set (keys inline: no files). */
+function busEnvOf(member: string): Record<string, string> {
+  const set = makeBusKeySet();
+  return {
+    BUS_PUBLIC_KEY: set.keys[member].publicKey,
+    BUS_SECRET_KEY: set.keys[member].secretKey,
+    BUS_TRUST: JSON.stringify(set.trust),
+  };
+}
+
 describe('gateway app (in-process)', () => {
   const API_KEY = 'spec-api-key-0123456789';
   let app: INestApplication;
@@ -40,6 +52,8 @@ describe('gateway app (in-process)', () => {
       NM_PUB: `tcp://127.0.0.1:${nmPub}`,
       API_KEY,
       EVENTS_PER_SOCKET_PER_SEC: '20',
+      // The bus secured, as deployed: a key set of this spec's own.
+      ...busEnvOf('gateway'),
     });
     app = await NestFactory.create(AppModule.forRoot(config), { logger: false });
     // As runApp does it: the listener guard first, then the edge, then both listeners.

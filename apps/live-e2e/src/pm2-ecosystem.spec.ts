@@ -11,6 +11,7 @@ import {
   uniqueKeyPrefix,
   waitFor,
   WORKSPACE_ROOT,
+  testBusKeysDir,
 } from '@live-im/testing';
 import {
   declaredApps,
@@ -39,6 +40,8 @@ describe('the pm2 ecosystem', () => {
   const baseEnv: Env = {
     ...process.env,
     PM2_HOME: pm2Home,
+    // The bus secured, as the ecosystem requires: the test run's key set.
+    LIVE_IM_BUS_KEYS: testBusKeysDir(),
     REDIS_URL: testRedisUrl(),
     REDIS_KEY_PREFIX: keyPrefix,
     LOG_LEVEL: 'warn',

@@ -1,4 +1,4 @@
-import { BaseAppEnv, envEndpoint, envInt, envPort } from '@live-im/config';
+import { BaseAppEnv, BusSecurityEnv, envEndpoint, envInt, envPort } from '@live-im/config';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { LIVENESS_INTERVALS } from './membership';
@@ -6,6 +6,7 @@ import { LIVENESS_INTERVALS } from './membership';
 /** The node manager's environment, validated once at boot. */
 export const NodeManagerEnv = BaseAppEnv.extend({
   ADMIN_PORT: envPort(3020),
+  ...BusSecurityEnv.shape,
   NM_ROUTER_BIND: envEndpoint('tcp://127.0.0.1:5580'),
   NM_PUB_BIND: envEndpoint('tcp://127.0.0.1:5581'),
   HEARTBEAT_MS: envInt(1000, { min: 10, max: 60_000 }),

@@ -1,3 +1,4 @@
+import { loadBusSecurity } from '@live-im/config';
 import type { ClusterSeries } from '@live-im/contracts';
 import { createLogger } from '@live-im/logging';
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
@@ -18,6 +19,7 @@ export class NodeManagerService implements OnApplicationBootstrap, OnApplication
       heartbeatMs: config.HEARTBEAT_MS,
       deadAfterMs: config.DEAD_AFTER_MS,
       activateTimeoutMs: config.ACTIVATE_TIMEOUT_MS,
+      security: loadBusSecurity(config),
       // The core logs outside Nest's DI, in the same JSON format.
       logger: createLogger({ app: 'node-manager', level: config.LOG_LEVEL, instance: config.INSTANCE_ID }),
     });

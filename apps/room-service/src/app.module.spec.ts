@@ -1,7 +1,7 @@
 import { parseConfig } from '@live-im/config';
 import { RoomMessage } from '@live-im/contracts';
 import { freePorts, testRedisUrl, uniqueKeyPrefix, waitFor } from '@live-im/testing';
-import { ZmqServer } from '@live-im/zmq-transport';
+import { makeBusKeySet, ZmqServer } from '@live-im/zmq-transport';
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import Redis from 'ioredis';
@@ -18,6 +18,17 @@ import { RoomsController } from './rooms/rooms.controller';
  * The app's wiring with every module real: Redis, the publisher (no broadcast cluster: every
  * message goes unrouted and stays in the log), the RPC client (no broker), likes and the sweeper.
  */
+
+/** The BUS_* env of one member of a fresh key set (keys inline: no files). */
+function busEnvOf(member: string): Record<string, string> {
+  const set = makeBusKeySet();
+  return {
+    BUS_PUBLIC_KEY: set.keys[member].publicKey,
+    BUS_SECRET_KEY: set.keys[member].secretKey,
+    BUS_TRUST: JSON.stringify(set.trust),
+  };
+}
+
 describe('AppModule wiring (real Redis)', () => {
   const prefix = uniqueKeyPrefix('room-app');
   const redis = new Redis(testRedisUrl());
@@ -34,6 +45,8 @@ describe('AppModule wiring (real Redis)', () => {
       NM_ROUTER: `tcp://127.0.0.1:${nmRouter}`,
       NM_PUB: `tcp://127.0.0.1:${nmPub}`,
       LIKE_FLUSH_MS: '50',
+      // The bus secured, as deployed: a key set of this spec's own.
+      ...busEnvOf('room-service'),
     });
     const server = new ZmqServer({
       brokers: config.RPC_BROKER_BACKENDS,

@@ -1,4 +1,5 @@
 import { DynamicModule, Logger, Module } from '@nestjs/common';
+import { resolveBusSecurity } from '@live-im/config';
 import { HealthModule } from '@live-im/health';
 import { LoggingModule } from '@live-im/logging';
 import { RedisHealthIndicator, RedisModule } from '@live-im/redis';
@@ -31,6 +32,7 @@ export class AppModule {
           brokers: config.RPC_BROKER_FRONTENDS,
           heartbeatMs: config.HEARTBEAT_MS,
           logger: new Logger('RpcClient'),
+          security: resolveBusSecurity(config),
         }),
         RoomConfigModule.forRoot(config),
         RoomsModule,

@@ -1,4 +1,4 @@
-import { BaseAppEnv, envEndpoint, envInt, envPort } from '@live-im/config';
+import { BaseAppEnv, BusSecurityEnv, envEndpoint, envInt, envPort } from '@live-im/config';
 import { RPC_MAX_BODY_BYTES_CAP } from '@live-im/zmq-transport';
 import { hostname } from 'node:os';
 import { z } from 'zod';
@@ -6,6 +6,7 @@ import { z } from 'zod';
 /** The broker's environment, validated once at boot. */
 export const BrokerEnv = BaseAppEnv.extend({
   ADMIN_PORT: envPort(3010),
+  ...BusSecurityEnv.shape,
   RPC_FRONTEND_BIND: envEndpoint('tcp://127.0.0.1:5555'),
   RPC_BACKEND_BIND: envEndpoint('tcp://127.0.0.1:5556'),
   HEARTBEAT_MS: envInt(1000, { min: 10, max: 60_000 }),

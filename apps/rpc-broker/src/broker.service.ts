@@ -1,3 +1,4 @@
+import { loadBusSecurity } from '@live-im/config';
 import { createLogger } from '@live-im/logging';
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Broker, type BrokerStats } from './broker';
@@ -21,6 +22,7 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
       maxQueue: config.MAX_QUEUE,
       maxQueuedBytes: config.MAX_QUEUED_BYTES,
       maxBodyBytes: config.MAX_BODY_BYTES,
+      security: loadBusSecurity(config),
       // The core logs outside Nest's DI, in the same JSON format.
       logger: createLogger({ app: 'rpc-broker', level: config.LOG_LEVEL, instance: config.BROKER_ID }),
       hooks: { onDispatch: (residenceMs) => metrics.observeDispatch(residenceMs) },

@@ -1,7 +1,20 @@
 import { parseArgs } from 'node:util';
 import { RPC_CONTRACTS, RpcError, findContract } from '@live-im/contracts';
-import { parseConfig, envEndpointList } from '@live-im/config';
-import { RpcClient, TransportLogger } from '@live-im/zmq-transport';
+import {
+  BusSecurityEnv,
+  ConfigError,
+  parseConfig,
+  envEndpointList,
+  resolveBusSecurity,
+} from '@live-im/config';
+import {
+  makeBusKeySet,
+  RpcClient,
+  SYSTEM_BUS_MEMBERS,
+  TEST_BUS_MEMBERS,
+  TransportLogger,
+  writeBusKeySet,
+} from '@live-im/zmq-transport';
 import { z } from 'zod';
 import { contractListing } from './contract-listing';
 import { renderBrokerStats } from './render';
@@ -14,12 +27,18 @@ commands:
                                  (with --json: also the request and response JSON Schemas; the
                                  same listing ships as docs/rpc-contracts.json)
   call <pattern> '<json>'        call an operation and print its reply (exit 1 on an error reply)
+  keys <dir>                     write a fresh bus key set: <member>.key.json per process (secret,
+                                 owner-only) and trust.json (public keys and grants) for all;
+                                 --test adds the peers the e2e suites run in-process
 
 options:
   --brokers <list>               broker frontends, comma separated (env RPC_BROKER_FRONTENDS,
                                  default tcp://127.0.0.1:5555)
   --timeout <ms>                 deadline of a call (default: the contract's)
-  --json                         machine-readable output`;
+  --json                         machine-readable output
+
+bus security (env, as every app): BUS_KEY_FILE (this CLI's key pair, an operator key in the
+trust list) and BUS_TRUST_FILE; BUS_SECURITY=off talks plain to a broker run with it off.`;
 
 /** Connection chatter stays out of the command's output; problems still reach stderr. */
 const quietLogger: TransportLogger = {
@@ -28,7 +47,10 @@ const quietLogger: TransportLogger = {
   error: (message) => process.stderr.write(`error: ${message}\n`),
 };
 
-const Env = z.object({ RPC_BROKER_FRONTENDS: envEndpointList('tcp://127.0.0.1:5555') });
+const Env = z.object({
+  RPC_BROKER_FRONTENDS: envEndpointList('tcp://127.0.0.1:5555'),
+  ...BusSecurityEnv.shape,
+});
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`${message}\n`);
@@ -42,6 +64,7 @@ async function main(): Promise<number> {
       brokers: { type: 'string' },
       timeout: { type: 'string' },
       json: { type: 'boolean', default: false },
+      test: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -50,9 +73,18 @@ async function main(): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
-  const brokers = parseConfig(Env, {
+  if (command === 'keys') {
+    const [dir] = rest;
+    if (dir === undefined) fail(`keys needs a directory\n\n${USAGE}`);
+    writeBusKeySet(dir, makeBusKeySet(values.test ? TEST_BUS_MEMBERS : SYSTEM_BUS_MEMBERS));
+    process.stdout.write(`bus key set written to ${dir} (trust.json and one <member>.key.json each)\n`);
+    return 0;
+  }
+  const config = parseConfig(Env, {
+    ...process.env,
     RPC_BROKER_FRONTENDS: values.brokers ?? process.env['RPC_BROKER_FRONTENDS'],
-  }).RPC_BROKER_FRONTENDS;
+  });
+  const brokers = config.RPC_BROKER_FRONTENDS;
 
   if (command === 'contracts') {
     if (values.json) {
@@ -66,7 +98,16 @@ async function main(): Promise<number> {
     return 0;
   }
 
-  const client = new RpcClient({ brokers, heartbeatMs: 500, logger: quietLogger });
+  let security;
+  try {
+    security = resolveBusSecurity(config);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(error.message);
+    throw error;
+  }
+  if (security.mode === 'off')
+    quietLogger.warn('bus security is off (BUS_SECURITY=off): talking plain to the brokers');
+  const client = new RpcClient({ brokers, heartbeatMs: 500, logger: quietLogger, security });
   client.start();
   try {
     if (command === 'services') return await services(client, brokers, values.json);

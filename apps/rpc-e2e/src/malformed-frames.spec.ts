@@ -1,11 +1,12 @@
 import { UserRpc } from '@live-im/contracts';
-import { Garbage, prng, waitFor } from '@live-im/testing';
+import { Garbage, prng, testBusSecurity, waitFor } from '@live-im/testing';
 import {
   Command,
   encodeReplyMeta,
   encodeRequestMeta,
   header,
   PROTOCOL_VERSION,
+  routedCurveClientOptions,
 } from '@live-im/zmq-transport';
 import { Dealer } from 'zeromq';
 import { BrokerNode, RpcCluster } from './support/rpc-cluster';
@@ -94,7 +95,10 @@ function malformedMessage(side: 'frontend' | 'backend', random: () => number): B
 async function flood(endpoint: string, side: 'frontend' | 'backend', seed: number): Promise<void> {
   // A resolved send is only in the socket's pipe: with linger 0 the close would drop what a
   // busy broker had not read yet (seen under load: 19,670 of 20,000 counted). Let them go out.
-  const socket = new Dealer({ linger: 10_000 });
+  // A listed key for that side, so the frames get past the handshake to the broker's parser.
+  const security = testBusSecurity(side === 'frontend' ? 'rpc-cli' : 'test-worker');
+  const brokerKey = security.mode === 'curve' ? security.trust.rpcBroker : undefined;
+  const socket = new Dealer({ linger: 10_000, ...routedCurveClientOptions(security, brokerKey) });
   socket.connect(endpoint);
   const random = prng(seed);
   try {

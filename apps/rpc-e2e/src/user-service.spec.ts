@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { ErrorCode, RpcError, UserRpc, type TokenClaims, type UserProfile } from '@live-im/contracts';
-import { builtEntry, freePorts, WORKSPACE_ROOT } from '@live-im/testing';
+import { builtEntry, freePorts, testBusEnv, WORKSPACE_ROOT } from '@live-im/testing';
 import type { RpcClient } from '@live-im/zmq-transport';
 import jwt from 'jsonwebtoken';
 import { BrokerNode, RpcCluster } from './support/rpc-cluster';
@@ -159,24 +159,36 @@ describe('user-service through the broker', () => {
 
   it('rpc-cli lists the services and calls user.guest against the running cluster', async () => {
     const cli = builtEntry('rpc-cli');
-    const services = await run(cli, ['services', '--brokers', broker.frontend]);
+    const services = await run(cli, ['services', '--brokers', broker.frontend], testBusEnv('rpc-cli'));
     expect(services).toMatchObject({ code: 0, stderr: '' });
     expect(services.stdout).toContain('user');
 
-    const listed = await run(cli, ['services', '--json', '--brokers', broker.frontend]);
+    const listed = await run(
+      cli,
+      ['services', '--json', '--brokers', broker.frontend],
+      testBusEnv('rpc-cli'),
+    );
     const [entry] = JSON.parse(listed.stdout) as Array<{
       stats: { services: Record<string, { workers: unknown[] }> };
     }>;
     expect(entry?.stats.services['user']?.workers).toHaveLength(1);
 
-    const guest = await run(cli, ['call', 'user.guest', '{}', '--brokers', broker.frontend]);
+    const guest = await run(
+      cli,
+      ['call', 'user.guest', '{}', '--brokers', broker.frontend],
+      testBusEnv('rpc-cli'),
+    );
     expect(guest.code).toBe(0);
     expect(JSON.parse(guest.stdout)).toMatchObject({
       token: expect.any(String),
       guestId: expect.stringMatching(/^g_/),
     });
 
-    const invalid = await run(cli, ['call', 'user.login', '{}', '--brokers', broker.frontend]);
+    const invalid = await run(
+      cli,
+      ['call', 'user.login', '{}', '--brokers', broker.frontend],
+      testBusEnv('rpc-cli'),
+    );
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toContain(ErrorCode.INVALID_ARGUMENT);
   });

@@ -42,7 +42,8 @@ export const APP_ENV = {
   gateway: ['INSTANCE_ID', 'RPC_BROKER_FRONTENDS', 'NM_ROUTER', 'NM_PUB', 'API_KEY', 'REDIS_URL'],
 };
 
-export const COMMON_ENV = ['APP', 'ADMIN_HOST', 'ADMIN_PORT'];
+/** CURVE on the bus: every app reads its key pair and the trust list (Secret live-im-bus-keys). */
+export const COMMON_ENV = ['APP', 'ADMIN_HOST', 'ADMIN_PORT', 'BUS_KEY_FILE', 'BUS_TRUST_FILE'];
 export const PUBLIC_HTTP_ENV = ['HTTP_HOST', 'HTTP_PORT'];
 
 /**

@@ -13,3 +13,4 @@ export * from './subscriber/room-loss-board';
 export * from './socket/broadcast-logger';
 export * from './publisher/publish-run';
 export * from './socket/message-limits';
+export * from './membership/bus-keys';

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { freePort } from './ports';
 import { testRunEnv } from './test-run/run-processes';
 import { waitFor } from './wait-for';
+import { testBusEnv } from './test-bus-keys';
 
 /** The nearest folder above `from` holding nx.json: right from sources and from dist/ alike. */
 function findWorkspaceRoot(from: string): string {
@@ -109,6 +110,8 @@ export class AppProcess {
         ...testRunEnv(),
         LOG_LEVEL: 'info',
         ...listenEnv,
+        // Secured by default, as every deploy path is; a suite may pass BUS_SECURITY=off.
+        ...(options.env['BUS_SECURITY'] === 'off' ? {} : testBusEnv(app)),
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

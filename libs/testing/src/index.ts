@@ -17,3 +17,5 @@ export * from './process-alive';
 export * from './redis-cluster';
 export * from './zmtp-oversize';
 export * from './metric-sample';
+export * from './test-bus-keys';
+export * from './test-bus-security';

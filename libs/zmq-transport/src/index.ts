@@ -21,3 +21,4 @@ export * from './nest/run-rpc-worker';
 export * from './socket/serial-sender';
 export * from './rpc-metrics';
 export * from './socket/message-limits';
+export * from './zap';

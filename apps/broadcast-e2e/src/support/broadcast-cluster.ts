@@ -5,7 +5,14 @@ import {
   type RoomSubscriberOptions,
 } from '@live-im/broadcast';
 import type { NodeLoad, NodeState } from '@live-im/contracts';
-import { AppProcess, ProcessGroup, freePorts, RecordingLogger, waitFor } from '@live-im/testing';
+import {
+  AppProcess,
+  ProcessGroup,
+  freePorts,
+  RecordingLogger,
+  testBusSecurity,
+  waitFor,
+} from '@live-im/testing';
 
 /** Short heartbeats, so a dead member is noticed within 3 × 250 ms. */
 export const FAST_HEARTBEAT_MS = 250;
@@ -269,6 +276,7 @@ export class BroadcastCluster {
       region: 'home',
       heartbeatMs: this.heartbeatMs,
       logger: this.logger,
+      security: testBusSecurity('room-service'),
       ...options,
     });
     this.publishers.push(publisher);
@@ -284,6 +292,7 @@ export class BroadcastCluster {
       region: 'home',
       heartbeatMs: this.heartbeatMs,
       logger: this.logger,
+      security: testBusSecurity('gateway'),
       ...options,
     });
     this.subscribers.push(subscriber);

@@ -1,3 +1,5 @@
+import type { BusSecurity } from '@live-im/config';
+import { releaseNodeSockets, secureNodeSocket } from '../shared/bus-policies';
 import {
   BATCH_META_LENGTH,
   batchMetaCount,
@@ -30,6 +32,8 @@ import { isRoomStatePush, RoomStateRelay } from './room-state-relay';
 
 export interface BroadcastNodeOptions extends Partial<MergeLimits> {
   nodeId: string;
+  /** CURVE on the PULL (publisher keys) and the XPUB (subscriber keys); plain when absent or off. */
+  security?: BusSecurity;
   /** Where publishers PUSH, e.g. `tcp://0.0.0.0:5570` (`tcp://127.0.0.1:0` picks a free port). */
   pullBind: string;
   /** Where subscribers and relays SUB, e.g. `tcp://0.0.0.0:5571`. */
@@ -83,6 +87,8 @@ export class BroadcastNode implements ClusterNode {
   private readers: Promise<void>[] = [];
   private ticker: NodeJS.Timeout | undefined;
   private state: NodeState = 'new';
+  /** The ZAP domains of the PULL and the XPUB while the bus is secured. */
+  private zapDomains: Array<string | undefined> = [];
   /** Messages in frames queued for the XPUB and not handed to it yet: lost if close() gives up on them. */
   private unsentMessages = 0;
 
@@ -181,6 +187,10 @@ export class BroadcastNode implements ClusterNode {
     if (this.state !== 'new') throw new Error(`broadcast node cannot start from state ${this.state}`);
     this.state = 'running';
     try {
+      this.zapDomains = [
+        await secureNodeSocket(this.pull, 'broadcast_input', this.options.security),
+        await secureNodeSocket(this.pub, 'broadcast_output', this.options.security),
+      ];
       await this.pull.bind(this.options.pullBind);
       await this.pub.bind(this.options.pubBind);
     } catch (error) {
@@ -277,6 +287,7 @@ export class BroadcastNode implements ClusterNode {
     // (Asking the socket whether it is readable would steal the reader's wake-up.)
     if (wasRunning) await this.readUntilQuiet(performance.now() + CLOSE_FLUSH_MS);
     this.pull.close();
+    await releaseNodeSockets(this.zapDomains.splice(0, 1));
     if (wasRunning) {
       const flushed = this.merger.flushAll(this.clock());
       let timer: NodeJS.Timeout | undefined;
@@ -300,6 +311,7 @@ export class BroadcastNode implements ClusterNode {
     this.out.close();
     this.pub.close();
     await Promise.all(this.readers);
+    await releaseNodeSockets(this.zapDomains.splice(0));
     this.state = 'closed';
     this.log.info({ nodeId: this.options.nodeId }, 'broadcast node closed');
   }

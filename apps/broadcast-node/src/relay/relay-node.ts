@@ -3,7 +3,10 @@ import {
   BATCH_META_LENGTH,
   batchMetaCount,
   BROADCAST_MESSAGE_LIMITS,
+  broadcastCurveOptions,
 } from '@live-im/broadcast';
+import type { BusSecurity } from '@live-im/config';
+import { releaseNodeSockets, secureNodeSocket } from '../shared/bus-policies';
 import type { NodeLoad, Topology } from '@live-im/contracts';
 import { XPublisher, XSubscriber } from 'zeromq';
 import type { ClusterNode } from '../shared/cluster-node';
@@ -21,6 +24,8 @@ import { UpstreamLinks } from './upstream-links';
 
 export interface RelayNodeOptions {
   nodeId: string;
+  /** CURVE downstream (subscriber keys) and upstream (the broadcast key); plain when absent or off. */
+  security?: BusSecurity;
   /** Where the region's subscribers SUB, e.g. `tcp://0.0.0.0:5571`. */
   pubBind: string;
   pubHighWaterMark?: number;
@@ -50,6 +55,7 @@ export class RelayNode implements ClusterNode {
   private readonly log: NodeLogger;
   private readers: Promise<void>[] = [];
   private state: RelayState = 'new';
+  private zapDomain: string | undefined;
 
   constructor(private readonly options: RelayNodeOptions) {
     this.log = options.logger ?? SILENT_STRUCTURED_LOGGER;
@@ -64,6 +70,7 @@ export class RelayNode implements ClusterNode {
       linger: 0,
       receiveHighWaterMark: 100_000,
       maxMessageSize: BROADCAST_MESSAGE_LIMITS.deliveryBytes,
+      ...broadcastCurveOptions(options.security),
     });
     const refused = (_frames: Buffer[], error: unknown) => {
       this.counters.sendFailures += 1;
@@ -81,6 +88,7 @@ export class RelayNode implements ClusterNode {
     if (this.state !== 'new') throw new Error(`relay cannot start from state ${this.state}`);
     this.state = 'running';
     try {
+      this.zapDomain = await secureNodeSocket(this.downstream, 'relay_output', this.options.security);
       await this.downstream.bind(this.options.pubBind);
     } catch (error) {
       await this.close();
@@ -165,6 +173,7 @@ export class RelayNode implements ClusterNode {
     this.downOut.close();
     this.downstream.close();
     await Promise.all(this.readers);
+    await releaseNodeSockets([this.zapDomain]);
     this.state = 'closed';
     this.log.info({ nodeId: this.options.nodeId }, 'relay closed');
   }

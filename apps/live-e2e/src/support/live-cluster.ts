@@ -16,6 +16,7 @@ import {
   testRedisEnv,
   uniqueKeyPrefix,
   waitFor,
+  testBusSecurity,
 } from '@live-im/testing';
 import { RpcClient, RpcWorker, type InboundRequest } from '@live-im/zmq-transport';
 import { LiveApi } from './live-api';
@@ -358,6 +359,7 @@ export class LiveCluster {
       brokers: [this.brokerFrontend],
       heartbeatMs: HEARTBEAT_MS,
       logger: this.logger,
+      security: testBusSecurity('rpc-cli'),
     });
     client.start();
     return client;
@@ -376,6 +378,7 @@ export class LiveCluster {
       version: 'test',
       heartbeatMs: HEARTBEAT_MS,
       logger: this.logger,
+      security: testBusSecurity('business'),
       dispatch: (pattern: string, payload: unknown, request: InboundRequest) => {
         if (pattern !== BusinessRpc.receipts.pattern) {
           request.fail(new RpcError(ErrorCode.UNIMPLEMENTED, `no handler for ${pattern}`));

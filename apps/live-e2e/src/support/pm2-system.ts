@@ -10,6 +10,7 @@ import {
   uniqueKeyPrefix,
   waitFor,
   WORKSPACE_ROOT,
+  testBusKeysDir,
 } from '@live-im/testing';
 
 export const ECOSYSTEM = join(WORKSPACE_ROOT, 'deploy/pm2/ecosystem.config.js');
@@ -103,6 +104,8 @@ export class Pm2System {
     this.baseEnv = {
       ...process.env,
       PM2_HOME: this.pm2Home,
+      // The bus secured, as the ecosystem requires: the test run's key set.
+      LIVE_IM_BUS_KEYS: testBusKeysDir(),
       REDIS_URL: testRedisUrl(),
       REDIS_KEY_PREFIX: this.keyPrefix,
       LOG_LEVEL: 'warn',

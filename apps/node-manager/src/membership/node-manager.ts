@@ -18,7 +18,11 @@ import {
   readLoop,
   SerialSender,
   SILENT_STRUCTURED_LOGGER,
+  releaseCurveServer,
+  secureCurveServer,
 } from '@live-im/zmq-transport';
+import type { BusSecurity } from '@live-im/config';
+import { MemberKeys } from './member-keys';
 import {
   ClusterHistory,
   DEPARTED_KEEP_MS,
@@ -43,6 +47,8 @@ export interface NodeManagerOptions extends Partial<MembershipTimings> {
   wallClock?: () => number;
   /** How often the dashboard's history is sampled. Default 1000. */
   seriesSampleMs?: number;
+  /** CURVE on the ROUTER and PUB with the trust list's member keys; plain when absent or off. */
+  security?: BusSecurity;
 }
 
 type ManagerState = 'new' | 'running' | 'closing' | 'closed';
@@ -73,6 +79,8 @@ export class NodeManager {
   private startedAt = 0;
   /** Within the rebuild window after start: the topology is partial and is not published. */
   private rebuilding = true;
+  private readonly memberKeys: MemberKeys | null;
+  private zapDomains: string[] = [];
 
   constructor(private readonly options: NodeManagerOptions) {
     this.log = options.logger ?? SILENT_STRUCTURED_LOGGER;
@@ -98,6 +106,13 @@ export class NodeManager {
       maxMessageSize: options.maxFrameBytes ?? BROADCAST_MESSAGE_LIMITS.managerCommandBytes,
     });
     this.publisher = new Publisher({ linger: 0, maxMessageSize: BROADCAST_MESSAGE_LIMITS.subscriptionBytes });
+    const security = options.security;
+    this.memberKeys =
+      security?.mode === 'curve'
+        ? new MemberKeys(security.keyPair, security.trust, (memberId, claimedBy, ownedBy) =>
+            this.log.warn({ memberId, claimedBy, ownedBy }, 'member id claimed by another key: refused'),
+          )
+        : null;
     countPeerDisconnects(this.router, 'node_manager_router');
     this.replies = new SerialSender(this.router, () => {
       this.counters.undeliverable += 1;
@@ -112,6 +127,13 @@ export class NodeManager {
     if (this.state !== 'new') throw new Error(`node manager cannot start from state ${this.state}`);
     this.state = 'running';
     try {
+      if (this.memberKeys !== null) {
+        const keys = this.memberKeys;
+        this.zapDomains = [
+          await secureCurveServer(this.router, keys.keyPair, keys.routerPolicy),
+          await secureCurveServer(this.publisher, keys.keyPair, keys.pubPolicy),
+        ];
+      }
       await this.router.bind(this.options.routerBind);
       await this.publisher.bind(this.options.pubBind);
     } catch (error) {
@@ -196,6 +218,8 @@ export class NodeManager {
     this.router.close();
     this.publisher.close();
     await this.reader;
+    await Promise.all(this.zapDomains.map((domain) => releaseCurveServer(domain)));
+    this.zapDomains = [];
     this.state = 'closed';
     this.log.info({ managerId: this.options.managerId }, 'node manager closed');
   }
@@ -205,6 +229,7 @@ export class NodeManager {
     const inbound = this.parse(frames);
     if (!inbound) return;
     const { routingId, message } = inbound;
+    if (this.memberKeys !== null && !this.memberKeys.allows(routingId, message)) return;
     let reply: NmReply | null;
     switch (message.command) {
       case BroadcastCommand.REGISTER:

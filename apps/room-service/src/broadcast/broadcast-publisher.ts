@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { RoomPublication, RoomPublisher } from '@live-im/broadcast';
+import { loadBusSecurity } from '@live-im/config';
 import { freshMetricName, scrapeCounter } from '@live-im/health';
 import { Gauge } from 'prom-client';
 import { ROOM_SERVICE_CONFIG, RoomServiceConfig } from '../config';
@@ -21,6 +22,7 @@ export class BroadcastPublisher implements BroadcastOutlet, OnModuleInit, OnAppl
       region: config.REGION,
       heartbeatMs: config.HEARTBEAT_MS,
       logger: new Logger(RoomPublisher.name),
+      security: loadBusSecurity(config),
     });
     const publisher = this.publisher;
     scrapeCounter(

@@ -6,7 +6,9 @@ import {
   FrameError,
   readHeader,
   type ReplyMeta,
+  countBusAuth,
 } from '@live-im/zmq-transport';
+import { BACKEND_ROLE, type BusAccess } from './bus-access';
 import type { Dispatcher, PeerOutbox } from './dispatcher';
 import { expectFrames } from './frame-checks';
 import { parseWorkerAnnouncement } from './worker-announcement';
@@ -19,6 +21,9 @@ export class BackendHandler {
   constructor(
     private readonly dispatcher: Dispatcher,
     private readonly out: PeerOutbox,
+    /** The worker allow-list with the bus secured; null with it off (any worker may serve anything). */
+    private readonly access: BusAccess | null = null,
+    private readonly onRefusedWorker: (worker: string, service: string) => void = () => undefined,
   ) {}
 
   /** `frames[0]` is the routing id the ROUTER prepended. */
@@ -71,6 +76,16 @@ export class BackendHandler {
       case Command.READY: {
         expectFrames(frames, 3);
         const announcement = parseWorkerAnnouncement(frames[2]);
+        if (this.access !== null) {
+          // Registration is the one door to requests: a key never serves a service not listed for it.
+          const worker = this.access.workerOf(routingId);
+          if (worker === undefined) return;
+          if (!worker.services.has(announcement.service)) {
+            countBusAuth(BACKEND_ROLE, 'service_not_allowed');
+            this.onRefusedWorker(worker.name, announcement.service);
+            return;
+          }
+        }
         this.dispatcher.registerWorker(routingId, key, announcement, now);
         return;
       }

@@ -8,7 +8,11 @@ import {
   rpcFrontendMaxMessageBytes,
   SILENT_STRUCTURED_LOGGER,
   watchPeerDisconnects,
+  releaseCurveServer,
+  secureCurveServer,
 } from '@live-im/zmq-transport';
+import type { BusSecurity } from '@live-im/config';
+import { BusAccess } from './bus-access';
 import { Router } from 'zeromq';
 import { BackendHandler } from './backend-handler';
 import {
@@ -38,6 +42,8 @@ export interface BrokerOptions extends Partial<DispatchLimits> {
   hooks?: BrokerHooks;
   /** Monotonic milliseconds; tests may pass their own. */
   clock?: () => number;
+  /** CURVE on both sockets with the trust list's allow-lists; plain when absent or off. */
+  security?: BusSecurity;
 }
 
 type BrokerState = 'new' | 'running' | 'draining' | 'closing' | 'closed';
@@ -69,6 +75,8 @@ export class Broker {
   private readonly frontendHandler: FrontendHandler;
   private readonly backendHandler: BackendHandler;
   private readonly log: BrokerLogger;
+  private readonly access: BusAccess | null;
+  private zapDomains: string[] = [];
   private readonly clock: () => number;
   private readonly timers: NodeJS.Timeout[] = [];
   private readers: Promise<void>[] = [];
@@ -116,14 +124,25 @@ export class Broker {
       eagerPairs: RPC_EAGER_PAIRS,
       onSendError: (dest, command, frames, error) => this.onBackendSendError(dest, command, frames, error),
     });
+    this.access =
+      options.security?.mode === 'curve'
+        ? new BusAccess(options.security.keyPair, options.security.trust)
+        : null;
     this.dispatcher = new Dispatcher(this.limits, this.frontendOut, this.backendOut, options.hooks, this.log);
     this.frontendHandler = new FrontendHandler(
       this.dispatcher,
       this.frontendOut,
       () => this.stats(),
       () => this.state === 'draining',
+      this.access,
     );
-    this.backendHandler = new BackendHandler(this.dispatcher, this.backendOut);
+    this.backendHandler = new BackendHandler(
+      this.dispatcher,
+      this.backendOut,
+      this.access,
+      (worker, service) =>
+        this.log.warn({ worker, service }, 'worker refused: its bus key may not serve this service'),
+    );
   }
 
   /** Binds both sockets and starts reading and sweeping. Rejects if a bind fails. */
@@ -131,6 +150,12 @@ export class Broker {
     if (this.state !== 'new') throw new Error(`broker cannot start from state ${this.state}`);
     this.state = 'running';
     try {
+      if (this.access !== null) {
+        this.zapDomains = [
+          await secureCurveServer(this.frontend, this.access.keyPair, this.access.frontendPolicy),
+          await secureCurveServer(this.backend, this.access.keyPair, this.access.backendPolicy),
+        ];
+      }
       await this.frontend.bind(this.options.frontendBind);
       await this.backend.bind(this.options.backendBind);
     } catch (error) {
@@ -150,6 +175,7 @@ export class Broker {
         brokerId: this.options.brokerId,
         frontend: this.frontendEndpoint,
         backend: this.backendEndpoint,
+        busSecurity: this.access === null ? 'off' : 'curve',
         ...this.limits,
       },
       'broker listening',
@@ -235,6 +261,8 @@ export class Broker {
     this.frontend.close();
     this.backend.close();
     await Promise.all(this.readers);
+    await Promise.all(this.zapDomains.map((domain) => releaseCurveServer(domain)));
+    this.zapDomains = [];
     this.state = 'closed';
     this.log.info({ brokerId: this.options.brokerId }, 'broker closed');
   }

@@ -90,6 +90,13 @@ export class Dispatcher {
   // ---- requests and replies -------------------------------------------------------------------
 
   /** One (meta, body) pair of a client's REQUEST whose meta is known to be well-formed. */
+  /** A request whose pattern the caller's key may not call: answered FORBIDDEN, never dispatched. */
+  refuseRequest(client: ClientPeer, head: RequestHead, meta: Buffer, now: number): void {
+    this.counters.requests += 1;
+    this.outcomes.write('warn', meta, {}, 'request refused: FORBIDDEN for this caller key', now);
+    this.answerError(client, head.id, head.flags, ErrorCode.FORBIDDEN);
+  }
+
   acceptRequest(client: ClientPeer, head: RequestHead, meta: Buffer, body: Buffer, now: number): void {
     this.counters.requests += 1;
     if (body.length > this.limits.maxBodyBytes) {

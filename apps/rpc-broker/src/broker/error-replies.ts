@@ -6,7 +6,8 @@ export type BrokerErrorCode =
   | typeof ErrorCode.WORKER_LOST
   | typeof ErrorCode.DEADLINE_EXCEEDED
   | typeof ErrorCode.OVERLOADED
-  | typeof ErrorCode.PAYLOAD_TOO_LARGE;
+  | typeof ErrorCode.PAYLOAD_TOO_LARGE
+  | typeof ErrorCode.FORBIDDEN;
 
 /**
  * Encoded JSON bodies of the broker's error replies, built once: under overload the broker answers
@@ -37,6 +38,10 @@ export class ErrorReplies {
         code: ErrorCode.PAYLOAD_TOO_LARGE,
         message: `the request body is larger than ${limits.maxBodyBytes} bytes`,
         details: { limit: limits.maxBodyBytes },
+      }),
+      [ErrorCode.FORBIDDEN]: encode({
+        code: ErrorCode.FORBIDDEN,
+        message: "the caller's bus key may not call this pattern",
       }),
     };
   }

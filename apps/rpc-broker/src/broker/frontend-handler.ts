@@ -5,7 +5,9 @@ import {
   FrameError,
   peekRequestMeta,
   readHeader,
+  countBusAuth,
 } from '@live-im/zmq-transport';
+import { FRONTEND_ROLE, type BusAccess, type CallerAccess } from './bus-access';
 import type { BrokerStats } from './broker-stats';
 import type { Dispatcher, PeerOutbox, RequestHead } from './dispatcher';
 import { expectFrames } from './frame-checks';
@@ -23,6 +25,8 @@ export class FrontendHandler {
     private readonly stats: () => BrokerStats,
     /** While the broker drains, clients are told CLOSING instead of PONG, and after a request. */
     private readonly closing: () => boolean = () => false,
+    /** The caller allow-list with the bus secured; null with it off (every caller may call anything). */
+    private readonly access: BusAccess | null = null,
   ) {}
 
   /** `frames[0]` is the routing id the ROUTER prepended. */
@@ -38,6 +42,11 @@ export class FrontendHandler {
   private route(message: Buffer[], now: number): void {
     const command = readHeader(message[1]);
     const routingId = message[0];
+    let caller: CallerAccess | undefined;
+    if (this.access !== null) {
+      caller = this.access.callerOf(routingId);
+      if (caller === undefined) return;
+    }
     let frames = message;
     switch (command) {
       case Command.REQUEST: {
@@ -48,6 +57,11 @@ export class FrontendHandler {
         for (let i = 2; i < frames.length; i += 2) heads.push(peekRequestMeta(frames[i]));
         const client = this.dispatcher.clients.touch(routingId, routingId.toString('latin1'), now);
         for (let p = 0, i = 2; p < heads.length; p += 1, i += 2) {
+          if (caller !== undefined && !caller.mayCall(patternOf(frames[i], heads[p].patternLen))) {
+            countBusAuth(FRONTEND_ROLE, 'pattern_not_allowed');
+            this.dispatcher.refuseRequest(client, heads[p], frames[i], now);
+            continue;
+          }
           this.dispatcher.acceptRequest(client, heads[p], frames[i], frames[i + 1], now);
         }
         // Sent before the client heard CLOSING: served, and the client is told again.
@@ -74,4 +88,9 @@ export class FrontendHandler {
         throw new FrameError(`command ${command} is not accepted from a client`);
     }
   }
+}
+
+/** The pattern of a request meta peekRequestMeta checked (UTF-8 at offset 11). */
+function patternOf(meta: Buffer, patternLen: number): string {
+  return meta.toString('utf8', 11, 11 + patternLen);
 }

@@ -1,9 +1,12 @@
 import { Dealer } from 'zeromq';
+import { testBusSecurity } from '@live-im/testing';
+import { routedCurveClientOptions } from '@live-im/zmq-transport';
 
 /**
  * A caller written from docs/rpc-protocol.md alone, as a team with another language would write
- * it: a bare DEALER, frames packed by hand, no code of libs/zmq-transport. It sends PING only
- * when told to, so a test can be the caller that never does.
+ * it: a bare DEALER, frames packed by hand. Only its CURVE socket options (the test key set's
+ * operator key, the broker's public key, the key-bound routing id) come from libs/zmq-transport.
+ * It sends PING only when told to, so a test can be the caller that never does.
  */
 export interface RawRequest {
   id: number;
@@ -81,8 +84,14 @@ function unpackReplies(batch: Buffer): RawReply[] {
   return replies;
 }
 
+function operatorCurveOptions(): ReturnType<typeof routedCurveClientOptions> {
+  const security = testBusSecurity('rpc-cli');
+  return routedCurveClientOptions(security, security.mode === 'curve' ? security.trust.rpcBroker : undefined);
+}
+
 export class RawCaller {
-  readonly socket = new Dealer({ linger: 0 });
+  /** A caller with the test key set's operator key: its frames reach the broker's parser. */
+  readonly socket = new Dealer({ linger: 0, ...operatorCurveOptions() });
   /** Every reply pair received, in arrival order. */
   readonly replies: RawReply[] = [];
   /** Messages other than REPLY (PONG, CLOSING...), by command byte. */

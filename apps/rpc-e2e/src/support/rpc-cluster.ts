@@ -8,6 +8,7 @@ import {
   testRedisUrl,
   uniqueKeyPrefix,
   waitFor,
+  testBusSecurity,
 } from '@live-im/testing';
 import {
   RpcClient,
@@ -219,6 +220,7 @@ export class RpcCluster {
       brokers: brokers.map((b) => b.frontend),
       heartbeatMs: HEARTBEAT_MS,
       logger: this.logger,
+      security: testBusSecurity('rpc-cli'),
       ...options,
     });
     client.start();
@@ -235,6 +237,7 @@ export class RpcCluster {
       version: 'test',
       heartbeatMs: HEARTBEAT_MS,
       logger: this.logger,
+      security: testBusSecurity('test-worker'),
       ...options,
       brokers: (options.brokers ?? this.brokers).map((b) => b.backend),
     });

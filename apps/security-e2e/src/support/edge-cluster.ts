@@ -47,6 +47,9 @@ export class EdgeCluster {
   brokerFrontend = '';
   brokerBackend = '';
   nodePull = '';
+  nodePub = '';
+  managerRouter = '';
+  managerPub = '';
   private readonly apps: AppProcess[] = [];
 
   static async start(gatewayEnv: Env = {}): Promise<EdgeCluster> {
@@ -68,6 +71,7 @@ export class EdgeCluster {
     this.brokerBackend = tcp(next());
     this.nodePull = tcp(next());
     const [nmRouter, nmPub, nodePub] = [tcp(next()), tcp(next()), tcp(next())];
+    [this.managerRouter, this.managerPub, this.nodePub] = [nmRouter, nmPub, nodePub];
     const common: Env = {
       REDIS_URL: testRedisUrl(),
       REDIS_KEY_PREFIX: this.keyPrefix,

@@ -1,3 +1,5 @@
+import type { BusSecurity } from '@live-im/config';
+import { managerCurveOptions, topologyCurveOptions } from './bus-keys';
 import { BROADCAST_MESSAGE_LIMITS } from '../socket/message-limits';
 import {
   HeartbeatBody,
@@ -33,6 +35,8 @@ export interface ClusterMembershipOptions {
   /** Connections and biggest rooms sent with each heartbeat (subscribers). */
   subscriberLoad?: () => SubscriberLoad;
   logger?: BroadcastLogger;
+  /** CURVE towards the node manager (its key from the trust list); plain when absent or off. */
+  security?: BusSecurity;
 }
 
 export type TopologyListener = (topology: Topology, previous: Topology | undefined) => void;
@@ -102,8 +106,13 @@ export class ClusterMembership {
       sendTimeout: 0,
       sendHighWaterMark: 100,
       maxMessageSize: BROADCAST_MESSAGE_LIMITS.topologyBytes,
+      ...managerCurveOptions(options.security),
     });
-    this.subscriber = new Subscriber({ linger: 0, maxMessageSize: BROADCAST_MESSAGE_LIMITS.topologyBytes });
+    this.subscriber = new Subscriber({
+      linger: 0,
+      maxMessageSize: BROADCAST_MESSAGE_LIMITS.topologyBytes,
+      ...topologyCurveOptions(options.security),
+    });
     this.sender = new SerialSender(this.dealer, () => {
       this.counters.unsent += 1;
     });

@@ -1,3 +1,5 @@
+import type { BusSecurity } from '@live-im/config';
+import { broadcastCurveOptions } from '../membership/bus-keys';
 import { BroadcastLogger } from '../socket/broadcast-logger';
 import { Push } from 'zeromq';
 import { BroadcastCommand, LaneCode } from '../protocol/commands';
@@ -10,6 +12,8 @@ import { PublishRun } from './publish-run';
 const MAX_SPARE_RUNS = 1024;
 
 export interface NodePushLinkOptions {
+  /** CURVE towards the nodes (the broadcast key from the trust list); plain when absent or off. */
+  security?: BusSecurity;
   /** A batch closes at this many bytes (a single larger message still goes alone). */
   maxBatchBytes: number;
   /** Bytes waiting in this link (not yet taken by the socket) beyond which messages are dropped. */
@@ -79,6 +83,7 @@ export class NodePushLink {
       sendHighWaterMark: options.sendHighWaterMark,
       // A node that left the rendezvous set (draining) still takes what was sent to it; bounded.
       linger: options.sendTimeoutMs,
+      ...broadcastCurveOptions(options.security),
     });
     this.socket.connect(endpoint);
   }

@@ -1,3 +1,4 @@
+import type { BusSecurity } from '@live-im/config';
 import type { Lane, Topology } from '@live-im/contracts';
 import { BroadcastLogger } from '../socket/broadcast-logger';
 import { LANE_CODES } from '../lane';
@@ -27,6 +28,8 @@ export interface RoomPublication {
 }
 
 export interface RoomPublisherOptions {
+  /** CURVE towards the nodes and the node manager; plain when absent or off. */
+  security?: BusSecurity;
   managerRouter: string;
   managerPub: string;
   /** This publisher's member id (e.g. `room-service-<pod>`). */
@@ -104,6 +107,7 @@ export class RoomPublisher {
       sendTimeoutMs,
       sendHighWaterMark: options.sendHighWaterMark ?? 10_000,
       logger: this.logger,
+      security: options.security,
     };
     this.membership = new ClusterMembership({
       managerRouter: options.managerRouter,
@@ -111,6 +115,7 @@ export class RoomPublisher {
       self: { id: options.id, kind: 'publisher', region: options.region },
       heartbeatMs: options.heartbeatMs,
       logger: this.logger,
+      security: options.security,
     });
     this.membership.onTopology((topology) => this.follow(topology));
   }

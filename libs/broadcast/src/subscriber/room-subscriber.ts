@@ -1,3 +1,5 @@
+import type { BusSecurity } from '@live-im/config';
+import { broadcastCurveOptions } from '../membership/bus-keys';
 import { BROADCAST_MESSAGE_LIMITS } from '../socket/message-limits';
 import { type Lane, SubscriberLoad, Topology } from '@live-im/contracts';
 import { BroadcastLogger } from '../socket/broadcast-logger';
@@ -33,6 +35,8 @@ export const DEFAULT_CHANNEL_HANDOVER_MS = 3000;
 export const DEFAULT_BEACON_GRACE_MS = 300;
 
 export interface RoomSubscriberOptions {
+  /** CURVE towards the nodes or relays and the node manager; plain when absent or off. */
+  security?: BusSecurity;
   managerRouter: string;
   managerPub: string;
   /** This subscriber's member id (e.g. `gateway-<pod>`). */
@@ -176,6 +180,8 @@ export class RoomSubscriber {
   private readonly lossBoard: RoomLossBoard;
   private readonly lossSettleMs: number;
   private readonly channelHandoverMs: number;
+  /** CURVE towards the nodes' publish side, for the shared socket and every per-node one. */
+  private readonly security: BusSecurity | undefined;
   private readonly receiveHighWaterMark: number;
   /** Node id → its user-channel socket (none while the region's relays carry the channels). */
   private readonly channelLinks = new Map<string, ChannelLink>();
@@ -199,6 +205,7 @@ export class RoomSubscriber {
     this.lossBoard = new RoomLossBoard(options.lossBoardRooms ?? DEFAULT_LOSS_BOARD_ROOMS);
     this.channelHandoverMs = options.channelHandoverMs ?? DEFAULT_CHANNEL_HANDOVER_MS;
     this.receiveHighWaterMark = options.receiveHighWaterMark ?? 100_000;
+    this.security = options.security;
     this.socket = this.newSocket();
     this.membership = new ClusterMembership({
       managerRouter: options.managerRouter,
@@ -208,6 +215,7 @@ export class RoomSubscriber {
       connected: () => this.connected,
       subscriberLoad: options.subscriberLoad,
       logger: this.logger,
+      security: options.security,
     });
     this.sink = {
       deliver: (batch) => this.deliver(batch),
@@ -527,6 +535,7 @@ export class RoomSubscriber {
       linger: 0,
       receiveHighWaterMark: this.receiveHighWaterMark,
       maxMessageSize: BROADCAST_MESSAGE_LIMITS.deliveryBytes,
+      ...broadcastCurveOptions(this.security),
     });
   }
 

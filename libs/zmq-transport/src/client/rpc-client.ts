@@ -1,3 +1,4 @@
+import type { BusSecurity } from '@live-im/config';
 import { DEFAULT_RPC_TIMEOUT_MS, ErrorCode, RpcError } from '@live-im/contracts';
 import { newRequestId, RequestContext } from '@live-im/logging';
 import { BodyCodec, codecById, JsonCodec } from '../protocol/codec';
@@ -42,6 +43,8 @@ export interface RpcClientOptions {
    * each costing every hop a message.
    */
   eagerPairs?: number;
+  /** CURVE towards the brokers, this process's key pair and trust list; plain when absent. */
+  security?: BusSecurity;
 }
 
 export interface CallOptions {
@@ -122,7 +125,7 @@ export class RpcClient {
     if (!Number.isInteger(eagerPairs) || eagerPairs < 1 || eagerPairs > MAX_PAIRS_PER_MESSAGE) {
       throw new Error(`eagerPairs must be an integer 1..${MAX_PAIRS_PER_MESSAGE}, got ${eagerPairs}`);
     }
-    const linkOptions = { lingerMs: this.lingerMs, logger: this.logger, eagerPairs };
+    const linkOptions = { lingerMs: this.lingerMs, logger: this.logger, eagerPairs, security: options.security };
     this.links = options.brokers.map(
       (endpoint, index) => new BrokerLink(index, endpoint, handlers, linkOptions),
     );

@@ -1,6 +1,6 @@
 import { DynamicModule } from '@nestjs/common';
 import { exitOnBootFailure, runApp } from '@live-im/bootstrap';
-import { envEndpointList, envInt } from '@live-im/config';
+import { BusSecurityEnv, envEndpointList, envInt, loadBusSecurity } from '@live-im/config';
 import { z } from 'zod';
 import { ZmqServer } from './zmq.server';
 
@@ -13,6 +13,7 @@ export const RpcWorkerEnv = z.object({
   HEARTBEAT_MS: envInt(1000, { min: 50, max: 60_000 }),
   /** Shown in broker stats, so a rolling update can be followed worker by worker. */
   SERVICE_VERSION: z.string().min(1).max(64).default('0.1.0'),
+  ...BusSecurityEnv.shape,
 });
 
 export interface RpcWorkerConfig extends z.output<typeof RpcWorkerEnv> {
@@ -41,6 +42,7 @@ export function runRpcWorker<C extends RpcWorkerConfig>(options: RunRpcWorkerOpt
     version: config.SERVICE_VERSION,
     capacity: config.WORKER_CAPACITY,
     heartbeatMs: config.HEARTBEAT_MS,
+    security: loadBusSecurity(config),
   });
   runApp({
     name: options.name,

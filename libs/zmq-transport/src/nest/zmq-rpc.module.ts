@@ -1,3 +1,4 @@
+import type { BusSecurity } from '@live-im/config';
 import {
   DynamicModule,
   Global,
@@ -23,6 +24,8 @@ export interface ZmqRpcModuleOptions {
   /** Default RPC_CONTRACTS. */
   contracts?: ReadonlyMap<string, RpcContract>;
   logger?: LoggerService;
+  /** CURVE towards the brokers; plain when absent or off. */
+  security?: BusSecurity;
 }
 
 /**
@@ -45,6 +48,7 @@ export class ZmqRpcModule implements OnApplicationShutdown {
             defaultTimeoutMs: options.defaultTimeoutMs,
             contracts: options.contracts,
             logger: options.logger ?? new Logger(ZmqClient.name),
+            security: options.security,
           });
           await client.connect();
           return client;

@@ -1,3 +1,4 @@
+import type { BusSecurity } from '@live-im/config';
 import {
   ErrorCode,
   isRpcErrorBody,
@@ -33,6 +34,8 @@ export interface ZmqServerOptions {
   logger?: LoggerService;
   /** Bounds of the drain that close() runs. */
   drain?: DrainOptions;
+  /** CURVE towards the brokers; plain when absent or off. */
+  security?: BusSecurity;
 }
 
 // A type, not an interface: Server's EventsMap must be indexable.
@@ -110,6 +113,7 @@ export class ZmqServer
       version: this.options.version,
       capacity: this.options.capacity,
       heartbeatMs: this.options.heartbeatMs,
+      security: this.options.security,
       logger: this.logger,
       dispatch: (pattern, payload, request) => this.dispatch(pattern, payload, request),
     });

@@ -5,6 +5,8 @@ import { OutboundQueue, RPC_EAGER_PAIRS } from './outbound-queue';
 import { readLoop } from './read-loop';
 import { TransportLogger } from './transport-logger';
 import { RPC_MESSAGE_LIMITS } from './message-limits';
+import type { BusSecurity } from '@live-im/config';
+import { routedCurveClientOptions } from '../zap/curve-sockets';
 
 /** What a link reports to its owner (the RPC client or worker). */
 export interface BrokerLinkHandlers {
@@ -23,6 +25,8 @@ export interface BrokerLinkOptions {
   logger: TransportLogger;
   /** OutboundQueue's eagerPairs; default RPC_EAGER_PAIRS. */
   eagerPairs?: number;
+  /** CURVE towards the brokers (their key from the trust list); plain when absent or off. */
+  security?: BusSecurity;
 }
 
 /**
@@ -53,6 +57,7 @@ export class BrokerLink {
       sendHighWaterMark: 10_000,
       // A broker (or something posing as one) cannot make this process allocate more per frame.
       maxMessageSize: RPC_MESSAGE_LIMITS.peerBytes,
+      ...routedCurveClientOptions(options.security, brokerKeyOf(options.security)),
     });
     this.queue = new OutboundQueue(this.socket, {
       eagerPairs: options.eagerPairs ?? RPC_EAGER_PAIRS,
@@ -148,6 +153,10 @@ export class BrokerLink {
     this.signWaiters = [];
     for (const wake of waiters) wake(seen);
   }
+}
+
+function brokerKeyOf(security: BusSecurity | undefined): string | undefined {
+  return security?.mode === 'curve' ? security.trust.rpcBroker : undefined;
 }
 
 /** A one-line account of anything thrown (plain objects included: Nest filters throw those). */

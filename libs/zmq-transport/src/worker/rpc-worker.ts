@@ -1,3 +1,4 @@
+import type { BusSecurity } from '@live-im/config';
 import { ErrorCode, RpcError } from '@live-im/contracts';
 import { BodyCodec, codecById } from '../protocol/codec';
 import { Command } from '../protocol/command';
@@ -29,6 +30,8 @@ export interface RpcWorkerOptions {
   /** How long closing lets queued replies leave. Default 500. */
   lingerMs?: number;
   logger?: TransportLogger;
+  /** CURVE towards the brokers, this process's key pair and trust list; plain when absent. */
+  security?: BusSecurity;
   dispatch: RpcDispatch;
 }
 
@@ -118,7 +121,7 @@ export class RpcWorker implements RequestOwner {
       onDisconnected: (link: BrokerLink) => this.markDown(this.session(link), 'connection lost'),
       onUnsent: (link: BrokerLink, command: Command) => this.onUnsent(link, command),
     };
-    const linkOptions = { lingerMs: this.lingerMs, logger: this.logger };
+    const linkOptions = { lingerMs: this.lingerMs, logger: this.logger, security: options.security };
     this.sessions = options.brokers.map(
       (endpoint, index) => new BrokerSession(new BrokerLink(index, endpoint, handlers, linkOptions)),
     );
