@@ -125,7 +125,12 @@ export class RpcClient {
     if (!Number.isInteger(eagerPairs) || eagerPairs < 1 || eagerPairs > MAX_PAIRS_PER_MESSAGE) {
       throw new Error(`eagerPairs must be an integer 1..${MAX_PAIRS_PER_MESSAGE}, got ${eagerPairs}`);
     }
-    const linkOptions = { lingerMs: this.lingerMs, logger: this.logger, eagerPairs, security: options.security };
+    const linkOptions = {
+      lingerMs: this.lingerMs,
+      logger: this.logger,
+      eagerPairs,
+      security: options.security,
+    };
     this.links = options.brokers.map(
       (endpoint, index) => new BrokerLink(index, endpoint, handlers, linkOptions),
     );
