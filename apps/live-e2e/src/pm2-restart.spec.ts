@@ -1,6 +1,6 @@
 import { connect, type LiveClient, type RoomHandle } from '@live-im/client-sdk';
 import { RoomRpc, UserRpc, type RpcContract } from '@live-im/contracts';
-import { processAlive, sleep, waitFor } from '@live-im/testing';
+import { processAlive, sleep, testBusSecurity, waitFor } from '@live-im/testing';
 import { RpcClient, SILENT_LOGGER } from '@live-im/zmq-transport';
 import { LiveApi } from './support/live-api';
 import { registerUser, roomIdFor } from './support/fixtures';
@@ -88,6 +88,8 @@ describe('pm2 restarts what dies and keeps stopped what it stopped', () => {
     rpc = new RpcClient({
       brokers: system.envOf('gateway-2')['RPC_BROKER_FRONTENDS'].split(','),
       logger: SILENT_LOGGER,
+      // The bus is secured under the ecosystem: an operator's key of the run's key set.
+      security: testBusSecurity('rpc-cli'),
     });
     const call = <C extends RpcContract>(contract: C, payload: unknown) =>
       rpc!.call(contract.pattern, payload, {

@@ -1,6 +1,6 @@
 import { connect, type LiveClient, type RoomHandle } from '@live-im/client-sdk';
 import { RoomRpc, UserRpc, type RpcContract } from '@live-im/contracts';
-import { sleep, waitFor } from '@live-im/testing';
+import { sleep, testBusSecurity, waitFor } from '@live-im/testing';
 import { RpcClient, SILENT_LOGGER } from '@live-im/zmq-transport';
 import { ApiError, LiveApi, type PushRequest } from './support/live-api';
 import { importantLaneLog, PASSWORD, registerUser, roomIdFor, unique } from './support/fixtures';
@@ -69,6 +69,8 @@ describe('rolling update under load (pm2)', () => {
     rpc = new RpcClient({
       brokers: system.envOf('gateway-1')['RPC_BROKER_FRONTENDS'].split(','),
       logger: SILENT_LOGGER,
+      // The bus is secured under the ecosystem: an operator's key of the run's key set.
+      security: testBusSecurity('rpc-cli'),
     });
     const rpcFailures: string[] = [];
     let rpcCalls = 0;

@@ -34,11 +34,11 @@ describe('the Socket.IO protocol as documented', () => {
     return created;
   }
 
-  async function sender(label: string): Promise<DocClient> {
+  async function sender(label: string, gateway = 0, room = roomId): Promise<DocClient> {
     const session = await registerUser(cluster.api(), label);
-    const created = client(0, session.token);
+    const created = client(gateway, session.token);
     await created.connected();
-    await created.send<JoinData>('join', { roomId });
+    await created.send<JoinData>('join', { roomId: room });
     return created;
   }
 
@@ -140,20 +140,28 @@ describe('the Socket.IO protocol as documented', () => {
   });
 
   it('sends the join ack before the batches held while the join was answered, and nothing twice', async () => {
-    const bob = await sender('bob');
+    // A room gateway 0 has never seen: its join asks room-service (no edge cache yet) and reads
+    // the online figures from Redis (no room state reached it yet). Bob sends through gateway 1.
+    const heldRoomId = roomIdFor('protoheld');
+    const owner = await registerUser(cluster.api(), 'heldowner');
+    await cluster.api().createRoom(heldRoomId, 'held join', owner.user.userId);
+    const bob = await sender('bob', 1, heldRoomId);
     const viewer = client(0);
     await viewer.connected();
-    const room = viewer.room(roomId);
+    const room = viewer.room(heldRoomId);
     const gateway = cluster.gateways[0];
     if (!gateway) throw new Error('no gateway 0');
     const joinCalls = (): Promise<number> =>
       gateway.metric('gateway_rpc_duration_seconds_count', { pattern: 'room.join' });
+    const batchesIn = (): Promise<number> =>
+      gateway.metric('gateway_subscriber_batches_total', { kind: 'delivered' });
     const joinsBefore = await joinCalls();
     // The gateway's Redis is held: the join's presence read waits, so the join stays in flight.
     redisProxy.pause();
     let joining: Promise<Awaited<ReturnType<typeof room.join>>> | undefined;
     const sent: SendData[] = [];
     try {
+      const batchesBefore = await batchesIn();
       joining = room.join();
       // room.join has answered (its seqs are read); only the presence read holds the answer back.
       await waitFor(async () => (await joinCalls()) > joinsBefore, {
@@ -162,20 +170,29 @@ describe('the Socket.IO protocol as documented', () => {
       for (let i = 0; i < 3; i += 1)
         sent.push(
           await bob.send<SendData>('chat', {
-            roomId,
+            roomId: heldRoomId,
             text: `while joining ${i}`,
             clientMsgId: clientMsgId(),
           }),
         );
       sent.push(
-        await bob.send<SendData>('gift', { roomId, giftId: 'rose', count: 1, clientMsgId: clientMsgId() }),
+        await bob.send<SendData>('gift', {
+          roomId: heldRoomId,
+          giftId: 'rose',
+          count: 1,
+          clientMsgId: clientMsgId(),
+        }),
       );
-      // Bob is on the same gateway: once he has them, the gateway has held them for the viewer.
+      // Bob (gateway 1) has them, and gateway 0's subscriber took batches of both lanes in since
+      // the join began: the gateway holds them for the viewer.
       const bobRoom = bob.log;
       await waitFor(
-        () =>
+        async () =>
           bobRoom.some((l) => l.includes(` normal `) && Number(l.split('-').pop()) >= (sent[2]?.seq ?? 0)) &&
-          bobRoom.some((l) => l.includes(` important `) && Number(l.split('-').pop()) >= (sent[3]?.seq ?? 0)),
+          bobRoom.some(
+            (l) => l.includes(` important `) && Number(l.split('-').pop()) >= (sent[3]?.seq ?? 0),
+          ) &&
+          (await batchesIn()) >= batchesBefore + 2,
         { what: 'the sends to reach the gateway' },
       );
       expect(viewer.log).toEqual([]);
@@ -190,8 +207,8 @@ describe('the Socket.IO protocol as documented', () => {
     await waitForCursor(room, 'normal', Math.max(...normal));
     await waitForCursor(room, 'important', sent[3]?.seq ?? 0);
     // The order the page promises: the ack, then the held batches continuing from its seqs.
-    expect(viewer.log[0]).toBe(`ack join ${roomId}`);
-    expect(viewer.log.slice(1).every((l) => l.startsWith(`batch ${roomId}`))).toBe(true);
+    expect(viewer.log[0]).toBe(`ack join ${heldRoomId}`);
+    expect(viewer.log.slice(1).every((l) => l.startsWith(`batch ${heldRoomId}`))).toBe(true);
     expect(viewer.log.length).toBeGreaterThan(1);
     expect(room.seqs('normal')).toEqual(normal);
     expect(room.seqs('important')).toEqual([sent[3]?.seq]);
