@@ -86,9 +86,13 @@ export class NodeMetrics {
       [],
       () => [[{}, c.reorderSkippedSeqs]],
     );
-    monotonic('malformed_total', 'PULL messages or message metas that broke BCAST/1; dropped', [], () => [
-      [{}, c.malformed],
-    ]);
+    // Room-state records too: malformed is malformed, whatever command the message claimed.
+    monotonic(
+      'malformed_total',
+      'PULL messages, message metas or room-state records that broke BCAST/1; dropped',
+      [],
+      () => [[{}, c.malformed + states.malformed]],
+    );
     this.trackSubscriptions(() => node.load(), node.subscriptions);
   }
 
