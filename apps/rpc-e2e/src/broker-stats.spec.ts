@@ -135,9 +135,27 @@ describe('broker STATS_REPLY against its /metrics', () => {
       }
     }
 
+    // The bus's admissions and refusals: each series of bus_peer_auth_total is one `busAuth` entry.
+    const auth = metrics.get('bus_peer_auth_total');
+    expect(auth).toBeDefined();
+    const authSeries: Array<Record<string, string | number>> = (auth?.samples ?? []).map((sample) => ({
+      ...sample.labels,
+      count: sample.value,
+    }));
+    const key = (series: { role?: unknown; reason?: unknown }) =>
+      `${String(series.role)}|${String(series.reason)}`;
+    const fromStats = stats.busAuth.map((entry) => ({ ...entry }));
+    expect(fromStats.sort((a, b) => key(a).localeCompare(key(b)))).toEqual(
+      authSeries.sort((a, b) => key(a).localeCompare(key(b))),
+    );
+    expect(stats.busAuth.some((entry) => entry.outcome === 'accepted' && entry.count > 0)).toBe(true);
+
     // Every other counter on /metrics is Node's and the process's own (prom-client defaults).
     const others = [...metrics]
-      .filter(([name, family]) => family.type === 'counter' && !name.startsWith('rpc_broker_'))
+      .filter(
+        ([name, family]) =>
+          family.type === 'counter' && !name.startsWith('rpc_broker_') && name !== 'bus_peer_auth_total',
+      )
       .map(([name]) => name);
     expect(others.filter((name) => !/^(process|nodejs)_/.test(name))).toEqual([]);
   });

@@ -354,6 +354,8 @@ describe('Dispatcher', () => {
     request(h, addClient(h, 'c'), { id: 1 });
     expect(h.dispatcher.stats('b1', 1234, 100)).toEqual({
       brokerId: 'b1',
+      // No bus in this unit: nothing admitted or refused.
+      busAuth: [],
       uptimeMs: 1234,
       services: {
         user: {

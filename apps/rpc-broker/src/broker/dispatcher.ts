@@ -1,5 +1,6 @@
 import { ErrorCode } from '@live-im/contracts';
 import {
+  busAuthCounts,
   CodecId,
   Command,
   encodeReplyMeta,
@@ -476,6 +477,7 @@ export class Dispatcher {
       inFlight: this.inFlight.size,
       queuedBytes: this.budget.bytes,
       counters: statsCounters(this.counters),
+      busAuth: busAuthCounts(),
     };
   }
 }

@@ -1,3 +1,4 @@
+import type { BusAuthCount } from '../zap/zap-metrics';
 /** One worker as a broker's STATS_REPLY describes it. */
 export interface BrokerWorkerStats {
   instance: string;
@@ -70,4 +71,6 @@ export interface BrokerStats {
   /** Bytes of request bodies waiting in queues (rpc_broker_queued_bytes). */
   queuedBytes: number;
   counters: BrokerStatsCounters;
+  /** Bus peers admitted or refused, per server role and reason (bus_peer_auth_total). */
+  busAuth: BusAuthCount[];
 }

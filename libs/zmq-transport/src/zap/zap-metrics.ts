@@ -28,9 +28,30 @@ function counter(): Counter<'role' | 'outcome' | 'reason'> {
   });
 }
 
+/** One series of `bus_peer_auth_total` and its count (a broker's STATS_REPLY `busAuth`). */
+export interface BusAuthCount {
+  role: string;
+  outcome: 'accepted' | 'refused';
+  reason: BusAuthReason;
+  count: number;
+}
+
+/** The same counts, readable at once (prom-client's reads are async): bounded by roles × reasons. */
+const tally = new Map<string, BusAuthCount>();
+
 /** Counts one decision in `bus_peer_auth_total{role,outcome,reason}`. */
 export function countBusAuth(role: string, reason: BusAuthReason, times = 1): void {
-  counter().inc({ role, outcome: reason === 'ok' ? 'accepted' : 'refused', reason }, times);
+  const outcome = reason === 'ok' ? 'accepted' : 'refused';
+  counter().inc({ role, outcome, reason }, times);
+  const key = `${role}|${reason}`;
+  const seen = tally.get(key);
+  if (seen === undefined) tally.set(key, { role, outcome, reason, count: times });
+  else seen.count += times;
+}
+
+/** Every series of `bus_peer_auth_total` counted in this process so far. */
+export function busAuthCounts(): BusAuthCount[] {
+  return [...tally.values()].map((entry) => ({ ...entry }));
 }
 
 /** The count of one role, outcome and reason in this process (tests and benches read it). */
