@@ -30,6 +30,14 @@ export interface BenchResults {
   };
   fanout: { ours: number; measured_at: string };
   rpc: { cpu_us_per_call: { ours?: Record<string, number> }; measured_at: string };
+  /** bench/storm: a gateway killed under load, its viewers rejoining the others. */
+  storm?: {
+    viewers: number;
+    rpc_per_rejoin: number;
+    redis_cmds_per_rejoin: number;
+    rejoined_seconds: number;
+    measured_at: string;
+  };
 }
 
 /** Assumptions, not measurements: each is stated in the doc. */
@@ -76,6 +84,14 @@ export function capacityFigures(r: BenchResults) {
       : gatewayCores * redis.perGatewayPerSecond + M * redis.roomServicePerMessage;
   const brokerUsPerCall = r.rpc.cpu_us_per_call.ours?.['broker'];
   const fanoutCrossCheckCores = Math.ceil((R * load.chatPerSec) / r.fanout.ours);
+  // One gateway process dies: its share of the room (one core's viewers) rejoins the others.
+  const storm =
+    r.storm === undefined
+      ? undefined
+      : {
+          rpcCalls: viewersPerCore * r.storm.rpc_per_rejoin,
+          redisCommands: viewersPerCore * r.storm.redis_cmds_per_rejoin,
+        };
   return {
     R,
     M,
@@ -93,6 +109,7 @@ export function capacityFigures(r: BenchResults) {
     redisOpsPerSecond,
     brokerUsPerCall,
     fanoutCrossCheckCores,
+    storm,
   };
 }
 
@@ -171,6 +188,20 @@ export function capacityRows(r: BenchResults): ModelRow[] {
       formula: 'M × rpc `cpu_us_per_call.ours.broker` µs',
     });
   }
+  if (f.storm !== undefined && r.storm !== undefined) {
+    rows.push(
+      {
+        quantity: 'room-service calls when one gateway dies (its viewers rejoin the others)',
+        value: fmt(f.storm.rpcCalls),
+        formula: `V × storm \`rpc_per_rejoin\` (${r.storm.rpc_per_rejoin})`,
+      },
+      {
+        quantity: 'Redis commands for those rejoins',
+        value: fmt(f.storm.redisCommands),
+        formula: `V × storm \`redis_cmds_per_rejoin\` (${r.storm.redis_cmds_per_rejoin})`,
+      },
+    );
+  }
   rows.push({
     quantity: 'cross-check: gateway cores for the chat alone, from bench/fanout',
     value: fmt(f.fanoutCrossCheckCores),
@@ -192,7 +223,11 @@ export function capacityTable(r: BenchResults): string {
     '',
     `Inputs: bigroom ${r.bigroom.measured_at.slice(0, 10)} (${fmt(r.bigroom.viewers)} viewers), ` +
       `broadcast ${r.broadcast.measured_at.slice(0, 10)}, fanout ${r.fanout.measured_at.slice(0, 10)}, ` +
-      `rpc ${r.rpc.measured_at.slice(0, 10)}; R = ${fmt(ASSUMPTIONS.roomViewers)}.${loaded}`,
+      `rpc ${r.rpc.measured_at.slice(0, 10)}` +
+      (r.storm === undefined
+        ? ''
+        : `, storm ${r.storm.measured_at.slice(0, 10)} (${fmt(r.storm.viewers)} viewers)`) +
+      `; R = ${fmt(ASSUMPTIONS.roomViewers)}.${loaded}`,
     '',
     '| quantity | value | formula |',
     '|---|---|---|',

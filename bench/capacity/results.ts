@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchResults } from './model';
 
@@ -11,6 +11,9 @@ export function readBenchResults(root: string): BenchResults {
     broadcast: read('broadcast') as BenchResults['broadcast'],
     fanout: read('fanout') as BenchResults['fanout'],
     rpc: read('rpc') as BenchResults['rpc'],
+    storm: existsSync(join(root, 'bench/results/storm.json'))
+      ? (read('storm') as BenchResults['storm'])
+      : undefined,
   };
 }
 
