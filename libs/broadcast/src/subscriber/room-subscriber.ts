@@ -99,6 +99,8 @@ export type RoomStateListener = (state: RoomState) => void;
 interface SeqClaim {
   seqs: [number, number];
   at: number;
+  /** Each lane's next seq when the state came: a lane that moved on since is not stuck. */
+  nexts: [number | undefined, number | undefined];
 }
 
 /**
@@ -660,7 +662,7 @@ export class RoomSubscriber {
       return next !== undefined && seqs[code] >= next;
     });
     if (!ahead) return;
-    room.claim = { seqs, at: monotonicMs() };
+    room.claim = { seqs, at: monotonicMs(), nexts: [room.lanes[0]?.nextSeq, room.lanes[1]?.nextSeq] };
     this.claimedRooms.add(room);
     if (this.claimTimer !== undefined || this.closed) return;
     this.claimTimer = setInterval(() => this.checkClaims(), Math.max(10, Math.floor(this.beaconGraceMs / 4)));
@@ -677,7 +679,9 @@ export class RoomSubscriber {
       room.claim = undefined;
       if (claim === undefined) continue;
       room.lanes?.forEach((lane, code) => {
-        if (lane === undefined) return;
+        // A lane that kept receiving batches finds its gaps through them (a paced or flooded lane
+        // trails its latest seq by more than the grace): only a lane that stood still is behind.
+        if (lane === undefined || lane.nextSeq !== claim.nexts[code]) return;
         try {
           if (!lane.reach(room.roomId, LANE_NAMES[code], claim.seqs[code], now)) return;
         } catch (error) {
