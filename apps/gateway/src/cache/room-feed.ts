@@ -250,12 +250,33 @@ export class RoomFeed implements BatchSource {
   }
 
   private forward(feed: LaneFeed, batch: RoomBatch): void {
+    const after = feed.delivered;
+    if (after !== undefined && batch.firstSeq <= after) {
+      // A fill already delivered the start of this batch (the node's copy came after it): only
+      // what lies beyond goes on, so every seq reaches the sockets once and in order.
+      const rest = batchAfter(batch, after);
+      if (rest === undefined) return;
+      batch = rest;
+    }
     if (this.lanes.get(keyOf(feed.roomId, feed.lane)) === feed) {
       feed.delivered = Math.max(feed.delivered ?? 0, batch.lastSeq);
       if (this.config.EDGE_CACHE) this.cache.append(batch);
     }
     this.sink(batch);
   }
+}
+
+/** The part of a batch past `after`, or undefined when nothing is left; the body is re-encoded. */
+function batchAfter(batch: RoomBatch, after: number): RoomBatch | undefined {
+  if (batch.lastSeq <= after) return undefined;
+  const rest = (JSON.parse(batch.body.toString('utf8')) as RoomMessage[]).filter((m) => m.seq > after);
+  if (rest.length === 0) return undefined;
+  return {
+    ...batch,
+    firstSeq: after + 1,
+    count: rest.length,
+    body: Buffer.from(JSON.stringify(rest)),
+  };
 }
 
 function keyOf(roomId: string, lane: Lane): string {
