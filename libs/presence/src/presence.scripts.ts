@@ -47,12 +47,10 @@ return 0
 `);
 
 /**
- * A room's presence figures. KEYS: online hash, peak, viewers-ever HLL. ARGV: now.
- * Expired gateway fields are removed; the peak is raised to the live sum.
- * Returns {count, peak, viewersEver}.
+ * The live sum of a room's online hash (KEYS[1]; expired gateway fields removed) into `count`, and
+ * its peak (KEYS[2]) raised to it into `peak`; ARGV[1] is now. Shared by the scripts below.
  */
-export const READ_ONLINE = new LuaScript(`
-local now = tonumber(ARGV[1])
+const SUM_ONLINE = `local now = tonumber(ARGV[1])
 local fields = redis.call('HGETALL', KEYS[1])
 local count = 0
 for i = 1, #fields, 2 do
@@ -68,7 +66,15 @@ if count > peak then
   peak = count
   redis.call('SET', KEYS[2], count)
 end
-return {count, peak, redis.call('PFCOUNT', KEYS[3])}
+`;
+
+/**
+ * A room's presence figures. KEYS: online hash, peak, viewers-ever HLL. ARGV: now.
+ * Expired gateway fields are removed; the peak is raised to the live sum.
+ * Returns {count, peak, viewersEver}.
+ */
+export const READ_ONLINE = new LuaScript(`
+${SUM_ONLINE}return {count, peak, redis.call('PFCOUNT', KEYS[3])}
 `);
 
 /**
@@ -77,23 +83,7 @@ return {count, peak, redis.call('PFCOUNT', KEYS[3])}
  * Returns {count, peak, viewersEver, normalSeq, importantSeq}.
  */
 export const READ_ROOM_FIGURES = new LuaScript(`
-local now = tonumber(ARGV[1])
-local fields = redis.call('HGETALL', KEYS[1])
-local count = 0
-for i = 1, #fields, 2 do
-  local users, lease = string.match(fields[i + 1], '^(%d+):(%d+)$')
-  if users and tonumber(lease) > now then
-    count = count + tonumber(users)
-  else
-    redis.call('HDEL', KEYS[1], fields[i])
-  end
-end
-local peak = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
-if count > peak then
-  peak = count
-  redis.call('SET', KEYS[2], count)
-end
-local normal = tonumber(redis.call('GET', KEYS[4]) or '0') or 0
+${SUM_ONLINE}local normal = tonumber(redis.call('GET', KEYS[4]) or '0') or 0
 local important = tonumber(redis.call('GET', KEYS[5]) or '0') or 0
 return {count, peak, redis.call('PFCOUNT', KEYS[3]), normal, important}
 `);
