@@ -1,5 +1,5 @@
 import { type BatchListener, type RoomBatch, RoomSubscriber, type SeqGap } from '@live-im/broadcast';
-import { type Lane, type RoomMessage, RoomRpc, userOfChannel } from '@live-im/contracts';
+import { type Lane, MAX_HISTORY_PAGE, type RoomMessage, RoomRpc, userOfChannel } from '@live-im/contracts';
 import { Inject, Injectable } from '@nestjs/common';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
@@ -7,8 +7,6 @@ import { GatewayRpc } from '../rpc/gateway-rpc';
 import { EdgeCache } from './edge-cache';
 import { EdgeCacheMetrics } from './edge-cache-metrics';
 
-/** The most one history call returns (its contract's limit). */
-const HISTORY_PAGE = 200;
 /** Batches and gaps a lane may queue behind a fill; past it what waits goes out at once. */
 const MAX_QUEUED = 10_000;
 
@@ -201,7 +199,7 @@ export class RoomFeed implements BatchSource {
         roomId,
         lane,
         afterSeq: after,
-        limit: Math.min(HISTORY_PAGE, toSeq - after),
+        limit: Math.min(MAX_HISTORY_PAGE, toSeq - after),
       });
       let last = after;
       for (const message of page.messages) {

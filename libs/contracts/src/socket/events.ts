@@ -14,7 +14,13 @@ import {
   RoomId,
   RoomInfo,
 } from '../rpc/room/room.schemas';
-import { HistoryResult, LaneMessages, MAX_CHAT_CHARS, SendResult } from '../rpc/room/send.schemas';
+import {
+  HistoryResult,
+  LaneMessages,
+  MAX_CHAT_CHARS,
+  MAX_HISTORY_PAGE,
+  SendResult,
+} from '../rpc/room/send.schemas';
 
 /**
  * The Socket.IO protocol between a client (the SDK) and a gateway, written out in full (handshake,
@@ -45,7 +51,7 @@ export const HistoryRequest = z
     roomId: RoomId,
     lane: Lane,
     afterSeq: z.number().int().min(0),
-    limit: z.number().int().min(1).max(200).default(50),
+    limit: z.number().int().min(1).max(MAX_HISTORY_PAGE).default(50),
   })
   .strict();
 export const OnlineListRequest = z.object({ roomId: RoomId, cursor: OnlineListCursor.optional() }).strict();

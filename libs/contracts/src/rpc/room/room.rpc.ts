@@ -17,7 +17,15 @@ import {
   RoomId,
   RoomInfo,
 } from './room.schemas';
-import { Actor, Body, HistoryResult, LaneMessages, MAX_CHAT_CHARS, SendResult } from './send.schemas';
+import {
+  Actor,
+  Body,
+  HistoryResult,
+  LaneMessages,
+  MAX_CHAT_CHARS,
+  MAX_HISTORY_PAGE,
+  SendResult,
+} from './send.schemas';
 
 export const create = defineRpc({
   pattern: 'room.create',
@@ -148,7 +156,7 @@ export const history = defineRpc({
       roomId: RoomId,
       lane: Lane,
       afterSeq: z.number().int().min(0),
-      limit: z.number().int().min(1).max(200).default(50),
+      limit: z.number().int().min(1).max(MAX_HISTORY_PAGE).default(50),
     })
     .strict(),
   response: HistoryResult,

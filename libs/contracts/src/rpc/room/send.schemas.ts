@@ -35,6 +35,9 @@ export const SendResult = z.object({
 });
 export type SendResult = z.infer<typeof SendResult>;
 
+/** The most messages one history call (room.history, the socket's `history`) returns. */
+export const MAX_HISTORY_PAGE = 200;
+
 export const HistoryResult = z.object({
   roomId: RoomId,
   lane: Lane,
