@@ -1,8 +1,6 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { WORKSPACE_ROOT } from '@live-im/testing';
+import { readFileSync } from 'node:fs';
 import { killChildrenOnExit, setting, textSetting } from '../shared/bench-settings';
+import { describeHost, hostLoadAtStart, writeResultsFile } from '../shared/results-file';
 import { sendersFor } from '../shared/send-limits';
 import { BigroomOptions, BigroomSide, PhaseFigures, SideResult } from './run';
 import { BigroomTarget, startOurBigroom, startPlainBigroom } from './targets';
@@ -156,15 +154,14 @@ function show(side: SideResult, f: Figures): void {
 
 async function main(): Promise<void> {
   const files = checkFileLimits();
-  const load = loadavg()[0] ?? 0;
-  const loaded = load > cpus().length / 2;
+  const host = hostLoadAtStart();
   say(
     `bench/bigroom: ${VIEWERS} viewers in one room over ${SERVERS} server processes per kind, ` +
       `${options.viewerProcesses} viewer processes; ${SENDERS} chat senders at room-service's shipped per-user limit; ` +
       `latency load ${options.latencyLoad.importantPerSec} important/s + ${options.latencyLoad.chatPerSec} chat/s, ` +
       `capacity load ${options.capacityLoad.importantPerSec} + ${options.capacityLoad.chatPerSec}; ` +
       `warm-up ${options.warmupSec} s, measured ${options.measureSec} s each; every viewer parses important batches, ` +
-      `1 in ${options.parseNormalEvery} also normal ones; ${cpus().length} CPUs, load ${load.toFixed(2)}${loaded ? ' (LOADED: not a measurement)' : ''}\n${files}`,
+      `1 in ${options.parseNormalEvery} also normal ones; ${describeHost(host)}\n${files}`,
   );
   const plain = await measure(() => startPlainBigroom(SERVERS, SENDERS, track));
   if (GATEWAY_NODE_ARGS.length > 0) say(`gateways run with node flags: ${GATEWAY_NODE_ARGS.join(' ')}`);
@@ -193,41 +190,32 @@ async function main(): Promise<void> {
   );
   for (const [goal, pass] of Object.entries(goals)) say(`  ${pass ? 'PASS' : 'FAIL'}  ${goal}`);
 
-  const dir = join(WORKSPACE_ROOT, 'bench/results');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'bigroom.json'),
-    `${JSON.stringify(
-      {
-        viewers: VIEWERS,
-        cpu_us_per_frame: {
-          ours: { user: o.userUsPerFrame, system: o.systemUsPerFrame },
-          plain: { user: p.userUsPerFrame, system: p.systemUsPerFrame },
-        },
-        frame_user_cost_ratio: frameUserRatio,
-        frame_cost_ratio: frameRatio,
-        kb_per_conn: { ours: o.kbPerConnAfterGc, plain: p.kbPerConnAfterGc },
-        loop_delay_max_ms: ours.latency.loopDelay.max,
-        important_p99_ms: ours.latency.importantLatency.p99,
-        writes_per_viewer_second: o.writesPerViewerSecond,
-        viewers_per_core: o.viewersPerCore,
-        goals,
-        figures: { ours: o, plain: p },
-        settings: {
-          ...options,
-          servers: SERVERS,
-          senders: SENDERS,
-          overrides: { ours: ours.overrides, plain: plain.overrides },
-        },
-        details: { ours, plain },
-        host_load: round(load),
-        loaded,
-        measured_at: new Date().toISOString(),
-        machine: `${process.platform} ${process.arch}, ${cpus().length} CPUs, node ${process.version}`,
+  writeResultsFile(
+    'bigroom',
+    {
+      viewers: VIEWERS,
+      cpu_us_per_frame: {
+        ours: { user: o.userUsPerFrame, system: o.systemUsPerFrame },
+        plain: { user: p.userUsPerFrame, system: p.systemUsPerFrame },
       },
-      null,
-      2,
-    )}\n`,
+      frame_user_cost_ratio: frameUserRatio,
+      frame_cost_ratio: frameRatio,
+      kb_per_conn: { ours: o.kbPerConnAfterGc, plain: p.kbPerConnAfterGc },
+      loop_delay_max_ms: ours.latency.loopDelay.max,
+      important_p99_ms: ours.latency.importantLatency.p99,
+      writes_per_viewer_second: o.writesPerViewerSecond,
+      viewers_per_core: o.viewersPerCore,
+      goals,
+      figures: { ours: o, plain: p },
+      settings: {
+        ...options,
+        servers: SERVERS,
+        senders: SENDERS,
+        overrides: { ours: ours.overrides, plain: plain.overrides },
+      },
+      details: { ours, plain },
+    },
+    host,
   );
 }
 

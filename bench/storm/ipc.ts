@@ -37,6 +37,10 @@ export interface StormViewerReport {
   historyPulls: Record<'gap' | 'rejoin', number>;
   /** Connection or join attempts that failed and were retried. */
   retries: number;
+  /** Why those attempts failed (an error code or message), by reason. */
+  failures: Record<string, number>;
+  /** Sockets that closed under a viewer already rejoined (it had to rejoin again). */
+  closedAgain: number;
 }
 
 export type StormReply =

@@ -1,10 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { testRedisUrl, waitFor, WORKSPACE_ROOT } from '@live-im/testing';
+import { testRedisUrl, waitFor } from '@live-im/testing';
 import { killChildrenOnExit, setting } from '../shared/bench-settings';
 import { startOurSystem, type OurSystem } from '../shared/our-system';
 import { RedisCommandCounter } from '../shared/redis-commands';
+import { describeHost, hostLoadAtStart, writeResultsFile } from '../shared/results-file';
 import { sendersFor } from '../shared/send-limits';
 import { loopbackSource } from '../shared/source-address';
 import { WireSocket } from '../shared/wire-socket';
@@ -148,6 +146,19 @@ async function reports(viewers: StormViewer[], importantThrough: number): Promis
   );
 }
 
+/** The viewer processes' rejoin figures summed: how many are back, retries and their reasons. */
+function describeRejoins(last: StormViewerReport[]): string {
+  const failures: Record<string, number> = {};
+  for (const r of last)
+    for (const [reason, n] of Object.entries(r.failures)) failures[reason] = (failures[reason] ?? 0) + n;
+  const sum = (pick: (r: StormViewerReport) => number) => last.reduce((total, r) => total + pick(r), 0);
+  return (
+    `${sum((r) => r.rejoined)} of ${sum((r) => r.rejoining)} rejoining viewers back, ` +
+    `${sum((r) => r.retries)} retries, ${sum((r) => r.closedAgain)} closed again after rejoining, ` +
+    `failures ${JSON.stringify(failures)}`
+  );
+}
+
 async function runStorm(cache: boolean): Promise<StormRun> {
   const system = await startOurSystem({
     label: cache ? 'storm' : 'storm-nocache',
@@ -220,7 +231,12 @@ async function runStorm(cache: boolean): Promise<StormRun> {
         intervalMs: 250,
         what: 'every viewer of the killed gateway back in the room, complete',
       },
-    );
+    ).catch((error: unknown) => {
+      // Say how far the rejoins got and why the rest failed before giving up on the run.
+      say(`storm not complete: ${describeRejoins(last)}`);
+      throw error;
+    });
+    say(`  ${cache ? 'cache' : 'no cache'}: ${describeRejoins(last)}`);
     const total = await counter.stop();
     const stormCommands: Record<string, number> = {};
     for (const [app, count] of Object.entries(total)) stormCommands[app] = count - (loadCommands[app] ?? 0);
@@ -291,12 +307,11 @@ function show(run: StormRun): void {
 }
 
 async function main(): Promise<void> {
-  const load = loadavg()[0] ?? 0;
-  const loaded = load > cpus().length / 2;
+  const host = hostLoadAtStart();
   say(
     `bench/storm: ${VIEWERS} viewers in one room over ${GATEWAYS} gateways (${VIEWER_PROCS} viewer processes), ` +
       `${CHAT_PER_SEC} chat/s + ${IMPORTANT_PER_SEC} important/s, warm-up ${WARMUP_SEC} s, then the last gateway killed -9; ` +
-      `${cpus().length} CPUs, load ${load.toFixed(2)}${loaded ? ' (LOADED: not a measurement)' : ''}`,
+      `${describeHost(host)}`,
   );
   const withCache = await runStorm(true);
   show(withCache);
@@ -318,38 +333,28 @@ async function main(): Promise<void> {
   );
   for (const [goal, pass] of Object.entries(goals)) say(`  ${pass ? 'PASS' : 'FAIL'}  ${goal}`);
 
-  const dir = join(WORKSPACE_ROOT, 'bench/results');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(
-    join(dir, 'storm.json'),
-    `${JSON.stringify(
-      {
-        viewers: VIEWERS,
-        rejoined_seconds: round(withCache.rejoinedSeconds, 2),
-        rpc_per_rejoin: rpcPerRejoin,
-        redis_cmds_per_rejoin: redisPerRejoin,
-        redis_cmds_per_rejoin_no_cache: redisPerRejoinNoCache,
-        important_complete: importantComplete,
-        goals,
-        runs: { cache: withCache, no_cache: withoutCache },
-        settings: {
-          gateways: GATEWAYS,
-          viewerProcesses: VIEWER_PROCS,
-          chatPerSec: CHAT_PER_SEC,
-          importantPerSec: IMPORTANT_PER_SEC,
-          warmupSec: WARMUP_SEC,
-          reconnect: RECONNECT,
-        },
-        host_load: round(load),
-        loaded,
-        measured_at: new Date().toISOString(),
-        machine: `${process.platform} ${process.arch}, ${cpus().length} CPUs, node ${process.version}`,
+  writeResultsFile(
+    'storm',
+    {
+      viewers: VIEWERS,
+      rejoined_seconds: round(withCache.rejoinedSeconds, 2),
+      rpc_per_rejoin: rpcPerRejoin,
+      redis_cmds_per_rejoin: redisPerRejoin,
+      redis_cmds_per_rejoin_no_cache: redisPerRejoinNoCache,
+      important_complete: importantComplete,
+      goals,
+      runs: { cache: withCache, no_cache: withoutCache },
+      settings: {
+        gateways: GATEWAYS,
+        viewerProcesses: VIEWER_PROCS,
+        chatPerSec: CHAT_PER_SEC,
+        importantPerSec: IMPORTANT_PER_SEC,
+        warmupSec: WARMUP_SEC,
+        reconnect: RECONNECT,
       },
-      null,
-      2,
-    )}\n`,
+    },
+    host,
   );
-  say('wrote bench/results/storm.json');
 }
 
 main().catch((error: unknown) => {

@@ -20,7 +20,7 @@ const HISTORY_PAGE = 200;
 interface Ack<T> {
   ok: boolean;
   data?: T;
-  error?: { code: string };
+  error?: { code: string; message?: string };
 }
 
 class Viewer {
@@ -53,7 +53,12 @@ class Viewer {
 
 let settings: StormConnect | undefined;
 let viewers: Viewer[] = [];
-const counts = { historyPulls: { gap: 0, rejoin: 0 }, retries: 0 };
+const counts = {
+  historyPulls: { gap: 0, rejoin: 0 },
+  retries: 0,
+  failures: {} as Record<string, number>,
+  closedAgain: 0,
+};
 
 function addImportant(viewer: Viewer, seqs: Iterable<number>): void {
   for (const seq of seqs) {
@@ -131,6 +136,7 @@ function listen(viewer: Viewer, socket: WireSocket): void {
   });
   socket.onClose(() => {
     if (viewer.socket !== socket) return;
+    if (viewer.rejoined) counts.closedAgain += 1;
     viewer.socket = undefined;
     viewer.rejoining = true;
     viewer.rejoined = false;
@@ -154,8 +160,10 @@ function scheduleRejoin(viewer: Viewer): void {
   const delay = delayFor(viewer.attempt);
   viewer.attempt += 1;
   setTimeout(() => {
-    rejoin(viewer).catch(() => {
+    rejoin(viewer).catch((error: unknown) => {
       counts.retries += 1;
+      const reason = errorText(error).slice(0, 160);
+      counts.failures[reason] = (counts.failures[reason] ?? 0) + 1;
       scheduleRejoin(viewer);
     });
   }, delay);
@@ -182,7 +190,8 @@ async function rejoin(viewer: Viewer): Promise<void> {
   )) as Ack<JoinResult>;
   if (!answer.ok || answer.data === undefined) {
     socket.close();
-    throw new Error(`join refused: ${answer.error?.code ?? 'unknown'}`);
+    const why = `${answer.error?.code ?? 'unknown'} ${answer.error?.message ?? ''}`;
+    throw new Error(`join refused: ${why.trim()}`);
   }
   const result = answer.data;
   addImportant(
@@ -254,6 +263,8 @@ function report(importantThrough: number): StormViewerReport {
     incomplete: viewers.filter((viewer) => viewer.lacks(importantThrough)).length,
     historyPulls: { ...counts.historyPulls },
     retries: counts.retries,
+    failures: { ...counts.failures },
+    closedAgain: counts.closedAgain,
   };
 }
 
