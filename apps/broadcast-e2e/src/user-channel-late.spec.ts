@@ -79,10 +79,14 @@ describe('a user channel two workers publish, some seqs reaching the node after 
       subscriber,
       nodes.map((n) => n.id),
     );
-    await waitFor(async () => (await nodesTotal('broadcast_node_subscribed_topics', { kind: 'user' })) === CHANNELS.length, {
-      timeoutMs: 15_000,
-      what: 'every channel subscribed at its owner node',
-    });
+    await waitFor(
+      async () =>
+        (await nodesTotal('broadcast_node_subscribed_topics', { kind: 'user' })) === CHANNELS.length,
+      {
+        timeoutMs: 15_000,
+        what: 'every channel subscribed at its owner node',
+      },
+    );
     const publishers: [RoomPublisher, RoomPublisher] = [cluster.publisher(), cluster.publisher()];
     for (const publisher of publishers) {
       await publisher.start();

@@ -351,7 +351,13 @@ describe('RoomMerger seq order per room lane', () => {
       { roomId: '_sender', ...frameOf(LaneCode.important, 4, 4) },
       { roomId: '_sender', ...frameOf(LaneCode.important, 6, 6) },
     ]);
-    expect(merger.counters).toMatchObject({ channelLate: 2, late: 0, msgsIn: 6, msgsOut: 6, importantOut: 6 });
+    expect(merger.counters).toMatchObject({
+      channelLate: 2,
+      late: 0,
+      msgsIn: 6,
+      msgsOut: 6,
+      importantOut: 6,
+    });
 
     // A repeat of a seq still waiting is dropped as late, for a channel too.
     merger.acceptPush(pushFrames([important('_sender', 8), important('_sender', 8)]), 400);
