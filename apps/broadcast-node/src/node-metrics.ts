@@ -82,9 +82,15 @@ export class NodeMetrics {
     );
     monotonic(
       'reorder_skipped_seqs_total',
-      'Seqs inside the given-up gaps (readable through history)',
+      'Seqs inside the given-up gaps (of rooms: readable through history; of user channels: published late if they come)',
       [],
       () => [[{}, c.reorderSkippedSeqs]],
+    );
+    monotonic(
+      'channel_late_total',
+      'User-channel messages behind the next seq of their channel (given up after the hold): published on their own, out of order, not dropped',
+      [],
+      () => [[{}, c.channelLate]],
     );
     // Room-state records too: malformed is malformed, whatever command the message claimed.
     monotonic(

@@ -23,10 +23,18 @@ export interface NodeCounters {
   outOfOrder: number;
   /** Missing seqs the node stopped waiting for (hold expired, too many waiting, ownership lost). */
   reorderGaps: number;
-  /** Seqs inside those gaps: never published by this node, readable through history. */
+  /**
+   * Seqs inside those gaps: of a room, never published by this node, readable through history; of
+   * a user channel, published on their own if they still come (`channelLate`).
+   */
   reorderSkippedSeqs: number;
-  /** Messages behind their lane's next seq (late after a gap was given up, or repeated): dropped. */
+  /** Room messages behind their lane's next seq (late after a gap was given up, or repeated), and repeats of a waiting seq: dropped. */
   late: number;
+  /**
+   * User-channel messages behind their channel's next seq (late after a gap was given up):
+   * published on their own, out of order, since a channel has no history to refill them from.
+   */
+  channelLate: number;
   /** Messages still queued for the XPUB when close() stopped waiting for it (graceful stop): dropped. */
   droppedShutdown: number;
 }
@@ -50,6 +58,7 @@ export function emptyNodeCounters(): NodeCounters {
     reorderGaps: 0,
     reorderSkippedSeqs: 0,
     late: 0,
+    channelLate: 0,
     droppedShutdown: 0,
   };
 }

@@ -1,4 +1,4 @@
-import { LaneCode, roomTopic } from '@live-im/broadcast';
+import { isUserChannel, LaneCode, roomTopic } from '@live-im/broadcast';
 import { FlowCap } from './flow-cap';
 import { RoomLane } from './room-lane';
 
@@ -14,6 +14,11 @@ export class RoomLanes {
   readonly important: RoomLane;
   readonly normal: RoomLane;
   readonly cap = new FlowCap();
+  /**
+   * A user channel (`_<userId>`): it has no history to refill a given-up seq from, so a seq that
+   * comes after its lane moved past it is published on its own instead of dropped (RoomMerger).
+   */
+  readonly channel: boolean;
   subscribers = 0;
   /** Bumped each time the normal window opens, so a stale deadline cannot close a newer window. */
   windowGeneration = 0;
@@ -28,6 +33,7 @@ export class RoomLanes {
   ) {
     this.topic = roomTopic(roomId);
     this.idBytes = Buffer.from(roomId, 'latin1');
+    this.channel = isUserChannel(roomId);
     this.important = new RoomLane(this, LaneCode.important, true);
     this.normal = new RoomLane(this, LaneCode.normal, false);
   }

@@ -7,7 +7,7 @@ import {
   type BatchMeta,
   type MessageMeta,
 } from '@live-im/broadcast';
-import { important, normal, pushFrames } from './__tests__/push-frames';
+import { important, normal, pushFrames, runFrames } from './__tests__/push-frames';
 import { DEFAULT_MERGE_LIMITS, type MergeLimits } from './merge-limits';
 import { LANE_IDLE_RESET_MS, MAX_PARKED_PER_LANE } from './room-lane';
 import { RoomMerger } from './room-merger';
@@ -326,6 +326,52 @@ describe('RoomMerger seq order per room lane', () => {
     expect(out[2]).toEqual({ roomId: 'a', ...frameOf(LaneCode.important, 6, 6) });
     expect(merger.counters.late).toBe(1);
     expectOrderedFrames(out);
+  });
+
+  it('publishes a user channel’s late seq on its own, out of order, and counts it instead of dropping it', () => {
+    const { merger, out } = setup({ reorderHoldMs: HOLD });
+    merger.setSubscribers('_sender', 1, 0);
+    // Two workers number the sender's receipts from one counter: worker A's 2..3 reach the node
+    // first and start the channel after the hold; worker B's 1 is still on its way.
+    merger.acceptPush(pushFrames([important('_sender', 2), important('_sender', 3)]), 0);
+    merger.expire(HOLD);
+    expect(out).toEqual([{ roomId: '_sender', ...frameOf(LaneCode.important, 2, 3) }]);
+    // A's 5 waits for B's 4, which is later than the hold: the gap is given up.
+    merger.acceptPush(pushFrames([important('_sender', 5)]), 50);
+    merger.expire(50 + HOLD);
+    expect(out[1]).toEqual({ roomId: '_sender', ...frameOf(LaneCode.important, 5, 5) });
+    expect(merger.counters).toMatchObject({ reorderGaps: 1, reorderSkippedSeqs: 1 });
+
+    // B's 1 and 4 arrive (PUBLISH and PUBLISH_RUNS alike): each leaves at once as a frame of its
+    // own covering just its seq; the in-order 6 goes on as usual.
+    merger.acceptPush(pushFrames([important('_sender', 1)]), 300);
+    merger.acceptPush(runFrames([important('_sender', 4), important('_sender', 6)]), 301);
+    expect(out.slice(2)).toEqual([
+      { roomId: '_sender', ...frameOf(LaneCode.important, 1, 1) },
+      { roomId: '_sender', ...frameOf(LaneCode.important, 4, 4) },
+      { roomId: '_sender', ...frameOf(LaneCode.important, 6, 6) },
+    ]);
+    expect(merger.counters).toMatchObject({
+      channelLate: 2,
+      late: 0,
+      msgsIn: 6,
+      msgsOut: 6,
+      importantOut: 6,
+    });
+
+    // A repeat of a seq still waiting is dropped as late, for a channel too.
+    merger.acceptPush(pushFrames([important('_sender', 8), important('_sender', 8)]), 400);
+    expect(merger.counters).toMatchObject({ channelLate: 2, late: 1 });
+  });
+
+  it('drops a room’s late seq where a user channel’s would be published', () => {
+    const { merger, out } = setup({ reorderHoldMs: HOLD });
+    merger.setSubscribers('a', 1, 0);
+    merger.acceptPush(pushFrames([important('a', 2), important('a', 3)]), 0);
+    merger.expire(HOLD);
+    merger.acceptPush(pushFrames([important('a', 1)]), 300);
+    expect(out).toEqual([{ roomId: 'a', ...frameOf(LaneCode.important, 2, 3) }]);
+    expect(merger.counters).toMatchObject({ channelLate: 0, late: 1 });
   });
 
   it('closes the open window at a given-up gap, so no frame spans a gap it did not drop on purpose', () => {

@@ -18,6 +18,7 @@ import {
   scanRunMeta,
 } from '@live-im/broadcast';
 import { HoldDeadlines } from './hold-deadlines';
+import { LaneBatch } from './lane-batch';
 import { MAX_MESSAGES_PER_FRAME, type MergeLimits } from './merge-limits';
 import { emptyNodeCounters, type NodeCounters } from './node-counters';
 import { LANE_IDLE_RESET_MS, MAX_PARKED_PER_LANE, type RoomLane } from './room-lane';
@@ -61,7 +62,8 @@ export type TracedMessageObserver = (meta: Buffer, runBodyLength?: number) => vo
  * batch frames out. Several room-service workers publish one room lane, so its seqs arrive nearly,
  * not exactly, in order: per room lane the node emits in seq order, a message ahead of a missing
  * seq waiting up to `reorderHoldMs` for it (then the gap is given up and history covers it), and
- * every frame covers a contiguous seq range that follows the lane's previous frame. Important
+ * every frame covers a contiguous seq range that follows the lane's previous frame (except a user
+ * channel's late seq, which leaves on its own rather than be lost: see passLate). Important
  * messages in order leave in the turn they were read, one frame per room per PUSH message; normal
  * messages in order wait in a per-room merge window, under a per-room per-second cap. Time comes
  * in as `now` (monotonic ms), so tests drive it by hand.
@@ -363,7 +365,8 @@ export class RoomMerger {
       lane.forget();
     }
     if (lane.next !== 0 && seq < lane.next) {
-      counters.late += 1;
+      if (lane.room.channel) this.passLate(lane, seq, body);
+      else counters.late += 1;
       return;
     }
     if (lane.next === 0 && seq === 1) {
@@ -388,6 +391,23 @@ export class RoomMerger {
     }
     if (lane.parked.size === 1) this.holds.push(lane, lane.holdGeneration, now + this.holdMs);
     else if (lane.parked.size > MAX_PARKED_PER_LANE) this.giveUpGap(lane, now);
+  }
+
+  /**
+   * A user-channel message its lane has moved past: another room-service worker numbered it from the
+   * channel's shared counter and published it more than the hold after a later seq, so the gap was
+   * given up. A room drops such a seq (subscribers refill it from history), but a channel has no
+   * history: its receipts, kicks and notices would be lost. So it leaves at once, out of order, as
+   * a frame of its own covering just its seq; subscribers deliver it because that seq lies in a gap
+   * they saw (docs/broadcast-protocol.md "User channels: late seqs"). Order within a channel is
+   * kept whenever the hold allows; a late one is delivered rather than lost.
+   */
+  private passLate(lane: RoomLane, seq: number, body: Buffer): void {
+    const frame = new LaneBatch(lane.batch.lane);
+    frame.firstSeq = seq;
+    frame.append(body, 0, body.length);
+    this.counters.channelLate += 1;
+    this.publishFrame(lane, frame.take(lane.room.topic, seq), 1);
   }
 
   /** Gives up the lane's gaps while its longest-waiting message has waited the hold; re-arms for the rest. */
@@ -493,8 +513,12 @@ export class RoomMerger {
   private emit(lane: RoomLane): void {
     const batch = lane.batch;
     const count = batch.count;
-    const kind = batch.lane;
-    this.publish(batch.take(lane.room.topic, lane.next - 1));
+    this.publishFrame(lane, batch.take(lane.room.topic, lane.next - 1), count);
+  }
+
+  /** Publishes one finished frame of the lane holding `count` messages, and counts it. */
+  private publishFrame(lane: RoomLane, frames: Buffer[], count: number): void {
+    this.publish(frames);
     const counters = this.counters;
     counters.msgsOut += count;
     counters.batchesOut += 1;
@@ -505,6 +529,6 @@ export class RoomMerger {
       counters.normalOut += count;
       counters.normalBatches += 1;
     }
-    this.onBatch?.(kind, count);
+    this.onBatch?.(lane.batch.lane, count);
   }
 }

@@ -97,8 +97,12 @@ export class RoomFeed implements BatchSource {
     this.forward(feed, batch);
   }
 
-  /** A gap the subscriber reports comes right before the batch past it. */
+  /**
+   * A gap the subscriber reports comes right before the batch past it. A user channel's gap has no
+   * history to fill it from: its late seqs come from the node itself, and the subscriber delivers them.
+   */
   gap(gap: SeqGap): void {
+    if (userOfChannel(gap.roomId) !== undefined) return;
     const feed = this.feedOf(gap.roomId, gap.lane);
     const fromSeq = Math.max(gap.fromSeq, (this.throughOf(feed) ?? 0) + 1);
     if (fromSeq > gap.toSeq) return;

@@ -13,6 +13,7 @@ describe('trackBroadcastLosses', () => {
     unjoined: 0,
     states: 0,
     beaconGaps: 0,
+    channelLate: 0,
     rooms: 0,
     connected: 0,
     channels: 0,
@@ -38,6 +39,8 @@ describe('trackBroadcastLosses', () => {
     expect(await scrape('gateway_broadcast_messages_late_total')).toContain(
       'gateway_broadcast_messages_late_total{lane="normal"} 1',
     );
+    stats.channelLate = 3;
+    expect(await scrape('gateway_user_channel_late_total')).toEqual(['gateway_user_channel_late_total 3']);
     expect(await scrape('gateway_broadcast_room_messages_lost')).toEqual([
       'gateway_broadcast_room_messages_lost{room="r1",lane="normal"} 5',
       'gateway_broadcast_room_messages_lost{room="r1",lane="important"} 2',

@@ -30,6 +30,12 @@ export function trackBroadcastLosses(source: BroadcastLossSource): void {
     () => LANE_NAMES.map((lane) => [{ lane }, source.stats.late[lane]]),
   );
   scrapeCounter(
+    'gateway_user_channel_late_total',
+    'User-channel messages (receipts, kicks, targeted) that came after their seq gap was reported: delivered out of order, not lost',
+    [],
+    () => [[{}, source.stats.channelLate]],
+  );
+  scrapeCounter(
     'gateway_room_states_received_total',
     'Room states (seq beacons with the online figures) received for rooms with local members',
     [],

@@ -1,4 +1,4 @@
-import { LaneReorderBuffer, MAX_OPEN_GAPS } from './lane-reorder-buffer';
+import { LaneReorderBuffer, MAX_OPEN_GAPS, MAX_OPEN_LATE_GAPS } from './lane-reorder-buffer';
 import { RoomBatch, SeqGap } from './room-batch';
 
 function batch(firstSeq: number, lastSeq: number): RoomBatch {
@@ -34,7 +34,7 @@ describe('LaneReorderBuffer', () => {
         lost: (_g, seqs) => lost.push(seqs),
         late: (_g, seqs) => late.push(seqs),
       },
-      1000,
+      { settleMs: 1000 },
     );
   });
 
@@ -124,6 +124,90 @@ describe('LaneReorderBuffer', () => {
     }
     expect(gaps).toHaveLength(MAX_OPEN_GAPS + 1);
     expect(lost).toEqual([1]);
+  });
+
+  describe('with deliverLate (a user channel)', () => {
+    let deliveredLate: number;
+
+    beforeEach(() => {
+      deliveredLate = 0;
+      reorder = new LaneReorderBuffer(
+        {
+          deliver: (b) => delivered.push(`${b.firstSeq}-${b.lastSeq}`),
+          gap: (g) => gaps.push(g),
+          duplicate: () => (duplicates += 1),
+          lost: (_g, seqs) => lost.push(seqs),
+          late: (_g, seqs) => late.push(seqs),
+          deliveredLate: (b) => (deliveredLate += b.count),
+        },
+        { settleMs: 1000, deliverLate: true },
+      );
+    });
+
+    it('delivers a seq that comes after its gap was reported, once, and does not count it lost', () => {
+      reorder.offer(batch(1, 1), 0);
+      reorder.offer(batch(3, 4), 0);
+      reorder.expire(100, 100);
+      expect(gaps).toEqual([{ roomId: 'r', lane: 'normal', fromSeq: 2, toSeq: 2 }]);
+      // Another worker's 2, published by the node after it gave the gap up.
+      reorder.offer(batch(2, 2), 400);
+      expect(delivered).toEqual(['1-1', '3-4', '2-2']);
+      expect(late).toEqual([1]);
+      expect(deliveredLate).toBe(1);
+      // A relay's repeat of it, and of what was delivered in order, are dropped.
+      reorder.offer(batch(2, 2), 410);
+      reorder.offer(batch(3, 3), 420);
+      expect(duplicates).toBe(2);
+      expect(reorder.nextSeq).toBe(5);
+      reorder.settle(5000);
+      expect(lost).toEqual([]);
+    });
+
+    it('still counts as lost what never comes, and drops it if it comes after settling', () => {
+      reorder.offer(batch(1, 1), 0);
+      reorder.offer(batch(4, 4), 0);
+      reorder.expire(100, 100);
+      reorder.offer(batch(3, 3), 200);
+      reorder.settle(1100);
+      expect(lost).toEqual([1]);
+      reorder.offer(batch(2, 2), 1200);
+      expect(delivered).toEqual(['1-1', '4-4', '3-3']);
+      expect(duplicates).toBe(1);
+    });
+
+    it('delivers seqs below its first batch that come later, without reporting or losing them', () => {
+      reorder.offer(batch(5, 6), 0);
+      expect(reorder.hasOpenGaps).toBe(true);
+      reorder.offer(batch(3, 3), 10);
+      reorder.offer(batch(3, 3), 20);
+      expect(delivered).toEqual(['5-6', '3-3']);
+      expect(duplicates).toBe(1);
+      expect(gaps).toEqual([]);
+      expect(late).toEqual([]);
+      expect(deliveredLate).toBe(1);
+      reorder.settle(1000);
+      expect(reorder.hasOpenGaps).toBe(false);
+      expect(lost).toEqual([]);
+      // Settled: a seq that old is no longer told from a repeat.
+      reorder.offer(batch(4, 4), 1100);
+      expect(duplicates).toBe(2);
+    });
+
+    it('keeps up to MAX_OPEN_LATE_GAPS gaps open, so many interleaved late seqs all arrive', () => {
+      reorder.offer(batch(1, 1), 0);
+      // Odd seqs on time, each even one later than the window.
+      for (let i = 1; i <= 500; i += 1) {
+        reorder.offer(batch(2 * i + 1, 2 * i + 1), i);
+        reorder.expire(i + 100, 100);
+      }
+      for (let i = 1; i <= 500; i += 1) reorder.offer(batch(2 * i, 2 * i), 700);
+      expect(gaps).toHaveLength(500);
+      expect(deliveredLate).toBe(500);
+      expect(delivered).toHaveLength(1001);
+      expect(MAX_OPEN_LATE_GAPS).toBeGreaterThan(500);
+      reorder.settle(5000);
+      expect(lost).toEqual([]);
+    });
   });
 
   describe('reach (a seq beacon)', () => {

@@ -9,6 +9,23 @@ export interface ReorderSink {
   lost(gap: SeqGap, seqs: number): void;
   /** `seqs` seqs of a reported gap arrived after it was reported: not lost, too late to deliver in order. */
   late(gap: SeqGap, seqs: number): void;
+  /**
+   * A batch delivered behind the lane's next seq (`deliverLate` lanes only): its seqs were missing
+   * and came late. Delivered through `deliver` as well; this only counts it.
+   */
+  deliveredLate?(batch: RoomBatch): void;
+}
+
+export interface LaneReorderOptions {
+  /** How long a reported gap stays open for late arrivals before its seqs count as lost. */
+  settleMs?: number;
+  /**
+   * Deliver a batch whose seqs lie in an open gap instead of dropping it as too late (user
+   * channels: they have no history to refill a gap from, so a late seq is delivered out of order
+   * rather than lost). Seqs below the lane's first batch count as such a gap too, one that is not
+   * reported and not lost when it settles: they were never expected, but may still come.
+   */
+  deliverLate?: boolean;
 }
 
 interface WaitingBatch {
@@ -22,12 +39,19 @@ interface OpenGap {
   fromSeq: number;
   toSeq: number;
   reportedAt: number;
+  /** The seqs below a deliverLate lane's first batch: never reported, so neither late nor lost. */
+  silent?: boolean;
 }
 
 /** How long a reported gap stays open for late arrivals before its seqs count as lost. */
 export const DEFAULT_LOSS_SETTLE_MS = 5000;
 /** Open gaps a lane keeps; past this the oldest settles at once (bounded memory). */
 export const MAX_OPEN_GAPS = 64;
+/**
+ * Open gaps a deliverLate lane keeps: two workers interleaving a channel's runs can leave one gap
+ * per run while the late ones are on their way, and each one settled early would be a loss.
+ */
+export const MAX_OPEN_LATE_GAPS = 1024;
 
 /**
  * The subscriber's reorder buffer of one room lane: puts its batches back in seq order, reports
@@ -38,7 +62,9 @@ export const MAX_OPEN_GAPS = 64;
  * baseline: earlier seqs are history the gateway pulls itself.
  *
  * A reported gap stays open for `settleMs`: seqs of it that still arrive are late, not lost; what
- * has not arrived when it settles is reported lost, once.
+ * has not arrived when it settles is reported lost, once. A room's late seqs are dropped (the lane
+ * moved past them; clients read them from history); with `deliverLate` (user channels) they are
+ * delivered when they come, out of order, each seq at most once.
  */
 export class LaneReorderBuffer {
   /** The next seq to deliver; undefined until the first batch. */
@@ -48,10 +74,18 @@ export class LaneReorderBuffer {
   /** In report order, so the oldest settles first. */
   private openGaps: OpenGap[] = [];
 
+  private readonly settleMs: number;
+  private readonly deliversLate: boolean;
+  private readonly maxOpenGaps: number;
+
   constructor(
     private readonly sink: ReorderSink,
-    private readonly settleMs = DEFAULT_LOSS_SETTLE_MS,
-  ) {}
+    options: LaneReorderOptions = {},
+  ) {
+    this.settleMs = options.settleMs ?? DEFAULT_LOSS_SETTLE_MS;
+    this.deliversLate = options.deliverLate === true;
+    this.maxOpenGaps = this.deliversLate ? MAX_OPEN_LATE_GAPS : MAX_OPEN_GAPS;
+  }
 
   get hasWaiting(): boolean {
     return this.waiting.length > 0;
@@ -68,11 +102,14 @@ export class LaneReorderBuffer {
 
   /** Takes one batch; true when it (or others) still wait for missing seqs. */
   offer(batch: RoomBatch, now: number): boolean {
-    if (this.openGaps.length > 0) this.fill(batch);
+    const filled = this.openGaps.length > 0 ? this.fill(batch) : 0;
     const next = this.next;
     if (next !== undefined && batch.lastSeq < next) {
-      this.sink.duplicate(batch);
+      // Behind the lane: late seqs of an open gap (delivered where that is the lane's rule), or a repeat.
+      if (filled > 0 && this.deliversLate) this.deliverLate(batch);
+      else this.sink.duplicate(batch);
     } else if (next === undefined || batch.firstSeq <= next) {
+      if (next === undefined && this.deliversLate && batch.firstSeq > 1) this.openBelow(batch, now);
       // A batch overlapping what was delivered goes whole: its body cannot be split unparsed,
       // and a repeated envelope is better than a lost one.
       this.deliver(batch);
@@ -133,13 +170,33 @@ export class LaneReorderBuffer {
   private reportGap(batch: Pick<RoomBatch, 'roomId' | 'lane' | 'firstSeq'>, next: number, now: number): void {
     const gap: SeqGap = { roomId: batch.roomId, lane: batch.lane, fromSeq: next, toSeq: batch.firstSeq - 1 };
     this.sink.gap(gap);
-    this.openGaps.push({ gap, fromSeq: gap.fromSeq, toSeq: gap.toSeq, reportedAt: now });
-    if (this.openGaps.length > MAX_OPEN_GAPS) this.settleGap(this.openGaps.shift() as OpenGap);
+    this.keepOpen({ gap, fromSeq: gap.fromSeq, toSeq: gap.toSeq, reportedAt: now });
   }
 
-  /** Takes the batch's seqs out of the open gaps it overlaps: they arrived, late. */
-  private fill(batch: RoomBatch): void {
+  /**
+   * A deliverLate lane's first batch: the seqs below it were sent before this subscriber listened,
+   * or are another worker's, still on their way (the node published them late). The latter are
+   * delivered if they come within the settle time; nothing is reported or lost for either.
+   */
+  private openBelow(batch: RoomBatch, now: number): void {
+    const gap: SeqGap = { roomId: batch.roomId, lane: batch.lane, fromSeq: 1, toSeq: batch.firstSeq - 1 };
+    this.keepOpen({ gap, fromSeq: gap.fromSeq, toSeq: gap.toSeq, reportedAt: now, silent: true });
+  }
+
+  private keepOpen(open: OpenGap): void {
+    this.openGaps.push(open);
+    if (this.openGaps.length > this.maxOpenGaps) this.settleGap(this.openGaps.shift() as OpenGap);
+  }
+
+  private deliverLate(batch: RoomBatch): void {
+    this.sink.deliveredLate?.(batch);
+    this.sink.deliver(batch);
+  }
+
+  /** Takes the batch's seqs out of the open gaps it overlaps: they arrived, late. Returns how many. */
+  private fill(batch: RoomBatch): number {
     const remaining: OpenGap[] = [];
+    let filled = 0;
     for (const open of this.openGaps) {
       const from = Math.max(open.fromSeq, batch.firstSeq);
       const to = Math.min(open.toSeq, batch.lastSeq);
@@ -147,16 +204,18 @@ export class LaneReorderBuffer {
         remaining.push(open);
         continue;
       }
-      this.sink.late(open.gap, to - from + 1);
+      filled += to - from + 1;
+      if (open.silent !== true) this.sink.late(open.gap, to - from + 1);
       // What is left of the gap on either side of the batch stays open.
       if (open.fromSeq < from) remaining.push({ ...open, toSeq: from - 1 });
       if (to < open.toSeq) remaining.push({ ...open, fromSeq: to + 1 });
     }
     this.openGaps = remaining;
+    return filled;
   }
 
   private settleGap(open: OpenGap): void {
-    this.sink.lost(open.gap, open.toSeq - open.fromSeq + 1);
+    if (open.silent !== true) this.sink.lost(open.gap, open.toSeq - open.fromSeq + 1);
   }
 
   private park(batch: RoomBatch, now: number): void {

@@ -33,6 +33,12 @@ export const DEFAULT_CHANNEL_HANDOVER_MS = 3000;
  * merge window let it go.
  */
 export const DEFAULT_BEACON_GRACE_MS = 300;
+/**
+ * How long a user channel's gap waits for its late seqs before they count as lost. Longer than a
+ * room's: a room's gap is refilled from history, a channel's only by the late message itself,
+ * which a loaded room-service worker may publish seconds after another worker's later seqs.
+ */
+export const DEFAULT_CHANNEL_LOSS_SETTLE_MS = 30_000;
 
 export interface RoomSubscriberOptions {
   /** CURVE towards the nodes or relays and the node manager; plain when absent or off. */
@@ -48,6 +54,8 @@ export interface RoomSubscriberOptions {
   reorderWindowMs?: number;
   /** How long a reported gap waits for late seqs before what is missing counts as lost. Default 5000. */
   lossSettleMs?: number;
+  /** The same for user channels, whose late seqs are delivered when they come. Default 30 000. */
+  channelLossSettleMs?: number;
   /** How long a seq named by a room state may take to arrive before it is reported as a gap. Default 300. */
   beaconGraceMs?: number;
   /** Rooms whose losses are remembered one by one (the worst when more lost). Default 256. */
@@ -70,8 +78,13 @@ export interface RoomSubscriberStats {
   gaps: number;
   /** Seqs of reported gaps that never arrived (settled), per lane: messages this subscriber lost. */
   lost: Record<Lane, number>;
-  /** Seqs of reported gaps that arrived afterwards, per lane: not lost, too late to deliver in order. */
+  /**
+   * Seqs of reported gaps that arrived afterwards, per lane: not lost, too late to deliver in
+   * order (a room's are dropped, a user channel's delivered: `channelLate`).
+   */
   late: Record<Lane, number>;
+  /** User-channel messages delivered behind their channel's next seq: late, delivered out of order. */
+  channelLate: number;
   /** Batches whose seqs were all delivered already. */
   duplicates: number;
   /** Messages that broke BCAST/1 (frames, topic, batch meta). */
@@ -176,11 +189,13 @@ export class RoomSubscriber {
     unjoined: 0,
     states: 0,
     beaconGaps: 0,
+    channelLate: 0,
   };
   private readonly lost: Record<Lane, number> = { normal: 0, important: 0 };
   private readonly late: Record<Lane, number> = { normal: 0, important: 0 };
   private readonly lossBoard: RoomLossBoard;
   private readonly lossSettleMs: number;
+  private readonly channelLossSettleMs: number;
   private readonly channelHandoverMs: number;
   /** CURVE towards the nodes' publish side, for the shared socket and every per-node one. */
   private readonly security: BusSecurity | undefined;
@@ -204,6 +219,7 @@ export class RoomSubscriber {
     this.beaconGraceMs = options.beaconGraceMs ?? DEFAULT_BEACON_GRACE_MS;
     this.region = options.region;
     this.lossSettleMs = options.lossSettleMs ?? DEFAULT_LOSS_SETTLE_MS;
+    this.channelLossSettleMs = options.channelLossSettleMs ?? DEFAULT_CHANNEL_LOSS_SETTLE_MS;
     this.lossBoard = new RoomLossBoard(options.lossBoardRooms ?? DEFAULT_LOSS_BOARD_ROOMS);
     this.channelHandoverMs = options.channelHandoverMs ?? DEFAULT_CHANNEL_HANDOVER_MS;
     this.receiveHighWaterMark = options.receiveHighWaterMark ?? 100_000;
@@ -231,6 +247,9 @@ export class RoomSubscriber {
       },
       late: (gap, seqs) => {
         this.late[gap.lane] += seqs;
+      },
+      deliveredLate: (batch) => {
+        this.counters.channelLate += batch.count;
       },
     };
     this.membership.onTopology((topology) => this.follow(topology));
@@ -611,7 +630,7 @@ export class RoomSubscriber {
       return;
     }
     const lanes = (room.lanes ??= [undefined, undefined]);
-    const lane = (lanes[meta.lane] ??= new LaneReorderBuffer(this.sink, this.lossSettleMs));
+    const lane = (lanes[meta.lane] ??= this.newLane(room));
     const batch: RoomBatch = {
       roomId: room.roomId,
       lane: LANE_NAMES[meta.lane],
@@ -621,6 +640,18 @@ export class RoomSubscriber {
       body,
     };
     if (lane.offer(batch, monotonicMs())) this.wait(lane);
+    // A user channel's first batch opens a gap below it for late seqs, with nothing waiting.
+    if (lane.hasOpenGaps) this.settleLater(lane);
+  }
+
+  /**
+   * A room lane drops seqs that come after its gap was reported (clients read them from history);
+   * a user channel has no history, so its lanes deliver them late instead (docs/broadcast-protocol.md
+   * "User channels: late seqs").
+   */
+  private newLane(room: JoinedRoom): LaneReorderBuffer {
+    if (room.placed === undefined) return new LaneReorderBuffer(this.sink, { settleMs: this.lossSettleMs });
+    return new LaneReorderBuffer(this.sink, { settleMs: this.channelLossSettleMs, deliverLate: true });
   }
 
   /** `[topic, state]`: a room's state (docs/broadcast-protocol.md "Room state"). */
