@@ -234,7 +234,9 @@ describe('SendPipeline rate limits (real Redis)', () => {
       await fx.sends.chat({ roomId, sender: alice, text: '1', clientMsgId: 'c-1' });
       const sent = jest.spyOn(fx.redis, 'sendCommand');
       await fx.sends.chat({ roomId, sender: alice, text: '2', clientMsgId: 'c-2' });
-      const limited = await rejection(fx.sends.chat({ roomId, sender: alice, text: '3', clientMsgId: 'c-3' }));
+      const limited = await rejection(
+        fx.sends.chat({ roomId, sender: alice, text: '3', clientMsgId: 'c-3' }),
+      );
       expect(limited.code).toBe(ErrorCode.RATE_LIMITED);
       expect(sent.mock.calls.map(([command]) => command.name)).toEqual(['evalsha', 'evalsha']);
       sent.mockRestore();
@@ -252,7 +254,9 @@ describe('SendPipeline rate limits (real Redis)', () => {
       const alice = user('alice001');
       await fx.sends.chat({ roomId, sender: alice, text: '1', clientMsgId: 'c-1' });
       await fx.redis.zadd(fx.keys.muted(roomId), fx.clock.now() + 60_000, alice.userId);
-      const limited = await rejection(fx.sends.chat({ roomId, sender: alice, text: '2', clientMsgId: 'c-2' }));
+      const limited = await rejection(
+        fx.sends.chat({ roomId, sender: alice, text: '2', clientMsgId: 'c-2' }),
+      );
       expect(limited.code).toBe(ErrorCode.RATE_LIMITED);
       expect(limited.details?.['retryAfterMs'] as number).toBeGreaterThan(0);
       expect(limited.details?.['retryAfterMs'] as number).toBeLessThanOrEqual(60_000);
@@ -280,10 +284,11 @@ describe('SendPipeline rate limits (real Redis)', () => {
         });
       await push(alice, 'p-1');
       expect((await rejection(push(alice, 'p-2'))).code).toBe(ErrorCode.RATE_LIMITED);
-      expect((await rejection(fx.sends.chat({ roomId, sender: alice, text: 'x', clientMsgId: 'c-1' }))).code).toBe(
-        ErrorCode.RATE_LIMITED,
-      );
-      for (let i = 0; i < 3; i += 1) await expect(push(undefined, `s-${i}`)).resolves.toMatchObject({ seq: null });
+      expect(
+        (await rejection(fx.sends.chat({ roomId, sender: alice, text: 'x', clientMsgId: 'c-1' }))).code,
+      ).toBe(ErrorCode.RATE_LIMITED);
+      for (let i = 0; i < 3; i += 1)
+        await expect(push(undefined, `s-${i}`)).resolves.toMatchObject({ seq: null });
     } finally {
       await fx.cleanup();
     }

@@ -186,11 +186,7 @@ export class SendPipeline {
    * The send script; on the important lane with WAIT for the replicas (LuaScript.runReplicated), so
    * nothing is acknowledged or broadcast that a failover could take back.
    */
-  private async runSend(
-    lane: Lane,
-    keys: string[],
-    args: Array<string | number>,
-  ): Promise<ScriptReply> {
+  private async runSend(lane: Lane, keys: string[], args: Array<string | number>): Promise<ScriptReply> {
     const acks = lane === 'important' ? this.settings.importantAcks : MASTER_ONLY;
     try {
       const { reply, degraded } = await SEND.runReplicated(this.redis, keys, args, acks);

@@ -19,7 +19,12 @@ describe('SEND_RATE_LUA (real Redis)', () => {
   let serial = 0;
 
   /** A room of its own per test, and a send of `userId` in it under `limits`. */
-  function room(limits: { userPoints: number; userWindowSec: number; roomPoints: number; roomWindowSec: number }) {
+  function room(limits: {
+    userPoints: number;
+    userWindowSec: number;
+    roomPoints: number;
+    roomWindowSec: number;
+  }) {
     const roomId = `rate-${process.pid}-${++serial}`;
     const rates = new SendRates(keys, limits);
     return {
