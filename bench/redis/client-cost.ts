@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { LocalRedisCluster, freePorts, redisProblem, uniqueKeyPrefix, waitFor } from '@live-im/testing';
 import { createRedisClient, LuaScript, parseClusterNodes, type RedisClient } from '@live-im/redis';
@@ -9,12 +9,12 @@ import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { setting } from '../shared/bench-settings';
 
 /**
- * bench/redis client cost: the Redis calls of one room.chat as room-service makes them (two
- * rate-limiter-flexible calls, then the send script), from this one process, for 100 rooms at a
- * fixed concurrency, on one Redis and on a 3+3 Redis Cluster, in the same run and in alternating
- * rounds. Per variant: this process's CPU µs per chat (user + system, from process.cpuUsage), the
- * median over the rounds. Baseline on each target: the send script as a raw EVALSHA (with EVAL
- * after NOSCRIPT), as LuaScript.run sent it before it used auto-pipelined script commands.
+ * bench/redis client cost: the Redis calls of one room.chat, from this one process, for 100 rooms
+ * at a fixed concurrency, on one Redis and on a 3+3 Redis Cluster, in the same run and in
+ * alternating rounds. Two ways: as room-service sends a chat now (one script that checks the two
+ * rate budgets, then assigns the seq and logs), and as it did before (two rate-limiter-flexible
+ * calls, then the send script: two round trips). Per way: this process's CPU µs per chat (user +
+ * system, from process.cpuUsage) and chats per second, the medians over the rounds.
  */
 const CHATS = setting('chats', 5_000, 100);
 const CONCURRENCY = setting('concurrency', 32, 1);
@@ -22,46 +22,66 @@ const ROUNDS = setting('rounds', 5, 1);
 const ROOMS = 100;
 
 /** The send script's Redis work in small: next seq, append to the log, trim it. */
-const SEND_SOURCE = `
+const SEND_WORK = `
 local seq = redis.call('INCR', KEYS[1])
 redis.call('ZADD', KEYS[2], seq, ARGV[1])
 redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -201)
 return {'OK', seq}
 `;
-const SEND = new LuaScript(SEND_SOURCE);
-const SEND_SHA = createHash('sha1').update(SEND_SOURCE).digest('hex');
+const SEND = new LuaScript(SEND_WORK);
 
-type Way = 'raw EVALSHA' | 'LuaScript.run';
+/** The same, after both fixed-window budgets (KEYS[3], KEYS[4]), as room-service's send script. */
+const SEND_WITH_RATES = new LuaScript(`
+local function spend(key, points, windowSec)
+  local used = redis.call('INCR', key)
+  local ttl = redis.call('PTTL', key)
+  if ttl < 0 then
+    redis.call('EXPIRE', key, windowSec)
+    ttl = 1000 * tonumber(windowSec)
+  end
+  if used > tonumber(points) then return ttl end
+  return nil
+end
+local user = spend(KEYS[3], ARGV[2], 1)
+local room = spend(KEYS[4], ARGV[2], 1)
+if user or room then return {'RATE_LIMITED', math.max(user or 0, room or 0)} end
+${SEND_WORK}`);
 
-async function rawEvalsha(redis: RedisClient, keys: string[], args: string[]): Promise<unknown> {
-  try {
-    return await redis.evalsha(SEND_SHA, keys.length, ...keys, ...args);
-  } catch (error) {
-    if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
-    return redis.eval(SEND_SOURCE, keys.length, ...keys, ...args);
-  }
-}
+/** Budgets no bench run spends. */
+const UNLIMITED = 1e9;
 
-/** CPU µs per chat of `chats` chats, `CONCURRENCY` at a time. */
-async function cpuPerChat(redis: RedisClient, way: Way, prefix: string, chats: number): Promise<number> {
-  const limiter = new RateLimiterRedis({ storeClient: redis, keyPrefix: '', points: 1e9, duration: 1 });
+type Way = 'one script' | 'limiter + script';
+
+/** CPU µs per chat and chats per second of `chats` chats, `CONCURRENCY` at a time. */
+async function measure(
+  redis: RedisClient,
+  way: Way,
+  prefix: string,
+  chats: number,
+): Promise<{ cpuUs: number; perSec: number }> {
+  const limiter = new RateLimiterRedis({ storeClient: redis, keyPrefix: '', points: UNLIMITED, duration: 1 });
   const room = (i: number) => `${prefix}{r${i % ROOMS}}`;
   const chat = async (i: number) => {
-    await Promise.all([limiter.consume(`${room(i)}:rate:u`), limiter.consume(`${room(i)}:rate:r`)]);
     const keys = [`${room(i)}:seq`, `${room(i)}:log`];
-    const args = [`m${i}`];
-    if (way === 'raw EVALSHA') await rawEvalsha(redis, keys, args);
-    else await SEND.run(redis, keys, args);
+    const rates = [`${room(i)}:rate:u`, `${room(i)}:rate:r`];
+    if (way === 'one script') {
+      await SEND_WITH_RATES.run(redis, [...keys, ...rates], [`m${i}`, UNLIMITED]);
+      return;
+    }
+    await Promise.all(rates.map((key) => limiter.consume(key)));
+    await SEND.run(redis, keys, [`m${i}`]);
   };
   let next = 0;
   const started = process.cpuUsage();
+  const startedAt = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (next < chats) await chat((next += 1));
     }),
   );
+  const seconds = (performance.now() - startedAt) / 1000;
   const used = process.cpuUsage(started);
-  return (used.user + used.system) / chats;
+  return { cpuUs: (used.user + used.system) / chats, perSec: chats / seconds };
 }
 
 async function ready(redis: RedisClient): Promise<RedisClient> {
@@ -103,7 +123,7 @@ function median(values: number[]): number {
 async function main(): Promise<void> {
   const load = loadavg()[0]?.toFixed(2) ?? '?';
   console.log(
-    `bench/redis client cost: ${CHATS} chats (2 rate-limit calls + 1 send script) over ${ROOMS} rooms at concurrency ${CONCURRENCY}, ${ROUNDS} rounds`,
+    `bench/redis client cost: ${CHATS} chats over ${ROOMS} rooms at concurrency ${CONCURRENCY}, ${ROUNDS} rounds`,
   );
   console.log(
     `machine: ${cpus().length} CPUs, load average ${load} at start${Number(load) > 1 ? ' ⚠ loaded: figures are not comparable with a quiet run' : ''}`,
@@ -117,22 +137,31 @@ async function main(): Promise<void> {
     if (typeof clusterTarget === 'string') throw new Error(`cluster seeds: ${clusterTarget}`);
     targets.push(['one Redis', await ready(createRedisClient({ kind: 'single', url: single.url }))]);
     targets.push(['cluster 3+3', await ready(createRedisClient(clusterTarget))]);
-    const ways: Way[] = ['raw EVALSHA', 'LuaScript.run'];
-    const figures = new Map<string, number[]>();
-    for (const [, redis] of targets) for (const way of ways) await cpuPerChat(redis, way, prefix, CHATS / 5);
+    const ways: Way[] = ['one script', 'limiter + script'];
+    const cpu = new Map<string, number[]>();
+    const rate = new Map<string, number[]>();
+    const note = (figures: Map<string, number[]>, key: string, value: number) =>
+      figures.set(key, [...(figures.get(key) ?? []), value]);
+    for (const [, redis] of targets) for (const way of ways) await measure(redis, way, prefix, CHATS / 5);
     for (let round = 0; round < ROUNDS; round += 1) {
       for (const [name, redis] of targets) {
         for (const way of ways) {
-          const us = await cpuPerChat(redis, way, prefix, CHATS);
-          const key = `${name}, ${way}`;
-          figures.set(key, [...(figures.get(key) ?? []), us]);
+          const { cpuUs, perSec } = await measure(redis, way, prefix, CHATS);
+          note(cpu, `${name}, ${way}`, cpuUs);
+          note(rate, `${name}, ${way}`, perSec);
         }
       }
     }
-    for (const [key, values] of figures) {
+    for (const [key, values] of cpu) {
+      const perSec = median(rate.get(key) ?? []);
       console.log(
-        `${key.padEnd(28)} ${median(values).toFixed(1).padStart(6)} µs CPU per chat (median; rounds: ${values.map((v) => v.toFixed(0)).join(' ')})`,
+        `${key.padEnd(30)} ${median(values).toFixed(1).padStart(6)} µs CPU per chat, ${perSec.toFixed(0).padStart(6)} chats/s (medians; CPU by round: ${values.map((v) => v.toFixed(0)).join(' ')})`,
       );
+    }
+    for (const way of ways) {
+      const single = median(rate.get(`one Redis, ${way}`) ?? []);
+      const cluster = median(rate.get(`cluster 3+3, ${way}`) ?? []);
+      console.log(`${way.padEnd(18)} cluster / one Redis: ${(cluster / single).toFixed(2)}x chats/s`);
     }
   } finally {
     for (const [, redis] of targets) redis.disconnect();

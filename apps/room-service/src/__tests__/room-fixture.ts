@@ -11,7 +11,7 @@ import { MemberSends } from '../messages/member-sends';
 import { RoomLog } from '../messages/room-log';
 import { RoomPush } from '../messages/room-push';
 import { SendPipeline } from '../messages/send-pipeline';
-import { SendRateLimiter, SendRateLimits } from '../messages/send-rate-limiter';
+import { SendRates, SendRateLimits } from '../messages/send-rate';
 import { RoomMetrics } from '../metrics/room-metrics';
 import { BusinessEvents, BusinessReceipt } from '../receipts/business-events';
 import { ReceiptDesk } from '../receipts/receipt-desk';
@@ -70,7 +70,7 @@ export class RoomFixture {
   readonly broadcast: RoomBroadcast;
   readonly channels: UserChannels;
   readonly log: LogPolicy;
-  readonly limiter: SendRateLimiter;
+  readonly rates: SendRates;
   readonly rooms: RoomStore;
   readonly pipeline: SendPipeline;
   readonly sends: MemberSends;
@@ -91,7 +91,7 @@ export class RoomFixture {
       normal: { maxLen: options.log?.normalMax ?? 2000, ttlMs: 86_400_000 },
       important: { maxLen: options.log?.importantMax ?? 10_000, ttlMs: 7 * 86_400_000 },
     };
-    this.limiter = new SendRateLimiter(this.redis, this.keys, {
+    this.rates = new SendRates(this.keys, {
       userPoints: 1_000_000,
       userWindowSec: 5,
       roomPoints: 1_000_000,
@@ -103,7 +103,7 @@ export class RoomFixture {
       this.redis,
       this.keys,
       this.clock,
-      this.limiter,
+      this.rates,
       this.broadcast,
       this.metrics,
       {
@@ -125,7 +125,7 @@ export class RoomFixture {
       this.keys,
       this.clock,
       this.pipeline,
-      this.limiter,
+      this.rates,
       this.channels,
       this.receipts,
       this.metrics,

@@ -6,7 +6,7 @@ import { BroadcastPublisher } from '../broadcast/broadcast-publisher';
 import { RoomBroadcast } from '../broadcast/room-broadcast';
 import { UserChannels } from '../channels/user-channels';
 import { ROOM_SERVICE_CONFIG, RoomServiceConfig } from '../config';
-import { SendRateLimiter } from '../messages/send-rate-limiter';
+import { SendRates } from '../messages/send-rate';
 import { RoomMetrics } from '../metrics/room-metrics';
 import { RoomKeys } from '../rooms/room-keys';
 
@@ -30,17 +30,17 @@ import { RoomKeys } from '../rooms/room-keys';
       inject: [REDIS, RoomKeys, RoomBroadcast, RoomMetrics],
     },
     {
-      provide: SendRateLimiter,
-      useFactory: (redis: RedisClient, keys: RoomKeys, config: RoomServiceConfig) =>
-        new SendRateLimiter(redis, keys, {
+      provide: SendRates,
+      useFactory: (keys: RoomKeys, config: RoomServiceConfig) =>
+        new SendRates(keys, {
           userPoints: config.USER_RATE_POINTS,
           userWindowSec: config.USER_RATE_WINDOW_SEC,
           roomPoints: config.ROOM_RATE_POINTS,
           roomWindowSec: config.ROOM_RATE_WINDOW_SEC,
         }),
-      inject: [REDIS, RoomKeys, ROOM_SERVICE_CONFIG],
+      inject: [RoomKeys, ROOM_SERVICE_CONFIG],
     },
   ],
-  exports: [Clock, RoomKeys, RoomMetrics, RoomBroadcast, BroadcastPublisher, UserChannels, SendRateLimiter],
+  exports: [Clock, RoomKeys, RoomMetrics, RoomBroadcast, BroadcastPublisher, UserChannels, SendRates],
 })
 export class RoomCoreModule {}

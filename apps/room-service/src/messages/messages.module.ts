@@ -16,7 +16,7 @@ import { MessagesController } from './messages.controller';
 import { RoomLog } from './room-log';
 import { RoomPush } from './room-push';
 import { SendPipeline } from './send-pipeline';
-import { SendRateLimiter } from './send-rate-limiter';
+import { SendRates } from './send-rate';
 
 /** Room messages: join, history, chat, gifts (and their catalogue), business pushes. */
 @Module({
@@ -34,13 +34,13 @@ import { SendRateLimiter } from './send-rate-limiter';
         redis: RedisClient,
         keys: RoomKeys,
         clock: Clock,
-        limiter: SendRateLimiter,
+        rates: SendRates,
         broadcast: RoomBroadcast,
         metrics: RoomMetrics,
         config: RoomServiceConfig,
         importantAcks: ReplicaAcks,
       ) =>
-        new SendPipeline(redis, keys, clock, limiter, broadcast, metrics, {
+        new SendPipeline(redis, keys, clock, rates, broadcast, metrics, {
           log: logPolicyOf(config),
           dedupeTtlMs: config.DEDUPE_TTL_SEC * 1000,
           importantAcks,
@@ -49,7 +49,7 @@ import { SendRateLimiter } from './send-rate-limiter';
         REDIS,
         RoomKeys,
         Clock,
-        SendRateLimiter,
+        SendRates,
         RoomBroadcast,
         RoomMetrics,
         ROOM_SERVICE_CONFIG,
@@ -68,13 +68,13 @@ import { SendRateLimiter } from './send-rate-limiter';
         keys: RoomKeys,
         clock: Clock,
         pipeline: SendPipeline,
-        limiter: SendRateLimiter,
+        rates: SendRates,
         channels: UserChannels,
         receipts: ReceiptStore,
         metrics: RoomMetrics,
         config: RoomServiceConfig,
       ) =>
-        new RoomPush(redis, keys, clock, pipeline, limiter, channels, receipts, metrics, {
+        new RoomPush(redis, keys, clock, pipeline, rates, channels, receipts, metrics, {
           dedupeTtlMs: config.DEDUPE_TTL_SEC * 1000,
           receiptGraceMs: config.RECEIPT_GRACE_SEC * 1000,
         }),
@@ -83,7 +83,7 @@ import { SendRateLimiter } from './send-rate-limiter';
         RoomKeys,
         Clock,
         SendPipeline,
-        SendRateLimiter,
+        SendRates,
         UserChannels,
         ReceiptStore,
         RoomMetrics,

@@ -8,15 +8,19 @@ import { RoomKeys } from '../rooms/room-keys';
 import { newMessageId } from './envelope';
 import { moderationError, parseDedupeHit, ScriptReply, SEND_CHECKS_LUA } from './send-checks';
 import { assertMaySend, SendPipeline } from './send-pipeline';
-import { SendRateLimiter } from './send-rate-limiter';
+import { rateLimitedError, SEND_RATE_LUA, SendRates } from './send-rate';
 
 /**
- * Admits a targeted push like a send (room, dedupe, bans, mutes), records its clientMsgId with no
- * room seq, and for requireAck opens its receipt record with every recipient pending.
- * KEYS: room, banned, muted, dedupe, receipt.
- * ARGV: userId, now, dedupeTtlMs, messageId, receiptTtlMs (0: no requireAck), sender, recipients...
+ * Admits a targeted push like a send (rate budgets, room, dedupe, bans, mutes), records its
+ * clientMsgId with no room seq, and for requireAck opens its receipt record with every recipient
+ * pending.
+ * KEYS: room, banned, muted, dedupe, receipt, user rate, room rate.
+ * ARGV: userId, now, dedupeTtlMs, messageId, receiptTtlMs (0: no requireAck), sender, userPoints
+ * (0: not charged), userWindowSec, roomPoints, roomWindowSec, recipients...
  */
-const ADMIT_TARGETED = new LuaScript(`${SEND_CHECKS_LUA}
+const ADMIT_TARGETED = new LuaScript(`${SEND_RATE_LUA}${SEND_CHECKS_LUA}
+local limited = rateLimit(KEYS[6], KEYS[7], ARGV[7], ARGV[8], ARGV[9], ARGV[10])
+if limited then return limited end
 local refusal, epoch = checks(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], ARGV[2], ARGV[3])
 if refusal then return refusal end
 if tonumber(ARGV[3]) > 0 then
@@ -24,7 +28,7 @@ if tonumber(ARGV[3]) > 0 then
 end
 if tonumber(ARGV[5]) > 0 then
   redis.call('HSET', KEYS[5], '_sender', ARGV[6], '_kind', 'to')
-  for i = 7, #ARGV do redis.call('HSET', KEYS[5], ARGV[i], 'pending') end
+  for i = 11, #ARGV do redis.call('HSET', KEYS[5], ARGV[i], 'pending') end
   redis.call('PEXPIRE', KEYS[5], ARGV[5])
 end
 return {'OK'}
@@ -51,7 +55,7 @@ export class RoomPush {
     private readonly keys: RoomKeys,
     private readonly clock: Clock,
     private readonly pipeline: SendPipeline,
-    private readonly limiter: SendRateLimiter,
+    private readonly rates: SendRates,
     private readonly channels: UserChannels,
     private readonly receipts: ReceiptStore,
     private readonly metrics: RoomMetrics,
@@ -87,7 +91,6 @@ export class RoomPush {
   ): Promise<PushResult> {
     const { roomId, from } = req;
     assertMaySend(from);
-    if (from !== undefined) await this.limiter.consume(roomId, from.userId);
     const sender = from ?? SYSTEM_SENDER;
     const recipients = [...new Set(to)];
     const now = this.clock.now();
@@ -100,6 +103,7 @@ export class RoomPush {
         this.keys.muted(roomId),
         this.keys.dedupe(roomId, sender.userId, req.clientMsgId ?? ''),
         this.keys.receipt(roomId, messageId),
+        ...this.rates.keysOf(roomId, sender.userId),
       ],
       [
         sender.userId,
@@ -108,6 +112,7 @@ export class RoomPush {
         messageId,
         receiptTtlMs ?? 0,
         from?.userId ?? '',
+        ...this.rates.argsOf(from !== undefined),
         ...(receiptTtlMs === undefined ? [] : recipients),
       ],
     )) as ScriptReply;
@@ -116,7 +121,7 @@ export class RoomPush {
       this.metrics.duplicate();
       return { messageId: hit.messageId, lane: hit.lane, seq: hit.seq, duplicate: true };
     }
-    if (reply[0] !== 'OK') throw moderationError(reply, roomId);
+    if (reply[0] !== 'OK') throw rateLimitedError(reply) ?? moderationError(reply, roomId);
 
     if (receiptTtlMs !== undefined) {
       const dueAt = now + req.ackTimeoutSec * 1000 + this.settings.receiptGraceMs;

@@ -225,6 +225,75 @@ describe('SendPipeline rate limits (real Redis)', () => {
     }
   });
 
+  it('sends a chat in one Redis call: the rate limits are checked inside the send script', async () => {
+    const fx = new RoomFixture('room-rate-one-call', { rates: { userPoints: 2, userWindowSec: 60 } });
+    try {
+      const roomId = await fx.openRoom();
+      const alice = user('alice001');
+      // The first send defines the script command on the client; the one measured finds it.
+      await fx.sends.chat({ roomId, sender: alice, text: '1', clientMsgId: 'c-1' });
+      const sent = jest.spyOn(fx.redis, 'sendCommand');
+      await fx.sends.chat({ roomId, sender: alice, text: '2', clientMsgId: 'c-2' });
+      const limited = await rejection(
+        fx.sends.chat({ roomId, sender: alice, text: '3', clientMsgId: 'c-3' }),
+      );
+      expect(limited.code).toBe(ErrorCode.RATE_LIMITED);
+      expect(sent.mock.calls.map(([command]) => command.name)).toEqual(['evalsha', 'evalsha']);
+      sent.mockRestore();
+      // Refused before the log: nothing of the refused send was written.
+      expect(await fx.redis.zcard(fx.keys.log(roomId, 'normal'))).toBe(2);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it('refuses a user over budget before the moderation checks, as it always has', async () => {
+    const fx = new RoomFixture('room-rate-first', { rates: { userPoints: 1, userWindowSec: 60 } });
+    try {
+      const roomId = await fx.openRoom();
+      const alice = user('alice001');
+      await fx.sends.chat({ roomId, sender: alice, text: '1', clientMsgId: 'c-1' });
+      await fx.redis.zadd(fx.keys.muted(roomId), fx.clock.now() + 60_000, alice.userId);
+      const limited = await rejection(
+        fx.sends.chat({ roomId, sender: alice, text: '2', clientMsgId: 'c-2' }),
+      );
+      expect(limited.code).toBe(ErrorCode.RATE_LIMITED);
+      expect(limited.details?.['retryAfterMs'] as number).toBeGreaterThan(0);
+      expect(limited.details?.['retryAfterMs'] as number).toBeLessThanOrEqual(60_000);
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
+  it("charges a user's targeted push to the same budgets, and never the system's", async () => {
+    const fx = new RoomFixture('room-rate-push', { rates: { userPoints: 1, userWindowSec: 60 } });
+    try {
+      const roomId = await fx.openRoom();
+      const alice = user('alice001');
+      const push = (from: typeof alice | undefined, clientMsgId: string) =>
+        fx.push.push({
+          roomId,
+          lane: 'important',
+          type: 'signal',
+          body: { hello: true },
+          to: ['u_bob00001'],
+          from,
+          clientMsgId,
+          requireAck: false,
+          ackTimeoutSec: 30,
+        });
+      await push(alice, 'p-1');
+      expect((await rejection(push(alice, 'p-2'))).code).toBe(ErrorCode.RATE_LIMITED);
+      expect(
+        (await rejection(fx.sends.chat({ roomId, sender: alice, text: 'x', clientMsgId: 'c-1' }))).code,
+      ).toBe(ErrorCode.RATE_LIMITED);
+      for (let i = 0; i < 3; i += 1)
+        await expect(push(undefined, `s-${i}`)).resolves.toMatchObject({ seq: null });
+    } finally {
+      await fx.cleanup();
+    }
+  });
+
   describe('when an important send requires a replica', () => {
     // More than a single Redis (none) or the test cluster (one per master) has connected.
     const strict = new RoomFixture('room-send-strict', { importantAcks: { replicas: 2, timeoutMs: 50 } });

@@ -7,22 +7,26 @@ import { RoomKeys } from '../rooms/room-keys';
 import { EnvelopeDraft, envelopeParts, joinEnvelope, newMessageId } from './envelope';
 import { APPEND_AND_ASSIGN_SEQ_LUA } from './append-and-assign-seq';
 import { LogPolicy } from './log-policy';
-import { moderationError, parseDedupeHit, SEND_CHECKS_LUA } from './send-checks';
-import { SendRateLimiter } from './send-rate-limiter';
+import { moderationError, parseDedupeHit, ScriptReply, SEND_CHECKS_LUA } from './send-checks';
+import { rateLimitedError, SEND_RATE_LUA, SendRates } from './send-rate';
 
 /**
- * One send, atomically: the room's admission checks (send-checks.ts), then seq + log append,
- * the dedupe record and, for requireAck, the receipt record.
- * KEYS: room, banned, muted, seq, log, dedupe, receipt.
+ * One send, atomically: the sender's rate budgets (send-rate.ts), the room's admission checks
+ * (send-checks.ts), then seq + log append, the dedupe record and, for requireAck, the receipt
+ * record. One script, so one Redis round trip per send; every key is the room's (one slot).
+ * KEYS: room, banned, muted, seq, log, dedupe, receipt, user rate, room rate.
  * ARGV: userId, now, head, tail, maxLen, logTtlMs, dedupeTtlMs (0: no clientMsgId), messageId,
- * lane, receiptTtlMs (0: no requireAck), receipt sender ('' for the system).
+ * lane, receiptTtlMs (0: no requireAck), receipt sender ('' for the system), then the budgets:
+ * userPoints (0: not charged), userWindowSec, roomPoints, roomWindowSec.
  *
  * A retry of an important-lane send (DUPLICATE of the same lane) also gets the logged envelope, to
  * publish again (see republish), and rewrites its dedupe record's expiry unchanged: a write, so
  * the WAIT after the script covers it and therefore the first attempt's write too (replication is
  * in order), whichever connection that attempt went through.
  */
-const SEND = new LuaScript(`${APPEND_AND_ASSIGN_SEQ_LUA}${SEND_CHECKS_LUA}
+const SEND = new LuaScript(`${APPEND_AND_ASSIGN_SEQ_LUA}${SEND_RATE_LUA}${SEND_CHECKS_LUA}
+local limited = rateLimit(KEYS[8], KEYS[9], ARGV[12], ARGV[13], ARGV[14], ARGV[15])
+if limited then return limited end
 local refusal, epoch = checks(KEYS[1], KEYS[2], KEYS[3], KEYS[6], ARGV[1], ARGV[2], ARGV[7])
 if refusal then
   if refusal[1] == 'DUPLICATE' and refusal[3] == 'important' and ARGV[9] == 'important' then
@@ -67,9 +71,10 @@ export interface SendSettings {
 const MASTER_ONLY: ReplicaAcks = { replicas: 0, timeoutMs: 0 };
 
 /**
- * The write path of room messages: admission, rate limits, one Lua script that assigns the seq and
- * logs the envelope, then the broadcast. The same clientMsgId of the same user returns the first
- * result; only on the important lane is its logged envelope published again (see republish).
+ * The write path of room messages: one Lua script that checks the rate limits and admission,
+ * assigns the seq and logs the envelope, then the broadcast. The same clientMsgId of the same user
+ * returns the first result; only on the important lane is its logged envelope published again (see
+ * republish).
  */
 export class SendPipeline {
   private readonly seqs = new SeqWatch();
@@ -78,7 +83,7 @@ export class SendPipeline {
     private readonly redis: RedisClient,
     private readonly keys: RoomKeys,
     private readonly clock: Clock,
-    private readonly limiter: SendRateLimiter,
+    private readonly rates: SendRates,
     private readonly broadcast: RoomBroadcast,
     private readonly metrics: RoomMetrics,
     private readonly settings: SendSettings,
@@ -93,10 +98,10 @@ export class SendPipeline {
     }
   }
 
+  /** Nothing is awaited before the script: a send's one Redis call joins the tick's pipeline. */
   private async run(send: RoomSend): Promise<SendResult> {
     const { roomId, lane, actor } = send;
     assertMaySend(actor);
-    if (actor !== undefined) await this.limiter.consume(roomId, actor.userId);
     const from = actor ?? SYSTEM_SENDER;
     const now = this.clock.now();
     const draft: EnvelopeDraft = {
@@ -122,6 +127,7 @@ export class SendPipeline {
         this.keys.log(roomId, lane),
         this.keys.dedupe(roomId, from.userId, send.clientMsgId ?? ''),
         this.keys.receipt(roomId, draft.id),
+        ...this.rates.keysOf(roomId, from.userId),
       ],
       [
         from.userId,
@@ -135,6 +141,8 @@ export class SendPipeline {
         lane,
         send.receiptTtlMs ?? 0,
         actor?.userId ?? '',
+        // The system's sends are not charged; a user's are, in the same script.
+        ...this.rates.argsOf(actor !== undefined),
       ],
     );
 
@@ -158,7 +166,7 @@ export class SendPipeline {
       this.republish(roomId, hit.seq, reply[4]);
       return { messageId: hit.messageId, lane: hit.lane, seq: hit.seq, duplicate: true };
     }
-    throw moderationError(reply, roomId);
+    throw rateLimitedError(reply) ?? moderationError(reply, roomId);
   }
 
   /**
@@ -178,16 +186,12 @@ export class SendPipeline {
    * The send script; on the important lane with WAIT for the replicas (LuaScript.runReplicated), so
    * nothing is acknowledged or broadcast that a failover could take back.
    */
-  private async runSend(
-    lane: Lane,
-    keys: string[],
-    args: Array<string | number>,
-  ): Promise<[string, ...Array<string | number>]> {
+  private async runSend(lane: Lane, keys: string[], args: Array<string | number>): Promise<ScriptReply> {
     const acks = lane === 'important' ? this.settings.importantAcks : MASTER_ONLY;
     try {
       const { reply, degraded } = await SEND.runReplicated(this.redis, keys, args, acks);
       if (degraded) this.metrics.sendDegraded();
-      return reply as [string, ...Array<string | number>];
+      return reply as ScriptReply;
     } catch (error) {
       if (error instanceof RpcError && error.details?.['replicated'] === false)
         this.metrics.sendUnreplicated();
