@@ -26,6 +26,11 @@ async function handled(workers: LiveApp[], patterns: readonly string[]): Promise
   return counts.reduce((a, b) => a + b, 0);
 }
 
+/** Each of ROOM_READS handled, summed over the workers, in ROOM_READS' order. */
+function readsByPattern(workers: LiveApp[]): Promise<number[]> {
+  return Promise.all(ROOM_READS.map((pattern) => handled(workers, [pattern])));
+}
+
 /** Viewers of a test, and the processes holding them (a share each; see sdk-viewer-processes.ts). */
 const VIEWERS = 1000;
 const VIEWER_PROCESSES = 4;
@@ -72,6 +77,12 @@ function missingGifts(viewers: ViewerState[]): number {
   return viewers.filter((viewer) => viewer.lacking.length > 0).length;
 }
 
+/** The SDK's own gap events summed over the viewers, per lane. */
+function sdkGaps(viewers: ViewerState[]): string {
+  const sum = (lane: 'normal' | 'important') => viewers.reduce((n, viewer) => n + viewer.gaps[lane], 0);
+  return `SDK gaps ${sum('normal')} normal, ${sum('important')} important`;
+}
+
 /** How many viewers are joined on each gateway, in the cluster's order. */
 function landedOn(viewers: ViewerState[], gateways: LiveApp[]): number[] {
   return gateways.map((gateway) => viewers.filter((v) => v.joined && v.url === gateway.url).length);
@@ -103,9 +114,8 @@ async function broadcastDiagnosis(
       return `${name} ${values.join(' / ')}`;
     }),
   );
-  const sdkGaps = viewers.reduce((sum, viewer) => sum + viewer.gaps, 0);
   const landed = landedOn(viewers, cluster.gateways);
-  return `${missingGifts(viewers)} viewers lack gifts (one lacks seqs ${seqs.join(',')}); viewers per gateway ${landed.join('/')}; SDK gaps ${sdkGaps}; ${figures.join('; ')}`;
+  return `${missingGifts(viewers)} viewers lack gifts (one lacks seqs ${seqs.join(',')}); viewers per gateway ${landed.join('/')}; ${sdkGaps(viewers)}; ${figures.join('; ')}`;
 }
 
 describe('edge cache: the node owning a room dies under chat and gift load', () => {
@@ -179,8 +189,7 @@ describe('edge cache: the node owning a room dies under chat and gift load', () 
     const fillsAfter = await Promise.all(cluster.gateways.map((g) => g.metric('gateway_gap_fills_total')));
     const fills = fillsAfter.map((after, i) => after - (fillsBefore[i] ?? 0));
     const gaps = fills.reduce((a, b) => a + b, 0);
-    const sdkGaps = states.reduce((sum, viewer) => sum + viewer.gaps, 0);
-    const figures = `${states.length} viewers, ${acked.size} gifts, history calls ${history}, gap fills per gateway ${fills.join('/')}, SDK gaps ${sdkGaps}`;
+    const figures = `${states.length} viewers, ${acked.size} gifts, history calls ${history}, gap fills per gateway ${fills.join('/')}, ${sdkGaps(states)}`;
     // The node died mid-stream: its in-flight batches were lost, and each gateway saw the gap.
     expect({ figures, gaps: gaps > 0 }).toEqual({ figures, gaps: true });
     // Filled once per gateway (a page per 200 seqs, so 1 per gap here), never once per viewer.
@@ -238,7 +247,7 @@ describe('edge cache: a gateway dies holding viewers (rejoin storm)', () => {
       what: '10 gifts acknowledged before the kill',
     });
 
-    const callsBefore = await handled(cluster.roomServices, ROOM_READS);
+    const callsBefore = await readsByPattern(cluster.roomServices);
     await dying.kill();
     await viewers.waitFor(
       () => [],
@@ -265,10 +274,12 @@ describe('edge cache: a gateway dies holding viewers (rejoin storm)', () => {
       .catch(async (error: unknown) => {
         throw new Error(`${String(error)}; ${await broadcastDiagnosis(cluster, viewers, acked)}`);
       });
-    const calls = (await handled(cluster.roomServices, ROOM_READS)) - callsBefore;
+    const callsAfter = await readsByPattern(cluster.roomServices);
+    const byPattern = ROOM_READS.map((pattern, i) => `${pattern} ${callsAfter[i] - callsBefore[i]}`);
+    const calls = callsAfter.reduce((a, b) => a + b, 0) - callsBefore.reduce((a, b) => a + b, 0);
 
     const landed = landedOn(states, survivors);
-    const figures = `landed ${landed.join('/')}, room-service join/admit/history calls ${calls} for ${states.length} rejoins, ${acked.size} gifts`;
+    const figures = `landed ${landed.join('/')}, room-service calls ${calls} (${byPattern.join(', ')}) for ${states.length} rejoins, ${acked.size} gifts, ${sdkGaps(states)}`;
     // At random over the two survivors: more than 60% on one is under 1e-9 likely at 1,000 viewers.
     expect({ figures, spread: Math.max(...landed) <= 0.6 * states.length }).toEqual({
       figures,

@@ -35,8 +35,8 @@ export interface ViewerState {
   url: string;
   /** Joined on a live connection (false while it reconnects). */
   joined: boolean;
-  /** The SDK's gap events (seqs it had to pull itself, the last resort). */
-  gaps: number;
+  /** The SDK's gap events per lane (seqs it had to pull itself, the last resort). */
+  gaps: { normal: number; important: number };
   /** The ids asked for that it has not been given (live, in a join answer, or pulled). */
   lacking: string[];
 }
@@ -109,7 +109,10 @@ export class ViewerFleet {
 
   /** Forks the processes (their viewers join with `join`; `stop` ends them, whatever their state). */
   constructor(processes: number) {
-    this.processes = Array.from({ length: processes }, (_, i) => new SdkViewerProcess(`viewer process ${i + 1}`));
+    this.processes = Array.from(
+      { length: processes },
+      (_, i) => new SdkViewerProcess(`viewer process ${i + 1}`),
+    );
   }
 
   /**
@@ -120,11 +123,18 @@ export class ViewerFleet {
     const { viewers, ...where } = options;
     const share = Math.ceil(viewers / this.processes.length);
     const joins = this.processes.map((child, i) =>
-      child.join({ ...where, firstIndex: i * share, count: Math.max(0, Math.min(share, viewers - i * share)) }),
+      child.join({
+        ...where,
+        firstIndex: i * share,
+        count: Math.max(0, Math.min(share, viewers - i * share)),
+      }),
     );
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${viewers} viewers did not join in ${timeoutMs} ms`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`${viewers} viewers did not join in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
     });
     try {
       await Promise.race([Promise.all(joins), deadline]);
@@ -146,7 +156,12 @@ export class ViewerFleet {
   async waitFor(
     ids: () => string[],
     probe: (viewers: ViewerState[]) => boolean,
-    options: { timeoutMs: number; intervalMs?: number; what: string; found?: (viewers: ViewerState[]) => string },
+    options: {
+      timeoutMs: number;
+      intervalMs?: number;
+      what: string;
+      found?: (viewers: ViewerState[]) => string;
+    },
   ): Promise<ViewerState[]> {
     let last: ViewerState[] = [];
     try {
@@ -159,7 +174,9 @@ export class ViewerFleet {
       );
     } catch (error) {
       if (options.found === undefined) throw error;
-      throw new Error(`${error instanceof Error ? error.message : String(error)}; found ${options.found(last)}`);
+      throw new Error(
+        `${error instanceof Error ? error.message : String(error)}; found ${options.found(last)}`,
+      );
     }
   }
 

@@ -22,7 +22,7 @@ interface Viewer {
   client: LiveClient;
   room: RoomHandle;
   important: Set<string>;
-  gaps: number;
+  gaps: { normal: number; important: number };
 }
 
 type JoinCommand = Extract<ViewerCommand, { kind: 'join' }>;
@@ -38,12 +38,12 @@ async function joinOne(urls: string[], command: JoinCommand): Promise<Viewer> {
   });
   try {
     const room = await client.joinRoom(command.roomId);
-    const viewer: Viewer = { client, room, important: new Set(), gaps: 0 };
+    const viewer: Viewer = { client, room, important: new Set(), gaps: { normal: 0, important: 0 } };
     room.on('message', (message) => {
       if (message.lane === 'important') viewer.important.add(message.id);
     });
-    room.on('gap', () => {
-      viewer.gaps += 1;
+    room.on('gap', (gap) => {
+      viewer.gaps[gap.lane] += 1;
     });
     return viewer;
   } catch (error) {
@@ -65,7 +65,7 @@ function state(viewer: Viewer, ids: string[]): ViewerState {
   return {
     url: viewer.client.url ?? '',
     joined: viewer.room.joined,
-    gaps: viewer.gaps,
+    gaps: { ...viewer.gaps },
     lacking: ids.filter((id) => !viewer.important.has(id)),
   };
 }
