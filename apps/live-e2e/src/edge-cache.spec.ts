@@ -7,11 +7,15 @@ import { clientMsgId, registerUser, roomIdFor, UNBOUNDED_SENDS } from './support
 import { ViewerFleet, type ViewerState } from './support/sdk-viewer-processes';
 
 /**
- * The edge cache and the gateway's own gap fill, on real processes (issue 17 points 1, 2 and 7).
- * Viewer counts are what one jest process drives next to the whole system on this 2-CPU machine
- * shared with other test runs: 200 SDK viewers (a viewer is a socket.io-client with the SDK's
- * cursor, gap fill and reconnect loop). What is asserted is per gap and per viewer, so it holds
- * at 1,000 and more the same (bench/storm measures at 10,000).
+ * The edge cache and the gateway's own gap fill, on real processes (issue 17 points 1, 2 and 7),
+ * at the issue's size: 1,000 viewers, each a real SDK client (libs/client-sdk `connect`: its
+ * cursor, gap fill and reconnect loop), 250 in each of 4 child processes (support/sdk-viewers.ts)
+ * so that the jest process keeps the senders and the metric reads on time. On this shared 2-CPU
+ * host (load average 25-37 from other test runs) the 1,000 joined in 10-23 s; the node kill:
+ * every viewer had all ~35 gifts 5 s after it, 4 history calls for 2 gap fills per gateway; the
+ * gateway kill: all 1,000 rejoined on the other two within 13-14 s (493/507, 499/501), with
+ * 56-80 room-service calls (room.admit only: joins and history came from the edge caches). A test
+ * takes 20-40 s, each cluster boot about 25 s.
  */
 
 /** The room-service RPCs a join or a gap costs: their calls handled, summed over the workers. */
@@ -253,6 +257,7 @@ describe('edge cache: a gateway dies holding viewers (rejoin storm)', () => {
 
     const callsBefore = await readsByPattern(cluster.roomServices);
     await dying.kill();
+    const killedAt = Date.now();
     await viewers.waitFor(
       () => [],
       (all) => all.every((viewer) => viewer.url !== dying.url && viewer.joined),
@@ -262,6 +267,9 @@ describe('edge cache: a gateway dies holding viewers (rejoin storm)', () => {
         found: (all) => `joined per gateway ${landedOn(all, cluster.gateways).join('/')} of ${all.length}`,
       },
     );
+    // Not asserted (this host's load decides it); named because room.admit calls grow with it: at
+    // most one per ADMIT_WINDOW_MS per gateway while rejoins keep coming.
+    const rejoinSeconds = ((Date.now() - killedAt) / 1000).toFixed(1);
     const ackedAtRejoin = acked.size;
     await waitFor(() => acked.size >= ackedAtRejoin + 5, {
       timeoutMs: 30_000,
@@ -283,7 +291,7 @@ describe('edge cache: a gateway dies holding viewers (rejoin storm)', () => {
     const calls = callsAfter.reduce((a, b) => a + b, 0) - callsBefore.reduce((a, b) => a + b, 0);
 
     const landed = landedOn(states, survivors);
-    const figures = `landed ${landed.join('/')}, room-service calls ${calls} (${byPattern.join(', ')}) for ${states.length} rejoins, ${acked.size} gifts, ${sdkGaps(states)}`;
+    const figures = `landed ${landed.join('/')}, room-service calls ${calls} (${byPattern.join(', ')}) for ${states.length} rejoins within ${rejoinSeconds} s, ${acked.size} gifts, ${sdkGaps(states)}`;
     // At random over the two survivors: more than 60% on one is under 1e-9 likely at 1,000 viewers.
     expect({ figures, spread: Math.max(...landed) <= 0.6 * states.length }).toEqual({
       figures,
