@@ -11,15 +11,16 @@ import { ViewerFleet, type ViewerState } from './support/sdk-viewer-processes';
  * at the issue's size: 1,000 viewers, each a real SDK client (libs/client-sdk `connect`: its
  * cursor, gap fill and reconnect loop), 250 in each of 4 child processes (support/sdk-viewers.ts)
  * so that the jest process keeps the senders and the metric reads on time. Measured on this shared
- * 2-CPU host under other test runs (load average 23-37), 3-4 runs each: the 1,000 joined in
- * 10-23 s. Node kill: every viewer held all 33-35 gifts 2-5 s after it; 4 history calls to
+ * 2-CPU host under other test runs (load average 13-37), 5-6 runs each: the 1,000 joined in
+ * 8-23 s. Node kill: every viewer held all 33-35 gifts 2-5 s after it; 4 history calls to
  * room-service for 2 gap fills per gateway; the SDK's own gap events ranged from 0 to 512 on the
  * important lane (answered by the gateways, not room-service). Gateway kill: all 1,000 rejoined on
- * the other two within 11-14 s (493/507, 499/501, 499/501) holding all 46-54 gifts; room-service
- * served 56-80 calls, all room.admit (joins and history came from the edge caches). room.admit
- * is at most one call per ADMIT_WINDOW_MS (250 ms) per gateway while rejoins keep coming, so this
- * figure grows with how long the rejoins take on a loaded host, not with the viewers. A test takes
- * 15-40 s, a cluster boot about 25 s, the file 95-120 s.
+ * the other two within 5-14 s (landed 493/507 to 511/489) holding all 35-62 gifts; room-service
+ * served 28-80 calls, all room.admit (joins and history came from the edge caches). room.admit
+ * is at most one call per ADMIT_WINDOW_MS (250 ms) per gateway while rejoins keep coming (5-6 a
+ * second were measured), so this figure follows how long the rejoins take on a loaded host, not
+ * the number of viewers: rejoins that took over ~17 s would pass the bound of 100. A test takes
+ * 12-40 s, a cluster boot about 15-25 s, the file 65-120 s.
  */
 
 /** The room-service RPCs a join or a gap costs: their calls handled, summed over the workers. */
