@@ -88,6 +88,7 @@ export class SdkViewerProcess {
 
   async report(ids: string[]): Promise<ViewerState[]> {
     const reply = await this.ask({ kind: 'report', ids });
+    if (reply.kind === 'failed') throw new Error(`${this.label}: ${reply.error}`);
     if (reply.kind !== 'report') throw new Error(`${this.label} answered ${reply.kind} to a report`);
     return reply.viewers;
   }
