@@ -31,6 +31,12 @@ export async function freePort(): Promise<number> {
   return (await freePorts(1))[0];
 }
 
+/**
+ * The one port of the range that fetch (undici, after the Fetch standard's "bad port" list) refuses
+ * to connect to: a spec calling an app's HTTP API there fails with "fetch failed: bad port".
+ */
+const FETCH_BLOCKED = new Set([10080]);
+
 /** `count` distinct ports as freePort gives them. */
 export async function freePorts(count: number): Promise<number[]> {
   const low = 10_000;
@@ -39,7 +45,7 @@ export async function freePorts(count: number): Promise<number[]> {
   for (let tries = 0; ports.size < count; tries += 1) {
     if (tries > 1000) throw new Error(`no ${count} free ports between ${low} and ${high}`);
     const port = low + Math.floor(Math.random() * (high - low));
-    if (!ports.has(port) && (await isFree(port))) ports.add(port);
+    if (!ports.has(port) && !FETCH_BLOCKED.has(port) && (await isFree(port))) ports.add(port);
   }
   return [...ports];
 }
