@@ -28,6 +28,8 @@ interface LaneFeed {
   draining: boolean;
   /** Ends the wait for the fill under way (its queue overflowed). */
   giveUp: (() => void) | undefined;
+  /** The lane's last fill failed, was too slow or found seqs missing: its clients pull for themselves. */
+  clientsPull: boolean;
 }
 
 /**
@@ -98,6 +100,22 @@ export class RoomFeed implements BatchSource {
   }
 
   /**
+   * The seq the seq beacon tells this gateway's sockets for a lane whose latest is `latest`: held at
+   * what this gateway has delivered, because a lane left behind is this gateway's to fill (its
+   * subscriber reports the gap after the same grace the SDK waits, and one fill serves every local
+   * socket), so its viewers do not each pull what is about to reach them. Once the lane's last fill
+   * failed, was too slow or found seqs missing, the latest goes out as is: the clients' own pull is
+   * then the last resort. User channels and lanes this gateway knows nothing of: the latest.
+   */
+  beaconSeq(roomId: string, lane: Lane, latest: number): number {
+    if (userOfChannel(roomId) !== undefined) return latest;
+    const feed = this.lanes.get(keyOf(roomId, lane));
+    if (feed?.clientsPull === true) return latest;
+    const through = feed === undefined ? this.cache.throughOf(roomId, lane) : this.throughOf(feed);
+    return through === undefined ? latest : Math.min(latest, through);
+  }
+
+  /**
    * A gap the subscriber reports comes right before the batch past it. A user channel's gap has no
    * history to fill it from: its late seqs come from the node itself, and the subscriber delivers them.
    */
@@ -113,7 +131,15 @@ export class RoomFeed implements BatchSource {
     const key = keyOf(roomId, lane);
     let feed = this.lanes.get(key);
     if (feed === undefined) {
-      feed = { roomId, lane, delivered: undefined, queue: [], draining: false, giveUp: undefined };
+      feed = {
+        roomId,
+        lane,
+        delivered: undefined,
+        queue: [],
+        draining: false,
+        giveUp: undefined,
+        clientsPull: false,
+      };
       this.lanes.set(key, feed);
     }
     return feed;
@@ -179,6 +205,7 @@ export class RoomFeed implements BatchSource {
     clearTimeout(timer);
     feed.giveUp = undefined;
     if (outcome === 'late') {
+      feed.clientsPull = true;
       this.metrics.releasedEarly(feed.lane, feed.queue.filter((item) => !item.gap).length);
       this.log.warn(
         { roomId: feed.roomId, lane: feed.lane, fromSeq, toSeq },
@@ -224,6 +251,7 @@ export class RoomFeed implements BatchSource {
     this.metrics.gapFill(feed.lane, 'filled', messages.length, size - messages.length);
     if (this.lanes.get(keyOf(feed.roomId, feed.lane)) !== feed) return;
     const complete = messages.length === size;
+    feed.clientsPull = !complete;
     let start = 0;
     for (let i = 1; i <= messages.length; i += 1) {
       if (i < messages.length && messages[i].seq === messages[i - 1].seq + 1) continue;
@@ -244,6 +272,7 @@ export class RoomFeed implements BatchSource {
   }
 
   private failed(feed: LaneFeed, fromSeq: number, toSeq: number, error: unknown): void {
+    feed.clientsPull = true;
     this.metrics.gapFill(feed.lane, 'failed', 0, toSeq - fromSeq + 1);
     this.log.warn(
       { ...errorFields(error), roomId: feed.roomId, lane: feed.lane, fromSeq, toSeq },

@@ -1,21 +1,31 @@
 import { Clock } from '@live-im/bootstrap';
 import type { RoomState, RoomSubscriber } from '@live-im/broadcast';
-import type { OnlineEvent } from '@live-im/contracts';
+import type { Lane, OnlineEvent } from '@live-im/contracts';
 import { PresenceStore, PresenceTracker } from '@live-im/presence';
 import { Inject, Injectable } from '@nestjs/common';
+import { RoomFeed } from '../cache/room-feed';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { BatchFanout } from './batch-fanout';
 
-/** The `online` event a room state makes: the figures, and the lanes' latest seqs (the seq beacon). */
-export function onlineEventOf(state: RoomState): OnlineEvent {
+/**
+ * The `online` event a room state makes: the figures, and the lanes' seqs for the seq beacon as
+ * `beaconSeq` holds them (RoomFeed.beaconSeq: at what this gateway delivered while it fills).
+ */
+export function onlineEventOf(
+  state: RoomState,
+  beaconSeq: (lane: Lane, latest: number) => number = (_lane, latest) => latest,
+): OnlineEvent {
   return {
     roomId: state.roomId,
     count: state.count,
     peak: state.peak,
     viewersEver: state.viewersEver,
-    seqs: { normal: state.normalSeq, important: state.importantSeq },
+    seqs: {
+      normal: beaconSeq('normal', state.normalSeq),
+      important: beaconSeq('important', state.importantSeq),
+    },
   };
 }
 
@@ -37,6 +47,7 @@ export class PresenceLoop {
     private readonly tracker: PresenceTracker,
     private readonly store: PresenceStore,
     private readonly fanout: BatchFanout,
+    private readonly feed: RoomFeed,
     private readonly metrics: GatewayMetrics,
     private readonly clock: Clock,
     @Inject(GATEWAY_LOGGER) private readonly log: GatewayLogger,
@@ -44,7 +55,11 @@ export class PresenceLoop {
 
   start(subscriber: RoomSubscriber): void {
     this.flushTimer ??= setInterval(() => void this.flush(), this.config.PRESENCE_FLUSH_MS);
-    this.stopStates ??= subscriber.onState((state) => this.fanout.online(onlineEventOf(state)));
+    this.stopStates ??= subscriber.onState((state) =>
+      this.fanout.online(
+        onlineEventOf(state, (lane, latest) => this.feed.beaconSeq(state.roomId, lane, latest)),
+      ),
+    );
   }
 
   stop(): void {
