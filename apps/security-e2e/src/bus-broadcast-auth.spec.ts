@@ -6,14 +6,16 @@ import {
   ClusterMembership,
   encodeMessageMeta,
   LaneCode,
+  managerCurveOptions,
+  nmMessage,
   packPairs,
   RoomSubscriber,
   SILENT_BROADCAST_LOGGER,
   type RoomBatch,
 } from '@live-im/broadcast';
-import { metricSample, testBusSecurity, waitFor } from '@live-im/testing';
+import { metricSample, testBusSecurity, testNodeMemberSecurity, waitFor } from '@live-im/testing';
 import { randomBytes } from 'node:crypto';
-import { curveKeyPair, Push, Subscriber } from 'zeromq';
+import { curveKeyPair, Dealer, Push, Subscriber } from 'zeromq';
 import { EdgeCluster } from './support/edge-cluster';
 
 const AUTH_METRIC = 'bus_peer_auth_total';
@@ -197,6 +199,48 @@ describe('the broadcast bus secured (CURVE + ZAP allow-lists) against a real clu
     impostor.drain();
     await waitFor(async () => (await managerCount('impostor')) >= impostorsBefore + 2, {
       what: 'the register and the drain refused as an impostor',
+    });
+    const after = (await cluster$()).nodes.find((node) => node.id === NODE_ID);
+    expect(after).toMatchObject({ id: NODE_ID, state: 'active', pub: before?.pub });
+  });
+
+  it("refuses another node replica, itself a listed node, claiming the node's id, and counts each try", async () => {
+    const before = (await cluster$()).nodes.find((node) => node.id === NODE_ID);
+    expect(before?.state).toBe('active');
+    // Replica B holds its own member key (as every deploy path gives each replica), listed as a node.
+    const replicaB = new Dealer({
+      linger: 0,
+      ...managerCurveOptions(testNodeMemberSecurity('security-bn2')),
+    });
+    closers.push(() => replicaB.close());
+    replicaB.connect(cluster.managerRouter);
+    // B is legitimate under its own id: a relay of another region, so it takes none of this room.
+    const ownId = 'security-relay-b';
+    await replicaB.send(
+      nmMessage(BroadcastCommand.REGISTER, {
+        id: ownId,
+        kind: 'relay',
+        region: 'far',
+        pub: 'tcp://127.0.0.1:2',
+      }),
+    );
+    await waitFor(async () => (await cluster$()).nodes.some((node) => node.id === ownId), {
+      what: 'replica B registered under its own id',
+    });
+
+    const impostorsBefore = await managerCount('impostor');
+    const claimed = {
+      id: NODE_ID,
+      kind: 'broadcast',
+      region: 'home',
+      pull: 'tcp://127.0.0.1:1',
+      pub: 'tcp://127.0.0.1:2',
+    };
+    await replicaB.send(nmMessage(BroadcastCommand.REGISTER, claimed));
+    await replicaB.send(nmMessage(BroadcastCommand.HEARTBEAT, { id: NODE_ID }));
+    await replicaB.send(nmMessage(BroadcastCommand.DRAIN, { id: NODE_ID }));
+    await waitFor(async () => (await managerCount('impostor')) >= impostorsBefore + 3, {
+      what: "B's register, heartbeat and drain of the node's id refused as an impostor",
     });
     const after = (await cluster$()).nodes.find((node) => node.id === NODE_ID);
     expect(after).toMatchObject({ id: NODE_ID, state: 'active', pub: before?.pub });

@@ -96,8 +96,7 @@ describe('the RPC bus secured (CURVE + ZAP allow-lists) against a real cluster',
         (await metricSample(cluster.broker.url, AUTH_METRIC, {
           role: 'rpc_backend',
           reason: 'unknown_key',
-        })) > unknownBefore &&
-        (await plainRefusals(cluster.broker.url, 'rpc_backend')) > plainBefore,
+        })) > unknownBefore && (await plainRefusals(cluster.broker.url, 'rpc_backend')) > plainBefore,
       { what: 'both rogue workers refused at the handshake and counted' },
     );
 

@@ -29,7 +29,8 @@ function securityOf(name: string, set: BusKeySet = KEY_SET): BusSecurity {
 /** A plain (no CURVE) caller is counted as `mechanism` or `handshake_aborted`, as its timing makes it. */
 async function plainRefusals(): Promise<number> {
   return (
-    (await busAuthCount(FRONTEND_ROLE, 'mechanism')) + (await busAuthCount(FRONTEND_ROLE, 'handshake_aborted'))
+    (await busAuthCount(FRONTEND_ROLE, 'mechanism')) +
+    (await busAuthCount(FRONTEND_ROLE, 'handshake_aborted'))
   );
 }
 
