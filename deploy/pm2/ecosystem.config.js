@@ -5,7 +5,8 @@
 //
 // Secrets are never invented here: JWT_SECRET (>= 32 chars) and API_KEY (>= 16 chars) must be in
 // the environment, and so must LIVE_IM_BUS_KEYS, the folder of the bus key set (`npm run keys --
-// <folder>` makes one: <app>.key.json per kind and trust.json). LIVE_IM_BUS_SECURITY=off runs the
+// <folder>` makes one: <app>.key.json per kind, broadcast-node-<i>.key.json per node replica and
+// trust.json). LIVE_IM_BUS_SECURITY=off runs the
 // bus without CURVE, for local experiments only (every app logs a warning at boot). How many instances of each kind run is set by LIVE_IM_BROKERS (default 2),
 // LIVE_IM_USER_SERVICES (2), LIVE_IM_ROOM_SERVICES (2), LIVE_IM_BROADCAST_NODES (2) and
 // LIVE_IM_GATEWAYS (2); deploy/scripts/pm2-scale.js changes them on a running system and
@@ -85,16 +86,35 @@ const JWT_SECRET = requireSecret(
 const API_KEY = requireSecret('API_KEY', 16, 'the x-api-key business backends present to the gateway');
 const base = portBase();
 
-/** The BUS_* env of one kind: its key pair file and the shared trust list, or the bus security off. */
-function busEnvOf(kind) {
-  if (env.LIVE_IM_BUS_SECURITY === 'off') return { BUS_SECURITY: 'off' };
+/** A key file of the set in LIVE_IM_BUS_KEYS, which must exist. */
+function busKeyFile(name, hint) {
   const dir = env.LIVE_IM_BUS_KEYS;
   if (!dir)
     fail('LIVE_IM_BUS_KEYS is not set; make a bus key set with `npm run keys -- <folder>` and export it');
-  const keyFile = join(dir, `${kind}.key.json`);
-  if (!existsSync(keyFile))
-    fail(`${keyFile} is missing: LIVE_IM_BUS_KEYS must hold a key set from \`npm run keys\``);
-  return { BUS_SECURITY: 'curve', BUS_KEY_FILE: keyFile, BUS_TRUST_FILE: join(dir, 'trust.json') };
+  const keyFile = join(dir, `${name}.key.json`);
+  if (!existsSync(keyFile)) fail(`${keyFile} is missing: ${hint}`);
+  return keyFile;
+}
+
+/**
+ * The BUS_* env of one instance: its kind's key pair file and the shared trust list, or the bus
+ * security off. Broadcast node i (1-based) also gets replica key broadcast-node-<i-1>, its own
+ * towards the node manager, so no node can claim another's id.
+ */
+function busEnvOf(kind, i) {
+  if (env.LIVE_IM_BUS_SECURITY === 'off') return { BUS_SECURITY: 'off' };
+  const keyFile = busKeyFile(kind, 'LIVE_IM_BUS_KEYS must hold a key set from `npm run keys`');
+  const bus = {
+    BUS_SECURITY: 'curve',
+    BUS_KEY_FILE: keyFile,
+    BUS_TRUST_FILE: join(env.LIVE_IM_BUS_KEYS, 'trust.json'),
+  };
+  if (kind !== 'broadcast-node') return bus;
+  const memberKeyFile = busKeyFile(
+    `broadcast-node-${i - 1}`,
+    `broadcast node ${i} needs its own key; make a set with at least ${i} node keys (\`npm run keys -- <folder> --nodes ${i}\`)`,
+  );
+  return { ...bus, BUS_MEMBER_KEY_FILE: memberKeyFile };
 }
 const zmqHost = env.LIVE_IM_ZMQ_HOST || '127.0.0.1';
 
@@ -163,7 +183,7 @@ function app(kind, i, appEnv) {
     cwd: ROOT,
     exec_mode: 'fork',
     instances: 1,
-    env: { ...common, ...busEnvOf(kind), ...listenEnv(kind, i), ...appEnv },
+    env: { ...common, ...busEnvOf(kind, i), ...listenEnv(kind, i), ...appEnv },
     // Apps drain on SIGTERM/SIGINT and exit 0 within their own 30 s limit; pm2 waits a bit longer.
     kill_timeout: 35_000,
     // Any exit pm2 did not ask for is restarted: a crash, and a death by signal (kill -9, the OOM

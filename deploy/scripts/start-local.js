@@ -45,6 +45,7 @@ const READY_TIMEOUT_MS = 90_000;
 /**
  * Every app of the system: [app, admin port (probes, /metrics, node-manager's /cluster and
  * /dashboard/), extra environment]. Only the gateways have a public HTTP port too (HTTP_PORT).
+ * A broadcast node's REPLICA (not passed on) picks its own key towards the node manager.
  */
 const APPS = [
   ['rpc-broker', 3010, {}],
@@ -55,12 +56,22 @@ const APPS = [
   [
     'broadcast-node',
     3021,
-    { NODE_ID: 'bn-1', BCAST_PULL_BIND: 'tcp://127.0.0.1:5570', BCAST_PUB_BIND: 'tcp://127.0.0.1:5571' },
+    {
+      NODE_ID: 'bn-1',
+      REPLICA: 0,
+      BCAST_PULL_BIND: 'tcp://127.0.0.1:5570',
+      BCAST_PUB_BIND: 'tcp://127.0.0.1:5571',
+    },
   ],
   [
     'broadcast-node',
     3022,
-    { NODE_ID: 'bn-2', BCAST_PULL_BIND: 'tcp://127.0.0.1:5572', BCAST_PUB_BIND: 'tcp://127.0.0.1:5573' },
+    {
+      NODE_ID: 'bn-2',
+      REPLICA: 1,
+      BCAST_PULL_BIND: 'tcp://127.0.0.1:5572',
+      BCAST_PUB_BIND: 'tcp://127.0.0.1:5573',
+    },
   ],
   ['gateway', 3050, { INSTANCE_ID: 'gw-1', HTTP_PORT: '3000' }],
   ['gateway', 3051, { INSTANCE_ID: 'gw-2', HTTP_PORT: '3001' }],
@@ -382,24 +393,33 @@ function hostSecret(file, bytes) {
  */
 async function ensureBusKeys() {
   const dir = join(RUN_DIR, 'bus-keys');
-  if (!existsSync(join(dir, 'trust.json'))) {
+  // A set made before nodes had keys of their own lacks the replica keys: it is made again.
+  const replicas = APPS.filter(([, , extra]) => extra.REPLICA !== undefined).length;
+  const complete = existsSync(join(dir, 'trust.json')) && existsSync(replicaKeyFile(dir, replicas - 1));
+  if (!complete) {
     const cli = join(ROOT, 'dist/apps/rpc-cli/apps/rpc-cli/src/main.js');
     await runStep('the bus key set', process.execPath, [cli, 'keys', dir]);
   }
   return dir;
 }
 
-/** The BUS_* env of one app of the dev key set. */
-function busEnvOf(name, keysDir) {
+/** The key of a broadcast node replica towards the node manager (`rpc-cli keys` makes them). */
+function replicaKeyFile(keysDir, replica) {
+  return join(keysDir, `broadcast-node-${replica}.key.json`);
+}
+
+/** The BUS_* env of one app of the dev key set; a node replica also gets its own member key. */
+function busEnvOf(name, keysDir, replica) {
   if (process.env.BUS_SECURITY === 'off') return { BUS_SECURITY: 'off' };
   return {
     BUS_SECURITY: 'curve',
     BUS_KEY_FILE: join(keysDir, `${name}.key.json`),
     BUS_TRUST_FILE: join(keysDir, 'trust.json'),
+    ...(replica === undefined ? {} : { BUS_MEMBER_KEY_FILE: replicaKeyFile(keysDir, replica) }),
   };
 }
 
-function startApp(name, adminPort, extraEnv, env) {
+function startApp(name, adminPort, { REPLICA: replica, ...extraEnv }, env) {
   const entry = join(ROOT, 'dist/apps', name, 'apps', name, 'src/main.js');
   if (!existsSync(entry)) {
     complain(`${shown(entry)} is missing: run "npm run build" (or npm start without --no-build)`);
@@ -413,7 +433,7 @@ function startApp(name, adminPort, extraEnv, env) {
     env: {
       ...process.env,
       ...env,
-      ...busEnvOf(name, env.LIVE_IM_BUS_KEYS),
+      ...busEnvOf(name, env.LIVE_IM_BUS_KEYS, replica),
       ADMIN_PORT: String(adminPort),
       ...extraEnv,
     },

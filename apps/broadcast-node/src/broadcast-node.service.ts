@@ -1,5 +1,5 @@
 import type { ClusterMembership } from '@live-im/broadcast';
-import { loadBusSecurity, type BusSecurity } from '@live-im/config';
+import { loadBusSecurity, loadMemberSecurity, type BusSecurity } from '@live-im/config';
 import { createLogger } from '@live-im/logging';
 import {
   BeforeApplicationShutdown,
@@ -29,7 +29,10 @@ export class BroadcastNodeService
   private readonly nodeId: string;
   private readonly log: Logger;
   private membership: ClusterMembership | undefined;
+  /** The shared serving key: the node's (relay's) sockets, and a relay's links upstream. */
   private readonly security: BusSecurity;
+  /** This replica's own key: its DEALER to the node manager, which binds the node id to it. */
+  private readonly memberSecurity: BusSecurity;
 
   constructor(
     @Inject(NODE_CONFIG) private readonly config: NodeConfig,
@@ -39,6 +42,7 @@ export class BroadcastNodeService
     // The core logs outside Nest's DI, in the same JSON format.
     this.log = createLogger({ app: 'broadcast-node', level: config.LOG_LEVEL, instance: this.nodeId });
     this.security = loadBusSecurity(config);
+    this.memberSecurity = loadMemberSecurity(this.security, config);
     if (config.NODE_KIND === 'relay') {
       const relay = new RelayNode({
         nodeId: this.nodeId,
@@ -77,7 +81,7 @@ export class BroadcastNodeService
       managerPub: this.config.NM_PUB,
       heartbeatMs: this.config.HEARTBEAT_MS,
       logger: this.log,
-      security: this.security,
+      security: this.memberSecurity,
     });
     await this.membership.start();
   }

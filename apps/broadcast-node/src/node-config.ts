@@ -1,4 +1,4 @@
-import { BaseAppEnv, BusSecurityEnv, envEndpoint, envInt, envPort } from '@live-im/config';
+import { BaseAppEnv, BusMemberKeyEnv, BusSecurityEnv, envEndpoint, envInt, envPort } from '@live-im/config';
 import { MemberId, Region } from '@live-im/contracts';
 import { z } from 'zod';
 
@@ -6,6 +6,7 @@ import { z } from 'zod';
 export const NodeEnv = BaseAppEnv.extend({
   ADMIN_PORT: envPort(3021),
   ...BusSecurityEnv.shape,
+  ...BusMemberKeyEnv.shape,
   /** Defaults to INSTANCE_ID (see nodeIdOf). */
   NODE_ID: MemberId.optional(),
   NODE_KIND: z.enum(['broadcast', 'relay']).default('broadcast'),

@@ -96,6 +96,23 @@ describe('the pm2 ecosystem', () => {
     expect(result.stderr).toContain('JWT_SECRET is not set');
   });
 
+  it('gives each broadcast node its own key towards the node manager, and refuses a set with too few', async () => {
+    const nodes = apps.filter((app) => app.name.startsWith('broadcast-node-'));
+    const memberKeys = nodes.map((app) => app.env['BUS_MEMBER_KEY_FILE']);
+    expect(memberKeys).toEqual(nodes.map((_, i) => join(testBusKeysDir(), `broadcast-node-${i}.key.json`)));
+    expect(new Set(nodes.map((app) => app.env['BUS_KEY_FILE'])).size).toBe(1);
+
+    const oneNodeKey = join(pm2Home, 'one-node-key');
+    expect((await run([builtEntry('rpc-cli'), 'keys', oneNodeKey, '--nodes', '1'], baseEnv)).code).toBe(0);
+    const result = await run(['-e', 'require(process.argv[1])', ECOSYSTEM], {
+      ...env,
+      LIVE_IM_BUS_KEYS: oneNodeKey,
+      LIVE_IM_BROADCAST_NODES: '2',
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('broadcast node 2 needs its own key');
+  });
+
   it('moves every HTTP port and ZeroMQ endpoint with LIVE_IM_PORT_BASE', () => {
     const base = Number(env['LIVE_IM_PORT_BASE']);
     // Two brokers, user services, room services, broadcast nodes and gateways, one node manager.

@@ -8,7 +8,9 @@ import {
   resolveBusSecurity,
 } from '@live-im/config';
 import {
+  DEFAULT_REPLICA_KEYS,
   makeBusKeySet,
+  MAX_REPLICA_KEYS,
   RpcClient,
   SYSTEM_BUS_MEMBERS,
   TEST_BUS_MEMBERS,
@@ -28,7 +30,9 @@ commands:
                                  same listing ships as docs/rpc-contracts.json)
   call <pattern> '<json>'        call an operation and print its reply (exit 1 on an error reply)
   keys <dir>                     write a fresh bus key set: <member>.key.json per process (secret,
-                                 owner-only) and trust.json (public keys and grants) for all;
+                                 owner-only) and trust.json (public keys and grants) for all,
+                                 plus broadcast-node-<i>.key.json, each node replica's own key
+                                 towards the node manager (i = 0 .. --nodes - 1);
                                  --test adds the peers the e2e suites run in-process
 
 options:
@@ -36,6 +40,8 @@ options:
                                  default tcp://127.0.0.1:5555)
   --timeout <ms>                 deadline of a call (default: the contract's)
   --json                         machine-readable output
+  --nodes <n>                    keys: how many broadcast node (and relay) replica keys, 1..${MAX_REPLICA_KEYS}
+                                 (default ${DEFAULT_REPLICA_KEYS}); make at least as many as replicas run
 
 bus security (env, as every app): BUS_KEY_FILE (this CLI's key pair, an operator key in the
 trust list) and BUS_TRUST_FILE; BUS_SECURITY=off talks plain to a broker run with it off.`;
@@ -57,6 +63,16 @@ function fail(message: string, code = 2): never {
   process.exit(code);
 }
 
+/** `--nodes`: a whole number of replica keys in range, or the default. */
+function replicaCount(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_REPLICA_KEYS;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > MAX_REPLICA_KEYS) {
+    fail(`--nodes must be an integer from 1 to ${MAX_REPLICA_KEYS}, got "${raw}"`);
+  }
+  return n;
+}
+
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
@@ -65,6 +81,7 @@ async function main(): Promise<number> {
       timeout: { type: 'string' },
       json: { type: 'boolean', default: false },
       test: { type: 'boolean', default: false },
+      nodes: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -76,8 +93,12 @@ async function main(): Promise<number> {
   if (command === 'keys') {
     const [dir] = rest;
     if (dir === undefined) fail(`keys needs a directory\n\n${USAGE}`);
-    writeBusKeySet(dir, makeBusKeySet(values.test ? TEST_BUS_MEMBERS : SYSTEM_BUS_MEMBERS));
-    process.stdout.write(`bus key set written to ${dir} (trust.json and one <member>.key.json each)\n`);
+    const replicas = replicaCount(values.nodes);
+    writeBusKeySet(dir, makeBusKeySet(values.test ? TEST_BUS_MEMBERS : SYSTEM_BUS_MEMBERS, { replicas }));
+    process.stdout.write(
+      `bus key set written to ${dir} (trust.json, one <member>.key.json each, ` +
+        `broadcast-node-0..${replicas - 1}.key.json for the node replicas)\n`,
+    );
     return 0;
   }
   const config = parseConfig(Env, {

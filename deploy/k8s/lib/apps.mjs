@@ -38,7 +38,15 @@ export const APP_ENV = {
     'REDIS_URL',
   ],
   'node-manager': ['NM_ROUTER_BIND', 'NM_PUB_BIND'],
-  'broadcast-node': ['NODE_ID', 'BCAST_PULL_BIND', 'BCAST_PUB_BIND', 'NM_ROUTER', 'NM_PUB'],
+  // BUS_MEMBER_KEY_FILE: each replica's own key towards the node manager.
+  'broadcast-node': [
+    'NODE_ID',
+    'BCAST_PULL_BIND',
+    'BCAST_PUB_BIND',
+    'NM_ROUTER',
+    'NM_PUB',
+    'BUS_MEMBER_KEY_FILE',
+  ],
   gateway: ['INSTANCE_ID', 'RPC_BROKER_FRONTENDS', 'NM_ROUTER', 'NM_PUB', 'API_KEY', 'REDIS_URL'],
 };
 

@@ -121,6 +121,57 @@ function parseJson<S extends z.ZodType>(schema: S, text: string, variable: strin
   throw new ConfigError(`invalid configuration: ${variable}: ${problems.join('; ')}`);
 }
 
+/** A broadcast node's (or relay's) own key towards the node manager; `.extend()` its schema with it. */
+export const BusMemberKeyEnv = z.object({
+  /**
+   * A JSON file `{"publicKey","secretKey"}`: this replica's own key pair for its DEALER to the node
+   * manager (`broadcast-node-<i>.key.json` of the key set), listed in the trust list's `members`.
+   * Its serving sockets keep BUS_KEY_FILE, the key every node shares.
+   */
+  BUS_MEMBER_KEY_FILE: z.string().min(1).optional(),
+});
+export type BusMemberKeyConfig = z.output<typeof BusMemberKeyEnv>;
+
+/**
+ * The security a node replica joins the node manager with: the same trust list, its own member key
+ * pair. With CURVE on, the key must be given, listed as a member and not be the shared serving key
+ * (which no trust list lists as a member), so a misconfigured replica stops at boot instead of
+ * being refused by the node manager forever.
+ */
+export function resolveMemberSecurity(security: BusSecurity, config: BusMemberKeyConfig): BusSecurity {
+  if (security.mode === 'off') return security;
+  const file = config.BUS_MEMBER_KEY_FILE;
+  if (file === undefined) {
+    throw new ConfigError(
+      "invalid configuration: BUS_SECURITY=curve needs BUS_MEMBER_KEY_FILE, this replica's own key " +
+        'towards the node manager (broadcast-node-<i>.key.json of a key set from `npm run keys`)',
+    );
+  }
+  const keyPair = parseJson(BusKeyPair, readText(file, 'BUS_MEMBER_KEY_FILE'), 'BUS_MEMBER_KEY_FILE');
+  if (keyPair.publicKey === security.keyPair.publicKey) {
+    throw new ConfigError(
+      'invalid configuration: BUS_MEMBER_KEY_FILE is the shared serving key (BUS_KEY_FILE); give this replica its own',
+    );
+  }
+  if (!security.trust.members.some((member) => member.key === keyPair.publicKey)) {
+    throw new ConfigError(
+      `invalid configuration: BUS_MEMBER_KEY_FILE: its public key is not among the trust list's members`,
+    );
+  }
+  return { ...security, keyPair };
+}
+
+/** Like loadBusSecurity, for a node replica's member key: a wrong one stops the process (exit 1). */
+export function loadMemberSecurity(security: BusSecurity, config: BusMemberKeyConfig): BusSecurity {
+  try {
+    return resolveMemberSecurity(security, config);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}
+
 /** Like loadConfig: a wrong key or trust file stops the process with one line and exit code 1. */
 export function loadBusSecurity(config: BusSecurityConfig): BusSecurity {
   try {

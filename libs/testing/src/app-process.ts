@@ -111,7 +111,9 @@ export class AppProcess {
         LOG_LEVEL: 'info',
         ...listenEnv,
         // Secured by default, as every deploy path is; a suite may pass BUS_SECURITY=off.
-        ...(options.env['BUS_SECURITY'] === 'off' ? {} : testBusEnv(app)),
+        ...(options.env['BUS_SECURITY'] === 'off'
+          ? {}
+          : testBusEnv(app, options.env['NODE_ID'] ?? options.env['INSTANCE_ID'] ?? label)),
         ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

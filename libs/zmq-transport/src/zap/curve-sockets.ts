@@ -43,8 +43,9 @@ export function routedCurveClientOptions(
 
 /**
  * Makes a server socket CURVE-only and admits through this process's ZAP handler only the keys
- * the policy allows; call before bind. A peer without CURVE fails the handshake and is counted as
- * `mechanism`. Returns the domain, to give back to `releaseCurveServer` when the socket closes.
+ * the policy allows; call before bind. A peer that fails the handshake before ZAP is asked is
+ * counted too (see countFailedHandshakes). Returns the domain, to give back to
+ * `releaseCurveServer` when the socket closes.
  */
 export async function secureCurveServer(
   socket: Socket,
@@ -58,8 +59,30 @@ export async function secureCurveServer(
   socket.zapDomain = domain;
   // Without a handler answering, libzmq would admit any CURVE client: refuse instead.
   socket.zapEnforceDomain = true;
-  socket.events.on('handshake:error:protocol', () => countBusAuth(policy.role, 'mechanism'));
+  countFailedHandshakes(socket, policy.role);
   return domain;
+}
+
+/** The code libzmq gives a greeting that names another mechanism (ZMTP RFC 23). */
+const MECHANISM_MISMATCH = 'ERR_ZMTP_MECHANISM_MISMATCH';
+
+/**
+ * Counts the connections that fail before ZAP decides (ZAP counts its own refusals):
+ * - `mechanism`: the peer's greeting named another mechanism (NULL: a plain peer);
+ * - `bad_handshake`: any other protocol error (a CURVE client with the wrong server key, a
+ *   malformed command);
+ * - `handshake_aborted`: the peer hung up or stalled mid-handshake. A plain libzmq peer often ends
+ *   here rather than in `mechanism`: ZMTP greetings go in lock-step, and when the server's version
+ *   byte and mechanism reach the peer in one read, the peer sees the mismatch and closes before it
+ *   ever sends its own mechanism, so the server only sees the connection end (libzmq reports that
+ *   as handshake:error:other). Which of the two a plain peer gets is a race of the two hosts'
+ *   timing; each failed connection is counted exactly once, under one of them.
+ */
+function countFailedHandshakes(socket: Socket, role: string): void {
+  socket.events.on('handshake:error:protocol', (event) => {
+    countBusAuth(role, event.error.code === MECHANISM_MISMATCH ? 'mechanism' : 'bad_handshake');
+  });
+  socket.events.on('handshake:error:other', () => countBusAuth(role, 'handshake_aborted'));
 }
 
 export async function releaseCurveServer(domain: string | undefined): Promise<void> {

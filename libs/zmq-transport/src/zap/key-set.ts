@@ -16,6 +16,22 @@ export interface BusMember {
   subscribes?: boolean;
   /** Member kinds it may register as with the node manager. */
   joins?: Array<'broadcast' | 'relay' | 'subscriber' | 'publisher'>;
+  /**
+   * Joins the node manager with a key of each replica's own (`<name>-<i>`, see replicaKeyName), not
+   * with the shared one: the node manager binds a member id to the key that registered it, so one
+   * replica cannot claim another's id.
+   */
+  joinsPerReplica?: boolean;
+}
+
+/** How many replica keys `npm run keys` makes: as many broadcast nodes as the pm2 layout runs. */
+export const DEFAULT_REPLICA_KEYS = 8;
+/** The most replica keys one set holds. */
+export const MAX_REPLICA_KEYS = 256;
+
+/** The key name of replica `index` (0-based, as a StatefulSet's ordinals) of a member. */
+export function replicaKeyName(member: string, index: number): string {
+  return `${member}-${index}`;
 }
 
 /** The gateway calls on behalf of users: never the admin patterns (user.ban, profiles). */
@@ -29,7 +45,14 @@ export const SYSTEM_BUS_MEMBERS: readonly BusMember[] = [
   { name: 'gateway', calls: GATEWAY_CALLS, subscribes: true, joins: ['subscriber'] },
   { name: 'node-manager' },
   // Nodes and relays (the broadcast-node app in either mode): a relay pushes and subscribes upstream.
-  { name: 'broadcast-node', publishes: true, subscribes: true, joins: ['broadcast', 'relay'] },
+  // All serve with the shared key (one server key for every node); each joins with its own.
+  {
+    name: 'broadcast-node',
+    publishes: true,
+    subscribes: true,
+    joins: ['broadcast', 'relay'],
+    joinsPerReplica: true,
+  },
   { name: 'rpc-cli', calls: ['*'] },
   { name: 'business', serves: ['business'] },
 ];
@@ -48,12 +71,48 @@ export interface BusKeySet {
   trust: BusTrust;
 }
 
-/** A fresh key pair per member and the trust list that grants each what it lists. */
-export function makeBusKeySet(members: readonly BusMember[] = SYSTEM_BUS_MEMBERS): BusKeySet {
+export interface BusKeySetOptions {
+  /** Replica keys per member that joins per replica (`broadcast-node-0` ...). */
+  replicas?: number;
+}
+
+function freshPair(): BusKeyPair {
+  const pair = curveKeyPair();
+  return { publicKey: pair.publicKey, secretKey: pair.secretKey };
+}
+
+/** Who may join the node manager: each member's own key, or each of its replicas' keys. */
+function joiners(
+  members: readonly BusMember[],
+  keys: Record<string, BusKeyPair>,
+  replicas: number,
+): BusTrust['members'] {
+  return members.flatMap((member) => {
+    const kinds = member.joins;
+    if (kinds === undefined) return [];
+    const names = member.joinsPerReplica
+      ? Array.from({ length: replicas }, (_, i) => replicaKeyName(member.name, i))
+      : [member.name];
+    return names.map((name) => ({ name, key: keys[name].publicKey, kinds }));
+  });
+}
+
+/**
+ * A fresh key pair per member (plus one per replica of a member that joins per replica) and the
+ * trust list that grants each what it lists.
+ */
+export function makeBusKeySet(
+  members: readonly BusMember[] = SYSTEM_BUS_MEMBERS,
+  { replicas = DEFAULT_REPLICA_KEYS }: BusKeySetOptions = {},
+): BusKeySet {
+  if (!Number.isInteger(replicas) || replicas < 1 || replicas > MAX_REPLICA_KEYS) {
+    throw new RangeError(`replica keys: an integer from 1 to ${MAX_REPLICA_KEYS}, got ${replicas}`);
+  }
   const keys: Record<string, BusKeyPair> = {};
   for (const member of members) {
-    const pair = curveKeyPair();
-    keys[member.name] = { publicKey: pair.publicKey, secretKey: pair.secretKey };
+    keys[member.name] = freshPair();
+    if (!member.joinsPerReplica) continue;
+    for (let i = 0; i < replicas; i += 1) keys[replicaKeyName(member.name, i)] = freshPair();
   }
   const broker = keys['rpc-broker'];
   if (broker === undefined) throw new Error('a bus key set needs an rpc-broker member');
@@ -75,9 +134,7 @@ export function makeBusKeySet(members: readonly BusMember[] = SYSTEM_BUS_MEMBERS
       subscribers: members
         .filter((m) => m.subscribes === true)
         .map((m) => ({ name: m.name, key: keys[m.name].publicKey })),
-      members: members
-        .filter((m) => m.joins !== undefined)
-        .map((m) => ({ name: m.name, key: keys[m.name].publicKey, kinds: m.joins ?? [] })),
+      members: joiners(members, keys, replicas),
     },
   };
 }

@@ -7,6 +7,8 @@ export type BusAuthReason =
   | 'ok'
   | 'unknown_key'
   | 'mechanism'
+  | 'handshake_aborted'
+  | 'bad_handshake'
   | 'bad_request'
   | 'unknown_domain'
   | 'unbound_routing_id'
