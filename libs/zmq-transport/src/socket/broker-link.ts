@@ -27,6 +27,8 @@ export interface BrokerLinkOptions {
   eagerPairs?: number;
   /** CURVE towards the brokers (their key from the trust list); plain when absent or off. */
   security?: BusSecurity;
+  /** readLoop's settleBetweenMessages: a worker's link lets one batch's handlers answer first. */
+  settleBetweenMessages?: boolean;
 }
 
 /**
@@ -145,6 +147,7 @@ export class BrokerLink {
         receiving: (error) =>
           logger.error(`rpc: receiving from ${this.endpoint} failed, reading on: ${describe(error)}`),
       },
+      { settleBetweenMessages: this.options.settleBetweenMessages },
     );
   }
 

@@ -37,4 +37,56 @@ describe('readLoop', () => {
     await loop;
     expect(done).toBe(true);
   });
+
+  it('with settleBetweenMessages, lets the promise chains of one message run before reading the next', async () => {
+    // Both messages wait in the socket before the loop starts: without settling, the second would
+    // be read one microtask after the first was handled, before the first's chains ended.
+    const events = await handleTwoQueuedMessages(true);
+    expect(events).toEqual(['start one', 'answer one', 'start two', 'answer two']);
+  });
+
+  it("without it, reads a waiting message before the previous one's promise chains end", async () => {
+    const events = await handleTwoQueuedMessages(false);
+    expect(events.indexOf('start two')).toBeLessThan(events.indexOf('answer one'));
+  });
 });
+
+/** Handles two messages queued before reading starts; each answers after a chain of promises. */
+async function handleTwoQueuedMessages(settleBetweenMessages: boolean): Promise<string[]> {
+  const pull = new Pull();
+  const push = new Push({ linger: 0 });
+  const endpoint = `inproc://read-loop-settle-${process.pid}-${String(settleBetweenMessages)}`;
+  await pull.bind(endpoint);
+  push.connect(endpoint);
+  const events: string[] = [];
+  let running = true;
+  try {
+    await push.send('one');
+    await push.send('two');
+    const loop = readLoop(
+      pull,
+      () => running,
+      ([frame]) => {
+        const text = frame.toString();
+        events.push(`start ${text}`);
+        // A handler's answer several microtasks deep, as a Nest handler's is.
+        void Promise.resolve()
+          .then(() => undefined)
+          .then(() => undefined)
+          .then(() => undefined)
+          .then(() => events.push(`answer ${text}`));
+      },
+      { handling: () => undefined, receiving: () => undefined },
+      { settleBetweenMessages },
+    );
+    await waitFor(() => events.length === 4, { what: 'both messages answered' });
+    running = false;
+    pull.close();
+    await loop;
+    return events;
+  } finally {
+    running = false;
+    push.close();
+    pull.close();
+  }
+}

@@ -14,6 +14,18 @@ export interface ReadFailures {
   receiving(error: unknown): void;
 }
 
+export interface ReadLoopOptions {
+  /**
+   * Take the next message only once the promise chains the last one started have run (the event
+   * loop's check phase), not in the microtask right after `handle` returns. For a worker: its
+   * handlers answer through promise chains several microtasks deep, while a message already
+   * waiting would be read one microtask after `handle`, so a batch's replies would wait for the
+   * next batch's handlers to start (decode, validate, enter Nest) and batches would travel the
+   * hops bunched together instead of overlapping. Default false.
+   */
+  settleBetweenMessages?: boolean;
+}
+
 /**
  * The one reader of a ZeroMQ socket. It never throws: a bug in `handle` is reported and the next
  * message is read; a failed receive is reported and reading resumes on the next turn of the event
@@ -24,6 +36,7 @@ export async function readLoop(
   running: () => boolean,
   handle: (frames: Buffer[]) => void,
   failures: ReadFailures,
+  options: ReadLoopOptions = {},
 ): Promise<void> {
   // receive() directly, not `for await` over the socket: zeromq.js's iterator wraps every
   // receive in an async function and a result object, a promise and a microtask more per message
@@ -47,7 +60,13 @@ export async function readLoop(
     } catch (error) {
       failures.handling(error);
     }
+    if (options.settleBetweenMessages === true) await settled();
   }
+}
+
+/** Resolves in the event loop's check phase: after every microtask queued so far has run. */
+function settled(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** ReadFailures logged as errors to a structured logger, naming the socket. */

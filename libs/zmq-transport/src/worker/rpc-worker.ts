@@ -121,7 +121,13 @@ export class RpcWorker implements RequestOwner {
       onDisconnected: (link: BrokerLink) => this.markDown(this.session(link), 'connection lost'),
       onUnsent: (link: BrokerLink, command: Command) => this.onUnsent(link, command),
     };
-    const linkOptions = { lingerMs: this.lingerMs, logger: this.logger, security: options.security };
+    const linkOptions = {
+      lingerMs: this.lingerMs,
+      logger: this.logger,
+      security: options.security,
+      // One batch's replies leave before the next batch's handlers start (see readLoop).
+      settleBetweenMessages: true,
+    };
     this.sessions = options.brokers.map(
       (endpoint, index) => new BrokerSession(new BrokerLink(index, endpoint, handlers, linkOptions)),
     );
