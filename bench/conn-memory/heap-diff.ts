@@ -148,7 +148,8 @@ function main(): void {
       `${perConnection(group.bytes).padStart(8)} B  ${(group.count / connections).toFixed(2).padStart(6)}/conn  ${group.key}`,
     );
     const holders = [...group.holders].sort((a, b) => b[1] - a[1]).slice(0, 4);
-    for (const [key, bytes] of holders) console.log(`${''.padStart(28)}${perConnection(bytes)} B held by ${key}`);
+    for (const [key, bytes] of holders)
+      console.log(`${''.padStart(28)}${perConnection(bytes)} B held by ${key}`);
   }
 }
 
