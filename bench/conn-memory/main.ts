@@ -101,6 +101,21 @@ async function stopAll(procs: ChildProcess[]): Promise<void> {
 
 const kb = (bytes: number) => Math.round((bytes / 1024) * 100) / 100;
 
+const mb = (bytes: number | undefined) => ((bytes ?? 0) / 1024 / 1024).toFixed(1);
+
+/**
+ * Where the RSS goes besides live objects: each V8 heap space's committed MB before the viewers,
+ * at the last running sample and after the forced GC (a young generation that a high allocation
+ * rate grew shows in new_space).
+ */
+function printSpaces(name: string, readings: Array<Record<string, number>>): void {
+  const spaces = ['new_space', 'old_space', 'code_space', 'map_space', 'large_object_space'];
+  const parts = spaces
+    .filter((space) => readings.some((reading) => reading[space] !== undefined))
+    .map((space) => `${space} ${readings.map((reading) => mb(reading[space])).join(' → ')}`);
+  console.log(`${name} heap spaces, MB committed (before → running → after GC): ${parts.join(', ')}`);
+}
+
 async function measure(
   name: string,
   inspectorPort: number,
@@ -119,6 +134,7 @@ async function measure(
     await inspector.collectGarbage();
     await snapshot('before');
     const before = await inspector.memory();
+    const spacesBefore = await inspector.heapSpaces();
     const viewers = await connectViewers(url, roomId, CONNECTIONS, VIEWER_PROCS);
     const samples: MemoryReading[] = [];
     for (let i = 0; i < RUNNING_SAMPLES; i += 1) {
@@ -126,10 +142,12 @@ async function measure(
       await new Promise((resolve) => setTimeout(resolve, 1000));
       samples.push(await inspector.memory());
     }
+    const spacesRunning = await inspector.heapSpaces();
     const mean = (pick: (m: MemoryReading) => number) =>
       samples.reduce((sum, m) => sum + pick(m), 0) / samples.length;
     await inspector.collectGarbage();
     const after = await inspector.memory();
+    printSpaces(name, [spacesBefore, spacesRunning, await inspector.heapSpaces()]);
     await snapshot('after');
     await stopAll([...warmup, ...viewers]);
     return {

@@ -78,6 +78,19 @@ export class InspectorMemory {
     return JSON.parse(result.result.value) as MemoryReading;
   }
 
+  /**
+   * Committed bytes of each V8 heap space (v8.getHeapSpaceStatistics): where RSS beyond the live
+   * heap goes, e.g. a young generation grown by a high allocation rate (diagnosis).
+   */
+  async heapSpaces(): Promise<Record<string, number>> {
+    const result = (await this.call('Runtime.evaluate', {
+      expression:
+        "JSON.stringify(Object.fromEntries(process.mainModule.require('v8').getHeapSpaceStatistics().map((s) => [s.space_name, s.space_size])))",
+      returnByValue: true,
+    })) as { result: { value: string } };
+    return JSON.parse(result.result.value) as Record<string, number>;
+  }
+
   /** Writes a heap snapshot of the process to `path` (diagnosis: what the per-connection bytes are). */
   async writeHeapSnapshot(path: string): Promise<void> {
     await this.call('Runtime.evaluate', {

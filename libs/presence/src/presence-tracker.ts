@@ -7,15 +7,27 @@ export interface PresenceTrackerOptions {
   memberCapPerShard?: number;
 }
 
-interface UserInRoom {
-  member: PresenceMember;
-  /**
-   * The user's sockets in the room: its one socket id, or a Set once it has several. Most viewers
-   * have one, and a Set per viewer would cost more than the rest of its entry.
-   */
-  sockets: string | Set<string>;
-  shard: number;
-  listed: boolean;
+/**
+ * One user in one room on this gateway: one per viewer, so it holds its fields itself (the
+ * PresenceMember the list shows is made when a drain or a change needs one).
+ */
+class UserInRoom {
+  listed = false;
+
+  constructor(
+    readonly userId: string,
+    readonly nickname: string,
+    /**
+     * The user's sockets in the room: its one socket id, or a Set once it has several. Most
+     * viewers have one, and a Set per viewer would cost more than the rest of its entry.
+     */
+    public sockets: string | Set<string>,
+    readonly shard: number,
+  ) {}
+
+  get member(): PresenceMember {
+    return { userId: this.userId, nickname: this.nickname };
+  }
 }
 
 function hasSocket(user: UserInRoom, socketId: string): boolean {
@@ -37,7 +49,8 @@ function removeSocket(user: UserInRoom, socketId: string): boolean {
 
 /** One shard of a room's member list on this gateway. */
 interface ShardListing {
-  listed: Set<string>;
+  /** Users listed (each knows it: UserInRoom.listed). */
+  listed: number;
   /** Users counted but not listed (shard full), in arrival order: the first fills a freed slot. */
   waiting: Set<string>;
 }
@@ -60,7 +73,7 @@ class RoomPresence {
   shard(index: number): ShardListing {
     let listing = this.shards.get(index);
     if (!listing) {
-      listing = { listed: new Set(), waiting: new Set() };
+      listing = { listed: 0, waiting: new Set() };
       this.shards.set(index, listing);
     }
     return listing;
@@ -68,14 +81,14 @@ class RoomPresence {
 
   list(user: UserInRoom): void {
     user.listed = true;
-    this.shard(user.shard).listed.add(user.member.userId);
-    this.recordChange(user.member.userId, null, user.member);
+    this.shard(user.shard).listed += 1;
+    this.recordChange(user.userId, null, user.member);
   }
 
   unlist(user: UserInRoom): void {
     user.listed = false;
-    this.shard(user.shard).listed.delete(user.member.userId);
-    this.recordChange(user.member.userId, user.member, null);
+    this.shard(user.shard).listed -= 1;
+    this.recordChange(user.userId, user.member, null);
   }
 
   private recordChange(userId: string, before: PresenceMember | null, after: PresenceMember | null): void {
@@ -116,14 +129,14 @@ export class PresenceTracker {
       addSocket(present, socketId);
       return false;
     }
-    const user: UserInRoom = {
-      member: { userId: member.userId, nickname: member.nickname },
-      sockets: socketId,
-      shard: memberShard(member.userId, this.shards),
-      listed: false,
-    };
+    const user = new UserInRoom(
+      member.userId,
+      member.nickname,
+      socketId,
+      memberShard(member.userId, this.shards),
+    );
     room.users.set(member.userId, user);
-    if (room.shard(user.shard).listed.size < this.memberCapPerShard) room.list(user);
+    if (room.shard(user.shard).listed < this.memberCapPerShard) room.list(user);
     else room.shard(user.shard).waiting.add(member.userId);
     room.arrived.add(member.userId);
     room.changed = true;
@@ -145,13 +158,13 @@ export class PresenceTracker {
       const [next] = listing.waiting;
       const promoted = next === undefined ? undefined : room.users.get(next);
       if (promoted) {
-        listing.waiting.delete(promoted.member.userId);
+        listing.waiting.delete(promoted.userId);
         room.list(promoted);
       }
     } else {
       listing.waiting.delete(userId);
     }
-    if (listing.listed.size === 0 && listing.waiting.size === 0) room.shards.delete(user.shard);
+    if (listing.listed === 0 && listing.waiting.size === 0) room.shards.delete(user.shard);
     return true;
   }
 
@@ -189,10 +202,10 @@ export class PresenceTracker {
       }
       const members: PresenceMember[] = [];
       if (room.resync) {
-        for (const user of room.users.values()) if (user.listed) members.push({ ...user.member });
+        for (const user of room.users.values()) if (user.listed) members.push(user.member);
       }
       const listedShards: number[] = [];
-      for (const [shard, listing] of room.shards) if (listing.listed.size > 0) listedShards.push(shard);
+      for (const [shard, listing] of room.shards) if (listing.listed > 0) listedShards.push(shard);
       deltas.push({
         roomId,
         count: room.users.size,

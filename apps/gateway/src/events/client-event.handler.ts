@@ -12,11 +12,10 @@ import {
 import { newRequestId, RequestContext } from '@live-im/logging';
 import { PresenceStore } from '@live-im/presence';
 import { Inject, Injectable } from '@nestjs/common';
-import type { RateLimiterMemory } from 'rate-limiter-flexible';
 import { RoomReads } from '../cache/room-reads';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { ReceiptService } from '../delivery/receipt-service';
-import { consumeOrReject, perSecondLimiter } from '../edge/rate-limit';
+import { WindowLimiter } from '../edge/window-limiter';
 import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { GatewayRpc } from '../rpc/gateway-rpc';
@@ -55,8 +54,9 @@ type Handlers = {
  */
 @Injectable()
 export class ClientEventHandler {
-  private readonly events: RateLimiterMemory;
-  private readonly joins: RateLimiterMemory;
+  /** Per socket, per second: windows keyed by the session, swept by one timer each. */
+  private readonly events: WindowLimiter<SocketSession>;
+  private readonly joins: WindowLimiter<SocketSession>;
   private readonly handlers: Handlers;
 
   constructor(
@@ -70,8 +70,8 @@ export class ClientEventHandler {
     private readonly clock: Clock,
     @Inject(GATEWAY_LOGGER) private readonly log: GatewayLogger,
   ) {
-    this.events = perSecondLimiter(config.EVENTS_PER_SOCKET_PER_SEC, 'event');
-    this.joins = perSecondLimiter(config.JOINS_PER_SOCKET_PER_SEC, 'join');
+    this.events = new WindowLimiter(config.EVENTS_PER_SOCKET_PER_SEC);
+    this.joins = new WindowLimiter(config.JOINS_PER_SOCKET_PER_SEC);
     // Chat is the flood: it may wait a moment for company on its way to the broker. Gifts never do.
     const chatOptions = { coalesceMs: config.CHAT_COALESCE_MS };
     this.handlers = {
@@ -156,8 +156,8 @@ export class ClientEventHandler {
 
   /** A socket is gone: its rate-limit counters go with it. */
   forget(session: SocketSession): void {
-    void this.events.delete(session.id);
-    void this.joins.delete(session.id);
+    this.events.forget(session);
+    this.joins.forget(session);
   }
 
   private async run<E extends ClientEventName>(
@@ -167,7 +167,7 @@ export class ClientEventHandler {
     answer: (reply: Ack<unknown>) => void,
   ): Promise<Ack<unknown>> {
     try {
-      await consumeOrReject(this.events, session.id, 'events on this connection');
+      this.events.take(session, 'events on this connection');
       const request = parseClientEvent(event, payload);
       const handler = this.handlers[event] as (
         session: SocketSession,
@@ -187,7 +187,7 @@ export class ClientEventHandler {
     request: ClientEventRequest<'join'>,
     answer: (result: JoinResult) => void,
   ) {
-    await consumeOrReject(this.joins, session.id, 'joins on this connection');
+    this.joins.take(session, 'joins on this connection');
     return this.membership.join(session, request, answer);
   }
 

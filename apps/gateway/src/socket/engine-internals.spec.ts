@@ -1,6 +1,8 @@
 import { waitFor } from '@live-im/testing';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { type AddressInfo, Socket as NetSocket } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Server, type Socket } from 'socket.io';
 import { io as connect, type Socket as ClientSocket } from 'socket.io-client';
 import {
@@ -10,10 +12,16 @@ import {
   dropTransport,
   listenToEveryEvent,
   probeDirect,
+  releaseFirstRequest,
+  releaseUpgradeRequests,
   transportOf,
 } from './engine-internals';
 import { eventFrame } from './event-frames';
-import type { GatewaySocket } from './socket-types';
+import type { GatewayServer, GatewaySocket } from './socket-types';
+
+// A full collection on demand, to see that nothing holds a released request any more.
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 /**
  * The engine.io and ws internals engine-internals.ts relies on, checked on real connections: an
@@ -28,6 +36,7 @@ describe('engine.io and ws internals', () => {
   beforeAll(async () => {
     http = createServer();
     server = new Server(http, { perMessageDeflate: false, transports: ['polling', 'websocket'] });
+    releaseUpgradeRequests(server as unknown as GatewayServer);
     await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
     port = (http.address() as AddressInfo).port;
   });
@@ -116,6 +125,41 @@ describe('engine.io and ws internals', () => {
     client.emit('hello', 1, 'two');
     await waitFor(() => got.length === 1, { what: 'the event at the listener' });
     expect(got[0]).toEqual({ self: socket, event: 'hello', args: [1, 'two'] });
+  });
+
+  it('lets go of the first HTTP request, keeping the handshake, on both transports', async () => {
+    for (const transport of ['websocket', 'polling'] as const) {
+      const [socket, client] = await open([transport]);
+      expect(socket.request).not.toBeNull();
+      let collected = false;
+      const requests = new FinalizationRegistry(() => {
+        collected = true;
+      });
+      requests.register(socket.request, transport);
+      const handshake = socket.handshake;
+      releaseFirstRequest(socket);
+      expect(socket.request).toBeNull();
+      // Nothing else holds it (for a websocket: not the upgrade's response object either).
+      await waitFor(
+        async () => {
+          collectGarbage();
+          await new Promise((resolve) => setImmediate(resolve));
+          return collected;
+        },
+        { what: `the ${transport} connection's first request collected` },
+      );
+      expect(socket.handshake).toBe(handshake);
+      expect(socket.handshake.headers.host).toBe(`127.0.0.1:${port}`);
+      // The connection carries on both ways without it (a polling client keeps making requests).
+      const heard = new Promise<unknown[]>((resolve) =>
+        (socket as unknown as Socket).once('hello', (...args: unknown[]) => resolve(args)),
+      );
+      client.emit('hello', transport);
+      expect(await heard).toEqual([transport]);
+      const told = new Promise<unknown>((resolve) => client.once('online', resolve));
+      socket.emit('online', { roomId: 'r', count: 1, peak: 1, viewersEver: 1 });
+      expect(await told).toEqual({ roomId: 'r', count: 1, peak: 1, viewersEver: 1 });
+    }
   });
 
   it('drops a websocket at once, as a lost connection', async () => {

@@ -1,5 +1,6 @@
+import { type IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket as NetSocket } from 'node:net';
-import type { GatewaySocket } from './socket-types';
+import type { GatewayServer, GatewaySocket } from './socket-types';
 
 /*
  * The one place that reads engine.io's and ws's private state (engine.io 6.6, ws 8). The gateway
@@ -13,6 +14,8 @@ import type { GatewaySocket } from './socket-types';
  *   writeBuffer packets queued by sendPacket and not yet handed to the transport; flush() hands
  *               the whole buffer over as soon as the transport is writable
  *   transport   { name: 'polling' | 'websocket'; socket: the ws WebSocket (websocket only) }
+ * engine.io WebSocketResponse (the `res` its middlewares get for a websocket upgrade):
+ *   req         the upgrade request, read only by the upgrade's middlewares
  * socket.io Socket:
  *   _anyListeners  the onAny listeners, an array read (and copied) per incoming event
  * ws WebSocket (`transport.socket`):
@@ -150,6 +153,34 @@ export function listenToEveryEvent(
   const listeners = socket as unknown as { _anyListeners?: unknown[] };
   if (listeners._anyListeners === undefined) listeners._anyListeners = [listener];
   else socket.onAny(listener);
+}
+
+/**
+ * Lets a websocket upgrade's response object (engine.io's WebSocketResponse, the `res` its
+ * middlewares get) drop the upgrade request once the middlewares are done: the object lives as
+ * long as the TCP socket (a 'close' listener holds it) and would keep the request, about a
+ * kilobyte per idle connection (an IncomingMessage with its stream state, raw headers and
+ * listeners), for nothing. An engine.io middleware (public API) registered last, so that no
+ * middleware after it reads the request through `res`; past the middlewares engine.io reads
+ * the request from its own variable. Long-polling's plain HTTP responses end with their request.
+ */
+export function releaseUpgradeRequests(io: GatewayServer): void {
+  io.engine.use((_req: IncomingMessage, res: unknown, next: () => void) => {
+    if (!(res instanceof ServerResponse) && typeof res === 'object' && res !== null && 'req' in res)
+      (res as { req: unknown }).req = null;
+    next();
+  });
+}
+
+/**
+ * Lets go of the HTTP request that opened the connection, which engine.io keeps as `conn.request`
+ * (socket.io's `socket.request`) for the connection's life: Socket.IO's own memory advice (docs
+ * "Memory usage"). Called once the socket is connected: its `handshake` (headers, address, query,
+ * auth) was built from the request already and stays, and nothing in the gateway reads the
+ * request afterwards.
+ */
+export function releaseFirstRequest(socket: GatewaySocket): void {
+  (socket.conn as unknown as { request: IncomingMessage | null }).request = null;
 }
 
 /** The transport's name: 'websocket' or 'polling'. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
-import { listenToEveryEvent } from './engine-internals';
+import { listenToEveryEvent, releaseFirstRequest } from './engine-internals';
 import { HandshakeAuthenticator } from './handshake';
 import type { SocketSession } from './socket-session';
 import { SocketServerHost } from './socket-server.host';
@@ -63,6 +63,7 @@ export class SocketConnections {
     }
     listenToEveryEvent(socket, this.onEvent);
     socket.on('disconnect', this.onDisconnect);
+    releaseFirstRequest(socket);
   }
 
   private onClosed(socket: GatewaySocket): void {

@@ -8,6 +8,7 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { readOpenFilesLimit, transportConnectionCap } from '../edge/connection-limits';
 import { GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
+import { releaseUpgradeRequests } from './engine-internals';
 import { boundSendBuffer, sendBufferSupport } from './send-buffer';
 import type { GatewayServer } from './socket-types';
 
@@ -63,6 +64,7 @@ export class SocketServerHost {
     // Port 0: attach to the given HTTP server instead of opening a port of its own.
     const options = socketServerOptions(this.config) as ServerOptions; // the rest keep socket.io's defaults
     this.server = new IoAdapter(httpServer).create(0, options) as GatewayServer;
+    releaseUpgradeRequests(this.server);
     this.boundSendBuffers(httpServer);
     this.capTransport(httpServer);
     return this.server;

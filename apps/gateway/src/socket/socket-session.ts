@@ -25,17 +25,24 @@ export interface RoomEntry {
  * One connected socket: who it is (verified at the handshake) and its rooms. The entry of a room
  * exists from the moment the socket subscribes for it until it leaves; whoever deletes the entry
  * releases what the entry holds (the subscription, and once joined the presence and the io room).
+ * The session is its own book of rooms (`rooms` is the session as RoomEntries): one object per
+ * connection rather than two.
  */
-export class SocketSession {
-  readonly rooms = new RoomEntries();
-
+export class SocketSession extends RoomEntries {
   constructor(
     readonly socket: GatewaySocket,
     readonly actor: Actor,
     readonly anonymous: boolean,
     /** The token's expiry (epoch ms), null for anonymous viewers: past it the socket may still watch, not send. */
     readonly expiresAt: number | null,
-  ) {}
+  ) {
+    super();
+  }
+
+  /** The socket's rooms by room id. */
+  get rooms(): RoomEntries {
+    return this;
+  }
 
   get id(): string {
     return this.socket.id;

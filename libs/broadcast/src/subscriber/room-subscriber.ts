@@ -20,6 +20,9 @@ import {
   channelPlacement,
   isUserChannel,
   sameChannelOwners,
+  NO_PLACES,
+  type PlaceList,
+  PlaceLists,
   SHARED_PLACEMENT,
   subscriptionTargets,
 } from './subscription-targets';
@@ -126,10 +129,10 @@ interface JoinedRoom {
   members: number;
   /** Indexed by LaneCode; undefined until the room's first batch, each lane until its own. */
   lanes?: [LaneReorderBuffer | undefined, LaneReorderBuffer | undefined];
-  /** User channels: where the channel should be subscribed (channelPlacement). */
-  wanted?: string[];
-  /** User channels: where it is subscribed (`wanted` plus places being handed over). */
-  placed?: string[];
+  /** User channels: where the channel should be subscribed (channelPlacement), a shared list. */
+  wanted?: PlaceList;
+  /** User channels: where it is subscribed (`wanted` plus places being handed over), a shared list. */
+  placed?: PlaceList;
   /** The last room state received. */
   state?: RoomState;
   claim?: SeqClaim;
@@ -203,6 +206,8 @@ export class RoomSubscriber {
   /** Node id → its user-channel socket (none while the region's relays carry the channels). */
   private readonly channelLinks = new Map<string, ChannelLink>();
   private owners: ChannelOwners = { relayed: false, active: [], coming: [] };
+  /** The place lists user channels share (most channels of a gateway are placed alike). */
+  private readonly placeLists = new PlaceLists();
   /** In the order they are due. */
   private handovers: Handover[] = [];
   private handoverTimer: NodeJS.Timeout | undefined;
@@ -277,16 +282,21 @@ export class RoomSubscriber {
       return room.roomId;
     }
     const topic = roomTopic(roomId);
-    if (roomOfTopic(topic) !== roomId) throw new FrameError('room id must match [A-Za-z0-9_-]{1,64}');
-    const joined: JoinedRoom = { roomId, members: 1 };
-    this.rooms.set(roomId, joined);
-    if (isUserChannel(roomId)) {
+    // Read back from the topic: a flat copy of the id, where the caller's may be a concatenation
+    // (a user channel's `_` + user id) that would keep its parts as long as the subscription.
+    const id = roomOfTopic(topic);
+    if (id !== roomId) throw new FrameError('room id must match [A-Za-z0-9_-]{1,64}');
+    if (isUserChannel(id)) {
+      // Every field made now: one added later would give each channel a property store of its own.
+      const channel: JoinedRoom = { roomId: id, members: 1, wanted: NO_PLACES, placed: NO_PLACES };
+      this.rooms.set(id, channel);
       this.channels += 1;
-      joined.wanted = [];
-      joined.placed = [];
-      this.place(joined, topic, false);
-    } else if (!this.closed) this.socket.subscribe(topic);
-    return roomId;
+      this.place(channel, topic, false);
+    } else {
+      this.rooms.set(id, { roomId: id, members: 1 });
+      if (!this.closed) this.socket.subscribe(topic);
+    }
+    return id;
   }
 
   /**
@@ -313,7 +323,7 @@ export class RoomSubscriber {
     this.channels -= 1;
     const topic = roomTopic(roomId);
     for (const place of room.placed) this.unsubscribeAt(place, topic);
-    room.placed.length = 0;
+    room.placed = NO_PLACES;
   }
 
   /** Where a joined user channel is subscribed now (node ids; '' for the shared socket). */
@@ -464,12 +474,15 @@ export class RoomSubscriber {
       // Their subscriptions went with their sockets.
       const goneIds = new Set(gone.map((link) => link.nodeId));
       for (const room of this.rooms.values()) {
-        if (room.placed !== undefined) room.placed = room.placed.filter((place) => !goneIds.has(place));
+        if (room.placed !== undefined)
+          room.placed = this.placeLists.of(room.placed.filter((place) => !goneIds.has(place)));
       }
       for (const link of gone) link.socket.close();
     }
     if (gone.length === 0 && sameChannelOwners(owners, this.owners)) return;
     this.owners = owners;
+    // Lists are made afresh for the new owners, so the interned ones never outgrow the topology.
+    this.placeLists.clear();
     for (const room of this.rooms.values()) {
       if (room.placed !== undefined) this.place(room, roomTopic(room.roomId), true);
     }
@@ -480,18 +493,20 @@ export class RoomSubscriber {
    * after the handover, while publishers that saw the change late may still route there.
    */
   private place(room: JoinedRoom, topic: Buffer, moved: boolean): void {
-    const placed = room.placed;
+    let placed = room.placed;
     if (placed === undefined || this.closed) return;
-    const before = room.wanted ?? [];
-    const wanted = channelPlacement(room.roomId, this.owners);
+    const before = room.wanted ?? NO_PLACES;
+    const wanted = this.placeLists.of(channelPlacement(room.roomId, this.owners));
     room.wanted = wanted;
     for (const place of wanted) {
       if (placed.includes(place)) continue;
       if (!this.subscribeAt(place, topic)) continue;
-      placed.push(place);
+      placed = [...placed, place];
       // A channel placed for the first time (no node before) has not moved.
       if (moved && before.length > 0) this.channelMoves += 1;
     }
+    placed = this.placeLists.of(placed);
+    room.placed = placed;
     // A place wanted before and not now starts its handover; one not wanted before already has one.
     for (const place of placed) {
       if (!wanted.includes(place) && before.includes(place)) this.handOver(room, place);
@@ -527,7 +542,7 @@ export class RoomSubscriber {
       if (placed === undefined || this.rooms.get(room.roomId) !== room) continue;
       if (room.wanted?.includes(place) || !placed.includes(place)) continue;
       this.unsubscribeAt(place, roomTopic(room.roomId));
-      placed.splice(placed.indexOf(place), 1);
+      room.placed = this.placeLists.of(placed.filter((other) => other !== place));
     }
     this.handovers = this.handovers.slice(done);
     this.scheduleHandovers();

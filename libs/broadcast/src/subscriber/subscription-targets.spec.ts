@@ -1,6 +1,13 @@
 import type { Topology, TopologyNode } from '@live-im/contracts';
 import { rendezvousOwner } from '../protocol/rendezvous';
-import { channelOwners, channelPlacement, isUserChannel, SHARED_PLACEMENT } from './subscription-targets';
+import {
+  channelOwners,
+  channelPlacement,
+  isUserChannel,
+  NO_PLACES,
+  PlaceLists,
+  SHARED_PLACEMENT,
+} from './subscription-targets';
 
 function node(
   id: string,
@@ -51,5 +58,29 @@ describe('user channel placement', () => {
     const relayed = channelOwners(topology(node('a', 'active'), node('r', 'active', 'relay')), 'home');
     expect(channelPlacement('_u1', relayed)).toEqual([SHARED_PLACEMENT]);
     expect(channelPlacement('_u1', channelOwners(topology(), 'home'))).toEqual([]);
+  });
+});
+
+describe('shared place lists', () => {
+  it('hands every channel placed alike the same frozen list, in the order given', () => {
+    const lists = new PlaceLists();
+    const one = lists.of(['bn-a']);
+    expect(lists.of(['bn-a'])).toBe(one);
+    expect(Object.isFrozen(one)).toBe(true);
+    const pair = lists.of(['bn-a', 'bn-b']);
+    expect(pair).toEqual(['bn-a', 'bn-b']);
+    expect(lists.of(['bn-b', 'bn-a'])).toEqual(['bn-b', 'bn-a']);
+    expect(lists.of(['bn-a', 'bn-b'])).toBe(pair);
+    expect(lists.of([])).toBe(NO_PLACES);
+    expect(lists.of([SHARED_PLACEMENT])).toEqual([SHARED_PLACEMENT]);
+  });
+
+  it('makes new lists after clear, leaving the ones handed out as they were', () => {
+    const lists = new PlaceLists();
+    const before = lists.of(['bn-a']);
+    lists.clear();
+    const after = lists.of(['bn-a']);
+    expect(after).not.toBe(before);
+    expect(before).toEqual(['bn-a']);
   });
 });

@@ -6,6 +6,39 @@ const SERVING_STATES = new Set(['joining', 'active', 'draining']);
 /** A user channel's subscription placed on the shared socket (the region's relays) rather than at a node. */
 export const SHARED_PLACEMENT = '';
 
+/** Where a user channel is subscribed: node ids, or SHARED_PLACEMENT. Shared between channels, so never changed. */
+export type PlaceList = readonly string[];
+
+/** The place list of a channel subscribed nowhere. */
+export const NO_PLACES: PlaceList = Object.freeze([]);
+
+/**
+ * One list per distinct placement, shared by every user channel placed alike: a gateway holds a
+ * channel per connected user, nearly all placed at one node, and two arrays of their own per
+ * channel (where it is wanted, where it is subscribed) would cost more than the channel's entry.
+ */
+export class PlaceLists {
+  private readonly lists = new Map<string, PlaceList>();
+
+  /** The shared list with these places, in this order. */
+  of(places: readonly string[]): PlaceList {
+    if (places.length === 0) return NO_PLACES;
+    // Member ids are letters, digits, dot, dash and underscore (MemberId): never a space.
+    const key = places.join(' ');
+    let list = this.lists.get(key);
+    if (list === undefined) {
+      list = Object.freeze([...places]);
+      this.lists.set(key, list);
+    }
+    return list;
+  }
+
+  /** Forgets the lists made so far (lists still held stay valid): called when the owners change. */
+  clear(): void {
+    this.lists.clear();
+  }
+}
+
 /** Channel ids (`_<userId>`) are the topics that start with `_`; room ids never do. */
 export function isUserChannel(id: string): boolean {
   return id.charCodeAt(0) === 0x5f;
