@@ -74,7 +74,7 @@ const config = {
 
 const metrics = { read: () => undefined, admitCall: () => undefined } as unknown as EdgeCacheMetrics;
 
-function setUp() {
+function setUp(resumeLimit = 200) {
   const cache = new EdgeCache({
     messages: { normal: 100, important: 100 },
     bytes: { normal: 1_000_000, important: 1_000_000 },
@@ -93,22 +93,46 @@ function setUp() {
     },
   );
   const roomService = new ContractCheckingRoomService();
-  const reads = new RoomReads(config, cache, roomService as unknown as GatewayRpc, metrics);
+  const reads = new RoomReads(
+    { ...config, RESUME_LIMIT: resumeLimit },
+    cache,
+    roomService as unknown as GatewayRpc,
+    metrics,
+  );
   return { reads, roomService };
 }
 
 describe('RoomReads', () => {
   it('resumes a viewer far behind the cache through room.history pages within the contract', async () => {
     const { reads, roomService } = setUp();
-    // 1,500 normal seqs behind, older than anything the cache holds: RESUME_LIMIT + 1 = 201 asked.
+    // 1,500 normal seqs behind, older than anything the cache holds: the first RESUME_LIMIT from
+    // room-service, and `complete: false` from the seqs alone.
     const answer = await reads.join(ROOM, 'u_viewer001', { normalSeq: 500, importantSeq: 0 });
 
     expect(answer.missed?.normal.map((m) => m.seq)).toEqual(Array.from({ length: 200 }, (_, i) => 501 + i));
     expect(answer.missed?.complete).toBe(false);
     const history = roomService.calls.filter((call) => call.pattern === RoomRpc.history.pattern);
-    expect(history.length).toBe(2);
+    expect(history.length).toBe(1);
     for (const call of history)
       expect((call.request as { limit: number }).limit).toBeLessThanOrEqual(MAX_HISTORY_PAGE);
+  });
+
+  it('reads a RESUME_LIMIT above one history page in pages of at most MAX_HISTORY_PAGE', async () => {
+    const { reads, roomService } = setUp(300);
+    const answer = await reads.join(ROOM, 'u_viewer001', { normalSeq: 500, importantSeq: 0 });
+
+    expect(answer.missed?.normal.map((m) => m.seq)).toEqual(Array.from({ length: 300 }, (_, i) => 501 + i));
+    expect(answer.missed?.complete).toBe(false);
+    const history = roomService.calls.filter((call) => call.pattern === RoomRpc.history.pattern);
+    expect(history.map((call) => (call.request as { limit: number }).limit)).toEqual([200, 100]);
+  });
+
+  it('says complete when the lane is exactly RESUME_LIMIT behind', async () => {
+    const { reads } = setUp();
+    const answer = await reads.join(ROOM, 'u_viewer001', { normalSeq: LATEST - 200, importantSeq: 0 });
+
+    expect(answer.missed?.normal.length).toBe(200);
+    expect(answer.missed?.complete).toBe(true);
   });
 
   it('answers a resume the cache holds without any history call', async () => {

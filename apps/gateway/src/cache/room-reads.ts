@@ -72,9 +72,15 @@ export class RoomReads {
       this.range(roomId, 'normal', Math.max(0, seqs.normal - recentNormal), recentNormal, seqs),
     ];
     const limit = this.config.RESUME_LIMIT;
+    // A lane more than RESUME_LIMIT seqs behind gets the first RESUME_LIMIT and `complete: false`
+    // (the client pages on with history): its seqs say so, without reading one message more.
+    const behind = (lane: Lane, afterSeq: number) => Math.max(0, seqs[lane] - afterSeq);
+    let complete = true;
     if (resume !== undefined) {
-      reads.push(this.range(roomId, 'important', resume.importantSeq, limit + 1, seqs));
-      reads.push(this.range(roomId, 'normal', resume.normalSeq, limit + 1, seqs));
+      complete =
+        behind('important', resume.importantSeq) <= limit && behind('normal', resume.normalSeq) <= limit;
+      reads.push(this.range(roomId, 'important', resume.importantSeq, limit, seqs));
+      reads.push(this.range(roomId, 'normal', resume.normalSeq, limit, seqs));
     }
     const ranges = await Promise.all(reads);
     const [recentI, recentN] = ranges as [LaneRange, LaneRange];
@@ -88,9 +94,9 @@ export class RoomReads {
         missedI === undefined || missedN === undefined
           ? null
           : {
-              important: missedI.messages.slice(0, limit),
-              normal: missedN.messages.slice(0, limit),
-              complete: missedI.messages.length <= limit && missedN.messages.length <= limit,
+              important: missedI.messages,
+              normal: missedN.messages,
+              complete,
             },
     };
   }
