@@ -127,6 +127,23 @@ async function broadcastDiagnosis(
   return `${missingGifts(viewers)} viewers lack gifts (one lacks seqs ${seqs.join(',')}); viewers per gateway ${landed.join('/')}; ${sdkGaps(viewers)}; ${figures.join('; ')}`;
 }
 
+/** Waits until every viewer holds every acknowledged gift; fails naming where the broadcast path lost them. */
+function everyViewerHoldsEveryGift(
+  cluster: LiveCluster,
+  fleet: ViewerFleet,
+  acked: Map<string, SendResult>,
+): Promise<ViewerState[]> {
+  return fleet
+    .waitFor(
+      () => giftIds(acked),
+      (all) => missingGifts(all) === 0,
+      { timeoutMs: 60_000, what: `every viewer to hold all ${acked.size} acknowledged gifts` },
+    )
+    .catch(async (error: unknown) => {
+      throw new Error(`${String(error)}; ${await broadcastDiagnosis(cluster, fleet, acked)}`);
+    });
+}
+
 describe('edge cache: the node owning a room dies under chat and gift load', () => {
   let cluster: LiveCluster;
   let fleet: ViewerFleet | undefined;
@@ -185,15 +202,7 @@ describe('edge cache: the node owning a room dies under chat and gift load', () 
     stop = true;
     await Promise.all(load);
 
-    const states = await viewers
-      .waitFor(
-        () => giftIds(acked),
-        (all) => missingGifts(all) === 0,
-        { timeoutMs: 60_000, what: `every viewer to hold all ${acked.size} acknowledged gifts` },
-      )
-      .catch(async (error: unknown) => {
-        throw new Error(`${String(error)}; ${await broadcastDiagnosis(cluster, viewers, acked)}`);
-      });
+    const states = await everyViewerHoldsEveryGift(cluster, viewers, acked);
     const history = (await handled(cluster.roomServices, ['room.history'])) - historyBefore;
     const fillsAfter = await Promise.all(cluster.gateways.map((g) => g.metric('gateway_gap_fills_total')));
     const fills = fillsAfter.map((after, i) => after - (fillsBefore[i] ?? 0));
@@ -282,15 +291,7 @@ describe('edge cache: a gateway dies holding viewers (rejoin storm)', () => {
     });
     stop = true;
     await load;
-    const states = await viewers
-      .waitFor(
-        () => giftIds(acked),
-        (all) => missingGifts(all) === 0,
-        { timeoutMs: 60_000, what: `every viewer to hold all ${acked.size} acknowledged gifts` },
-      )
-      .catch(async (error: unknown) => {
-        throw new Error(`${String(error)}; ${await broadcastDiagnosis(cluster, viewers, acked)}`);
-      });
+    const states = await everyViewerHoldsEveryGift(cluster, viewers, acked);
     const callsAfter = await readsByPattern(cluster.roomServices);
     const byPattern = ROOM_READS.map((pattern, i) => `${pattern} ${callsAfter[i] - callsBefore[i]}`);
     const calls = callsAfter.reduce((a, b) => a + b, 0) - callsBefore.reduce((a, b) => a + b, 0);
