@@ -1,11 +1,12 @@
 import { type BatchListener, type RoomBatch, RoomSubscriber, type SeqGap } from '@live-im/broadcast';
-import { type Lane, MAX_HISTORY_PAGE, type RoomMessage, RoomRpc, userOfChannel } from '@live-im/contracts';
+import { type Lane, type RoomMessage, userOfChannel } from '@live-im/contracts';
 import { Inject, Injectable } from '@nestjs/common';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { errorFields, GATEWAY_LOGGER, type GatewayLogger } from '../gateway.tokens';
 import { GatewayRpc } from '../rpc/gateway-rpc';
 import { EdgeCache } from './edge-cache';
 import { EdgeCacheMetrics } from './edge-cache-metrics';
+import { readHistoryPages } from './history-pages';
 
 /** Batches and gaps a lane may queue behind a fill; past it what waits goes out at once. */
 const MAX_QUEUED = 10_000;
@@ -221,28 +222,10 @@ export class RoomFeed implements BatchSource {
     else this.delivered(feed, fromSeq, toSeq, outcome.messages);
   }
 
-  /** The range's messages from the room log, a page of up to 200 at a time. */
+  /** The range's messages from the room log (what it lacks of the range stays a gap clients see). */
   private async read(roomId: string, lane: Lane, fromSeq: number, toSeq: number): Promise<RoomMessage[]> {
-    const found: RoomMessage[] = [];
-    let after = fromSeq - 1;
-    while (after < toSeq) {
-      const page = await this.rpc.call(RoomRpc.history, {
-        roomId,
-        lane,
-        afterSeq: after,
-        limit: Math.min(MAX_HISTORY_PAGE, toSeq - after),
-      });
-      let last = after;
-      for (const message of page.messages) {
-        if (message.seq <= last || message.seq > toSeq) continue;
-        found.push(message);
-        last = message.seq;
-      }
-      // Nothing more in range: the rest is older than the log keeps, or was never logged.
-      if (last === after) break;
-      after = last;
-    }
-    return found;
+    const answer = await readHistoryPages(this.rpc, roomId, lane, fromSeq - 1, toSeq - fromSeq + 1);
+    return answer.messages.filter((message) => message.seq <= toSeq);
   }
 
   /** The fill's messages go out as batches of consecutive seqs: a seq the log lacks stays a gap clients see. */

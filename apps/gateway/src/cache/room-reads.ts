@@ -2,7 +2,6 @@ import {
   type HistoryResult,
   type Lane,
   type LaneSeqs,
-  MAX_HISTORY_PAGE,
   type ResumePoint,
   type RoomMessage,
   RoomRpc,
@@ -12,6 +11,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { GatewayRpc } from '../rpc/gateway-rpc';
 import { EdgeCache } from './edge-cache';
+import { readHistoryPages } from './history-pages';
 import { type CacheReadKind, type CacheReadResult, EdgeCacheMetrics } from './edge-cache-metrics';
 import { RoomAdmissions } from './room-admissions';
 
@@ -163,7 +163,7 @@ export class RoomReads {
       afterSeq + limit > cached.latestSeq
     ) {
       const beyond = Math.max(afterSeq, cached.latestSeq);
-      const answer = await this.log(roomId, lane, beyond, limit - cached.messages.length);
+      const answer = await readHistoryPages(this.rpc, roomId, lane, beyond, limit - cached.messages.length);
       if (kind !== undefined) this.metrics.read(kind, 'partial');
       return {
         messages: [...cached.messages, ...answer.messages.filter((message) => message.seq > beyond)],
@@ -183,7 +183,7 @@ export class RoomReads {
     }
     const heldFrom = this.cache.heldFrom(roomId, lane);
     if (heldFrom === undefined || heldFrom > through) {
-      const answer = await this.log(roomId, lane, afterSeq, limit);
+      const answer = await readHistoryPages(this.rpc, roomId, lane, afterSeq, limit);
       if (answer.messages.length < limit && seqs === undefined)
         this.cache.fill(roomId, lane, afterSeq, answer.messages, answer.latestSeq);
       if (kind !== undefined) this.metrics.read(kind, 'miss');
@@ -196,7 +196,7 @@ export class RoomReads {
     }
     // The cache holds the lane from `heldFrom` on: room-service gives what lies before it.
     const lacking = Math.min(limit, heldFrom - 1 - afterSeq);
-    const answer = await this.log(roomId, lane, afterSeq, lacking);
+    const answer = await readHistoryPages(this.rpc, roomId, lane, afterSeq, lacking);
     const older = answer.messages.filter((message) => message.seq > afterSeq && message.seq < heldFrom);
     const reachedCache = older.length < lacking || older[older.length - 1]?.seq === heldFrom - 1;
     if (reachedCache) this.cache.fill(roomId, lane, afterSeq, older, heldFrom - 1);
@@ -211,35 +211,6 @@ export class RoomReads {
       oldestSeq: answer.oldestSeq,
       result: 'partial',
     };
-  }
-
-  /**
-   * Up to `limit` messages of a lane after `afterSeq` from room-service's log, in as many
-   * room.history pages as the limit needs: a resume asks for RESUME_LIMIT + 1 (to tell whether it
-   * is complete), more than one call may return, and a viewer far behind the cache must get its
-   * answer, not the contract's INVALID_ARGUMENT.
-   */
-  private async log(roomId: string, lane: Lane, afterSeq: number, limit: number): Promise<HistoryResult> {
-    let answer = await this.rpc.call(RoomRpc.history, {
-      roomId,
-      lane,
-      afterSeq,
-      limit: Math.min(limit, MAX_HISTORY_PAGE),
-    });
-    const messages = [...answer.messages];
-    while (messages.length < limit && answer.messages.length === MAX_HISTORY_PAGE) {
-      const after = messages[messages.length - 1].seq;
-      answer = await this.rpc.call(RoomRpc.history, {
-        roomId,
-        lane,
-        afterSeq: after,
-        limit: Math.min(limit - messages.length, MAX_HISTORY_PAGE),
-      });
-      const next = answer.messages.filter((message) => message.seq > after);
-      if (next.length === 0) break;
-      messages.push(...next);
-    }
-    return { ...answer, messages };
   }
 }
 
