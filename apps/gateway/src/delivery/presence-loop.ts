@@ -15,7 +15,7 @@ import { BatchFanout } from './batch-fanout';
  */
 export function onlineEventOf(
   state: RoomState,
-  beaconSeq: (lane: Lane, latest: number) => number = (_lane, latest) => latest,
+  beaconSeq: (lane: Lane, latest: number) => number,
 ): OnlineEvent {
   return {
     roomId: state.roomId,
